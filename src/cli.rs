@@ -1,0 +1,188 @@
+//! The command line (DESIGN.md "Command line"), as clap definitions. The
+//! commands turn these raw arguments into typed options before any work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::{Error, Result};
+use crate::output::Format;
+use crate::selection::{parse_pairs, Selection};
+use crate::store::ConflictPolicy;
+use crate::timespec::{parse_time, End};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "fxsnap",
+    version,
+    about = "A time-series store for exchange-rate ticker snapshots, with charts",
+    long_about = "fxsnap keeps every exchange-rate observation exactly and once in an SQLite file, \
+                  de-duplicated by (source, pair, timestamp), and draws charts from it.",
+    after_help = "Examples:\n  curl -s https://timesca.com/ | fxsnap ingest -\n  fxsnap latest\n  fxsnap chart -o rates.png --from 2y"
+)]
+pub struct Cli {
+    /// The database file [default: $XDG_DATA_HOME/fxsnap/rates.db]
+    #[arg(long, global = true, env = "FXSNAP_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Store ticker pages (text or HTML) and CSV files
+    #[command(after_help = "Examples:\n  \
+        curl -s https://timesca.com/ | fxsnap ingest -\n  \
+        fxsnap ingest data/pages data/history\n  \
+        fxsnap ingest --at 2024-09-15 saved-page.html")]
+    Ingest(IngestArgs),
+    /// The newest observation of each series
+    #[command(after_help = "Examples:\n  fxsnap latest\n  fxsnap latest --pair KZT,UZS --invert\n  fxsnap latest --format json")]
+    Latest(ReadArgs),
+    /// Observations in a range, ordered by time then pair
+    #[command(after_help = "Examples:\n  \
+        fxsnap history --pair KZT --from 90d\n  \
+        fxsnap history --pair USD/KZT --source nbu --from 2015-08-01 --to 2015-08-31\n  \
+        fxsnap history --format csv > backup.csv")]
+    History(ReadArgs),
+    /// Per series: count, first, last, min, max, change, largest gap
+    #[command(after_help = "Examples:\n  fxsnap stats\n  fxsnap stats --pair KZT --invert --from 2015-01-01 --to 2015-12-31\n  fxsnap stats --format csv")]
+    Stats(ReadArgs),
+    /// Convert an amount through USD with the newest rates at or before a time
+    #[command(after_help = "Examples:\n  fxsnap convert 1000 KZT UZS\n  fxsnap convert 1000 KZT UZS --at 2020-01-01 --source nbu\n  fxsnap convert 50 USD TJS --format json")]
+    Convert(ConvertArgs),
+    /// Draw a PNG or SVG chart
+    #[command(after_help = "Examples:\n  fxsnap chart -o rates.png\n  fxsnap chart -o kzt.svg --pair KZT --invert --from 2y\n  fxsnap chart -o index.png --index --from 2015-01-01")]
+    Chart(ChartArgs),
+    /// The conflict log: values that were not kept
+    #[command(after_help = "Examples:\n  fxsnap conflicts\n  fxsnap conflicts --format csv")]
+    Conflicts(ReadArgs),
+    /// Check the database: SQLite's integrity check and the store's invariants
+    #[command(after_help = "Examples:\n  fxsnap check\n  fxsnap --db /var/lib/fxsnap/rates.db check")]
+    Check,
+    /// Print a shell completion script
+    #[command(after_help = "Examples:\n  source <(fxsnap completions bash)\n  fxsnap completions zsh > ~/.zfunc/_fxsnap")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    #[command(after_help = "Examples:\n  fxsnap man > fxsnap.1\n  fxsnap man | man -l -")]
+    Man,
+}
+
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+    /// Files, folders (every file below, in path order) or - for standard input
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// The time of every page's snapshot (CSV rows carry their own): YYYY-MM-DD, RFC 3339 or now
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// The source label [default: timesca for pages; a CSV's own column]
+    #[arg(long)]
+    pub source: Option<String>,
+    /// What to do when a stored key meets a different value
+    #[arg(long, value_enum, default_value = "keep")]
+    pub on_conflict: ConflictPolicy,
+    /// No summary line
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Arguments shared by the reading commands.
+#[derive(Args, Debug, Clone)]
+pub struct ReadArgs {
+    /// KZT/USD, USD/KZT or KZT; repeatable or comma-separated [default: all]
+    #[arg(long, value_name = "P")]
+    pub pair: Vec<String>,
+    /// Only this source
+    #[arg(long, value_name = "S")]
+    pub source: Option<String>,
+    /// From this time (inclusive): YYYY-MM-DD, RFC 3339, now, or 90d/12w/6m/2y back
+    #[arg(long, value_name = "T")]
+    pub from: Option<String>,
+    /// To this time (inclusive), same forms as --from
+    #[arg(long, value_name = "T")]
+    pub to: Option<String>,
+    /// Show USD/XXX (units per dollar) instead of XXX/USD
+    #[arg(long)]
+    pub invert: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+impl ReadArgs {
+    pub fn selection(&self) -> Result<Selection> {
+        let now = crate::timespec::now();
+        let sel = Selection {
+            pairs: parse_pairs(&self.pair)?,
+            source: self.source.as_deref().map(str::parse).transpose().map_err(|e: Error| Error::Usage(format!("--source: {e}")))?,
+            from: self.from.as_deref().map(|t| parse_time(t, End::Start, now)).transpose()?,
+            to: self.to.as_deref().map(|t| parse_time(t, End::End, now)).transpose()?,
+            invert: self.invert,
+        };
+        sel.validate()?;
+        Ok(sel)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// The amount, a decimal number
+    pub amount: String,
+    /// Currency converted from, e.g. KZT
+    pub from: String,
+    /// Currency converted to, e.g. UZS
+    pub to: String,
+    /// Use the newest rates at or before this time [default: now]
+    #[arg(long, value_name = "T")]
+    pub at: Option<String>,
+    /// Only rates from this source
+    #[arg(long, value_name = "S")]
+    pub source: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct ChartArgs {
+    /// The output file: .png or .svg
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    #[arg(long, value_name = "P")]
+    pub pair: Vec<String>,
+    #[arg(long, value_name = "S")]
+    pub source: Option<String>,
+    #[arg(long, value_name = "T")]
+    pub from: Option<String>,
+    #[arg(long, value_name = "T")]
+    pub to: Option<String>,
+    /// Show USD/XXX (units per dollar) instead of XXX/USD
+    #[arg(long)]
+    pub invert: bool,
+    /// Every pair in one panel, rebased to 100 at its first point
+    #[arg(long)]
+    pub index: bool,
+    #[arg(long, default_value_t = 1200)]
+    pub width: u32,
+    #[arg(long, default_value_t = 900)]
+    pub height: u32,
+    /// A title above the chart
+    #[arg(long)]
+    pub title: Option<String>,
+}
+
+impl ChartArgs {
+    pub fn read_args(&self) -> ReadArgs {
+        ReadArgs {
+            pair: self.pair.clone(),
+            source: self.source.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            invert: self.invert,
+            format: Format::Table,
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! `fxsnap conflicts`: the values that were not kept, so none is lost silently.
+
+use std::path::Path;
+
+use crate::cli::ReadArgs;
+use crate::error::{Error, Result};
+use crate::output::{self, Format, RecordWriter};
+use crate::store::Store;
+
+const COLUMNS: &[&str] = &["timestamp", "pair", "source", "kept", "dropped", "kept_change_pct", "dropped_change_pct", "policy", "input", "logged_at"];
+
+pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
+    if matches!(args.format, Format::Ledger | Format::Beancount) {
+        return Err(Error::Usage("--format ledger and beancount are for `history`".into()));
+    }
+    let sel = args.selection()?;
+    let store = Store::open_existing(db)?;
+    let views = sel.resolve(&store)?;
+    let series: Vec<_> = views.iter().map(|v| v.series.clone()).collect();
+    let mut w = RecordWriter::new(output::stdout(), args.format, COLUMNS);
+    for c in store.conflicts(&series, sel.from, sel.to)? {
+        let Some(v) = views.iter().find(|v| v.series.pair == c.kept.pair.canonical() && v.series.source == c.kept.source) else {
+            continue;
+        };
+        let shown = v.shown;
+        w.write(vec![
+            c.kept.at.rfc3339().into(),
+            shown.to_string().into(),
+            c.kept.source.to_string().into(),
+            c.kept.rate_as(shown).to_string().into(),
+            c.dropped.rate_as(shown).to_string().into(),
+            c.kept.change_as(shown).map(|x| x.to_string()).into(),
+            c.dropped.change_as(shown).map(|x| x.to_string()).into(),
+            c.policy.into(),
+            c.input.into(),
+            c.logged_at.rfc3339().into(),
+        ])?;
+    }
+    w.finish()
+}

@@ -1,0 +1,149 @@
+//! The CSV exchange format: `timestamp,pair,rate,change_pct,source`.
+//! Reading streams row by row (bounded memory whatever the file size).
+
+use std::io::Read;
+
+use crate::error::{Error, Result};
+use crate::model::{Change, Instant, Observation, Pair, Rate, Source};
+
+pub const HEADER: &str = "timestamp,pair,rate,change_pct,source";
+const KNOWN: [&str; 5] = ["timestamp", "pair", "rate", "change_pct", "source"];
+
+/// True when the first line of an input is this format's header: it names
+/// `timestamp`, `pair` and `rate` and nothing unknown.
+pub fn is_header(first_line: &str) -> bool {
+    let line = first_line.trim_start_matches('\u{feff}').trim();
+    let names: Vec<String> = line.split(',').map(|c| c.trim().trim_matches('"').to_ascii_lowercase()).collect();
+    ["timestamp", "pair", "rate"].iter().all(|n| names.iter().any(|c| c == n))
+        && names.iter().all(|c| KNOWN.contains(&c.as_str()))
+}
+
+/// Column positions, from the header.
+struct Columns {
+    timestamp: usize,
+    pair: usize,
+    rate: usize,
+    change: Option<usize>,
+    source: Option<usize>,
+}
+
+/// Observations from a CSV input, one per row, in file order.
+pub struct CsvRows<R: Read> {
+    reader: csv::Reader<R>,
+    columns: Columns,
+    default_source: Option<Source>,
+    record: csv::ByteRecord,
+    last_source: Option<Source>,
+}
+
+impl<R: Read> CsvRows<R> {
+    /// `default_source` names the source of rows with no source column (or an empty cell).
+    pub fn new(input: R, default_source: Option<Source>) -> Result<CsvRows<R>> {
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(input);
+        let headers = reader.byte_headers().map_err(|e| Error::invalid(format!("CSV header: {e}")))?.clone();
+        let find = |name: &str| {
+            headers.iter().position(|h| {
+                let h = String::from_utf8_lossy(h);
+                h.trim_start_matches('\u{feff}').trim().eq_ignore_ascii_case(name)
+            })
+        };
+        let need = |name: &str| find(name).ok_or_else(|| Error::invalid(format!("CSV header has no '{name}' column")));
+        let columns = Columns {
+            timestamp: need("timestamp")?,
+            pair: need("pair")?,
+            rate: need("rate")?,
+            change: find("change_pct"),
+            source: find("source"),
+        };
+        if columns.source.is_none() && default_source.is_none() {
+            return Err(Error::invalid("CSV has no 'source' column: say which source it is with --source"));
+        }
+        Ok(CsvRows { reader, columns, default_source, record: csv::ByteRecord::new(), last_source: None })
+    }
+
+    /// The next observation, or None at the end.
+    pub fn next_observation(&mut self) -> Result<Option<Observation>> {
+        let more = self.reader.read_byte_record(&mut self.record).map_err(|e| Error::invalid(format!("CSV: {e}")))?;
+        if !more {
+            return Ok(None);
+        }
+        let line = self.record.position().map(|p| p.line()).unwrap_or(0);
+        self.parse_record().map(Some).map_err(|e| e.context(&format!("line {line}")))
+    }
+
+    fn field(&self, i: usize) -> Result<&str> {
+        let raw = self.record.get(i).unwrap_or(b"");
+        std::str::from_utf8(raw).map_err(|_| Error::invalid("a cell is not valid UTF-8"))
+    }
+
+    fn parse_record(&mut self) -> Result<Observation> {
+        let c = &self.columns;
+        let at = Instant::parse(self.field(c.timestamp)?)?;
+        let pair: Pair = self.field(c.pair)?.parse()?;
+        let rate: Rate = self.field(c.rate)?.parse()?;
+        let change = match c.change {
+            Some(i) => {
+                let t = self.field(i)?;
+                if t.is_empty() {
+                    None
+                } else {
+                    Some(t.parse::<Change>()?)
+                }
+            }
+            None => None,
+        };
+        let source_cell = match c.source {
+            Some(i) => self.field(i)?,
+            None => "",
+        };
+        let source = if source_cell.is_empty() {
+            self.default_source.clone().ok_or_else(|| Error::invalid("empty source and no --source given"))?
+        } else {
+            match &self.last_source {
+                Some(s) if s.as_str() == source_cell => s.clone(),
+                _ => {
+                    let s: Source = source_cell.parse()?;
+                    self.last_source = Some(s.clone());
+                    s
+                }
+            }
+        };
+        Ok(Observation { source, pair, at, rate, change })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_detection() {
+        assert!(is_header("timestamp,pair,rate,change_pct,source"));
+        assert!(is_header("\u{feff}timestamp,pair,rate,source\r"));
+        assert!(is_header("pair,timestamp,rate"));
+        assert!(!is_header("• KGS/USD = 0.01144 0%"));
+        assert!(!is_header("timestamp,pair,rate,volume"));
+    }
+
+    #[test]
+    fn reads_rows_with_dates_and_missing_columns() {
+        let data = "timestamp,pair,rate,source\n1996-09-02,USD/KGS,12.15320911,nbu\n";
+        let mut rows = CsvRows::new(data.as_bytes(), None).unwrap();
+        let o = rows.next_observation().unwrap().unwrap();
+        assert_eq!(o.at.rfc3339(), "1996-09-02T00:00:00Z");
+        assert_eq!(o.pair.to_string(), "USD/KGS");
+        assert_eq!(o.rate.to_string(), "12.15320911");
+        assert!(o.change.is_none());
+        assert!(rows.next_observation().unwrap().is_none());
+    }
+
+    #[test]
+    fn bad_rows_name_their_line() {
+        let data = "timestamp,pair,rate\n2020-01-01,KZT/USD,0.1\n2020-01-02,KZT/USD,-1\n";
+        let mut rows = CsvRows::new(data.as_bytes(), Some("x".parse().unwrap())).unwrap();
+        assert!(rows.next_observation().unwrap().is_some());
+        let e = rows.next_observation().unwrap_err().to_string();
+        assert!(e.contains("line 3") && e.contains("negative"), "{e}");
+        assert!(CsvRows::new("timestamp,pair,rate\n".as_bytes(), None).is_err());
+    }
+}

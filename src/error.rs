@@ -1,0 +1,81 @@
+//! Every error fxsnap reports, and the one place that maps them to exit codes.
+
+use std::io;
+
+/// Exit codes of DESIGN.md "Exit codes".
+pub mod exit {
+    pub const SUCCESS: i32 = 0;
+    pub const ERROR: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const CONFLICT_REFUSED: i32 = 3;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input: a page, a CSV row, a value. The message names what and why.
+    #[error("{0}")]
+    Invalid(String),
+    /// The command line asked for something impossible (beyond what clap checks).
+    #[error("{0}")]
+    Usage(String),
+    /// `--on-conflict fail` met a conflict.
+    #[error("{0}")]
+    ConflictRefused(String),
+    /// The database file is missing for a reading command.
+    #[error("no database at {0} (run `fxsnap ingest` first, or give --db)")]
+    NoDatabase(String),
+    #[error("database {path}: {message}")]
+    Database { path: String, message: String },
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{0}")]
+    Chart(String),
+    /// Several inputs failed; each was already reported on its own line.
+    #[error("{0}")]
+    Summary(String, i32),
+}
+
+impl Error {
+    pub fn invalid(msg: impl Into<String>) -> Error {
+        Error::Invalid(msg.into())
+    }
+
+    pub fn io(context: impl Into<String>, source: io::Error) -> Error {
+        Error::Io { context: context.into(), source }
+    }
+
+    /// Prefixes the message with the input or file it concerns.
+    pub fn context(self, what: &str) -> Error {
+        match self {
+            Error::Invalid(m) => Error::Invalid(format!("{what}: {m}")),
+            Error::ConflictRefused(m) => Error::ConflictRefused(format!("{what}: {m}")),
+            other => other,
+        }
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) => exit::USAGE,
+            Error::ConflictRefused(_) => exit::CONFLICT_REFUSED,
+            Error::Summary(_, code) => *code,
+            _ => exit::ERROR,
+        }
+    }
+
+    /// A closed output pipe (`fxsnap history | head`) is success, not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Error {
+        Error::Io { context: "output".into(), source: e }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,45 @@
+//! fxsnap: a time-series store for exchange-rate ticker snapshots.
+//!
+//! `ticker` reads pages, `csvio` the CSV exchange format, `store` keeps
+//! observations in SQLite, `commands` holds one file per subcommand, and
+//! `error` maps every failure to an exit code in one place.
+
+pub mod cli;
+pub mod commands;
+pub mod csvio;
+pub mod error;
+pub mod model;
+pub mod output;
+pub mod progress;
+pub mod selection;
+pub mod store;
+pub mod ticker;
+pub mod timespec;
+
+use std::path::PathBuf;
+
+use cli::{Cli, Command};
+use error::{Error, Result};
+
+/// The database path: `--db`, `FXSNAP_DB`, or `$XDG_DATA_HOME/fxsnap/rates.db`.
+pub fn db_path(cli: &Cli) -> Result<PathBuf> {
+    if let Some(p) = &cli.db {
+        return Ok(p.clone());
+    }
+    directories::BaseDirs::new()
+        .map(|d| d.data_dir().join("fxsnap").join("rates.db"))
+        .ok_or_else(|| Error::Usage("no home folder to keep the database in: give --db or FXSNAP_DB".into()))
+}
+
+/// Runs one command.
+pub fn run(cli: Cli) -> Result<()> {
+    let db = db_path(&cli)?;
+    match &cli.command {
+        Command::Ingest(a) => commands::ingest::run(&db, a),
+        Command::Latest(a) => commands::latest::run(&db, a),
+        Command::History(a) => commands::history::run(&db, a),
+        Command::Conflicts(a) => commands::conflicts::run(&db, a),
+        Command::Check => commands::check::run(&db),
+        _ => Err(Error::Usage("not available yet".into())),
+    }
+}

@@ -1,0 +1,435 @@
+//! The words of DESIGN.md as types: a currency, a pair, an exact rate, a
+//! change in percent, a UTC instant, a source, an observation.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
+use rust_decimal::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::error::Error;
+
+/// Significant digits a decimal can hold; a longer number is refused rather than rounded.
+pub const MAX_DIGITS: usize = 28;
+/// Significant digits printed for a value computed in the other direction (DESIGN asks for ≥ 6).
+pub const INVERSE_DIGITS: u32 = 10;
+
+/// A three-letter currency code, upper case.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    pub const USD: Currency = Currency(*b"USD");
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII letters are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+}
+
+impl FromStr for Currency {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let b = s.as_bytes();
+        if b.len() == 3 && b.iter().all(|c| c.is_ascii_alphabetic()) {
+            Ok(Currency([
+                b[0].to_ascii_uppercase(),
+                b[1].to_ascii_uppercase(),
+                b[2].to_ascii_uppercase(),
+            ]))
+        } else {
+            Err(Error::invalid(format!("'{s}' is not a three-letter currency code")))
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A quoted pair `BASE/QUOTE`: the rate is the value of one BASE in QUOTE.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct Pair {
+    pub base: Currency,
+    pub quote: Currency,
+}
+
+impl Pair {
+    pub fn new(base: Currency, quote: Currency) -> Result<Pair, Error> {
+        if base == quote {
+            return Err(Error::invalid(format!("{base}/{quote} is not a pair: the two currencies are the same")));
+        }
+        Ok(Pair { base, quote })
+    }
+
+    pub fn inverse(self) -> Pair {
+        Pair { base: self.quote, quote: self.base }
+    }
+
+    /// The direction a series is shown in by default and keyed by in the store:
+    /// `XXX/USD` when one side is USD (the ticker's direction), otherwise
+    /// alphabetical order.
+    pub fn canonical(self) -> Pair {
+        if self.base == Currency::USD || (self.quote != Currency::USD && self.base > self.quote) {
+            self.inverse()
+        } else {
+            self
+        }
+    }
+
+    pub fn is_canonical(self) -> bool {
+        self.canonical() == self
+    }
+}
+
+impl FromStr for Pair {
+    type Err = Error;
+    /// `KZT/USD`, `usd/kzt`, or a bare `KZT` meaning against USD.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let s = s.trim();
+        match s.split_once('/') {
+            Some((a, b)) => Pair::new(a.parse()?, b.parse()?),
+            None => Pair::new(s.parse()?, Currency::USD),
+        }
+    }
+}
+
+impl fmt::Display for Pair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.base, self.quote)
+    }
+}
+
+/// An exact, positive rate, kept with its scale (`0.28490` stays `0.28490`).
+#[derive(Clone, Copy, Debug)]
+pub struct Rate(Decimal);
+
+impl Rate {
+    pub fn decimal(&self) -> Decimal {
+        self.0
+    }
+
+    /// Numeric equality: `0.2849` equals `0.28490`.
+    pub fn same_value(&self, other: &Rate) -> bool {
+        self.0 == other.0
+    }
+
+    /// The rate in the other direction, to [`INVERSE_DIGITS`] significant digits.
+    pub fn inverse(&self) -> Rate {
+        let one = Decimal::ONE;
+        // A positive rate never divides by zero; checked_div guards overflow on absurd values.
+        let inv = one.checked_div(self.0).unwrap_or(Decimal::MAX);
+        Rate(round_significant(inv, INVERSE_DIGITS))
+    }
+
+    pub fn to_f64(&self) -> f64 {
+        self.0.to_f64().unwrap_or(f64::NAN)
+    }
+}
+
+impl FromStr for Rate {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let d = parse_exact_decimal(s)
+            .map_err(|why| Error::invalid(format!("rate '{s}' {why}")))?;
+        if d.is_sign_negative() && !d.is_zero() {
+            return Err(Error::invalid(format!("rate '{s}' is negative")));
+        }
+        if d.is_zero() {
+            return Err(Error::invalid(format!("rate '{s}' is zero")));
+        }
+        Ok(Rate(d))
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A change in percent as the page printed it; `-0` keeps its sign in
+/// storage and output but equals `0`.
+#[derive(Clone, Debug)]
+pub struct Change {
+    value: Decimal,
+    negative_zero: bool,
+}
+
+impl Change {
+    pub fn value(&self) -> Decimal {
+        self.value
+    }
+    pub fn same_value(&self, other: &Change) -> bool {
+        self.value == other.value
+    }
+}
+
+impl FromStr for Change {
+    type Err = Error;
+    /// `0.28`, `-0.28`, `-0`, with or without a trailing `%`.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let t = s.trim();
+        let t = t.strip_suffix('%').unwrap_or(t).trim();
+        let value = parse_exact_decimal(t)
+            .map_err(|why| Error::invalid(format!("change '{s}' {why}")))?;
+        let negative_zero = value.is_zero() && t.starts_with('-');
+        Ok(Change { value, negative_zero })
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.negative_zero {
+            write!(f, "-{}", self.value)
+        } else {
+            write!(f, "{}", self.value)
+        }
+    }
+}
+
+/// Equality of optional changes: absent equals absent only.
+pub fn same_change(a: &Option<Change>, b: &Option<Change>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(x), Some(y)) => x.same_value(y),
+        _ => false,
+    }
+}
+
+/// Parses a plain decimal exactly; refuses anything that would be rounded.
+fn parse_exact_decimal(s: &str) -> Result<Decimal, &'static str> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("is empty");
+    }
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    if body.is_empty() || !body.chars().all(|c| c.is_ascii_digit() || c == '.') || body.matches('.').count() > 1 || body == "." {
+        // Scientific notation is accepted only through CSV-style inputs below.
+        if let Some(d) = parse_scientific(t) {
+            return Ok(d);
+        }
+        return Err("is not a number");
+    }
+    let significant = body.trim_start_matches(['0', '.']).chars().filter(|c| c.is_ascii_digit()).count();
+    if significant > MAX_DIGITS || body.chars().filter(|c| c.is_ascii_digit()).count() > MAX_DIGITS + 1 {
+        return Err("has more digits than a decimal can hold (28)");
+    }
+    Decimal::from_str_exact(t).map_err(|_| "has more digits than a decimal can hold (28)")
+}
+
+fn parse_scientific(t: &str) -> Option<Decimal> {
+    if !t.contains(['e', 'E']) || t.len() > 40 {
+        return None;
+    }
+    let (mantissa, exp) = t.split_once(['e', 'E'])?;
+    let exp: i32 = exp.parse().ok()?;
+    if exp.abs() > 28 {
+        return None;
+    }
+    let m = parse_exact_decimal(mantissa).ok()?;
+    let d = if exp >= 0 {
+        m.checked_mul(Decimal::from_i128_with_scale(10i128.pow(exp as u32), 0))?
+    } else {
+        let mut d = m;
+        d.set_scale(m.scale() + (-exp) as u32).ok()?;
+        d
+    };
+    Some(d)
+}
+
+/// Rounds to `digits` significant digits and drops trailing zeros.
+pub fn round_significant(d: Decimal, digits: u32) -> Decimal {
+    if d.is_zero() {
+        return d;
+    }
+    let abs = d.abs();
+    // Number of digits before the decimal point (≤ 0 for values below 1).
+    let int_digits: i64 = if abs >= Decimal::ONE {
+        abs.trunc().to_string().len() as i64
+    } else {
+        // 0.00192 → -2 (two zeros after the point)
+        let s = abs.to_string();
+        let frac = s.split_once('.').map(|x| x.1).unwrap_or("");
+        -(frac.chars().take_while(|c| *c == '0').count() as i64)
+    };
+    let dp = (digits as i64 - int_digits).clamp(0, 28) as u32;
+    d.round_dp_with_strategy(dp, RoundingStrategy::MidpointNearestEven).normalize()
+}
+
+/// A UTC instant, to the second: how every observation is keyed and printed.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct Instant(i64);
+
+impl Instant {
+    pub fn from_unix(secs: i64) -> Instant {
+        Instant(secs)
+    }
+    pub fn unix(&self) -> i64 {
+        self.0
+    }
+    pub fn now() -> Instant {
+        Instant(Utc::now().timestamp())
+    }
+    pub fn start_of_day(d: NaiveDate) -> Instant {
+        Instant(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(0))
+    }
+    pub fn datetime(&self) -> DateTime<Utc> {
+        Utc.timestamp_opt(self.0, 0).single().unwrap_or_default()
+    }
+    /// RFC 3339 with `Z`.
+    pub fn rfc3339(&self) -> String {
+        self.datetime().to_rfc3339_opts(SecondsFormat::Secs, true)
+    }
+    /// Parses RFC 3339 (any offset, converted to UTC) or a bare date (midnight UTC).
+    pub fn parse(s: &str) -> Result<Instant, Error> {
+        let t = s.trim();
+        if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+            return Ok(Instant(dt.timestamp()));
+        }
+        if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+            return Ok(Instant::start_of_day(d));
+        }
+        Err(Error::invalid(format!("'{s}' is not a date (YYYY-MM-DD) or an RFC 3339 time")))
+    }
+}
+
+impl fmt::Display for Instant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.rfc3339())
+    }
+}
+
+/// A short label saying where observations came from.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct Source(String);
+
+impl Source {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Source {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let t = s.trim();
+        if t.is_empty() || t.len() > 64 || !t.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+            return Err(Error::invalid(format!(
+                "'{s}' is not a source label (1-64 letters, digits, '-', '_' or '.')"
+            )));
+        }
+        Ok(Source(t.to_string()))
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One rate of one pair at one instant from one source.
+#[derive(Clone, Debug)]
+pub struct Observation {
+    pub source: Source,
+    pub pair: Pair,
+    pub at: Instant,
+    pub rate: Rate,
+    pub change: Option<Change>,
+}
+
+impl Observation {
+    /// The rate in the asked direction: exact when stored that way, else computed.
+    pub fn rate_as(&self, pair: Pair) -> Rate {
+        if pair == self.pair {
+            self.rate
+        } else {
+            self.rate.inverse()
+        }
+    }
+
+    /// The change in the asked direction: kept when stored that way; otherwise
+    /// (1+c)^-1 - 1 would be invented, so it is left out.
+    pub fn change_as(&self, pair: Pair) -> Option<Change> {
+        if pair == self.pair {
+            self.change.clone()
+        } else {
+            None
+        }
+    }
+
+    /// Same value for de-duplication: numerically equal rate (in the same
+    /// direction, or exact inverses) and numerically equal change.
+    pub fn same_value(&self, other: &Observation) -> bool {
+        if self.pair == other.pair {
+            self.rate.same_value(&other.rate) && same_change(&self.change, &other.change)
+        } else {
+            // Changes in opposite directions cannot be compared exactly.
+            self.rate.decimal().checked_mul(other.rate.decimal()) == Some(Decimal::ONE)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_keeps_scale_and_refuses_bad_values() {
+        assert_eq!("0.28490".parse::<Rate>().unwrap().to_string(), "0.28490");
+        assert!("0".parse::<Rate>().is_err());
+        assert!("0.00000".parse::<Rate>().is_err());
+        assert!("-0.01144".parse::<Rate>().is_err());
+        assert!("0.01l44".parse::<Rate>().is_err());
+        assert!("1,5".parse::<Rate>().is_err());
+        assert!("0.1234567890123456789012345678901234567890".parse::<Rate>().is_err());
+        assert_eq!("1e-5".parse::<Rate>().unwrap().to_string(), "0.00001");
+    }
+
+    #[test]
+    fn change_keeps_negative_zero_but_equals_zero() {
+        let a: Change = "-0%".parse().unwrap();
+        let b: Change = "0%".parse().unwrap();
+        assert_eq!(a.to_string(), "-0");
+        assert_eq!(b.to_string(), "0");
+        assert!(a.same_value(&b));
+        assert_eq!("-0.28%".parse::<Change>().unwrap().to_string(), "-0.28");
+    }
+
+    #[test]
+    fn pairs_parse_and_canonicalise() {
+        let p: Pair = "usd/kzt".parse().unwrap();
+        assert_eq!(p.to_string(), "USD/KZT");
+        assert_eq!(p.canonical().to_string(), "KZT/USD");
+        assert_eq!("KZT".parse::<Pair>().unwrap().to_string(), "KZT/USD");
+        assert!("KZT/KZT".parse::<Pair>().is_err());
+        assert!("KZ/USD".parse::<Pair>().is_err());
+        assert_eq!("GBP/EUR".parse::<Pair>().unwrap().canonical().to_string(), "EUR/GBP");
+    }
+
+    #[test]
+    fn inverse_has_ten_significant_digits() {
+        let r: Rate = "0.00192".parse().unwrap();
+        assert_eq!(r.inverse().to_string(), "520.8333333");
+        let r: Rate = "0.00008".parse().unwrap();
+        assert_eq!(r.inverse().to_string(), "12500");
+        let r: Rate = "255.2605119".parse().unwrap();
+        assert_eq!(r.inverse().to_string(), "0.003917566382");
+    }
+
+    #[test]
+    fn instants_parse_dates_and_offsets() {
+        assert_eq!(Instant::parse("2025-12-12").unwrap().rfc3339(), "2025-12-12T00:00:00Z");
+        assert_eq!(Instant::parse("2025-12-12T05:00:00+05:00").unwrap().rfc3339(), "2025-12-12T00:00:00Z");
+        assert!(Instant::parse("2025-02-31").is_err());
+    }
+}
