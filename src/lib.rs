@@ -40,6 +40,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::History(a) => commands::history::run(&db, a),
         Command::Conflicts(a) => commands::conflicts::run(&db, a),
         Command::Check => commands::check::run(&db),
-        _ => Err(Error::Usage("not available yet".into())),
+        Command::Stats(a) => commands::stats::run(&db, a),
+        Command::Convert(a) => commands::convert::run(&db, a),
+        Command::Completions { shell } => commands::completions::completions(*shell),
+        Command::Man => commands::completions::man(),
+        Command::Chart(_) => Err(Error::Usage("chart is not available yet".into())),
     }
 }

@@ -1,7 +1,10 @@
 //! One file per subcommand.
 
 pub mod check;
+pub mod completions;
 pub mod conflicts;
+pub mod convert;
 pub mod history;
 pub mod ingest;
 pub mod latest;
+pub mod stats;

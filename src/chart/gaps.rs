@@ -1,0 +1,208 @@
+//! Breaking a series where it has a hole, so a chart never bridges one.
+//!
+//! The rule: the series' *usual spacing* is the median of the positive differences between
+//! consecutive timestamps, and a difference larger than
+//! `max(GAP_FACTOR × usual spacing, MIN_GAP_SECS)` is a hole. The median is robust: daily
+//! official rates with weekends missing have differences of 1 and 3 days, median 1 day, so the
+//! line breaks only after more than 10 days without a rate (a weekend, or a long holiday, is not
+//! a hole; the months between monthly rates of 1998–2004 are). 5-minute data would break after 50
+//! minutes without a point, but `MIN_GAP_SECS` (an hour) is a floor: a hole shorter than an hour
+//! is never a break, which also keeps a series with bursts of near-simultaneous points from
+//! falling apart.
+//!
+//! ## M4-reduced data
+//!
+//! A reduced series (see [`super::m4`]) has up to four points per pixel column. Its consecutive
+//! differences mix two kinds: inside a column (first → min → max → last, anything from a second
+//! to a column width, however dense the raw data was) and across a column boundary. The plain
+//! median of a reduced series is thus not the series' usual spacing: it depends on the zoom, and
+//! the reduced and the full series would be split differently. The renderer therefore uses
+//! [`split_at_gaps_in_columns`], which judges the gaps by column:
+//!
+//! - the usual spacing is the median of the differences between consecutive points that lie in
+//!   **different** columns. M4 keeps the first and the last point of every column, so such a
+//!   pair is a pair of consecutive points of the full series too: the full and the reduced series
+//!   have exactly the same set of such pairs, hence the same median;
+//! - the threshold is also at least one column width, so two points of one column are never
+//!   split apart (an invisible hole, narrower than a pixel, is not drawn anyway);
+//! - hence the full and the reduced series are split at exactly the same places, and a hole
+//!   wider than a column is judged on the same raw differences whatever the reduction.
+
+use super::m4::column_of;
+
+/// A hole is a difference larger than this many times the usual spacing.
+pub const GAP_FACTOR: i64 = 10;
+/// ...and larger than this (seconds): holes shorter than an hour are never breaks.
+pub const MIN_GAP_SECS: i64 = 3600;
+
+/// The median of the positive differences between consecutive timestamps (the lower median for
+/// an even count), or `None` with fewer than two distinct timestamps.
+pub fn usual_spacing(points: &[(i64, f64)]) -> Option<i64> {
+    let mut d: Vec<i64> = points
+        .windows(2)
+        .map(|w| w[1].0.saturating_sub(w[0].0))
+        .filter(|&d| d > 0)
+        .collect();
+    median(&mut d)
+}
+
+fn median(d: &mut [i64]) -> Option<i64> {
+    if d.is_empty() {
+        return None;
+    }
+    let k = (d.len() - 1) / 2;
+    Some(*d.select_nth_unstable(k).1)
+}
+
+fn threshold(usual: Option<i64>, at_least: i64) -> i64 {
+    let u = usual.unwrap_or(0);
+    u.saturating_mul(GAP_FACTOR).max(MIN_GAP_SECS).max(at_least)
+}
+
+fn split_where(points: &[(i64, f64)], limit: i64) -> Vec<Vec<(i64, f64)>> {
+    let mut out: Vec<Vec<(i64, f64)>> = Vec::new();
+    let mut cur: Vec<(i64, f64)> = Vec::new();
+    for &p in points {
+        if let Some(&(prev_t, _)) = cur.last() {
+            if p.0.saturating_sub(prev_t) > limit {
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+        cur.push(p);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Splits a time-sorted series into the runs between its holes (see the module documentation
+/// for the rule). Every point is in exactly one run, in order; an empty input gives no run.
+pub fn split_at_gaps(points: &[(i64, f64)]) -> Vec<Vec<(i64, f64)>> {
+    split_where(points, threshold(usual_spacing(points), 0))
+}
+
+/// The split the renderer uses: like [`split_at_gaps`], but judged by pixel column so that a
+/// series and its M4 reduction over the same `t0`, `t1`, `columns` are split at the same places
+/// (see the module documentation). `points` must be time-sorted.
+pub fn split_at_gaps_in_columns(
+    points: &[(i64, f64)],
+    t0: i64,
+    t1: i64,
+    columns: u32,
+) -> Vec<Vec<(i64, f64)>> {
+    let columns = columns.max(1);
+    let mut d: Vec<i64> = points
+        .windows(2)
+        .filter(|w| column_of(w[0].0, t0, t1, columns) != column_of(w[1].0, t0, t1, columns))
+        .map(|w| w[1].0.saturating_sub(w[0].0))
+        .filter(|&d| d > 0)
+        .collect();
+    let usual = median(&mut d);
+    let span = (t1 as i128 - t0 as i128).max(0);
+    let col_width = ((span + columns as i128 - 1) / columns as i128).min(i64::MAX as i128) as i64;
+    split_where(points, threshold(usual, col_width))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 86_400;
+
+    /// Weekdays only (Monday..Friday) starting on Monday 2024-01-01, `days` calendar days.
+    fn weekdays(start: i64, days: i64) -> Vec<(i64, f64)> {
+        (0..days)
+            .filter(|d| d % 7 < 5)
+            .map(|d| (start + d * DAY, 1.0 + d as f64 * 1e-3))
+            .collect()
+    }
+
+    #[test]
+    fn daily_with_weekends_missing_is_one_segment() {
+        let pts = weekdays(1_704_067_200, 3 * 365);
+        assert!(pts.windows(2).any(|w| w[1].0 - w[0].0 == 3 * DAY));
+        let segs = split_at_gaps(&pts);
+        assert_eq!(segs.len(), 1);
+        assert_eq!(segs[0].len(), pts.len());
+    }
+
+    #[test]
+    fn daily_with_a_four_month_hole_is_two_segments() {
+        let start = 946_684_800; // 2000-01-01
+        let mut pts: Vec<(i64, f64)> = (0..365).map(|d| (start + d * DAY, 0.01)).collect();
+        // a hole from day 100 to day 220 (four months)
+        pts.retain(|p| !(start + 100 * DAY..start + 220 * DAY).contains(&p.0));
+        let segs = split_at_gaps(&pts);
+        assert_eq!(segs.len(), 2);
+        assert_eq!(segs[0].last().unwrap().0, start + 99 * DAY);
+        assert_eq!(segs[1].first().unwrap().0, start + 220 * DAY);
+        assert_eq!(segs[0].len() + segs[1].len(), pts.len());
+    }
+
+    #[test]
+    fn five_minute_data_is_one_segment() {
+        let pts: Vec<(i64, f64)> = (0..20_000).map(|i| (1_700_000_000 + i * 300, 1.0)).collect();
+        assert_eq!(split_at_gaps(&pts).len(), 1);
+        // ...and a three-hour outage in it is a break
+        let mut holed = pts.clone();
+        holed.retain(|p| !(1_700_000_000 + 3000 * 300..1_700_000_000 + 3036 * 300).contains(&p.0));
+        assert_eq!(split_at_gaps(&holed).len(), 2);
+    }
+
+    #[test]
+    fn tiny_and_empty_series() {
+        assert!(split_at_gaps(&[]).is_empty());
+        assert_eq!(split_at_gaps(&[(5, 1.0)]), vec![vec![(5, 1.0)]]);
+        // two points: the only difference is the usual one
+        assert_eq!(split_at_gaps(&[(0, 1.0), (400 * DAY, 2.0)]).len(), 1);
+        // three points over three days
+        assert_eq!(split_at_gaps(&[(0, 1.0), (DAY, 2.0), (2 * DAY, 1.5)]).len(), 1);
+    }
+
+    #[test]
+    fn random_crawl_days_are_rarely_split() {
+        // a ticker seen on some days: 1..=4 days apart, then a 120-day pause
+        let mut t = 0;
+        let mut pts = Vec::new();
+        let mut x: u64 = 7;
+        for _ in 0..80 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            t += DAY * (1 + (x >> 62) as i64);
+            pts.push((t, 1.0));
+        }
+        assert_eq!(split_at_gaps(&pts).len(), 1);
+        t += 120 * DAY;
+        pts.push((t, 1.0));
+        assert_eq!(split_at_gaps(&pts).len(), 2);
+    }
+
+    #[test]
+    fn reduced_data_splits_like_the_full_data() {
+        // 5-minute data over ~70 days with a 4-day hole: far more points than columns
+        let t0 = 1_700_000_000;
+        let mut pts: Vec<(i64, f64)> = (0..20_000)
+            .map(|i| (t0 + i * 300, ((i * 37) % 101) as f64))
+            .collect();
+        pts.retain(|p| !(t0 + 9_000 * 300..t0 + 10_200 * 300).contains(&p.0));
+        let t1 = pts.last().unwrap().0;
+        let cols = 1000;
+        let reduced = super::super::m4::m4_reduce(&pts, t0, t1, cols);
+        assert!(reduced.len() < pts.len() / 3);
+        // the column rule splits both at the hole only, at the same timestamps
+        let full = split_at_gaps_in_columns(&pts, t0, t1, cols);
+        let red = split_at_gaps_in_columns(&reduced, t0, t1, cols);
+        assert_eq!(full.len(), 2);
+        assert_eq!(red.len(), 2);
+        for (a, b) in full.iter().zip(&red) {
+            assert_eq!(a.first(), b.first());
+            assert_eq!(a.last(), b.last());
+        }
+        // and daily data with weekends missing stays whole when judged by column, at any zoom
+        let daily = weekdays(1_704_067_200, 2 * 365);
+        let (d0, d1) = (daily[0].0, daily.last().unwrap().0);
+        for cols in [50, 300, 1070, 5000] {
+            assert_eq!(split_at_gaps_in_columns(&daily, d0, d1, cols).len(), 1, "{cols}");
+        }
+    }
+}

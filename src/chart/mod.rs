@@ -1,0 +1,299 @@
+//! Charts of exchange-rate series: PNG or SVG, one panel per pair or one rebased panel.
+//!
+//! # API
+//!
+//! ```ignore
+//! pub struct Line  { pub label: String, pub points: Vec<(i64, f64)> }   // one source of a pair
+//! pub struct Panel { pub pair: String, pub lines: Vec<Line>, pub last: String,
+//!                    pub change_pct: Option<f64> }
+//! pub enum ImageFormat { Png, Svg }          // ImageFormat::from_path(&Path)
+//! pub struct ChartOptions { pub width: u32, pub height: u32, pub title: Option<String>,
+//!                           pub index: bool, pub t0: i64, pub t1: i64 }
+//! pub fn plot_columns(opts: &ChartOptions) -> u32
+//! pub fn render_to_file(opts: &ChartOptions, panels: &[Panel], path: &Path) -> Result<(), ChartError>
+//! pub fn render_png_bytes(opts: &ChartOptions, panels: &[Panel]) -> Result<Vec<u8>, ChartError>
+//! pub fn render_svg_string(opts: &ChartOptions, panels: &[Panel]) -> Result<String, ChartError>
+//! pub fn m4_reduce(points: &[(i64, f64)], t0: i64, t1: i64, columns: u32) -> Vec<(i64, f64)>
+//! pub fn column_of(t: i64, t0: i64, t1: i64, columns: u32) -> u32
+//! pub fn split_at_gaps(points: &[(i64, f64)]) -> Vec<Vec<(i64, f64)>>
+//! ```
+//!
+//! Times are Unix seconds, UTC; the time axis is labelled in UTC. Each line's points should be
+//! sorted by time; points outside `t0..=t1` and non-finite values are ignored.
+//!
+//! # What is drawn
+//!
+//! - Default: one panel per [`Panel`], stacked, each with its own y-axis, all on the same time
+//!   range `t0..=t1` (time labels under the bottom panel only). A panel's title is the pair, its
+//!   [`Panel::last`] text as given, and its change, e.g. `KZT/USD  0.00192  −1.5% over range`.
+//!   A panel with several lines (sources) gets one colour per line and a legend of the labels.
+//! - [`ChartOptions::index`]: one panel; every line of every panel is rebased to 100 at its first
+//!   point in the range; the legend names the pair (and the source when a pair has several).
+//! - A line whose points occupy fewer than [`MARKER_LIMIT`] pixel columns is drawn with markers
+//!   (a three-day series is three dots joined by lines); an isolated point (a run of one between
+//!   two holes) is always drawn as a dot.
+//! - A hole in a line much longer than its usual spacing is a break, never bridged: see
+//!   [`gaps`] for the rule, and why it is judged per pixel column.
+//! - All text is at least 16 px (DejaVu Sans, embedded in the binary).
+//!
+//! # Reducing large ranges (M4)
+//!
+//! Ask for [`plot_columns`]`(opts)` columns and reduce each line with [`m4_reduce`] (or the same
+//! in SQL, see [`m4`]) over the same `t0`, `t1`: the chart of the reduced points is pixel for
+//! pixel the chart of the full points. This holds because the renderer puts every point of a
+//! pixel column on the same x (the column of [`column_of`]), draws one-pixel lines, and splits
+//! at holes by column (see [`gaps`]).
+//!
+//! # Files
+//!
+//! [`render_to_file`] picks the format from the extension (`.png` or `.svg`, any case), writes a
+//! temporary file `.NAME.tmp-PID.EXT` in the target's directory, syncs it and renames it over
+//! the target: the file appears complete or not at all. On an error the temporary file is
+//! removed. Nothing to draw (no point in the range in any line) is [`ChartError::NoData`] and
+//! writes nothing. A range with `t1 == t0` (a single instant) is drawn over a day centred on it;
+//! `t1 < t0` is [`ChartError::InvalidRange`].
+
+pub mod gaps;
+pub mod m4;
+mod render;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub use gaps::split_at_gaps;
+pub use m4::{column_of, m4_reduce};
+
+/// A line with points in fewer pixel columns than this gets a marker at every point.
+pub const MARKER_LIMIT: usize = 60;
+
+/// One line of a panel: one source's observations of the panel's pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// The source, e.g. `"nbu"`; the legend shows it when a panel has several lines.
+    pub label: String,
+    /// `(unix seconds UTC, rate)`, sorted by time.
+    pub points: Vec<(i64, f64)>,
+}
+
+/// One pair: its panel (default mode) or its lines in the single rebased panel (index mode).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    /// The pair as shown, e.g. `"KZT/USD"`.
+    pub pair: String,
+    pub lines: Vec<Line>,
+    /// The last value exactly as it should be shown, e.g. `"0.00192"`.
+    pub last: String,
+    /// The change over the range in percent (`-1.5` for −1.5 %), if known.
+    pub change_pct: Option<f64>,
+}
+
+/// The image format of an output file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageFormat {
+    Png,
+    Svg,
+}
+
+impl ImageFormat {
+    /// `.png` or `.svg` (any case); anything else is [`ChartError::UnknownFormat`].
+    pub fn from_path(path: &Path) -> Result<ImageFormat, ChartError> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref()
+        {
+            Some("png") => Ok(ImageFormat::Png),
+            Some("svg") => Ok(ImageFormat::Svg),
+            _ => Err(ChartError::UnknownFormat {
+                path: path.to_path_buf(),
+            }),
+        }
+    }
+}
+
+/// What to draw, and over which range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartOptions {
+    /// Image size in pixels (default 1200×900).
+    pub width: u32,
+    pub height: u32,
+    /// A title over the whole chart.
+    pub title: Option<String>,
+    /// One panel, every line rebased to 100 at its first point in the range.
+    pub index: bool,
+    /// The time range drawn, Unix seconds UTC, both ends included.
+    pub t0: i64,
+    pub t1: i64,
+}
+
+impl ChartOptions {
+    /// 1200×900, no title, one panel per pair, over `t0..=t1`.
+    pub fn new(t0: i64, t1: i64) -> ChartOptions {
+        ChartOptions {
+            width: DEFAULT_WIDTH,
+            height: DEFAULT_HEIGHT,
+            title: None,
+            index: false,
+            t0,
+            t1,
+        }
+    }
+}
+
+pub const DEFAULT_WIDTH: u32 = 1200;
+pub const DEFAULT_HEIGHT: u32 = 900;
+
+/// Why a chart could not be drawn or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error("nothing to chart: no observations in the range")]
+    NoData,
+    #[error("the chart range ends before it starts ({t1} < {t0})")]
+    InvalidRange { t0: i64, t1: i64 },
+    #[error("cannot tell the image format of {}: use a .png or .svg file name", .path.display())]
+    UnknownFormat { path: PathBuf },
+    #[error("a {width}x{height} chart is too small for {panels} panel(s): {needed}")]
+    TooSmall {
+        width: u32,
+        height: u32,
+        panels: usize,
+        needed: String,
+    },
+    #[error("cannot rebase {what} to 100: its first value in the range is {value}")]
+    CannotRebase { what: String, value: f64 },
+    #[error("the embedded font could not be loaded")]
+    Font,
+    #[error("drawing the chart failed: {0}")]
+    Draw(String),
+    #[error("cannot write the chart {}: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot encode the chart {}: {message}", .path.display())]
+    Encode { path: PathBuf, message: String },
+}
+
+/// The width in pixels, hence the number of pixel columns, of the plotting area of a chart of
+/// `opts.width` (the same for every panel and in index mode). Ask the M4 reduction for this
+/// many columns over `opts.t0..=opts.t1`.
+pub fn plot_columns(opts: &ChartOptions) -> u32 {
+    render::plot_columns_for_width(opts.width)
+}
+
+/// Draws the chart into RGB pixels (`width * height * 3` bytes, row by row), as the PNG holds.
+pub fn render_png_bytes(opts: &ChartOptions, panels: &[Panel]) -> Result<Vec<u8>, ChartError> {
+    render::render_rgb(opts, panels)
+}
+
+/// Draws the chart as an SVG document (text stays text, in a sans-serif font).
+pub fn render_svg_string(opts: &ChartOptions, panels: &[Panel]) -> Result<String, ChartError> {
+    render::render_svg(opts, panels)
+}
+
+/// Draws the chart and writes it to `path` (format from the extension), atomically: see the
+/// module documentation.
+pub fn render_to_file(opts: &ChartOptions, panels: &[Panel], path: &Path) -> Result<(), ChartError> {
+    let format = ImageFormat::from_path(path)?;
+    // Draw first: a chart that cannot be drawn creates no file at all.
+    let payload = match format {
+        ImageFormat::Png => Payload::Rgb(render::render_rgb(opts, panels)?),
+        ImageFormat::Svg => Payload::Svg(render::render_svg(opts, panels)?),
+    };
+    let tmp = temp_path(path, format);
+    let result = write_payload(&tmp, path, opts, &payload).and_then(|()| {
+        fs::rename(&tmp, path).map_err(|source| ChartError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    });
+    match result {
+        Ok(()) => {
+            sync_parent(path);
+            Ok(())
+        }
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+enum Payload {
+    Rgb(Vec<u8>),
+    Svg(String),
+}
+
+/// `.NAME.tmp-PID.EXT` beside `path` (the PNG encoder picks its format from the extension).
+fn temp_path(path: &Path, format: ImageFormat) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "chart".to_string());
+    let ext = match format {
+        ImageFormat::Png => "png",
+        ImageFormat::Svg => "svg",
+    };
+    let tmp_name = format!(".{name}.tmp-{}.{ext}", std::process::id());
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join(tmp_name),
+        _ => PathBuf::from(tmp_name),
+    }
+}
+
+fn write_payload(
+    tmp: &Path,
+    target: &Path,
+    opts: &ChartOptions,
+    payload: &Payload,
+) -> Result<(), ChartError> {
+    let io_err = |source| ChartError::Write {
+        path: target.to_path_buf(),
+        source,
+    };
+    match payload {
+        Payload::Rgb(rgb) => {
+            render::encode_png(tmp, opts.width, opts.height, rgb).map_err(|message| {
+                ChartError::Encode {
+                    path: target.to_path_buf(),
+                    message,
+                }
+            })?;
+            let f = fs::OpenOptions::new().write(true).open(tmp).map_err(io_err)?;
+            f.sync_all().map_err(io_err)?;
+        }
+        Payload::Svg(svg) => {
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(tmp)
+                .map_err(io_err)?;
+            f.write_all(svg.as_bytes()).map_err(io_err)?;
+            f.sync_all().map_err(io_err)?;
+        }
+    }
+    Ok(())
+}
+
+/// Best effort: make the rename durable too.
+fn sync_parent(path: &Path) {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+#[cfg(test)]
+mod tests;
