@@ -38,6 +38,7 @@ CREATE TABLE conflict (
     input            TEXT    NOT NULL,  -- the input that brought the new value
     logged_at        INTEGER NOT NULL
 ) STRICT;
+CREATE INDEX conflict_key ON conflict (series_id, ts);
 
 -- First, min, max and last per bucket (hour and day) in the canonical
 -- direction as floating point, kept current at ingest so a long-range chart

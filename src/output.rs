@@ -153,6 +153,14 @@ impl<W: Write> RecordWriter<W> {
                     write_table_row(&mut self.out, &row, &widths)?;
                 }
             }
+            Format::Table if self.written == 0 => {
+                let header: Vec<Cell> = self.columns.iter().map(|c| Cell::from(*c)).collect();
+                let widths = self.fixed_widths.clone().unwrap_or_default();
+                write_table_row(&mut self.out, &header, &widths)?;
+            }
+            Format::Csv if self.written == 0 => {
+                writeln!(self.out, "{}", self.columns.join(","))?;
+            }
             Format::Json => {
                 self.out.write_all(if self.written == 0 { b"[]\n" } else { b"\n]\n" })?;
             }

@@ -644,8 +644,12 @@ impl InputTx<'_> {
         };
         self.tx
             .prepare_cached(
+                // The same conflict met again (re-running the same inputs) is logged once.
                 "INSERT INTO conflict (series_id, ts, policy, kept_rate, kept_inverted, kept_change, dropped_rate, \
-                 dropped_inverted, dropped_change, input, logged_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 dropped_inverted, dropped_change, input, logged_at) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE NOT EXISTS (SELECT 1 FROM conflict \
+                 WHERE series_id = ?1 AND ts = ?2 AND policy = ?3 AND kept_rate = ?4 AND kept_inverted = ?5 \
+                 AND kept_change IS ?6 AND dropped_rate = ?7 AND dropped_inverted = ?8 AND dropped_change IS ?9)",
             )
             .map_err(p)?
             .execute(params![

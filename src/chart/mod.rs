@@ -154,12 +154,11 @@ pub enum ChartError {
     InvalidRange { t0: i64, t1: i64 },
     #[error("cannot tell the image format of {}: use a .png or .svg file name", .path.display())]
     UnknownFormat { path: PathBuf },
-    #[error("a {width}x{height} chart is too small for {panels} panel(s): {needed}")]
-    TooSmall {
+    #[error("cannot draw a {width}x{height} chart: {reason}")]
+    Size {
         width: u32,
         height: u32,
-        panels: usize,
-        needed: String,
+        reason: String,
     },
     #[error("cannot rebase {what} to 100: its first value in the range is {value}")]
     CannotRebase { what: String, value: f64 },
@@ -294,6 +293,3 @@ fn sync_parent(path: &Path) {
     #[cfg(not(unix))]
     let _ = path;
 }
-
-#[cfg(test)]
-mod tests;

@@ -45,7 +45,9 @@ pub fn run(db: &Path, args: &IngestArgs) -> Result<()> {
         quiet: args.quiet,
     };
     let inputs = expand_inputs(&args.inputs)?;
-    let mut store = Store::open_for_write(db)?;
+    // Opened at the first input that has something to store, so a run whose
+    // inputs all fail leaves no new database behind.
+    let mut store = LazyStore { path: db, store: None };
 
     let mut total = Counts::default();
     let mut failed: Vec<(String, Error)> = Vec::new();
@@ -145,8 +147,23 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+struct LazyStore<'a> {
+    path: &'a Path,
+    store: Option<Store>,
+}
+
+impl LazyStore<'_> {
+    fn get(&mut self) -> Result<&mut Store> {
+        if self.store.is_none() {
+            self.store = Some(Store::open_for_write(self.path)?);
+        }
+        // Just set above when it was empty.
+        self.store.as_mut().ok_or_else(|| Error::invalid("the store could not be opened"))
+    }
+}
+
 /// Reads, parses and stores one input in one transaction.
-fn ingest_one(store: &mut Store, input: &Input, opts: &Options) -> Result<Counts> {
+fn ingest_one(store: &mut LazyStore<'_>, input: &Input, opts: &Options) -> Result<Counts> {
     let (reader, mtime): (Box<dyn Read>, Option<Instant>) = match input {
         Input::Stdin => (Box::new(io::stdin().lock()), None),
         Input::File(p) => {
@@ -179,7 +196,7 @@ fn peek_first_line(reader: &mut BufReader<Box<dyn Read>>) -> io::Result<String> 
     Ok(String::from_utf8_lossy(&buf[..end]).into_owned())
 }
 
-fn ingest_page(store: &mut Store, input: &Input, reader: impl Read, mtime: Option<Instant>, opts: &Options) -> Result<Counts> {
+fn ingest_page(store: &mut LazyStore<'_>, input: &Input, reader: impl Read, mtime: Option<Instant>, opts: &Options) -> Result<Counts> {
     let mut bytes = Vec::new();
     reader
         .take(ticker::MAX_PAGE_BYTES as u64 + 1)
@@ -203,7 +220,7 @@ fn ingest_page(store: &mut Store, input: &Input, reader: impl Read, mtime: Optio
         Some(s) => s.clone(),
         None => "timesca".parse()?,
     };
-    let mut tx = store.begin_input(opts.policy, &input.name())?;
+    let mut tx = store.get()?.begin_input(opts.policy, &input.name())?;
     for q in page.quotes {
         let obs = Observation { source: source.clone(), pair: q.pair, at, rate: q.rate, change: q.change };
         tx.put(&obs)?;
@@ -211,9 +228,9 @@ fn ingest_page(store: &mut Store, input: &Input, reader: impl Read, mtime: Optio
     tx.commit()
 }
 
-fn ingest_csv(store: &mut Store, input: &Input, reader: impl Read, opts: &Options) -> Result<Counts> {
+fn ingest_csv(store: &mut LazyStore<'_>, input: &Input, reader: impl Read, opts: &Options) -> Result<Counts> {
     let mut rows = CsvRows::new(reader, opts.source.clone())?;
-    let mut tx = store.begin_input(opts.policy, &input.name())?;
+    let mut tx = store.get()?.begin_input(opts.policy, &input.name())?;
     let progress = crate::progress::Progress::new(opts.quiet, &input.name());
     // CSV rows carry their own timestamps: --at is for pages.
     while let Some(obs) = rows.next_observation()? {

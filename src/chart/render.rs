@@ -1,0 +1,894 @@
+//! Layout and drawing. Everything is drawn in pixel coordinates on the root drawing area: the
+//! time axis maps a time to the pixel column of [`column_of`] (so an M4-reduced series draws the
+//! same pixels as the full one), the value axis is linear.
+//!
+//! Text sizes are plotters sizes: with the ab_glyph font backend a size `s` renders DejaVu Sans
+//! at an em of `s / 1.164` px (ab_glyph scales ascent − descent to `s`), and the SVG backend
+//! writes `font-size = s / 1.24`. The smallest size used, [`SIZE_SMALL`] = 20, is thus a 17 px
+//! em in a PNG and `font-size="16.1"` in an SVG: no text is under 16 px.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Once;
+
+use chrono::{DateTime, Datelike, NaiveDate, Timelike};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{register_font, FontDesc, FontFamily, FontStyle};
+
+use super::gaps::split_at_gaps_in_columns;
+use super::m4::column_of;
+use super::{ChartError, ChartOptions, Panel, MARKER_LIMIT};
+
+static FONT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+static FONT_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+
+/// Registers the embedded DejaVu Sans (regular and bold) as plotters' "sans-serif", once.
+fn ensure_fonts() -> Result<(), ChartError> {
+    static ONCE: Once = Once::new();
+    static OK: AtomicBool = AtomicBool::new(false);
+    ONCE.call_once(|| {
+        let ok = register_font("sans-serif", FontStyle::Normal, FONT_REGULAR).is_ok()
+            && register_font("sans-serif", FontStyle::Bold, FONT_BOLD).is_ok();
+        OK.store(ok, Ordering::SeqCst);
+    });
+    if OK.load(Ordering::SeqCst) {
+        Ok(())
+    } else {
+        Err(ChartError::Font)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sizes and colours
+
+/// Tick labels, legend, notes.
+pub(super) const SIZE_SMALL: f64 = 20.0;
+/// Panel titles.
+pub(super) const SIZE_PANEL: f64 = 22.0;
+/// The chart title.
+pub(super) const SIZE_TITLE: f64 = 28.0;
+
+/// Left of the plotting area: margin and the y tick labels (up to 10 characters at SIZE_SMALL).
+const LEFT: i32 = 132;
+/// Right of the plotting area: room for a time label centred on the last column.
+const RIGHT: i32 = 36;
+const TOP_MARGIN: i32 = 12;
+const TITLE_ROW: i32 = 46;
+const HEADER_ROW: i32 = 30;
+const HEADER_GAP: i32 = 6;
+const PANEL_GAP: i32 = 20;
+const BOTTOM: i32 = 46;
+const MIN_PLOT_HEIGHT: i32 = 40;
+const MAX_SIDE: u32 = 16_384;
+const TICK_LABEL_GAP: i32 = 10;
+
+const BG: RGBColor = RGBColor(255, 255, 255);
+const INK: RGBColor = RGBColor(34, 34, 34);
+const MUTED: RGBColor = RGBColor(85, 85, 85);
+const GRID: RGBColor = RGBColor(232, 232, 232);
+const FRAME: RGBColor = RGBColor(170, 170, 170);
+
+/// Line colours (Tableau 10), in order of the lines.
+pub(super) const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+pub(super) fn plot_columns_for_width(width: u32) -> u32 {
+    (width as i64 - (LEFT + RIGHT) as i64).max(1) as u32
+}
+
+// ---------------------------------------------------------------------------------------------
+// What to draw
+
+struct DLine {
+    label: String,
+    color: RGBColor,
+    points: Vec<(i64, f64)>,
+}
+
+struct DPanel {
+    /// (text, bold, colour) pieces of the title, drawn one after another.
+    title: Vec<(String, bool, RGBColor)>,
+    lines: Vec<DLine>,
+    legend: bool,
+}
+
+fn in_range(points: &[(i64, f64)], t0: i64, t1: i64) -> Vec<(i64, f64)> {
+    let mut v: Vec<(i64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|&(t, v)| t >= t0 && t <= t1 && v.is_finite())
+        .collect();
+    if !v.windows(2).all(|w| w[0].0 <= w[1].0) {
+        v.sort_by_key(|p| p.0);
+    }
+    v
+}
+
+/// `−1.5%` (a real minus sign), `+2.0%`, `0.00%`; more decimals for small changes.
+pub(super) fn format_change(pct: f64) -> String {
+    let a = pct.abs();
+    let decimals = if a >= 100.0 {
+        0
+    } else if a >= 1.0 {
+        1
+    } else {
+        2
+    };
+    let body = format!("{:.*}", decimals, a);
+    if body.chars().all(|c| c == '0' || c == '.') {
+        format!("{body}%")
+    } else if pct < 0.0 {
+        format!("\u{2212}{body}%")
+    } else {
+        format!("+{body}%")
+    }
+}
+
+fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i64) -> Result<Vec<DPanel>, ChartError> {
+    if !opts.index {
+        return Ok(panels
+            .iter()
+            .map(|p| {
+                let mut title = vec![(p.pair.clone(), true, INK)];
+                if !p.last.is_empty() {
+                    title.push((format!("  {}", p.last), false, INK));
+                }
+                if let Some(c) = p.change_pct.filter(|c| c.is_finite()) {
+                    title.push((format!("  {} over range", format_change(c)), false, MUTED));
+                }
+                let lines = p
+                    .lines
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| DLine {
+                        label: l.label.clone(),
+                        color: PALETTE[i % PALETTE.len()],
+                        points: in_range(&l.points, t0, t1),
+                    })
+                    .collect();
+                DPanel {
+                    title,
+                    lines,
+                    legend: p.lines.len() > 1,
+                }
+            })
+            .collect());
+    }
+    let mut lines = Vec::new();
+    for p in panels {
+        for l in &p.lines {
+            let pts = in_range(&l.points, t0, t1);
+            let what = if p.lines.len() > 1 {
+                format!("{} {}", p.pair, l.label)
+            } else {
+                p.pair.clone()
+            };
+            let Some(&(_, first)) = pts.first() else {
+                continue;
+            };
+            if first == 0.0 {
+                return Err(ChartError::CannotRebase { what, value: first });
+            }
+            let rebased: Vec<(i64, f64)> = pts.iter().map(|&(t, v)| (t, 100.0 * v / first)).collect();
+            let last = rebased.last().map(|p| p.1).unwrap_or(100.0);
+            let label = format!("{what}  {}", format_change(last - 100.0));
+            let color = PALETTE[lines.len() % PALETTE.len()];
+            lines.push(DLine {
+                label,
+                color,
+                points: rebased,
+            });
+        }
+    }
+    Ok(vec![DPanel {
+        title: vec![("Index".to_string(), true, INK), ("  100 = first value in range".to_string(), false, MUTED)],
+        lines,
+        legend: true,
+    }])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+fn font(size: f64, bold: bool) -> FontDesc<'static> {
+    FontDesc::new(
+        FontFamily::SansSerif,
+        size,
+        if bold { FontStyle::Bold } else { FontStyle::Normal },
+    )
+}
+
+/// Width in pixels of `text` as the bitmap backend draws it.
+pub(super) fn text_width(text: &str, size: f64, bold: bool) -> i32 {
+    font(size, bold).box_size(text).map(|(w, _)| w as i32).unwrap_or(0)
+}
+
+/// Height of a capital letter above the baseline (DejaVu Sans: 0.729 em, em = size / 1.164).
+fn cap_height(size: f64) -> i32 {
+    (size * 0.729 / 1.164).round() as i32
+}
+
+#[derive(Clone, Copy)]
+struct Painter {
+    svg: bool,
+}
+
+impl Painter {
+    /// Draws `text` with its baseline at `baseline`; `x` is its left end, centre or right end.
+    #[allow(clippy::too_many_arguments)]
+    fn text<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        text: &str,
+        x: i32,
+        baseline: i32,
+        size: f64,
+        bold: bool,
+        color: RGBColor,
+        h: HPos,
+    ) -> Result<(), ChartError> {
+        debug_assert!(size >= SIZE_SMALL);
+        // ab_glyph puts the baseline size/2 below a top-anchored position; the SVG backend puts
+        // it 0.76 em (em = size/1.24) below.
+        let y = if self.svg {
+            baseline - (size * 0.76 / 1.24).round() as i32
+        } else {
+            baseline - (size / 2.0).round() as i32
+        };
+        let style = font(size, bold).color(&color).pos(Pos::new(h, VPos::Top));
+        area.draw(&Text::new(text.to_string(), (x, y), style)).map_err(draw_err)
+    }
+}
+
+fn draw_err<E: std::fmt::Display>(e: E) -> ChartError {
+    ChartError::Draw(e.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time axis
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Step {
+    Secs(i64),
+    Weeks(i64),
+    Months(i32),
+    Years(i32),
+}
+
+const STEPS: [Step; 27] = [
+    Step::Secs(60),
+    Step::Secs(120),
+    Step::Secs(300),
+    Step::Secs(600),
+    Step::Secs(900),
+    Step::Secs(1800),
+    Step::Secs(3600),
+    Step::Secs(2 * 3600),
+    Step::Secs(3 * 3600),
+    Step::Secs(6 * 3600),
+    Step::Secs(12 * 3600),
+    Step::Secs(86_400),
+    Step::Secs(2 * 86_400),
+    Step::Weeks(1),
+    Step::Weeks(2),
+    Step::Months(1),
+    Step::Months(2),
+    Step::Months(3),
+    Step::Months(6),
+    Step::Years(1),
+    Step::Years(2),
+    Step::Years(5),
+    Step::Years(10),
+    Step::Years(20),
+    Step::Years(50),
+    Step::Years(100),
+    Step::Years(500),
+];
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+fn approx_secs(s: Step) -> i64 {
+    match s {
+        Step::Secs(n) => n,
+        Step::Weeks(n) => n * 604_800,
+        Step::Months(n) => n as i64 * 2_629_746,
+        Step::Years(n) => n as i64 * 31_556_952,
+    }
+}
+
+fn month_start(month_index: i64) -> Option<i64> {
+    let y = i32::try_from(month_index.div_euclid(12)).ok()?;
+    let m = month_index.rem_euclid(12) as u32 + 1;
+    Some(NaiveDate::from_ymd_opt(y, m, 1)?.and_hms_opt(0, 0, 0)?.and_utc().timestamp())
+}
+
+fn ticks_for(step: Step, t0: i64, t1: i64) -> Vec<i64> {
+    let mut out = Vec::new();
+    let aligned = |origin: i64, p: i64| {
+        let mut t = origin + (t0 - origin).div_euclid(p) * p;
+        if t < t0 {
+            t += p;
+        }
+        t
+    };
+    match step {
+        Step::Secs(p) | Step::Weeks(p) => {
+            let (origin, p) = match step {
+                Step::Weeks(n) => (4 * 86_400, n * 604_800), // Monday 1970-01-05
+                _ => (0, p),
+            };
+            let mut t = aligned(origin, p);
+            while t <= t1 {
+                out.push(t);
+                t += p;
+            }
+        }
+        Step::Months(n) | Step::Years(n) => {
+            let Some(d0) = DateTime::from_timestamp(t0, 0) else {
+                return out;
+            };
+            let per = if matches!(step, Step::Years(_)) { 12 } else { 1 };
+            let every = n as i64 * per;
+            let mut mi = d0.year() as i64 * 12 + d0.month0() as i64;
+            mi = mi.div_euclid(per) * per;
+            loop {
+                let Some(ts) = month_start(mi) else { break };
+                if ts > t1 {
+                    break;
+                }
+                if ts >= t0 && mi.rem_euclid(every) == 0 {
+                    out.push(ts);
+                }
+                mi += per;
+            }
+        }
+    }
+    out
+}
+
+fn tick_labels(step: Step, ticks: &[i64]) -> Vec<String> {
+    let dates: Vec<Option<DateTime<chrono::Utc>>> =
+        ticks.iter().map(|&t| DateTime::from_timestamp(t, 0)).collect();
+    let any_midnight = ticks.iter().any(|t| t.rem_euclid(86_400) == 0);
+    dates
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let Some(d) = d else { return String::new() };
+            let mon = MONTHS[d.month0() as usize];
+            let prev_year = if i > 0 { dates[i - 1].map(|p| p.year()) } else { None };
+            match step {
+                Step::Secs(p) if p < 86_400 => {
+                    let hm = format!("{:02}:{:02}", d.hour(), d.minute());
+                    if d.hour() == 0 && d.minute() == 0 {
+                        format!("{} {mon}", d.day())
+                    } else if i == 0 && !any_midnight {
+                        format!("{} {mon} {hm}", d.day())
+                    } else {
+                        hm
+                    }
+                }
+                Step::Secs(_) | Step::Weeks(_) => {
+                    if prev_year != Some(d.year()) {
+                        format!("{} {mon} {}", d.day(), d.year())
+                    } else {
+                        format!("{} {mon}", d.day())
+                    }
+                }
+                Step::Months(_) => {
+                    if i == 0 || d.month0() == 0 {
+                        format!("{mon} {}", d.year())
+                    } else {
+                        mon.to_string()
+                    }
+                }
+                Step::Years(_) => d.year().to_string(),
+            }
+        })
+        .collect()
+}
+
+/// A tick: its pixel position (column or row), where its label is centred, and the label.
+#[derive(Debug, Clone)]
+pub(super) struct Tick {
+    pub pos: i32,
+    pub label_at: i32,
+    pub label: String,
+}
+
+/// Time ticks for the plot columns `x0 .. x0 + cols`: the finest calendar step whose labels do
+/// not crowd (at most one per 100 px, at least `MIN_LABEL_GAP` px apart), within the image.
+pub(super) fn time_ticks(t0: i64, t1: i64, x0: i32, cols: u32, image_width: i32) -> Vec<Tick> {
+    const MIN_LABEL_GAP: i32 = 36;
+    let max_count = ((cols / 100) as usize).max(2);
+    let mut best: Option<Vec<Tick>> = None;
+    for step in STEPS {
+        let span = (t1 as i128 - t0 as i128).max(0);
+        if span / approx_secs(step) as i128 > max_count as i128 + 1 {
+            continue;
+        }
+        let ticks = ticks_for(step, t0, t1);
+        if ticks.is_empty() || ticks.len() > max_count {
+            continue;
+        }
+        let labels = tick_labels(step, &ticks);
+        let mut placed: Vec<Tick> = Vec::with_capacity(ticks.len());
+        let mut ok = true;
+        let mut prev_right = i32::MIN / 2;
+        for (t, label) in ticks.iter().zip(labels) {
+            let pos = x0 + column_of(*t, t0, t1, cols) as i32;
+            let w = text_width(&label, SIZE_SMALL, false);
+            let mut left = pos - w / 2;
+            left = left.min(image_width - 6 - w).max(6);
+            if left - prev_right < MIN_LABEL_GAP {
+                ok = false;
+                break;
+            }
+            prev_right = left + w;
+            placed.push(Tick {
+                pos,
+                label_at: left + w / 2,
+                label,
+            });
+        }
+        if !ok {
+            continue;
+        }
+        if placed.len() >= 2 {
+            return placed;
+        }
+        if best.is_none() {
+            best = Some(placed);
+        }
+    }
+    best.unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value axis
+
+/// The finest "nice" step (1, 2, 2.5 or 5 × 10^k), as (mantissa, exponent), that puts at most
+/// `max_n` ticks in `[lo, hi]`.
+fn nice_step(lo: f64, hi: f64, max_n: usize) -> (f64, i32) {
+    let span = hi - lo;
+    let k0 = (span / max_n.max(1) as f64).log10().floor() as i32 - 1;
+    for k in k0..k0 + 4 {
+        for m in [1.0, 2.0, 2.5, 5.0] {
+            let step = m * 10f64.powi(k);
+            let n = (hi / step).floor() - (lo / step).ceil() + 1.0;
+            if n <= max_n as f64 {
+                return (m, k);
+            }
+        }
+    }
+    (1.0, k0 + 4)
+}
+
+/// At most `max_n` value ticks in `[lo, hi]` and their labels: fixed decimals, as many as the step needs, or
+/// scientific notation when that would take more than 8 decimals or the values are huge.
+pub(super) fn value_ticks(lo: f64, hi: f64, max_n: usize) -> Vec<(f64, String)> {
+    let span = hi - lo;
+    if !(span > 0.0) || !span.is_finite() {
+        return Vec::new();
+    }
+    let (m, k) = nice_step(lo, hi, max_n);
+    let step = m * 10f64.powi(k);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    if last < first || last - first > 50 {
+        return Vec::new();
+    }
+    let extra = if m == 2.5 { 1 } else { 0 };
+    let decimals = (-k + extra).max(0) as usize;
+    let max_abs = lo.abs().max(hi.abs());
+    let scientific = decimals > 8 || max_abs >= 1e9;
+    (first..=last)
+        .map(|i| {
+            // multiply by the mantissa first to keep 0.1-style steps exact enough
+            let v = if k < 0 {
+                i as f64 * m / 10f64.powi(-k)
+            } else {
+                i as f64 * m * 10f64.powi(k)
+            };
+            let label = if scientific {
+                let e = max_abs.log10().floor() as i32;
+                let digits = (e - k + extra).max(0) as usize;
+                format!("{:.*e}", digits, v)
+            } else {
+                let s = format!("{:.*}", decimals, v);
+                if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+                    s[1..].to_string()
+                } else {
+                    s.replacen('-', "\u{2212}", 1)
+                }
+            };
+            (v, label)
+        })
+        .collect()
+}
+
+/// The value range drawn for a panel: the data range with a margin.
+fn value_range(lines: &[DLine]) -> Option<(f64, f64)> {
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    for l in lines {
+        for &(_, v) in &l.points {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    if lo > hi {
+        return None;
+    }
+    let span = hi - lo;
+    let pad = if span > 0.0 {
+        span * 0.06
+    } else if lo != 0.0 {
+        lo.abs() * 0.01
+    } else {
+        1.0
+    };
+    Some((lo - pad, hi + pad))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout
+
+pub(super) struct LegendItem {
+    pub x: i32,
+    pub baseline: i32,
+    pub label: String,
+    pub color: RGBColor,
+}
+
+pub(super) struct PanelBox {
+    pub title_baseline: i32,
+    pub legend: Vec<LegendItem>,
+    /// Plot rows `y0 .. y0 + h`.
+    pub y0: i32,
+    pub h: i32,
+}
+
+pub(super) struct Layout {
+    pub width: i32,
+    /// Plot columns `x0 .. x0 + cols`.
+    pub x0: i32,
+    pub cols: u32,
+    pub title_baseline: Option<i32>,
+    pub panels: Vec<PanelBox>,
+    pub t0: i64,
+    pub t1: i64,
+}
+
+/// A line is its one-pixel path drawn at each of these offsets: two pixels thick in both
+/// directions. Each copy is a one-pixel path, so the M4 argument holds for each (module docs);
+/// a thick plotters stroke is a polygon, whose joins on the up-and-down runs of dense data
+/// would differ between the full and the reduced series.
+const PEN: [(i32, i32); 3] = [(0, 0), (1, 0), (0, 1)];
+
+const SWATCH: i32 = 26;
+const SWATCH_GAP: i32 = 8;
+const LEGEND_SPACING: i32 = 26;
+
+fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) -> Result<Layout, ChartError> {
+    let size_err = |reason: String| ChartError::Size {
+        width: opts.width,
+        height: opts.height,
+        reason,
+    };
+    if opts.width > MAX_SIDE || opts.height > MAX_SIDE {
+        return Err(size_err(format!("at most {MAX_SIDE} pixels a side")));
+    }
+    let min_w = (LEFT + RIGHT + 100) as u32;
+    if opts.width < min_w {
+        return Err(size_err(format!("the width must be at least {min_w}")));
+    }
+    let width = opts.width as i32;
+    let height = opts.height as i32;
+    let x0 = LEFT;
+    let cols = plot_columns_for_width(opts.width);
+    let right = x0 + cols as i32;
+
+    let mut y = TOP_MARGIN;
+    let title_baseline = opts.title.as_ref().map(|_| {
+        let b = y + (TITLE_ROW + cap_height(SIZE_TITLE)) / 2 - 2;
+        y += TITLE_ROW;
+        b
+    });
+
+    // headers first (their height depends on the legend), then share the rest among the plots
+    let mut headers: Vec<(i32, Vec<(i32, i32, String, RGBColor)>)> = Vec::new(); // (rows, items)
+    for p in dpanels {
+        let title_w: i32 = p.title.iter().map(|(s, b, _)| text_width(s, SIZE_PANEL, *b)).sum();
+        let mut items = Vec::new();
+        let mut rows = 1;
+        if p.legend {
+            let widths: Vec<i32> = p
+                .lines
+                .iter()
+                .map(|l| SWATCH + SWATCH_GAP + text_width(&l.label, SIZE_SMALL, false))
+                .collect();
+            let total: i32 =
+                widths.iter().sum::<i32>() + LEGEND_SPACING * (widths.len().max(1) as i32 - 1);
+            if x0 + title_w + 2 * LEGEND_SPACING + total <= right {
+                let mut x = right - total;
+                for (l, w) in p.lines.iter().zip(&widths) {
+                    items.push((0, x, l.label.clone(), l.color));
+                    x += w + LEGEND_SPACING;
+                }
+            } else {
+                let mut x = x0;
+                rows = 2;
+                for (l, w) in p.lines.iter().zip(&widths) {
+                    if x > x0 && x + w > right {
+                        rows += 1;
+                        x = x0;
+                    }
+                    items.push((rows - 1, x, l.label.clone(), l.color));
+                    x += w + LEGEND_SPACING;
+                }
+            }
+        }
+        headers.push((rows, items));
+    }
+    let n = dpanels.len().max(1) as i32;
+    let fixed: i32 = y
+        + BOTTOM
+        + headers.iter().map(|(r, _)| r * HEADER_ROW + HEADER_GAP).sum::<i32>()
+        + PANEL_GAP * (n - 1);
+    let plot_h = (height - fixed) / n;
+    if plot_h < MIN_PLOT_HEIGHT {
+        let needed = fixed + MIN_PLOT_HEIGHT * n;
+        return Err(size_err(format!(
+            "{n} panel(s) need a height of at least {needed}"
+        )));
+    }
+    let mut panels = Vec::new();
+    for (rows, items) in headers {
+        let row_baseline = |r: i32| y + r * HEADER_ROW + (HEADER_ROW + cap_height(SIZE_PANEL)) / 2;
+        let legend = items
+            .into_iter()
+            .map(|(r, x, label, color)| LegendItem {
+                x,
+                baseline: row_baseline(r),
+                label,
+                color,
+            })
+            .collect();
+        let title_baseline = row_baseline(0);
+        y += rows * HEADER_ROW + HEADER_GAP;
+        panels.push(PanelBox {
+            title_baseline,
+            legend,
+            y0: y,
+            h: plot_h,
+        });
+        y += plot_h + PANEL_GAP;
+    }
+    Ok(Layout {
+        width,
+        x0,
+        cols,
+        title_baseline,
+        panels,
+        t0,
+        t1,
+    })
+}
+
+/// The effective time range: a single instant is widened to the day around it.
+fn effective_range(opts: &ChartOptions) -> Result<(i64, i64), ChartError> {
+    if opts.t1 < opts.t0 {
+        return Err(ChartError::InvalidRange {
+            t0: opts.t0,
+            t1: opts.t1,
+        });
+    }
+    if opts.t1 == opts.t0 {
+        Ok((opts.t0.saturating_sub(43_200), opts.t0.saturating_add(43_200)))
+    } else {
+        Ok((opts.t0, opts.t1))
+    }
+}
+
+fn prepare(opts: &ChartOptions, panels: &[Panel]) -> Result<(Vec<DPanel>, Layout), ChartError> {
+    ensure_fonts()?;
+    let (t0, t1) = effective_range(opts)?;
+    // the points considered are those of the range as given (a widened single instant holds
+    // the same points)
+    let dpanels = build_panels(opts, panels, opts.t0, opts.t1)?;
+    if dpanels.iter().all(|p| p.lines.iter().all(|l| l.points.is_empty())) {
+        return Err(ChartError::NoData);
+    }
+    let layout = layout(opts, &dpanels, t0, t1)?;
+    Ok((dpanels, layout))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drawing
+
+fn draw_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    painter: Painter,
+    opts: &ChartOptions,
+    dpanels: &[DPanel],
+    lay: &Layout,
+) -> Result<(), ChartError> {
+    root.fill(&BG).map_err(draw_err)?;
+    let (t0, t1, x0, cols) = (lay.t0, lay.t1, lay.x0, lay.cols);
+    let right = x0 + cols as i32 - 1;
+
+    if let (Some(title), Some(b)) = (&opts.title, lay.title_baseline) {
+        painter.text(root, title, lay.width / 2, b, SIZE_TITLE, true, INK, HPos::Center)?;
+    }
+
+    let xticks = time_ticks(t0, t1, x0, cols, lay.width);
+
+    for (p, pb) in dpanels.iter().zip(&lay.panels) {
+        let (y0, h) = (pb.y0, pb.h);
+        let bottom = y0 + h - 1;
+
+        // header: title pieces, legend
+        let mut x = x0;
+        for (s, bold, color) in &p.title {
+            painter.text(root, s, x, pb.title_baseline, SIZE_PANEL, *bold, *color, HPos::Left)?;
+            x += text_width(s, SIZE_PANEL, *bold);
+        }
+        for item in &pb.legend {
+            let mid = item.baseline - cap_height(SIZE_SMALL) / 2;
+            root.draw(&Rectangle::new(
+                [(item.x, mid - 1), (item.x + SWATCH - 1, mid + 1)],
+                item.color.filled(),
+            ))
+            .map_err(draw_err)?;
+            painter.text(
+                root,
+                &item.label,
+                item.x + SWATCH + SWATCH_GAP,
+                item.baseline,
+                SIZE_SMALL,
+                false,
+                INK,
+                HPos::Left,
+            )?;
+        }
+
+        // grid and frame
+        let range = value_range(&p.lines);
+        let yticks = match range {
+            Some((lo, hi)) => value_ticks(lo, hi, ((h / 32) as usize).clamp(2, 8)),
+            None => Vec::new(),
+        };
+        let row = |v: f64| -> i32 {
+            let (lo, hi) = range.unwrap_or((0.0, 1.0));
+            y0 + ((hi - v) / (hi - lo) * (h - 1) as f64).round() as i32
+        };
+        for t in &xticks {
+            root.draw(&PathElement::new(vec![(t.pos, y0), (t.pos, bottom)], GRID))
+                .map_err(draw_err)?;
+        }
+        for (v, _) in &yticks {
+            let r = row(*v);
+            root.draw(&PathElement::new(vec![(x0, r), (right, r)], GRID))
+                .map_err(draw_err)?;
+        }
+        root.draw(&Rectangle::new([(x0 - 1, y0 - 1), (right + 1, bottom + 1)], FRAME))
+            .map_err(draw_err)?;
+
+        for (v, label) in &yticks {
+            let b = row(*v) + cap_height(SIZE_SMALL) / 2;
+            painter.text(root, label, x0 - TICK_LABEL_GAP, b, SIZE_SMALL, false, MUTED, HPos::Right)?;
+        }
+
+        if range.is_none() {
+            painter.text(
+                root,
+                "no observations in the range",
+                x0 + cols as i32 / 2,
+                y0 + h / 2 + cap_height(SIZE_SMALL) / 2,
+                SIZE_SMALL,
+                false,
+                MUTED,
+                HPos::Center,
+            )?;
+            continue;
+        }
+
+        // lines: one path per run between holes, one-pixel strokes (see the module docs)
+        for l in &p.lines {
+            if l.points.is_empty() {
+                continue;
+            }
+            let px = |&(t, v): &(i64, f64)| (x0 + column_of(t, t0, t1, cols) as i32, row(v));
+            let mut occupied = 0usize;
+            let mut last_col = None;
+            for &(t, _) in &l.points {
+                let c = column_of(t, t0, t1, cols);
+                if last_col != Some(c) {
+                    occupied += 1;
+                    last_col = Some(c);
+                }
+            }
+            let markers = occupied < MARKER_LIMIT;
+            for run in split_at_gaps_in_columns(&l.points, t0, t1, cols) {
+                if run.len() >= 2 {
+                    let path: Vec<(i32, i32)> = run.iter().map(px).collect();
+                    for (dx, dy) in PEN {
+                        let shifted: Vec<(i32, i32)> =
+                            path.iter().map(|&(x, y)| (x + dx, y + dy)).collect();
+                        root.draw(&PathElement::new(shifted, l.color.stroke_width(1)))
+                            .map_err(draw_err)?;
+                    }
+                } else if !markers {
+                    root.draw(&Circle::new(px(&run[0]), 3, l.color.filled()))
+                        .map_err(draw_err)?;
+                }
+            }
+            if markers {
+                for p in &l.points {
+                    root.draw(&Circle::new(px(p), 4, l.color.filled()))
+                        .map_err(draw_err)?;
+                }
+            }
+        }
+    }
+
+    // time labels under the bottom panel
+    if let Some(last) = lay.panels.last() {
+        let b = last.y0 + last.h + 8 + cap_height(SIZE_SMALL) + 4;
+        for t in &xticks {
+            painter.text(root, &t.label, t.label_at, b, SIZE_SMALL, false, MUTED, HPos::Center)?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn render_rgb(opts: &ChartOptions, panels: &[Panel]) -> Result<Vec<u8>, ChartError> {
+    let (dpanels, lay) = prepare(opts, panels)?;
+    let mut buf = vec![255u8; opts.width as usize * opts.height as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (opts.width, opts.height)).into_drawing_area();
+        draw_chart(&root, Painter { svg: false }, opts, &dpanels, &lay)?;
+        root.present().map_err(draw_err)?;
+    }
+    Ok(buf)
+}
+
+pub(super) fn render_svg(opts: &ChartOptions, panels: &[Panel]) -> Result<String, ChartError> {
+    let (dpanels, lay) = prepare(opts, panels)?;
+    let mut s = String::new();
+    {
+        let root = SVGBackend::with_string(&mut s, (opts.width, opts.height)).into_drawing_area();
+        draw_chart(&root, Painter { svg: true }, opts, &dpanels, &lay)?;
+        root.present().map_err(draw_err)?;
+    }
+    Ok(s)
+}
+
+/// Writes RGB pixels as a PNG file at `path` (whose extension must be `.png`).
+pub(super) fn encode_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> Result<(), String> {
+    let mut backend = BitMapBackend::new(path, (width, height));
+    backend
+        .blit_bitmap((0, 0), (width, height), rgb)
+        .map_err(|e| e.to_string())?;
+    backend.present().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+pub(super) fn layout_for(opts: &ChartOptions, panels: &[Panel]) -> Result<Layout, ChartError> {
+    prepare(opts, panels).map(|(_, l)| l)
+}
