@@ -4,6 +4,7 @@
 //! observations in SQLite, `commands` holds one file per subcommand, and
 //! `error` maps every failure to an exit code in one place.
 
+pub mod chart;
 pub mod cli;
 pub mod commands;
 pub mod csvio;
@@ -44,6 +45,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Convert(a) => commands::convert::run(&db, a),
         Command::Completions { shell } => commands::completions::completions(*shell),
         Command::Man => commands::completions::man(),
-        Command::Chart(_) => Err(Error::Usage("chart is not available yet".into())),
+        Command::Chart(a) => commands::chart::run(&db, a),
     }
 }

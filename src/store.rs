@@ -325,6 +325,85 @@ impl Store {
         row.transpose()
     }
 
+    /// The first and last times of a series within a range, if it has any.
+    pub fn time_span(&self, series_id: i64, from: Option<Instant>, to: Option<Instant>) -> Result<Option<(i64, i64)>> {
+        let p = |e| db_err(&self.path, e);
+        let span: (Option<i64>, Option<i64>) = self
+            .conn
+            .prepare_cached("SELECT min(ts), max(ts) FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3")
+            .map_err(p)?
+            .query_row(params![series_id, lo(from), hi(to)], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(p)?;
+        Ok(match span {
+            (Some(a), Some(b)) => Some((a, b)),
+            _ => None,
+        })
+    }
+
+    /// The oldest observation of a series within `from..=to`.
+    pub fn first_observation(&self, series: &Series, from: Instant, to: Instant, f: impl FnOnce(Observation)) -> Result<()> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT ts, rate, inverted, change FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts LIMIT 1")
+            .map_err(|e| db_err(&self.path, e))?;
+        let row = st
+            .query_row(params![series.id, from.unix(), to.unix()], |r| row_observation(series, r))
+            .optional()
+            .map_err(|e| db_err(&self.path, e))?;
+        if let Some(obs) = row.transpose()? {
+            f(obs);
+        }
+        Ok(())
+    }
+
+    /// Each observation's time and value in the series' canonical direction
+    /// (floating point, for drawing), oldest first.
+    pub fn for_each_value(&self, series_id: i64, from: i64, to: i64, mut f: impl FnMut(i64, f64)) -> Result<()> {
+        let p = |e| db_err(&self.path, e);
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT ts, rate, inverted FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts")
+            .map_err(p)?;
+        let mut rows = st.query(params![series_id, from, to]).map_err(p)?;
+        while let Some(r) = rows.next().map_err(p)? {
+            let ts: i64 = r.get(0).map_err(p)?;
+            let rate = r.get_ref(1).map_err(p)?.as_str().map_err(|e| db_err(&self.path, e.into()))?;
+            let v: f64 = rate.parse().unwrap_or(f64::NAN);
+            let inverted: i64 = r.get(2).map_err(p)?;
+            f(ts, if inverted == 1 { 1.0 / v } else { v });
+        }
+        Ok(())
+    }
+
+    /// The rollups of one width whose buckets start within `from..=to`, in order.
+    pub fn for_each_rollup(&self, series_id: i64, width: i64, from: i64, to: i64, mut f: impl FnMut(RollupRow)) -> Result<()> {
+        let p = |e| db_err(&self.path, e);
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT bucket, n, first_ts, first, min_ts, min, max_ts, max, last_ts, last FROM rollup \
+                 WHERE series_id = ?1 AND width = ?2 AND bucket BETWEEN ?3 AND ?4 ORDER BY bucket",
+            )
+            .map_err(p)?;
+        let mut rows = st.query(params![series_id, width, from, to]).map_err(p)?;
+        while let Some(r) = rows.next().map_err(p)? {
+            let row = (|| {
+                Ok::<_, rusqlite::Error>(RollupRow {
+                    width,
+                    bucket: r.get(0)?,
+                    n: r.get(1)?,
+                    first: (r.get(2)?, r.get(3)?),
+                    min: (r.get(4)?, r.get(5)?),
+                    max: (r.get(6)?, r.get(7)?),
+                    last: (r.get(8)?, r.get(9)?),
+                })
+            })()
+            .map_err(p)?;
+            f(row);
+        }
+        Ok(())
+    }
+
     /// The conflict log, oldest first.
     pub fn conflicts(&self, series: &[Series], from: Option<Instant>, to: Option<Instant>) -> Result<Vec<ConflictRecord>> {
         let mut st = self

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike};
 use plotters::coord::Shift;
@@ -210,9 +210,139 @@ fn font(size: f64, bold: bool) -> FontDesc<'static> {
     )
 }
 
-/// Width in pixels of `text` as the bitmap backend draws it.
+// plotters' ab_glyph backend draws each glyph from its pen position without the glyph's left
+// side bearing, so letters with a large or negative bearing ("J") sit visibly out of line
+// ("19  Jul"). For PNG output each character is therefore drawn on its own, at the position the
+// font's metrics give it; those come from the `cmap`, `hhea` and `hmtx` tables of the embedded
+// font, read below. The SVG output keeps whole strings (the viewer lays them out).
+
+/// Horizontal metrics of a TrueType font.
+struct Metrics {
+    data: &'static [u8],
+    /// ascent − descent in font units: ab_glyph scales this to the plotters size.
+    height_units: f64,
+    num_h_metrics: usize,
+    hmtx: usize,
+    /// Offset of the (3, 1) format-4 `cmap` subtable.
+    cmap4: usize,
+}
+
+fn be_u16(d: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes([*d.get(at)?, *d.get(at + 1)?]))
+}
+
+fn be_u32(d: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes([*d.get(at)?, *d.get(at + 1)?, *d.get(at + 2)?, *d.get(at + 3)?]))
+}
+
+impl Metrics {
+    fn parse(data: &'static [u8]) -> Option<Metrics> {
+        let num_tables = be_u16(data, 4)? as usize;
+        let table = |tag: &[u8; 4]| -> Option<usize> {
+            (0..num_tables)
+                .map(|i| 12 + 16 * i)
+                .find(|&rec| data.get(rec..rec + 4) == Some(&tag[..]))
+                .and_then(|rec| be_u32(data, rec + 8).map(|o| o as usize))
+        };
+        let hhea = table(b"hhea")?;
+        let ascent = be_u16(data, hhea + 4)? as i16 as f64;
+        let descent = be_u16(data, hhea + 6)? as i16 as f64;
+        let num_h_metrics = be_u16(data, hhea + 34)? as usize;
+        let hmtx = table(b"hmtx")?;
+        let cmap = table(b"cmap")?;
+        let n = be_u16(data, cmap + 2)? as usize;
+        let cmap4 = (0..n).find_map(|i| {
+            let rec = cmap + 4 + 8 * i;
+            let (pid, eid) = (be_u16(data, rec)?, be_u16(data, rec + 2)?);
+            let off = cmap + be_u32(data, rec + 4)? as usize;
+            (pid == 3 && eid == 1 && be_u16(data, off)? == 4).then_some(off)
+        })?;
+        (ascent - descent > 0.0 && num_h_metrics > 0).then_some(Metrics {
+            data,
+            height_units: ascent - descent,
+            num_h_metrics,
+            hmtx,
+            cmap4,
+        })
+    }
+
+    fn glyph(&self, c: char) -> u16 {
+        let c = c as u32;
+        if c > 0xFFFF {
+            return 0;
+        }
+        let c = c as u16;
+        let d = self.data;
+        let t = self.cmap4;
+        let seg_x2 = be_u16(d, t + 6).unwrap_or(0) as usize;
+        let ends = t + 14;
+        let starts = ends + seg_x2 + 2;
+        let deltas = starts + seg_x2;
+        let ranges = deltas + seg_x2;
+        for i in (0..seg_x2).step_by(2) {
+            let Some(end) = be_u16(d, ends + i) else { return 0 };
+            if c > end {
+                continue;
+            }
+            let start = be_u16(d, starts + i).unwrap_or(u16::MAX);
+            if c < start {
+                return 0;
+            }
+            let delta = be_u16(d, deltas + i).unwrap_or(0);
+            let range = be_u16(d, ranges + i).unwrap_or(0) as usize;
+            if range == 0 {
+                return c.wrapping_add(delta);
+            }
+            let at = ranges + i + range + 2 * (c - start) as usize;
+            return match be_u16(d, at) {
+                Some(0) | None => 0,
+                Some(g) => g.wrapping_add(delta),
+            };
+        }
+        0
+    }
+
+    /// (advance, left side bearing) in font units.
+    fn h_metrics(&self, c: char) -> (f64, f64) {
+        let g = self.glyph(c) as usize;
+        let d = self.data;
+        let n = self.num_h_metrics;
+        let adv = be_u16(d, self.hmtx + 4 * g.min(n - 1)).unwrap_or(0) as f64;
+        let lsb = if g < n {
+            be_u16(d, self.hmtx + 4 * g + 2)
+        } else {
+            be_u16(d, self.hmtx + 4 * n + 2 * (g - n))
+        }
+        .unwrap_or(0) as i16 as f64;
+        (adv, lsb)
+    }
+
+    /// Pixels per font unit at a plotters text size.
+    fn scale(&self, size: f64) -> f64 {
+        size / self.height_units
+    }
+
+    fn width(&self, text: &str, size: f64) -> f64 {
+        text.chars().map(|c| self.h_metrics(c).0).sum::<f64>() * self.scale(size)
+    }
+}
+
+fn metrics(bold: bool) -> Option<&'static Metrics> {
+    static REGULAR: OnceLock<Option<Metrics>> = OnceLock::new();
+    static BOLD: OnceLock<Option<Metrics>> = OnceLock::new();
+    if bold {
+        BOLD.get_or_init(|| Metrics::parse(FONT_BOLD)).as_ref()
+    } else {
+        REGULAR.get_or_init(|| Metrics::parse(FONT_REGULAR)).as_ref()
+    }
+}
+
+/// Width in pixels of `text` at a plotters text size.
 pub(super) fn text_width(text: &str, size: f64, bold: bool) -> i32 {
-    font(size, bold).box_size(text).map(|(w, _)| w as i32).unwrap_or(0)
+    match metrics(bold) {
+        Some(m) => m.width(text, size).round() as i32,
+        None => font(size, bold).box_size(text).map(|(w, _)| w as i32).unwrap_or(0),
+    }
 }
 
 /// Height of a capital letter above the baseline (DejaVu Sans: 0.729 em, em = size / 1.164).
@@ -240,15 +370,39 @@ impl Painter {
         h: HPos,
     ) -> Result<(), ChartError> {
         debug_assert!(size >= SIZE_SMALL);
-        // ab_glyph puts the baseline size/2 below a top-anchored position; the SVG backend puts
-        // it 0.76 em (em = size/1.24) below.
-        let y = if self.svg {
-            baseline - (size * 0.76 / 1.24).round() as i32
-        } else {
-            baseline - (size / 2.0).round() as i32
+        if self.svg {
+            // the SVG backend puts the baseline 0.76 em (em = size / 1.24) below a
+            // top-anchored position
+            let y = baseline - (size * 0.76 / 1.24).round() as i32;
+            let style = font(size, bold).color(&color).pos(Pos::new(h, VPos::Top));
+            return area.draw(&Text::new(text.to_string(), (x, y), style)).map_err(draw_err);
+        }
+        // ab_glyph puts the baseline size/2 below a top-anchored position
+        let y = baseline - (size / 2.0).round() as i32;
+        let style = font(size, bold).color(&color).pos(Pos::new(HPos::Left, VPos::Top));
+        let Some(m) = metrics(bold) else {
+            let style = style.pos(Pos::new(h, VPos::Top));
+            return area.draw(&Text::new(text.to_string(), (x, y), style)).map_err(draw_err);
         };
-        let style = font(size, bold).color(&color).pos(Pos::new(h, VPos::Top));
-        area.draw(&Text::new(text.to_string(), (x, y), style)).map_err(draw_err)
+        let w = m.width(text, size);
+        let mut pen = match h {
+            HPos::Left => x as f64,
+            HPos::Center => x as f64 - w / 2.0,
+            HPos::Right => x as f64 - w,
+        };
+        let scale = m.scale(size);
+        let mut buf = [0u8; 4];
+        for c in text.chars() {
+            let (adv, lsb) = m.h_metrics(c);
+            if !c.is_whitespace() {
+                let gx = (pen + lsb * scale).round() as i32;
+                let s: &str = c.encode_utf8(&mut buf);
+                area.draw(&Text::new(s.to_string(), (gx, y), style.clone()))
+                    .map_err(draw_err)?;
+            }
+            pen += adv * scale;
+        }
+        Ok(())
     }
 }
 
@@ -574,7 +728,7 @@ pub(super) struct Layout {
     pub t1: i64,
 }
 
-/// A line is its one-pixel path drawn at each of these offsets: two pixels thick in both
+/// In a bitmap, a line is its one-pixel path drawn at each of these offsets: two pixels thick in both
 /// directions. Each copy is a one-pixel path, so the M4 argument holds for each (module docs);
 /// a thick plotters stroke is a polygon, whose joins on the up-and-down runs of dense data
 /// would differ between the full and the reduced series.
@@ -827,6 +981,11 @@ fn draw_chart<DB: DrawingBackend>(
             for run in split_at_gaps_in_columns(&l.points, t0, t1, cols) {
                 if run.len() >= 2 {
                     let path: Vec<(i32, i32)> = run.iter().map(px).collect();
+                    if painter.svg {
+                        root.draw(&PathElement::new(path, l.color.stroke_width(2)))
+                            .map_err(draw_err)?;
+                        continue;
+                    }
                     for (dx, dy) in PEN {
                         let shifted: Vec<(i32, i32)> =
                             path.iter().map(|&(x, y)| (x + dx, y + dy)).collect();

@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+pub mod chart;
 pub mod check;
 pub mod completions;
 pub mod conflicts;

@@ -1,0 +1,162 @@
+//! `fxsnap chart`: loads each selected series already reduced for the
+//! picture (M4 per pixel column, from the rollups on long ranges) and hands
+//! the panels to `crate::chart`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+use crate::chart::{self, ChartOptions, Line, Panel};
+use crate::cli::ChartArgs;
+use crate::error::{Error, Result};
+use crate::model::{Instant, Observation, Pair};
+use crate::selection::View;
+use crate::store::{Store, ROLLUP_WIDTHS};
+
+/// A rollup level is used when this many of its buckets fit in one pixel
+/// column: a bucket straddling two columns then moves a column's extreme by
+/// at most a sliver of a pixel.
+const BUCKETS_PER_COLUMN: i64 = 8;
+
+pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
+    chart::ImageFormat::from_path(&args.output).map_err(|e| Error::Usage(e.to_string()))?;
+    if args.width < 300 || args.height < 200 || args.width > 20_000 || args.height > 20_000 {
+        return Err(Error::Usage(format!(
+            "--width {} --height {}: a chart is 300x200 to 20000x20000 pixels",
+            args.width, args.height
+        )));
+    }
+    let sel = args.read_args().selection()?;
+    let store = Store::open_existing(db)?;
+    let views = sel.resolve(&store)?;
+
+    let (t0, t1) = match range(&store, &views, sel.from, sel.to)? {
+        Some(r) => r,
+        None => return Err(Error::invalid("nothing to chart: no observations in the range (no file written)")),
+    };
+    let mut opts = ChartOptions::new(t0, t1);
+    opts.width = args.width;
+    opts.height = args.height;
+    opts.title = args.title.clone();
+    opts.index = args.index;
+    let columns = chart::plot_columns(&opts);
+
+    // Panels in the order of the views (shown pair, then source).
+    let mut panels: BTreeMap<String, (Vec<Line>, Option<Observation>, Option<Observation>)> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for v in &views {
+        let points = reduced_points(&store, v, t0, t1, columns)?;
+        if points.is_empty() {
+            continue;
+        }
+        let key = v.shown.to_string();
+        if !panels.contains_key(&key) {
+            order.push(key.clone());
+        }
+        let entry = panels.entry(key).or_insert_with(|| (Vec::new(), None, None));
+        entry.0.push(Line { label: v.series.source.to_string(), points });
+        // The panel's last value is the newest observation across its
+        // sources; its change runs from the oldest one in the range.
+        if let Some(last) = store.latest(&v.series, Some(Instant::from_unix(t1)))? {
+            if entry.1.as_ref().is_none_or(|l| last.at > l.at) {
+                entry.1 = Some(last);
+            }
+        }
+        if let Some(first) = first_in_range(&store, v, t0, t1)? {
+            if entry.2.as_ref().is_none_or(|f| first.at < f.at) {
+                entry.2 = Some(first);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for key in order {
+        let Some((lines, last, first)) = panels.remove(&key) else { continue };
+        let shown: Pair = key.parse()?;
+        let (last_text, change_pct) = match (&last, &first) {
+            (Some(l), Some(f)) => (l.rate_as(shown).to_string(), change_pct(f, l, shown)),
+            (Some(l), None) => (l.rate_as(shown).to_string(), None),
+            _ => (String::new(), None),
+        };
+        out.push(Panel { pair: key, lines, last: last_text, change_pct });
+    }
+    if out.is_empty() {
+        return Err(Error::invalid("nothing to chart: no observations in the range (no file written)"));
+    }
+    chart::render_to_file(&opts, &out, &args.output).map_err(|e| match e {
+        chart::ChartError::NoData => Error::invalid("nothing to chart: no observations in the range (no file written)"),
+        other => Error::Chart(other.to_string()),
+    })
+}
+
+/// The range drawn: `--from`/`--to`, or the data's own first and last times.
+fn range(store: &Store, views: &[View], from: Option<Instant>, to: Option<Instant>) -> Result<Option<(i64, i64)>> {
+    let mut lo = i64::MAX;
+    let mut hi = i64::MIN;
+    for v in views {
+        if let Some((a, b)) = store.time_span(v.series.id, from, to)? {
+            lo = lo.min(a);
+            hi = hi.max(b);
+        }
+    }
+    if lo > hi {
+        return Ok(None);
+    }
+    Ok(Some((from.map(|f| f.unix()).unwrap_or(lo), to.map(|t| t.unix()).unwrap_or(hi))))
+}
+
+fn first_in_range(store: &Store, v: &View, t0: i64, t1: i64) -> Result<Option<Observation>> {
+    let mut first = None;
+    store.first_observation(&v.series, Instant::from_unix(t0), Instant::from_unix(t1), |o| first = Some(o))?;
+    Ok(first)
+}
+
+/// (last / first − 1) × 100 in decimal arithmetic, for the panel title.
+fn change_pct(first: &Observation, last: &Observation, shown: Pair) -> Option<f64> {
+    let f = first.rate_as(shown).decimal();
+    let l = last.rate_as(shown).decimal();
+    let ratio = l.checked_div(f)?;
+    ((ratio - Decimal::ONE) * Decimal::ONE_HUNDRED).to_f64()
+}
+
+/// The points of one series over `t0..=t1` in the shown direction, reduced
+/// to first/min/max/last per pixel column. Long ranges read the hourly or
+/// daily rollups (a few thousand rows whatever the history's size); short
+/// ones read the observations, at most a few pixel-columns' worth each.
+fn reduced_points(store: &Store, v: &View, t0: i64, t1: i64, columns: u32) -> Result<Vec<(i64, f64)>> {
+    let invert = v.shown != v.series.pair;
+    let shown = |x: f64| if invert { 1.0 / x } else { x };
+    let column_width = (t1 - t0 + 1) / i64::from(columns.max(1));
+    let level = ROLLUP_WIDTHS.iter().rev().copied().find(|w| w * BUCKETS_PER_COLUMN <= column_width);
+    let mut points: Vec<(i64, f64)> = Vec::new();
+    match level {
+        Some(width) => {
+            // Whole buckets inside the range from the rollups; the partial
+            // buckets at either end from the observations, so the first and
+            // last points in range are exact.
+            let inner_start = t0.div_euclid(width) * width + if t0.rem_euclid(width) == 0 { 0 } else { width };
+            let inner_end = (t1 + 1).div_euclid(width) * width; // exclusive
+            if inner_start >= inner_end {
+                store.for_each_value(v.series.id, t0, t1, |ts, x| points.push((ts, shown(x))))?;
+            } else {
+                store.for_each_value(v.series.id, t0, inner_start - 1, |ts, x| points.push((ts, shown(x))))?;
+                store.for_each_rollup(v.series.id, width, inner_start, inner_end - 1, |r| {
+                    // A bucket's extremes in time order: all the picture needs of it.
+                    let mut four = [r.first, r.min, r.max, r.last];
+                    four.sort_by_key(|p| p.0);
+                    for (ts, x) in four {
+                        if points.last().is_none_or(|p| p.0 != ts) {
+                            points.push((ts, shown(x)));
+                        }
+                    }
+                })?;
+                store.for_each_value(v.series.id, inner_end, t1, |ts, x| points.push((ts, shown(x))))?;
+            }
+        }
+        None => {
+            store.for_each_value(v.series.id, t0, t1, |ts, x| points.push((ts, shown(x))))?;
+        }
+    }
+    Ok(chart::m4_reduce(&points, t0, t1, columns))
+}
