@@ -42,45 +42,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     opts.title = args.title.clone();
     opts.index = args.index;
     let columns = chart::plot_columns(&opts);
-
-    // Panels in the order of the views (shown pair, then source).
-    let mut panels: BTreeMap<String, (Vec<Line>, Option<Observation>, Option<Observation>)> = BTreeMap::new();
-    let mut order: Vec<String> = Vec::new();
-    for v in &views {
-        let points = reduced_points(&store, v, t0, t1, columns)?;
-        if points.is_empty() {
-            continue;
-        }
-        let key = v.shown.to_string();
-        if !panels.contains_key(&key) {
-            order.push(key.clone());
-        }
-        let entry = panels.entry(key).or_insert_with(|| (Vec::new(), None, None));
-        entry.0.push(Line { label: v.series.source.to_string(), points });
-        // The panel's last value is the newest observation across its
-        // sources; its change runs from the oldest one in the range.
-        if let Some(last) = store.latest(&v.series, Some(Instant::from_unix(t1)))? {
-            if entry.1.as_ref().is_none_or(|l| last.at > l.at) {
-                entry.1 = Some(last);
-            }
-        }
-        if let Some(first) = first_in_range(&store, v, t0, t1)? {
-            if entry.2.as_ref().is_none_or(|f| first.at < f.at) {
-                entry.2 = Some(first);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for key in order {
-        let Some((lines, last, first)) = panels.remove(&key) else { continue };
-        let shown: Pair = key.parse()?;
-        let (last_text, change_pct) = match (&last, &first) {
-            (Some(l), Some(f)) => (l.rate_as(shown).to_string(), change_pct(f, l, shown)),
-            (Some(l), None) => (l.rate_as(shown).to_string(), None),
-            _ => (String::new(), None),
-        };
-        out.push(Panel { pair: key, lines, last: last_text, change_pct });
-    }
+    let out = build_panels(&store, &views, t0, t1, Some(columns))?;
     if out.is_empty() {
         return Err(Error::invalid("nothing to chart: no observations in the range (no file written)"));
     }
@@ -121,42 +83,132 @@ fn change_pct(first: &Observation, last: &Observation, shown: Pair) -> Option<f6
 }
 
 /// The points of one series over `t0..=t1` in the shown direction, reduced
-/// to first/min/max/last per pixel column. Long ranges read the hourly or
-/// daily rollups (a few thousand rows whatever the history's size); short
-/// ones read the observations, at most a few pixel-columns' worth each.
+/// to first/min/max/last per pixel column. Long ranges read the daily and
+/// hourly rollups; only buckets that straddle a column boundary (or the
+/// range's ends) are opened, a level finer each time, down to the
+/// observations. The result is what M4 over every observation gives, at a
+/// cost bounded by the number of columns, not by the history's length.
 fn reduced_points(store: &Store, v: &View, t0: i64, t1: i64, columns: u32) -> Result<Vec<(i64, f64)>> {
     let invert = v.shown != v.series.pair;
-    let shown = |x: f64| if invert { 1.0 / x } else { x };
     let column_width = (t1 - t0 + 1) / i64::from(columns.max(1));
-    let level = ROLLUP_WIDTHS.iter().rev().copied().find(|w| w * BUCKETS_PER_COLUMN <= column_width);
-    let mut points: Vec<(i64, f64)> = Vec::new();
-    match level {
-        Some(width) => {
-            // Whole buckets inside the range from the rollups; the partial
-            // buckets at either end from the observations, so the first and
-            // last points in range are exact.
-            let inner_start = t0.div_euclid(width) * width + if t0.rem_euclid(width) == 0 { 0 } else { width };
-            let inner_end = (t1 + 1).div_euclid(width) * width; // exclusive
-            if inner_start >= inner_end {
-                store.for_each_value(v.series.id, t0, t1, |ts, x| points.push((ts, shown(x))))?;
-            } else {
-                store.for_each_value(v.series.id, t0, inner_start - 1, |ts, x| points.push((ts, shown(x))))?;
-                store.for_each_rollup(v.series.id, width, inner_start, inner_end - 1, |r| {
-                    // A bucket's extremes in time order: all the picture needs of it.
-                    let mut four = [r.first, r.min, r.max, r.last];
-                    four.sort_by_key(|p| p.0);
-                    for (ts, x) in four {
-                        if points.last().is_none_or(|p| p.0 != ts) {
-                            points.push((ts, shown(x)));
-                        }
+    // Coarsest level first; a level is worth reading when several of its
+    // buckets fit in one column.
+    let levels: Vec<i64> = ROLLUP_WIDTHS.iter().rev().copied().filter(|w| w * BUCKETS_PER_COLUMN <= column_width).collect();
+    let mut r = Reducer { store, series_id: v.series.id, t0, t1, columns, levels, points: Vec::new() };
+    r.collect(0, t0, t1)?;
+    let points: Vec<(i64, f64)> = r.points.into_iter().map(|(ts, x)| (ts, if invert { 1.0 / x } else { x })).collect();
+    Ok(chart::m4_reduce(&points, t0, t1, columns))
+}
+
+struct Reducer<'a> {
+    store: &'a Store,
+    series_id: i64,
+    t0: i64,
+    t1: i64,
+    columns: u32,
+    /// Rollup widths in use, coarsest first.
+    levels: Vec<i64>,
+    /// (time, canonical value), in time order.
+    points: Vec<(i64, f64)>,
+}
+
+impl Reducer<'_> {
+    fn column(&self, ts: i64) -> u32 {
+        chart::column_of(ts, self.t0, self.t1, self.columns)
+    }
+
+    /// Collects the points that matter in `from..=to` at level `level`
+    /// (an index into `levels`; past the end means the observations).
+    fn collect(&mut self, level: usize, from: i64, to: i64) -> Result<()> {
+        let Some(&width) = self.levels.get(level) else {
+            let points = &mut self.points;
+            return self.store.for_each_value(self.series_id, from, to, |ts, x| points.push((ts, x)));
+        };
+        // Whole buckets inside from..=to; the partial ones at the ends go a level finer.
+        let inner_start = from.div_euclid(width) * width + if from.rem_euclid(width) == 0 { 0 } else { width };
+        let inner_end = (to + 1).div_euclid(width) * width; // exclusive
+        if inner_start >= inner_end {
+            return self.collect(level + 1, from, to);
+        }
+        if from < inner_start {
+            self.collect(level + 1, from, inner_start - 1)?;
+        }
+        let mut buckets = Vec::new();
+        self.store.for_each_rollup(self.series_id, width, inner_start, inner_end - 1, |r| buckets.push(r))?;
+        for b in buckets {
+            let end = b.bucket + width - 1;
+            if self.column(b.bucket) == self.column(end) {
+                // A bucket inside one column: its extremes are all M4 needs of it.
+                let mut four = [b.first, b.min, b.max, b.last];
+                four.sort_by_key(|p| p.0);
+                for (ts, x) in four {
+                    if self.points.last().is_none_or(|p| p.0 != ts) {
+                        self.points.push((ts, x));
                     }
-                })?;
-                store.for_each_value(v.series.id, inner_end, t1, |ts, x| points.push((ts, shown(x))))?;
+                }
+            } else {
+                self.collect(level + 1, b.bucket, end)?;
             }
         }
-        None => {
-            store.for_each_value(v.series.id, t0, t1, |ts, x| points.push((ts, shown(x))))?;
+        if inner_end <= to {
+            self.collect(level + 1, inner_end, to)?;
+        }
+        Ok(())
+    }
+}
+
+/// The panels of a chart over `t0..=t1`, one per shown pair, one line per
+/// source; points reduced to `columns` pixel columns, or every point when
+/// `columns` is None (for testing that the reduction is faithful).
+pub fn build_panels(store: &Store, views: &[View], t0: i64, t1: i64, columns: Option<u32>) -> Result<Vec<Panel>> {
+    // Panels in the order of the views (shown pair, then source).
+    let mut panels: BTreeMap<String, (Vec<Line>, Option<Observation>, Option<Observation>)> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for v in views {
+        let points = match columns {
+            Some(c) => reduced_points(store, v, t0, t1, c)?,
+            None => all_points(store, v, t0, t1)?,
+        };
+        if points.is_empty() {
+            continue;
+        }
+        let key = v.shown.to_string();
+        if !panels.contains_key(&key) {
+            order.push(key.clone());
+        }
+        let entry = panels.entry(key).or_insert_with(|| (Vec::new(), None, None));
+        entry.0.push(Line { label: v.series.source.to_string(), points });
+        // The panel's last value is the newest observation across its
+        // sources; its change runs from the oldest one in the range.
+        if let Some(last) = store.latest(&v.series, Some(Instant::from_unix(t1)))? {
+            if entry.1.as_ref().is_none_or(|l| last.at > l.at) {
+                entry.1 = Some(last);
+            }
+        }
+        if let Some(first) = first_in_range(store, v, t0, t1)? {
+            if entry.2.as_ref().is_none_or(|f| first.at < f.at) {
+                entry.2 = Some(first);
+            }
         }
     }
-    Ok(chart::m4_reduce(&points, t0, t1, columns))
+    let mut out = Vec::new();
+    for key in order {
+        let Some((lines, last, first)) = panels.remove(&key) else { continue };
+        let shown: Pair = key.parse()?;
+        let (last_text, change_pct) = match (&last, &first) {
+            (Some(l), Some(f)) => (l.rate_as(shown).to_string(), change_pct(f, l, shown)),
+            (Some(l), None) => (l.rate_as(shown).to_string(), None),
+            _ => (String::new(), None),
+        };
+        out.push(Panel { pair: key, lines, last: last_text, change_pct });
+    }
+    Ok(out)
+}
+
+/// Every point of a series in the range, unreduced.
+fn all_points(store: &Store, v: &View, t0: i64, t1: i64) -> Result<Vec<(i64, f64)>> {
+    let invert = v.shown != v.series.pair;
+    let mut points = Vec::new();
+    store.for_each_value(v.series.id, t0, t1, |ts, x| points.push((ts, if invert { 1.0 / x } else { x })))?;
+    Ok(points)
 }
