@@ -142,7 +142,9 @@ mod tests {
 
     #[test]
     fn five_minute_data_is_one_segment() {
-        let pts: Vec<(i64, f64)> = (0..20_000).map(|i| (1_700_000_000 + i * 300, 1.0)).collect();
+        let pts: Vec<(i64, f64)> = (0..20_000)
+            .map(|i| (1_700_000_000 + i * 300, 1.0))
+            .collect();
         assert_eq!(split_at_gaps(&pts).len(), 1);
         // ...and a three-hour outage in it is a break
         let mut holed = pts.clone();
@@ -157,7 +159,10 @@ mod tests {
         // two points: the only difference is the usual one
         assert_eq!(split_at_gaps(&[(0, 1.0), (400 * DAY, 2.0)]).len(), 1);
         // three points over three days
-        assert_eq!(split_at_gaps(&[(0, 1.0), (DAY, 2.0), (2 * DAY, 1.5)]).len(), 1);
+        assert_eq!(
+            split_at_gaps(&[(0, 1.0), (DAY, 2.0), (2 * DAY, 1.5)]).len(),
+            1
+        );
     }
 
     #[test]
@@ -167,7 +172,9 @@ mod tests {
         let mut pts = Vec::new();
         let mut x: u64 = 7;
         for _ in 0..80 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             t += DAY * (1 + (x >> 62) as i64);
             pts.push((t, 1.0));
         }
@@ -202,7 +209,11 @@ mod tests {
         let daily = weekdays(1_704_067_200, 2 * 365);
         let (d0, d1) = (daily[0].0, daily.last().unwrap().0);
         for cols in [50, 300, 1070, 5000] {
-            assert_eq!(split_at_gaps_in_columns(&daily, d0, d1, cols).len(), 1, "{cols}");
+            assert_eq!(
+                split_at_gaps_in_columns(&daily, d0, d1, cols).len(),
+                1,
+                "{cols}"
+            );
         }
     }
 }

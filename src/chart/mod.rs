@@ -16,6 +16,19 @@
 //! pub fn m4_reduce(points: &[(i64, f64)], t0: i64, t1: i64, columns: u32) -> Vec<(i64, f64)>
 //! pub fn column_of(t: i64, t0: i64, t1: i64, columns: u32) -> u32
 //! pub fn split_at_gaps(points: &[(i64, f64)]) -> Vec<Vec<(i64, f64)>>
+//! pub enum ChartError { NoData, InvalidRange, UnknownFormat, Size, CannotRebase, Font, Draw,
+//!                       Write, Encode }
+//! ```
+//!
+//! A sketch of the caller (the store gives the points; M4 in SQL works the same way):
+//!
+//! ```ignore
+//! let mut opts = ChartOptions::new(t0, t1);               // 1200x900, one panel per pair
+//! let cols = chart::plot_columns(&opts);
+//! let panels = vec![Panel { pair: "KZT/USD".into(), last: "0.00192".into(),
+//!     change_pct: Some(-1.5),
+//!     lines: vec![Line { label: "nbu".into(), points: chart::m4_reduce(&pts, t0, t1, cols) }] }];
+//! chart::render_to_file(&opts, &panels, Path::new("kzt.png"))?;
 //! ```
 //!
 //! Times are Unix seconds, UTC; the time axis is labelled in UTC. Each line's points should be
@@ -28,13 +41,22 @@
 //!   [`Panel::last`] text as given, and its change, e.g. `KZT/USD  0.00192  −1.5% over range`.
 //!   A panel with several lines (sources) gets one colour per line and a legend of the labels.
 //! - [`ChartOptions::index`]: one panel; every line of every panel is rebased to 100 at its first
-//!   point in the range; the legend names the pair (and the source when a pair has several).
+//!   point in the range; the legend names the pair (and the source when a pair has several) and
+//!   its change over the range. A line with no point in the range is left out; a first value of
+//!   0 is [`ChartError::CannotRebase`]. [`Panel::last`] and [`Panel::change_pct`] are not used.
+//! - Colours: the lines of a panel (or of the index panel) take the Tableau 10 colours in order,
+//!   starting with blue.
 //! - A line whose points occupy fewer than [`MARKER_LIMIT`] pixel columns is drawn with markers
 //!   (a three-day series is three dots joined by lines); an isolated point (a run of one between
 //!   two holes) is always drawn as a dot.
 //! - A hole in a line much longer than its usual spacing is a break, never bridged: see
 //!   [`gaps`] for the rule, and why it is judged per pixel column.
-//! - All text is at least 16 px (DejaVu Sans, embedded in the binary).
+//! - All text is at least 16 px (DejaVu Sans, embedded in the binary and registered with
+//!   plotters once, as "sans-serif"); an SVG keeps its text as `<text>` in `font-family
+//!   ="sans-serif"`, so it names the pairs and is drawn by the viewer's own sans-serif font.
+//! - The layout has fixed left and right margins (y labels, room for the last time label), so
+//!   the plot width, [`plot_columns`], depends on the width only. Below about 270 px of width, or
+//!   when the panels leave less than 40 px of height each, the chart is [`ChartError::Size`].
 //!
 //! # Reducing large ranges (M4)
 //!
@@ -195,7 +217,11 @@ pub fn render_svg_string(opts: &ChartOptions, panels: &[Panel]) -> Result<String
 
 /// Draws the chart and writes it to `path` (format from the extension), atomically: see the
 /// module documentation.
-pub fn render_to_file(opts: &ChartOptions, panels: &[Panel], path: &Path) -> Result<(), ChartError> {
+pub fn render_to_file(
+    opts: &ChartOptions,
+    panels: &[Panel],
+    path: &Path,
+) -> Result<(), ChartError> {
     let format = ImageFormat::from_path(path)?;
     // Draw first: a chart that cannot be drawn creates no file at all.
     let payload = match format {
@@ -261,7 +287,10 @@ fn write_payload(
                     message,
                 }
             })?;
-            let f = fs::OpenOptions::new().write(true).open(tmp).map_err(io_err)?;
+            let f = fs::OpenOptions::new()
+                .write(true)
+                .open(tmp)
+                .map_err(io_err)?;
             f.sync_all().map_err(io_err)?;
         }
         Payload::Svg(svg) => {

@@ -61,7 +61,8 @@ const HEADER_GAP: i32 = 6;
 const PANEL_GAP: i32 = 20;
 const BOTTOM: i32 = 46;
 const MIN_PLOT_HEIGHT: i32 = 40;
-const MAX_SIDE: u32 = 16_384;
+/// The largest side accepted (the CLI accepts up to 20,000): a 20,000² chart is 1.2 GB of RGB.
+const MAX_SIDE: u32 = 20_000;
 const TICK_LABEL_GAP: i32 = 10;
 
 const BG: RGBColor = RGBColor(255, 255, 255);
@@ -136,7 +137,12 @@ pub(super) fn format_change(pct: f64) -> String {
     }
 }
 
-fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i64) -> Result<Vec<DPanel>, ChartError> {
+fn build_panels(
+    opts: &ChartOptions,
+    panels: &[Panel],
+    t0: i64,
+    t1: i64,
+) -> Result<Vec<DPanel>, ChartError> {
     if !opts.index {
         return Ok(panels
             .iter()
@@ -181,7 +187,8 @@ fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i64) -> Resu
             if first == 0.0 {
                 return Err(ChartError::CannotRebase { what, value: first });
             }
-            let rebased: Vec<(i64, f64)> = pts.iter().map(|&(t, v)| (t, 100.0 * v / first)).collect();
+            let rebased: Vec<(i64, f64)> =
+                pts.iter().map(|&(t, v)| (t, 100.0 * v / first)).collect();
             let last = rebased.last().map(|p| p.1).unwrap_or(100.0);
             let label = format!("{what}  {}", format_change(last - 100.0));
             let color = PALETTE[lines.len() % PALETTE.len()];
@@ -193,7 +200,10 @@ fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i64) -> Resu
         }
     }
     Ok(vec![DPanel {
-        title: vec![("Index".to_string(), true, INK), ("  100 = first value in range".to_string(), false, MUTED)],
+        title: vec![
+            ("Index".to_string(), true, INK),
+            ("  100 = first value in range".to_string(), false, MUTED),
+        ],
         lines,
         legend: true,
     }])
@@ -206,7 +216,11 @@ fn font(size: f64, bold: bool) -> FontDesc<'static> {
     FontDesc::new(
         FontFamily::SansSerif,
         size,
-        if bold { FontStyle::Bold } else { FontStyle::Normal },
+        if bold {
+            FontStyle::Bold
+        } else {
+            FontStyle::Normal
+        },
     )
 }
 
@@ -232,7 +246,12 @@ fn be_u16(d: &[u8], at: usize) -> Option<u16> {
 }
 
 fn be_u32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes([*d.get(at)?, *d.get(at + 1)?, *d.get(at + 2)?, *d.get(at + 3)?]))
+    Some(u32::from_be_bytes([
+        *d.get(at)?,
+        *d.get(at + 1)?,
+        *d.get(at + 2)?,
+        *d.get(at + 3)?,
+    ]))
 }
 
 impl Metrics {
@@ -280,7 +299,9 @@ impl Metrics {
         let deltas = starts + seg_x2;
         let ranges = deltas + seg_x2;
         for i in (0..seg_x2).step_by(2) {
-            let Some(end) = be_u16(d, ends + i) else { return 0 };
+            let Some(end) = be_u16(d, ends + i) else {
+                return 0;
+            };
             if c > end {
                 continue;
             }
@@ -333,7 +354,9 @@ fn metrics(bold: bool) -> Option<&'static Metrics> {
     if bold {
         BOLD.get_or_init(|| Metrics::parse(FONT_BOLD)).as_ref()
     } else {
-        REGULAR.get_or_init(|| Metrics::parse(FONT_REGULAR)).as_ref()
+        REGULAR
+            .get_or_init(|| Metrics::parse(FONT_REGULAR))
+            .as_ref()
     }
 }
 
@@ -341,7 +364,10 @@ fn metrics(bold: bool) -> Option<&'static Metrics> {
 pub(super) fn text_width(text: &str, size: f64, bold: bool) -> i32 {
     match metrics(bold) {
         Some(m) => m.width(text, size).round() as i32,
-        None => font(size, bold).box_size(text).map(|(w, _)| w as i32).unwrap_or(0),
+        None => font(size, bold)
+            .box_size(text)
+            .map(|(w, _)| w as i32)
+            .unwrap_or(0),
     }
 }
 
@@ -375,14 +401,20 @@ impl Painter {
             // top-anchored position
             let y = baseline - (size * 0.76 / 1.24).round() as i32;
             let style = font(size, bold).color(&color).pos(Pos::new(h, VPos::Top));
-            return area.draw(&Text::new(text.to_string(), (x, y), style)).map_err(draw_err);
+            return area
+                .draw(&Text::new(text.to_string(), (x, y), style))
+                .map_err(draw_err);
         }
         // ab_glyph puts the baseline size/2 below a top-anchored position
         let y = baseline - (size / 2.0).round() as i32;
-        let style = font(size, bold).color(&color).pos(Pos::new(HPos::Left, VPos::Top));
+        let style = font(size, bold)
+            .color(&color)
+            .pos(Pos::new(HPos::Left, VPos::Top));
         let Some(m) = metrics(bold) else {
             let style = style.pos(Pos::new(h, VPos::Top));
-            return area.draw(&Text::new(text.to_string(), (x, y), style)).map_err(draw_err);
+            return area
+                .draw(&Text::new(text.to_string(), (x, y), style))
+                .map_err(draw_err);
         };
         let w = m.width(text, size);
         let mut pen = match h {
@@ -467,7 +499,12 @@ fn approx_secs(s: Step) -> i64 {
 fn month_start(month_index: i64) -> Option<i64> {
     let y = i32::try_from(month_index.div_euclid(12)).ok()?;
     let m = month_index.rem_euclid(12) as u32 + 1;
-    Some(NaiveDate::from_ymd_opt(y, m, 1)?.and_hms_opt(0, 0, 0)?.and_utc().timestamp())
+    Some(
+        NaiveDate::from_ymd_opt(y, m, 1)?
+            .and_hms_opt(0, 0, 0)?
+            .and_utc()
+            .timestamp(),
+    )
 }
 
 fn ticks_for(step: Step, t0: i64, t1: i64) -> Vec<i64> {
@@ -495,12 +532,15 @@ fn ticks_for(step: Step, t0: i64, t1: i64) -> Vec<i64> {
             let Some(d0) = DateTime::from_timestamp(t0, 0) else {
                 return out;
             };
-            let per = if matches!(step, Step::Years(_)) { 12 } else { 1 };
+            let per = if matches!(step, Step::Years(_)) {
+                12
+            } else {
+                1
+            };
             let every = n as i64 * per;
             let mut mi = d0.year() as i64 * 12 + d0.month0() as i64;
             mi = mi.div_euclid(per) * per;
-            loop {
-                let Some(ts) = month_start(mi) else { break };
+            while let Some(ts) = month_start(mi) {
                 if ts > t1 {
                     break;
                 }
@@ -515,8 +555,10 @@ fn ticks_for(step: Step, t0: i64, t1: i64) -> Vec<i64> {
 }
 
 fn tick_labels(step: Step, ticks: &[i64]) -> Vec<String> {
-    let dates: Vec<Option<DateTime<chrono::Utc>>> =
-        ticks.iter().map(|&t| DateTime::from_timestamp(t, 0)).collect();
+    let dates: Vec<Option<DateTime<chrono::Utc>>> = ticks
+        .iter()
+        .map(|&t| DateTime::from_timestamp(t, 0))
+        .collect();
     let any_midnight = ticks.iter().any(|t| t.rem_euclid(86_400) == 0);
     dates
         .iter()
@@ -524,7 +566,11 @@ fn tick_labels(step: Step, ticks: &[i64]) -> Vec<String> {
         .map(|(i, d)| {
             let Some(d) = d else { return String::new() };
             let mon = MONTHS[d.month0() as usize];
-            let prev_year = if i > 0 { dates[i - 1].map(|p| p.year()) } else { None };
+            let prev_year = if i > 0 {
+                dates[i - 1].map(|p| p.year())
+            } else {
+                None
+            };
             match step {
                 Step::Secs(p) if p < 86_400 => {
                     let hm = format!("{:02}:{:02}", d.hour(), d.minute());
@@ -636,7 +682,7 @@ fn nice_step(lo: f64, hi: f64, max_n: usize) -> (f64, i32) {
 /// scientific notation when that would take more than 8 decimals or the values are huge.
 pub(super) fn value_ticks(lo: f64, hi: f64, max_n: usize) -> Vec<(f64, String)> {
     let span = hi - lo;
-    if !(span > 0.0) || !span.is_finite() {
+    if span.is_nan() || span <= 0.0 || span.is_infinite() {
         return Vec::new();
     }
     let (m, k) = nice_step(lo, hi, max_n);
@@ -738,6 +784,8 @@ const SWATCH: i32 = 26;
 const SWATCH_GAP: i32 = 8;
 const LEGEND_SPACING: i32 = 26;
 
+type LegendSlot = (i32, i32, String, RGBColor);
+
 fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) -> Result<Layout, ChartError> {
     let size_err = |reason: String| ChartError::Size {
         width: opts.width,
@@ -765,9 +813,14 @@ fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) -> Result<L
     });
 
     // headers first (their height depends on the legend), then share the rest among the plots
-    let mut headers: Vec<(i32, Vec<(i32, i32, String, RGBColor)>)> = Vec::new(); // (rows, items)
+    // per panel: (rows, [(row, x, label, colour)])
+    let mut headers: Vec<(i32, Vec<LegendSlot>)> = Vec::new();
     for p in dpanels {
-        let title_w: i32 = p.title.iter().map(|(s, b, _)| text_width(s, SIZE_PANEL, *b)).sum();
+        let title_w: i32 = p
+            .title
+            .iter()
+            .map(|(s, b, _)| text_width(s, SIZE_PANEL, *b))
+            .sum();
         let mut items = Vec::new();
         let mut rows = 1;
         if p.legend {
@@ -802,7 +855,10 @@ fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) -> Result<L
     let n = dpanels.len().max(1) as i32;
     let fixed: i32 = y
         + BOTTOM
-        + headers.iter().map(|(r, _)| r * HEADER_ROW + HEADER_GAP).sum::<i32>()
+        + headers
+            .iter()
+            .map(|(r, _)| r * HEADER_ROW + HEADER_GAP)
+            .sum::<i32>()
         + PANEL_GAP * (n - 1);
     let plot_h = (height - fixed) / n;
     if plot_h < MIN_PLOT_HEIGHT {
@@ -853,7 +909,10 @@ fn effective_range(opts: &ChartOptions) -> Result<(i64, i64), ChartError> {
         });
     }
     if opts.t1 == opts.t0 {
-        Ok((opts.t0.saturating_sub(43_200), opts.t0.saturating_add(43_200)))
+        Ok((
+            opts.t0.saturating_sub(43_200),
+            opts.t0.saturating_add(43_200),
+        ))
     } else {
         Ok((opts.t0, opts.t1))
     }
@@ -865,7 +924,10 @@ fn prepare(opts: &ChartOptions, panels: &[Panel]) -> Result<(Vec<DPanel>, Layout
     // the points considered are those of the range as given (a widened single instant holds
     // the same points)
     let dpanels = build_panels(opts, panels, opts.t0, opts.t1)?;
-    if dpanels.iter().all(|p| p.lines.iter().all(|l| l.points.is_empty())) {
+    if dpanels
+        .iter()
+        .all(|p| p.lines.iter().all(|l| l.points.is_empty()))
+    {
         return Err(ChartError::NoData);
     }
     let layout = layout(opts, &dpanels, t0, t1)?;
@@ -887,7 +949,16 @@ fn draw_chart<DB: DrawingBackend>(
     let right = x0 + cols as i32 - 1;
 
     if let (Some(title), Some(b)) = (&opts.title, lay.title_baseline) {
-        painter.text(root, title, lay.width / 2, b, SIZE_TITLE, true, INK, HPos::Center)?;
+        painter.text(
+            root,
+            title,
+            lay.width / 2,
+            b,
+            SIZE_TITLE,
+            true,
+            INK,
+            HPos::Center,
+        )?;
     }
 
     let xticks = time_ticks(t0, t1, x0, cols, lay.width);
@@ -899,7 +970,19 @@ fn draw_chart<DB: DrawingBackend>(
         // header: title pieces, legend
         let mut x = x0;
         for (s, bold, color) in &p.title {
-            painter.text(root, s, x, pb.title_baseline, SIZE_PANEL, *bold, *color, HPos::Left)?;
+            // leading spaces become an offset (an SVG viewer would collapse them)
+            let body = s.trim_start();
+            let lead = text_width(&s[..s.len() - body.len()], SIZE_PANEL, *bold);
+            painter.text(
+                root,
+                body,
+                x + lead,
+                pb.title_baseline,
+                SIZE_PANEL,
+                *bold,
+                *color,
+                HPos::Left,
+            )?;
             x += text_width(s, SIZE_PANEL, *bold);
         }
         for item in &pb.legend {
@@ -940,12 +1023,24 @@ fn draw_chart<DB: DrawingBackend>(
             root.draw(&PathElement::new(vec![(x0, r), (right, r)], GRID))
                 .map_err(draw_err)?;
         }
-        root.draw(&Rectangle::new([(x0 - 1, y0 - 1), (right + 1, bottom + 1)], FRAME))
-            .map_err(draw_err)?;
+        root.draw(&Rectangle::new(
+            [(x0 - 1, y0 - 1), (right + 1, bottom + 1)],
+            FRAME,
+        ))
+        .map_err(draw_err)?;
 
         for (v, label) in &yticks {
             let b = row(*v) + cap_height(SIZE_SMALL) / 2;
-            painter.text(root, label, x0 - TICK_LABEL_GAP, b, SIZE_SMALL, false, MUTED, HPos::Right)?;
+            painter.text(
+                root,
+                label,
+                x0 - TICK_LABEL_GAP,
+                b,
+                SIZE_SMALL,
+                false,
+                MUTED,
+                HPos::Right,
+            )?;
         }
 
         if range.is_none() {
@@ -1010,7 +1105,16 @@ fn draw_chart<DB: DrawingBackend>(
     if let Some(last) = lay.panels.last() {
         let b = last.y0 + last.h + 8 + cap_height(SIZE_SMALL) + 4;
         for t in &xticks {
-            painter.text(root, &t.label, t.label_at, b, SIZE_SMALL, false, MUTED, HPos::Center)?;
+            painter.text(
+                root,
+                &t.label,
+                t.label_at,
+                b,
+                SIZE_SMALL,
+                false,
+                MUTED,
+                HPos::Center,
+            )?;
         }
     }
     Ok(())
@@ -1020,7 +1124,8 @@ pub(super) fn render_rgb(opts: &ChartOptions, panels: &[Panel]) -> Result<Vec<u8
     let (dpanels, lay) = prepare(opts, panels)?;
     let mut buf = vec![255u8; opts.width as usize * opts.height as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut buf, (opts.width, opts.height)).into_drawing_area();
+        let root =
+            BitMapBackend::with_buffer(&mut buf, (opts.width, opts.height)).into_drawing_area();
         draw_chart(&root, Painter { svg: false }, opts, &dpanels, &lay)?;
         root.present().map_err(draw_err)?;
     }
@@ -1050,4 +1155,541 @@ pub(super) fn encode_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> Re
 #[cfg(test)]
 pub(super) fn layout_for(opts: &ChartOptions, panels: &[Panel]) -> Result<Layout, ChartError> {
     prepare(opts, panels).map(|(_, l)| l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{
+        m4_reduce, plot_columns, render_png_bytes, render_svg_string, render_to_file, ChartError,
+        ChartOptions, ImageFormat, Line, Panel,
+    };
+    use super::*;
+    use std::path::PathBuf;
+
+    const DAY: i64 = 86_400;
+
+    /// A tiny deterministic generator (Knuth's MMIX LCG): uniform in [0, 1).
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self) -> f64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    fn panel(pair: &str, lines: Vec<(&str, Vec<(i64, f64)>)>) -> Panel {
+        Panel {
+            pair: pair.to_string(),
+            last: "0.00192".to_string(),
+            change_pct: Some(-1.5),
+            lines: lines
+                .into_iter()
+                .map(|(label, points)| Line {
+                    label: label.to_string(),
+                    points,
+                })
+                .collect(),
+        }
+    }
+
+    fn daily(t0: i64, days: i64, v0: f64) -> Vec<(i64, f64)> {
+        let mut r = Lcg(42);
+        let mut v = v0;
+        (0..days)
+            .map(|d| {
+                v *= 1.0 + (r.next() - 0.5) * 0.01;
+                (t0 + d * DAY, v)
+            })
+            .collect()
+    }
+
+    /// A fresh empty directory under the system temp dir.
+    fn scratch_dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("fxsnap-chart-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn dir_entries(d: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn count_colour(rgb: &[u8], width: u32, rows: std::ops::Range<i32>, c: RGBColor) -> usize {
+        let w = width as usize;
+        rgb.chunks_exact(3)
+            .enumerate()
+            .filter(|(i, px)| {
+                let y = (i / w) as i32;
+                rows.contains(&y) && px[0] == c.0 && px[1] == c.1 && px[2] == c.2
+            })
+            .count()
+    }
+
+    /// Requirement 1: the M4 reduction is faithful: a 120,000-point random walk (5-minute steps over 14
+    /// months, with a 20-day hole and a few spikes) and its reduction draw the same pixels.
+    ///
+    /// Bound: 0 differing pixels. Every point of a pixel column is drawn at the same x
+    /// (`column_of`, shared with `m4_reduce`), so within a column the full line is a set of
+    /// vertical one-pixel runs whose union is the run from the column's lowest to its highest
+    /// pixel, which the reduced first→min→max→last also draws; the step from a column to the
+    /// next joins the column's last point to the next one's first in both series; vertical runs
+    /// are opaque, so overdrawing them changes nothing; the split at holes is judged by column
+    /// (see `gaps`) and is identical; the value range (min, max) is kept by M4. A thick
+    /// plotters stroke (a polygon) would break this; the renderer draws one-pixel paths only.
+    #[test]
+    fn m4_reduction_draws_the_same_pixels() {
+        const MAX_DIFFERING_PIXELS: usize = 0;
+        let t0 = 1_600_000_000;
+        let mut r = Lcg(7);
+        let mut v = 0.0019;
+        let mut pts = Vec::with_capacity(130_000);
+        let mut t = t0;
+        while pts.len() < 120_000 {
+            t += 300;
+            if (t0 + 200 * DAY..t0 + 220 * DAY).contains(&t) {
+                continue; // a hole
+            }
+            v *= 1.0 + (r.next() - 0.5) * 0.003;
+            let spike = if r.next() < 0.0002 { 1.05 } else { 1.0 };
+            pts.push((t, v * spike));
+        }
+        let t1 = pts.last().unwrap().0;
+        let opts = ChartOptions::new(t0, t1);
+        let cols = plot_columns(&opts);
+        let reduced = m4_reduce(&pts, t0, t1, cols);
+        assert!(reduced.len() <= 4 * cols as usize, "{}", reduced.len());
+        assert!(reduced.len() * 10 < pts.len());
+
+        let decimated: Vec<(i64, f64)> = pts.iter().step_by(25).copied().collect();
+        let full = render_png_bytes(&opts, &[panel("KZT/USD", vec![("nbu", pts)])]).unwrap();
+        let red = render_png_bytes(&opts, &[panel("KZT/USD", vec![("nbu", reduced)])]).unwrap();
+        assert_eq!(full.len(), 1200 * 900 * 3);
+        let differing = full
+            .chunks_exact(3)
+            .zip(red.chunks_exact(3))
+            .filter(|(a, b)| a != b)
+            .count();
+        eprintln!("m4: {differing} differing pixels");
+        // (the bound is 0, so "at most" is "exactly")
+        assert_eq!(
+            differing, MAX_DIFFERING_PIXELS,
+            "{differing} pixels differ (bound {MAX_DIFFERING_PIXELS})"
+        );
+        // the comparison is sensitive: keeping every 25th point instead (about as many points
+        // as M4 keeps) gives a visibly different picture
+        let dec = render_png_bytes(&opts, &[panel("KZT/USD", vec![("nbu", decimated)])]).unwrap();
+        let differing_decimated = full
+            .chunks_exact(3)
+            .zip(dec.chunks_exact(3))
+            .filter(|(a, b)| a != b)
+            .count();
+        eprintln!("m4: every 25th point instead: {differing_decimated} differing pixels");
+        assert!(differing_decimated > 1000, "{differing_decimated}");
+        // ...and the line was really drawn, across the plot
+        assert!(count_colour(&full, 1200, 0..900, PALETTE[0]) > 2 * cols as usize);
+    }
+
+    /// The hole of a series is not bridged: no line pixel in the middle of a 4-month hole.
+    #[test]
+    fn a_hole_is_drawn_as_a_break() {
+        let t0 = 946_684_800; // 2000-01-01
+        let mut pts = daily(t0, 365, 0.0072);
+        pts.retain(|p| !(t0 + 100 * DAY..t0 + 220 * DAY).contains(&p.0));
+        let opts = ChartOptions::new(t0, t0 + 364 * DAY);
+        let rgb = render_png_bytes(&opts, &[panel("KZT/USD", vec![("nbu", pts)])]).unwrap();
+        let lay = layout_for(
+            &opts,
+            &[panel("KZT/USD", vec![("nbu", daily(t0, 365, 0.0072))])],
+        )
+        .unwrap();
+        let mid = lay.x0 + column_of(t0 + 160 * DAY, t0, t0 + 364 * DAY, lay.cols) as i32;
+        let p = &lay.panels[0];
+        let line_px = (p.y0..p.y0 + p.h)
+            .filter(|&y| {
+                let i = (y as usize * 1200 + mid as usize) * 3;
+                rgb[i..i + 3] == [PALETTE[0].0, PALETTE[0].1, PALETTE[0].2]
+            })
+            .count();
+        assert_eq!(line_px, 0, "the hole is bridged");
+        // and the line is there on both sides
+        let before = lay.x0 + column_of(t0 + 50 * DAY, t0, t0 + 364 * DAY, lay.cols) as i32;
+        let on_line = |x: i32| {
+            (p.y0..p.y0 + p.h).any(|y| {
+                let i = (y as usize * 1200 + x as usize) * 3;
+                rgb[i..i + 3] == [PALETTE[0].0, PALETTE[0].1, PALETTE[0].2]
+            })
+        };
+        assert!(on_line(before));
+    }
+
+    fn png_size(bytes: &[u8]) -> (u32, u32) {
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+        assert_eq!(&bytes[12..16], b"IHDR");
+        let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+        let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+        (w, h)
+    }
+
+    /// Requirement 3: a PNG has exactly the requested size (IHDR), and no temporary file is left.
+    #[test]
+    fn png_has_the_requested_size() {
+        let d = scratch_dir("png");
+        let t0 = 1_600_000_000;
+        let panels = [panel("KZT/USD", vec![("nbu", daily(t0, 400, 0.0024))])];
+        for (w, h) in [(1200, 900), (640, 480), (1000, 1400)] {
+            let mut opts = ChartOptions::new(t0, t0 + 399 * DAY);
+            opts.width = w;
+            opts.height = h;
+            let path = d.join(format!("chart-{w}x{h}.PNG"));
+            render_to_file(&opts, &panels, &path).unwrap();
+            assert_eq!(png_size(&std::fs::read(&path).unwrap()), (w, h));
+        }
+        assert_eq!(
+            dir_entries(&d),
+            vec![
+                "chart-1000x1400.PNG",
+                "chart-1200x900.PNG",
+                "chart-640x480.PNG"
+            ]
+        );
+        // the default size
+        let opts = ChartOptions::new(t0, t0 + 399 * DAY);
+        assert_eq!((opts.width, opts.height), (1200, 900));
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    /// Requirement 3: an SVG keeps its text as text: it names the pairs, and no font is under 16 px.
+    #[test]
+    fn svg_names_the_pairs() {
+        let d = scratch_dir("svg");
+        let t0 = 1_600_000_000;
+        let panels = [
+            panel("KZT/USD", vec![("nbu", daily(t0, 100, 0.0024))]),
+            panel("KGS/USD", vec![("nbu", daily(t0, 100, 0.0114))]),
+        ];
+        let mut opts = ChartOptions::new(t0, t0 + 99 * DAY);
+        opts.title = Some("Tenge & som".to_string());
+        let path = d.join("chart.svg");
+        render_to_file(&opts, &panels, &path).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"));
+        assert!(svg.contains("<text"));
+        assert!(svg.contains("KZT/USD") && svg.contains("KGS/USD"));
+        assert!(svg.contains("Tenge &amp; som"));
+        let sizes: Vec<f64> = svg
+            .split("font-size=\"")
+            .skip(1)
+            .map(|s| s[..s.find('"').unwrap()].parse().unwrap())
+            .collect();
+        assert!(!sizes.is_empty());
+        assert!(sizes.iter().all(|&s| s >= 16.0), "{sizes:?}");
+        assert_eq!(dir_entries(&d), vec!["chart.svg"]);
+        assert_eq!(render_svg_string(&opts, &panels).unwrap(), svg);
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    /// Requirement 3: nothing to draw is an error that writes nothing (and keeps an existing file).
+    #[test]
+    fn empty_input_writes_nothing() {
+        let d = scratch_dir("empty");
+        let opts = ChartOptions::new(1_600_000_000, 1_600_000_000 + 10 * DAY);
+        let path = d.join("chart.png");
+        let e = render_to_file(&opts, &[], &path).unwrap_err();
+        assert!(matches!(e, ChartError::NoData), "{e}");
+        let no_points = [panel("KZT/USD", vec![("nbu", vec![])])];
+        assert!(matches!(
+            render_to_file(&opts, &no_points, &path),
+            Err(ChartError::NoData)
+        ));
+        let outside = [panel("KZT/USD", vec![("nbu", vec![(1_500_000_000, 1.0)])])];
+        assert!(matches!(
+            render_to_file(&opts, &outside, &d.join("c.svg")),
+            Err(ChartError::NoData)
+        ));
+        assert!(matches!(
+            render_png_bytes(&opts, &[]),
+            Err(ChartError::NoData)
+        ));
+        assert!(dir_entries(&d).is_empty(), "{:?}", dir_entries(&d));
+        // an existing chart is left as it was
+        std::fs::write(&path, b"old").unwrap();
+        assert!(render_to_file(&opts, &[], &path).is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        assert_eq!(dir_entries(&d), vec!["chart.png"]);
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn bad_targets_are_clear_errors() {
+        let d = scratch_dir("bad");
+        let t0 = 1_600_000_000;
+        let opts = ChartOptions::new(t0, t0 + 9 * DAY);
+        let panels = [panel("KZT/USD", vec![("nbu", daily(t0, 10, 0.0024))])];
+        let e = render_to_file(&opts, &panels, &d.join("chart.jpg")).unwrap_err();
+        assert!(matches!(e, ChartError::UnknownFormat { .. }));
+        assert!(e.to_string().contains("chart.jpg"), "{e}");
+        assert_eq!(
+            ImageFormat::from_path(Path::new("a/b.Svg")).unwrap(),
+            ImageFormat::Svg
+        );
+        assert_eq!(
+            ImageFormat::from_path(Path::new("b.png")).unwrap(),
+            ImageFormat::Png
+        );
+        assert!(ImageFormat::from_path(Path::new("png")).is_err());
+        for name in ["chart.png", "chart.svg"] {
+            let missing = d.join("no-such-dir").join(name);
+            let e = render_to_file(&opts, &panels, &missing).unwrap_err();
+            assert!(
+                matches!(e, ChartError::Write { .. } | ChartError::Encode { .. }),
+                "{e}"
+            );
+            assert!(e.to_string().contains(&*missing.to_string_lossy()), "{e}");
+        }
+        assert!(dir_entries(&d).is_empty(), "{:?}", dir_entries(&d));
+        let mut backwards = opts.clone();
+        backwards.t1 = backwards.t0 - 1;
+        assert!(matches!(
+            render_png_bytes(&backwards, &panels),
+            Err(ChartError::InvalidRange { .. })
+        ));
+        let mut tiny = opts.clone();
+        tiny.width = 100;
+        assert!(matches!(
+            render_png_bytes(&tiny, &panels),
+            Err(ChartError::Size { .. })
+        ));
+        let mut many = opts.clone();
+        many.height = 300;
+        let lots: Vec<Panel> = (0..8).map(|_| panels[0].clone()).collect();
+        let e = render_png_bytes(&many, &lots).unwrap_err();
+        assert!(
+            matches!(e, ChartError::Size { .. }) && e.to_string().contains("height"),
+            "{e}"
+        );
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    /// Requirement 4: two sources of one pair: two colours in the plot, and a legend (their swatches) in
+    /// the panel header.
+    #[test]
+    fn two_sources_get_two_colours_and_a_legend() {
+        let t0 = 1_650_000_000;
+        let a = daily(t0, 90, 0.00210);
+        let b: Vec<(i64, f64)> = a.iter().map(|&(t, v)| (t + 3600, v * 1.01)).collect();
+        let panels = [
+            panel("KZT/USD", vec![("nbu", a), ("ticker", b)]),
+            panel("KGS/USD", vec![("nbu", daily(t0, 90, 0.0114))]),
+        ];
+        let opts = ChartOptions::new(t0, t0 + 90 * DAY);
+        let rgb = render_png_bytes(&opts, &panels).unwrap();
+        let lay = layout_for(&opts, &panels).unwrap();
+        let p = &lay.panels[0];
+        assert_eq!(p.legend.len(), 2);
+        assert_eq!(lay.panels[1].legend.len(), 0, "one source: no legend");
+        let header = lay.panels[0].title_baseline - 30..p.y0 - 1;
+        let plot = p.y0..p.y0 + p.h;
+        for c in [PALETTE[0], PALETTE[1]] {
+            assert!(
+                count_colour(&rgb, 1200, header.clone(), c) >= 40,
+                "legend swatch {c:?}"
+            );
+            assert!(
+                count_colour(&rgb, 1200, plot.clone(), c) >= 200,
+                "line {c:?}"
+            );
+        }
+        assert_eq!(count_colour(&rgb, 1200, plot, PALETTE[2]), 0);
+    }
+
+    /// A three-point series over three days gets markers: at each point the line colour spans
+    /// the marker's height a few pixels beside the point, where a line alone is 2 px.
+    #[test]
+    fn few_points_get_markers() {
+        let t0 = 1_658_102_400; // 2022-07-18
+        let pts = vec![
+            (t0 + DAY, 0.00208),
+            (t0 + 2 * DAY, 0.00208),
+            (t0 + 3 * DAY, 0.00208),
+        ];
+        let opts = ChartOptions::new(t0, t0 + 3 * DAY);
+        let panels = [panel("KZT/USD", vec![("nbu", pts.clone())])];
+        let rgb = render_png_bytes(&opts, &panels).unwrap();
+        let lay = layout_for(&opts, &panels).unwrap();
+        let p = &lay.panels[0];
+        let height_at = |x: i32| {
+            (p.y0..p.y0 + p.h)
+                .filter(|&y| {
+                    let i = (y as usize * 1200 + x as usize) * 3;
+                    rgb[i..i + 3] == [PALETTE[0].0, PALETTE[0].1, PALETTE[0].2]
+                })
+                .count()
+        };
+        for &(t, _) in &pts {
+            let x = lay.x0 + column_of(t, opts.t0, opts.t1, lay.cols) as i32;
+            assert!(height_at(x - 2) >= 6, "no marker at {t}");
+        }
+        let between = lay.x0 + column_of(t0 + DAY + DAY / 2, opts.t0, opts.t1, lay.cols) as i32;
+        assert!(
+            (1..=3).contains(&height_at(between)),
+            "{}",
+            height_at(between)
+        );
+    }
+
+    #[test]
+    fn index_mode_rebases_to_100() {
+        let t0 = 1_600_000_000;
+        let panels = [
+            panel(
+                "KZT/USD",
+                vec![("nbu", vec![(t0, 0.002), (t0 + DAY, 0.001)])],
+            ),
+            panel(
+                "KGS/USD",
+                vec![("nbu", vec![(t0, 0.0114), (t0 + DAY, 0.0171)])],
+            ),
+        ];
+        let mut opts = ChartOptions::new(t0, t0 + DAY);
+        opts.index = true;
+        let d = build_panels(&opts, &panels, opts.t0, opts.t1).unwrap();
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].lines.len(), 2);
+        assert_eq!(d[0].lines[0].points, vec![(t0, 100.0), (t0 + DAY, 50.0)]);
+        assert!((d[0].lines[1].points[1].1 - 150.0).abs() < 1e-9);
+        assert_eq!(d[0].lines[0].label, "KZT/USD  \u{2212}50.0%");
+        let rgb = render_png_bytes(&opts, &panels).unwrap();
+        for c in [PALETTE[0], PALETTE[1]] {
+            assert!(count_colour(&rgb, 1200, 0..900, c) > 100);
+        }
+        let zero = [panel(
+            "X/Y",
+            vec![("nbu", vec![(t0, 0.0), (t0 + DAY, 1.0)])],
+        )];
+        assert!(matches!(
+            render_png_bytes(&opts, &zero),
+            Err(ChartError::CannotRebase { .. })
+        ));
+    }
+
+    #[test]
+    fn time_labels_suit_the_range() {
+        let x0 = LEFT;
+        let cols = plot_columns_for_width(1200);
+        let day = |s: &str| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc()
+                .timestamp()
+        };
+        let check = |t0: i64, t1: i64| {
+            let ticks = time_ticks(t0, t1, x0, cols, 1200);
+            assert!(ticks.len() >= 2, "{ticks:?}");
+            for w in ticks.windows(2) {
+                let right = w[0].label_at + text_width(&w[0].label, SIZE_SMALL, false) / 2;
+                let left = w[1].label_at - text_width(&w[1].label, SIZE_SMALL, false) / 2;
+                assert!(left - right >= 30, "crowded: {ticks:?}");
+            }
+            ticks.into_iter().map(|t| t.label).collect::<Vec<_>>()
+        };
+        let years = check(day("1996-09-02"), day("2025-06-30"));
+        assert!(
+            years
+                .iter()
+                .all(|l| l.len() == 4 && l.parse::<i32>().is_ok()),
+            "{years:?}"
+        );
+        let months = check(day("2024-01-10"), day("2025-01-10"));
+        assert!(months.iter().any(|l| l == "Jan 2025"), "{months:?}");
+        assert!(
+            months.iter().all(|l| l.len() == 3 || l.len() == 8),
+            "{months:?}"
+        );
+        let days = check(day("2022-07-18"), day("2022-07-21"));
+        assert!(days.contains(&"19 Jul".to_string()), "{days:?}");
+        let hours = check(day("2024-03-01") + 3600, day("2024-03-01") + 3 * 3600);
+        assert!(hours[0].starts_with("1 Mar "), "{hours:?}");
+        assert!(
+            hours[1..]
+                .iter()
+                .all(|l| l.len() == 5 && l.as_bytes()[2] == b':'),
+            "{hours:?}"
+        );
+        let weeks = check(day("2022-04-21"), day("2022-07-21"));
+        assert!(weeks[0].ends_with("2022"), "{weeks:?}");
+    }
+
+    #[test]
+    fn value_labels_fit_and_tell_ticks_apart() {
+        for (lo, hi) in [
+            (0.000078, 0.0000805),
+            (0.0019, 0.0146),
+            (0.28489, 0.28491),
+            (20.0, 130.0),
+            (9_000.0, 13_000.0),
+            (1.0e-9, 1.5e-9),
+            (-3.0, 2.0),
+        ] {
+            let t = value_ticks(lo, hi, 5);
+            assert!((2..=5).contains(&t.len()), "{lo}..{hi}: {t:?}");
+            let labels: Vec<&String> = t.iter().map(|(_, l)| l).collect();
+            let mut uniq = labels.clone();
+            uniq.dedup();
+            assert_eq!(uniq.len(), labels.len(), "{labels:?}");
+            for (v, l) in &t {
+                assert!(
+                    text_width(l, SIZE_SMALL, false) <= LEFT - TICK_LABEL_GAP - 8,
+                    "{l}"
+                );
+                let parsed: f64 = l.replace('\u{2212}', "-").parse().unwrap();
+                assert!((parsed - v).abs() <= (hi - lo) * 1e-6, "{l} vs {v}");
+            }
+        }
+        let tiny = value_ticks(0.000078, 0.0000805, 5);
+        assert_eq!(
+            tiny.iter().map(|t| t.1.as_str()).collect::<Vec<_>>(),
+            ["0.000078", "0.000079", "0.000080"]
+        );
+    }
+
+    #[test]
+    fn changes_are_formatted_with_a_real_minus() {
+        assert_eq!(format_change(-1.5), "\u{2212}1.5%");
+        assert_eq!(format_change(2.0), "+2.0%");
+        assert_eq!(format_change(0.28), "+0.28%");
+        assert_eq!(format_change(-0.001), "0.00%");
+        assert_eq!(format_change(-99.3), "\u{2212}99.3%");
+        assert_eq!(format_change(250.0), "+250%");
+    }
+
+    /// No text under 16 px: the smallest size is a 17 px em in a PNG (ab_glyph scales
+    /// ascent − descent = 1.164 em to the size) and a 16.1 px font-size in an SVG (size / 1.24).
+    /// The font metrics read from the embedded font agree with plotters' own layout.
+    #[test]
+    fn text_is_large_enough_and_measured_right() {
+        ensure_fonts().unwrap();
+        for s in [SIZE_SMALL, SIZE_PANEL, SIZE_TITLE] {
+            assert!(s / 1.164 >= 16.0 && s / 1.24 >= 16.0);
+        }
+        let m = metrics(false).unwrap();
+        assert_eq!(m.height_units, 2384.0);
+        for text in ["0123456789", "KZT/USD  0.00192", "Jan 2025"] {
+            let ours = text_width(text, SIZE_SMALL, false);
+            let theirs = font(SIZE_SMALL, false).box_size(text).unwrap().0 as i32;
+            assert!((ours - theirs).abs() <= 2, "{text}: {ours} vs {theirs}");
+        }
+        assert!(metrics(true).is_some());
+        assert_ne!(m.glyph('\u{2212}'), 0, "the minus sign is in the font");
+    }
 }
