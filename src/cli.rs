@@ -47,9 +47,27 @@ pub enum Command {
         fxsnap history --format csv > backup.csv")]
     History(ReadArgs),
     /// Per series: count, first, last, min, max, change, largest gap
+    ///
+    /// Values are in the shown direction (USD/XXX under --invert): exact where stored that way,
+    /// otherwise the inverse to 10 significant digits. min and max compare exact values; on a tie
+    /// the earliest observation wins.
+    ///
+    /// change_pct = (last / first - 1) x 100 from the exact stored values; largest_gap_days = the
+    /// largest time between two consecutive observations, in days (empty with fewer than two). Both
+    /// are rounded to 4 decimal places, ties to even, and printed with 4 decimals. A selected
+    /// series with no observation in the range has count 0 and empty fields.
     #[command(after_help = "Examples:\n  fxsnap stats\n  fxsnap stats --pair KZT --invert --from 2015-01-01 --to 2015-12-31\n  fxsnap stats --format csv")]
     Stats(ReadArgs),
     /// Convert an amount through USD with the newest rates at or before a time
+    ///
+    /// Each leg (FROM against USD, TO against USD) is the newest observation at or before --at
+    /// (default now; a bare date means the end of that day). Without --source the newest across
+    /// sources is used; on a tie in time, the source first in alphabetical order. A leg older than
+    /// 7 days before --at is marked stale.
+    ///
+    /// The arithmetic is decimal, from the exact stored rates: AMOUNT x (1 FROM in USD) / (1 TO in
+    /// USD). The result is rounded to 10 significant digits (ties to even; digits before the
+    /// decimal point are never rounded away).
     #[command(after_help = "Examples:\n  fxsnap convert 1000 KZT UZS\n  fxsnap convert 1000 KZT UZS --at 2020-01-01 --source nbu\n  fxsnap convert 50 USD TJS --format json")]
     Convert(ConvertArgs),
     /// Draw a PNG or SVG chart
@@ -130,13 +148,14 @@ impl ReadArgs {
 
 #[derive(Args, Debug)]
 pub struct ConvertArgs {
-    /// The amount, a decimal number
+    /// The amount, a decimal number such as 1000 or 1234.56 (no separators)
+    #[arg(allow_negative_numbers = true)]
     pub amount: String,
     /// Currency converted from, e.g. KZT
     pub from: String,
     /// Currency converted to, e.g. UZS
     pub to: String,
-    /// Use the newest rates at or before this time [default: now]
+    /// Use the newest rates at or before this time: YYYY-MM-DD (end of that day), RFC 3339, now, or 90d/12w/6m/2y back [default: now]
     #[arg(long, value_name = "T")]
     pub at: Option<String>,
     /// Only rates from this source

@@ -71,11 +71,12 @@ pub fn page() -> Result<Vec<u8>> {
         }
         for (label, bytes) in parts {
             let text = String::from_utf8_lossy(&bytes);
+            let mut r = Roff::default();
+            r.control("PP", []);
             if !label.is_empty() {
-                let mut r = Roff::default();
-                r.control("PP", []).text([roman(label)]);
-                r.to_writer(&mut buf).map_err(io)?;
+                r.text([roman(label)]);
             }
+            r.to_writer(&mut buf).map_err(io)?;
             for line in text.lines() {
                 // Drop the section heading (SYNOPSIS, DESCRIPTION, OPTIONS, EXTRA).
                 if line.starts_with(".SH ") {

@@ -23,7 +23,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::cli::ReadArgs;
 use crate::error::{Error, Result};
-use crate::model::{Instant, Observation, Pair};
+use crate::model::{Observation, Pair};
 use crate::output::{self, Cell, Format, RecordWriter};
 use crate::store::Store;
 
@@ -199,7 +199,7 @@ pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Rate, Source};
+    use crate::model::{Instant, Rate, Source};
 
     fn obs(pair: &str, at: i64, rate: &str) -> Observation {
         Observation {
@@ -217,13 +217,16 @@ mod tests {
         let kzt_usd: Pair = "KZT/USD".parse().unwrap();
         let a = obs("USD/KZT", 0, "200");
         let b = obs("USD/KZT", 86_400, "250");
-        assert_eq!(change_pct(&a, &b, usd_kzt).unwrap().to_string(), "25.0000");
-        assert_eq!(change_pct(&a, &b, kzt_usd).unwrap().to_string(), "-20.0000");
+        assert_eq!(change_pct(&a, &b, usd_kzt).map(fixed).unwrap(), "25.0000");
+        assert_eq!(change_pct(&a, &b, kzt_usd).map(fixed).unwrap(), "-20.0000");
         // first stored KZT/USD 0.005 (= 200 per USD), last USD/KZT 250
         let c = obs("KZT/USD", 0, "0.005");
-        assert_eq!(change_pct(&c, &b, usd_kzt).unwrap().to_string(), "25.0000");
-        assert_eq!(change_pct(&b, &c, usd_kzt).unwrap().to_string(), "-20.0000");
-        assert_eq!(change_pct(&a, &a, usd_kzt).unwrap().to_string(), "0.0000");
+        assert_eq!(change_pct(&c, &b, usd_kzt).map(fixed).unwrap(), "25.0000");
+        assert_eq!(change_pct(&b, &c, usd_kzt).map(fixed).unwrap(), "-20.0000");
+        assert_eq!(change_pct(&a, &a, usd_kzt).map(fixed).unwrap(), "0.0000");
+        // -0.00001 % rounds to zero and prints without a sign.
+        let d = obs("USD/KZT", 86_400, "199.99998");
+        assert_eq!(change_pct(&a, &d, usd_kzt).map(fixed).unwrap(), "0.0000");
     }
 
     #[test]
