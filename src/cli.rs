@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::{Error, Result};
-use crate::output::Format;
+use crate::output::{ConvertFormat, Format, HistoryFormat};
 use crate::selection::{parse_pairs, Selection};
 use crate::store::ConflictPolicy;
 use crate::timespec::{parse_time, End};
@@ -45,7 +45,7 @@ pub enum Command {
         fxsnap history --pair KZT --from 90d\n  \
         fxsnap history --pair USD/KZT --source nbu --from 2015-08-01 --to 2015-08-31\n  \
         fxsnap history --format csv > backup.csv")]
-    History(ReadArgs),
+    History(ReadArgs<HistoryFormat>),
     /// Per series: count, first, last, min, max, change, largest gap
     ///
     /// Values are in the shown direction (USD/XXX under --invert): exact where stored that way,
@@ -109,9 +109,10 @@ pub struct IngestArgs {
     pub quiet: bool,
 }
 
-/// Arguments shared by the reading commands.
+/// Arguments shared by the reading commands; `F` is the command's own set
+/// of `--format` values, so `--help` lists only those it accepts.
 #[derive(Args, Debug, Clone)]
-pub struct ReadArgs {
+pub struct ReadArgs<F: clap::ValueEnum + Clone + Send + Sync + 'static = Format> {
     /// KZT/USD, USD/KZT or KZT; repeatable or comma-separated [default: all]
     #[arg(long, value_name = "P")]
     pub pair: Vec<String>,
@@ -128,10 +129,10 @@ pub struct ReadArgs {
     #[arg(long)]
     pub invert: bool,
     #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
+    pub format: F,
 }
 
-impl ReadArgs {
+impl<F: clap::ValueEnum + Clone + Send + Sync + 'static> ReadArgs<F> {
     pub fn selection(&self) -> Result<Selection> {
         let now = crate::timespec::now();
         let sel = Selection {
@@ -162,7 +163,7 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "S")]
     pub source: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
+    pub format: ConvertFormat,
 }
 
 #[derive(Args, Debug)]

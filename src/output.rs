@@ -12,10 +12,39 @@ pub enum Format {
     Csv,
     Json,
     Jsonl,
-    /// ledger/hledger price directives (history only)
+}
+
+/// `history --format`: the record formats plus price directives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum HistoryFormat {
+    Table,
+    Csv,
+    Json,
+    Jsonl,
+    /// ledger/hledger price directives: P 2025-12-12 00:00:00 KZT 0.00192 USD
     Ledger,
-    /// beancount price directives (history only)
+    /// beancount price directives: 2025-12-12 price KZT 0.00192 USD
     Beancount,
+}
+
+impl HistoryFormat {
+    /// The record format, or None for the price-directive formats.
+    pub fn records(self) -> Option<Format> {
+        match self {
+            HistoryFormat::Table => Some(Format::Table),
+            HistoryFormat::Csv => Some(Format::Csv),
+            HistoryFormat::Json => Some(Format::Json),
+            HistoryFormat::Jsonl => Some(Format::Jsonl),
+            HistoryFormat::Ledger | HistoryFormat::Beancount => None,
+        }
+    }
+}
+
+/// `convert --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConvertFormat {
+    Table,
+    Json,
 }
 
 /// A value in a record: JSON keeps decimals as strings so they stay exact.
@@ -130,9 +159,6 @@ impl<W: Write> RecordWriter<W> {
                     self.out.write_all(b"\n")?;
                 }
             }
-            Format::Ledger | Format::Beancount => {
-                unreachable_format(self.format)?;
-            }
         }
         self.written += 1;
         Ok(())
@@ -169,10 +195,6 @@ impl<W: Write> RecordWriter<W> {
         self.out.flush()?;
         Ok(())
     }
-}
-
-fn unreachable_format(f: Format) -> Result<()> {
-    Err(crate::error::Error::Usage(format!("--format {f:?} is only for `history`").to_lowercase()))
 }
 
 fn write_table_row<W: Write>(out: &mut W, row: &[Cell], widths: &[usize]) -> io::Result<()> {

@@ -24,7 +24,7 @@ impl Progress {
         if let Some(b) = &self.bar {
             let n = self.count.get() + 1;
             self.count.set(n);
-            if n % 8192 == 0 {
+            if n.is_multiple_of(8192) {
                 b.set_position(n);
             }
         }

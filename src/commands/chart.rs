@@ -157,12 +157,15 @@ impl Reducer<'_> {
     }
 }
 
+/// A panel being gathered: its lines, its newest and its oldest observation.
+type PanelParts = (Vec<Line>, Option<Observation>, Option<Observation>);
+
 /// The panels of a chart over `t0..=t1`, one per shown pair, one line per
 /// source; points reduced to `columns` pixel columns, or every point when
 /// `columns` is None (for testing that the reduction is faithful).
 pub fn build_panels(store: &Store, views: &[View], t0: i64, t1: i64, columns: Option<u32>) -> Result<Vec<Panel>> {
     // Panels in the order of the views (shown pair, then source).
-    let mut panels: BTreeMap<String, (Vec<Line>, Option<Observation>, Option<Observation>)> = BTreeMap::new();
+    let mut panels: BTreeMap<String, PanelParts> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     for v in views {
         let points = match columns {

@@ -3,16 +3,13 @@
 use std::path::Path;
 
 use crate::cli::ReadArgs;
-use crate::error::{Error, Result};
-use crate::output::{self, Format, RecordWriter};
+use crate::error::Result;
+use crate::output::{self, RecordWriter};
 use crate::store::Store;
 
 const COLUMNS: &[&str] = &["timestamp", "pair", "source", "kept", "dropped", "kept_change_pct", "dropped_change_pct", "policy", "input", "logged_at"];
 
 pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
-    if matches!(args.format, Format::Ledger | Format::Beancount) {
-        return Err(Error::Usage("--format ledger and beancount are for `history`".into()));
-    }
     let sel = args.selection()?;
     let store = Store::open_existing(db)?;
     let views = sel.resolve(&store)?;

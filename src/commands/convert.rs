@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 use crate::cli::ConvertArgs;
 use crate::error::{Error, Result};
 use crate::model::{round_significant, Currency, Instant, Observation, Pair, Source};
-use crate::output::{self, Cell, Format, RecordWriter};
+use crate::output::{self, Cell, ConvertFormat, Format, RecordWriter};
 use crate::store::Store;
 use crate::timespec::{parse_time, End};
 
@@ -40,7 +40,7 @@ struct Options {
     to: Currency,
     at: Instant,
     source: Option<Source>,
-    format: Format,
+    format: ConvertFormat,
 }
 
 impl Options {
@@ -59,9 +59,6 @@ impl Options {
             .map(str::parse)
             .transpose()
             .map_err(|e: Error| Error::Usage(format!("--source: {e}")))?;
-        if !matches!(args.format, Format::Table | Format::Json) {
-            return Err(Error::Usage("convert --format is table or json".into()));
-        }
         Ok(Options { amount, amount_text: args.amount.trim().to_string(), from, to, at, source, format: args.format })
     }
 }
@@ -182,7 +179,7 @@ pub fn run(db: &Path, args: &ConvertArgs) -> Result<()> {
 
     let mut out = output::stdout();
     match opts.format {
-        Format::Json => {
+        ConvertFormat::Json => {
             let legs_json: Vec<serde_json::Value> = legs
                 .iter()
                 .map(|l| {

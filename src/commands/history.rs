@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::cli::ReadArgs;
 use crate::error::Result;
 use crate::model::Observation;
-use crate::output::{self, Cell, Format, RecordWriter};
+use crate::output::{self, Cell, HistoryFormat, RecordWriter};
 use crate::selection::names_direction;
 use crate::store::Store;
 
@@ -23,18 +23,18 @@ pub fn record(obs: &Observation, shown: crate::model::Pair) -> Vec<Cell> {
     ]
 }
 
-pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
+pub fn run(db: &Path, args: &ReadArgs<HistoryFormat>) -> Result<()> {
     let sel = args.selection()?;
     let store = Store::open_existing(db)?;
     let views = sel.resolve(&store)?;
     // CSV is the exchange format and must round-trip exactly: unless a
     // direction is asked for, each row stays in the direction it was quoted.
-    let as_stored = args.format == Format::Csv && !args.invert && !names_direction(&args.pair);
+    let as_stored = args.format == HistoryFormat::Csv && !args.invert && !names_direction(&args.pair);
     let series: Vec<_> = views.iter().map(|v| v.series.clone()).collect();
     let mut out = output::stdout();
-    match args.format {
-        Format::Ledger | Format::Beancount => {
-            let ledger = args.format == Format::Ledger;
+    match args.format.records() {
+        None => {
+            let ledger = args.format == HistoryFormat::Ledger;
             store.for_each_merged(&series, sel.from, sel.to, |i, obs| {
                 let shown = views[i].shown;
                 let dt = obs.at.datetime();
@@ -48,7 +48,7 @@ pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
             })?;
             out.flush()?;
         }
-        format => {
+        Some(format) => {
             let mut w = RecordWriter::new(out, format, COLUMNS).with_fixed_widths(vec![20, 7, 12, 10, 8]);
             store.for_each_merged(&series, sel.from, sel.to, |i, obs| {
                 let shown = if as_stored { obs.pair } else { views[i].shown };

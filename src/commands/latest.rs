@@ -4,14 +4,11 @@ use std::path::Path;
 
 use crate::cli::ReadArgs;
 use crate::commands::history::{record, COLUMNS};
-use crate::error::{Error, Result};
-use crate::output::{self, Format, RecordWriter};
+use crate::error::Result;
+use crate::output::{self, RecordWriter};
 use crate::store::Store;
 
 pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
-    if matches!(args.format, Format::Ledger | Format::Beancount) {
-        return Err(Error::Usage("--format ledger and beancount are for `history`".into()));
-    }
     let sel = args.selection()?;
     let store = Store::open_existing(db)?;
     let mut w = RecordWriter::new(output::stdout(), args.format, COLUMNS);

@@ -22,9 +22,9 @@ use std::path::Path;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::cli::ReadArgs;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{Observation, Pair};
-use crate::output::{self, Cell, Format, RecordWriter};
+use crate::output::{self, Cell, RecordWriter};
 use crate::store::Store;
 
 pub const COLUMNS: &[&str] = &[
@@ -178,9 +178,6 @@ fn fixed(d: Decimal) -> String {
 }
 
 pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
-    if matches!(args.format, Format::Ledger | Format::Beancount) {
-        return Err(Error::Usage("--format ledger and beancount are for `history`".into()));
-    }
     let sel = args.selection()?;
     let store = Store::open_existing(db)?;
     let views = sel.resolve(&store)?;
