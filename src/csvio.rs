@@ -1,13 +1,44 @@
 //! The CSV exchange format: `timestamp,pair,rate,change_pct,source`.
-//! Reading streams row by row (bounded memory whatever the file size).
+//! Reading streams row by row (bounded memory whatever the file size: a row
+//! longer than [`MAX_ROW_BYTES`] is refused, not held).
 
-use std::io::Read;
+use std::cell::Cell;
+use std::io::{self, Read};
+use std::rc::Rc;
 
 use crate::error::{Error, Result};
 use crate::model::{Change, Instant, Observation, Pair, Rate, Source};
 
 pub const HEADER: &str = "timestamp,pair,rate,change_pct,source";
 const KNOWN: [&str; 5] = ["timestamp", "pair", "rate", "change_pct", "source"];
+/// The longest row (or header) read: real rows are a few dozen bytes; a
+/// hostile "row" of hundreds of megabytes would otherwise be held whole.
+pub const MAX_ROW_BYTES: u64 = 1024 * 1024;
+
+/// Counts the bytes pulled from the input since the current row began
+/// (plus the CSV reader's read-ahead buffer) and fails past the limit.
+struct RowLimit<R> {
+    inner: R,
+    pulled: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for RowLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let total = self.pulled.get() + n as u64;
+        self.pulled.set(total);
+        if total > MAX_ROW_BYTES + READ_AHEAD {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a row is longer than {} MiB", MAX_ROW_BYTES / (1024 * 1024)),
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// The CSV reader's buffer: bytes it may pull beyond the row it is reading.
+const READ_AHEAD: u64 = 64 * 1024;
 
 /// True when the first line of an input is this format's header: it names
 /// `timestamp`, `pair` and `rate` and nothing unknown.
@@ -29,7 +60,9 @@ struct Columns {
 
 /// Observations from a CSV input, one per row, in file order.
 pub struct CsvRows<R: Read> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<RowLimit<R>>,
+    /// Bytes pulled since the current row began (shared with the `RowLimit`).
+    pulled: Rc<Cell<u64>>,
     columns: Columns,
     default_source: Option<Source>,
     record: csv::ByteRecord,
@@ -39,7 +72,13 @@ pub struct CsvRows<R: Read> {
 impl<R: Read> CsvRows<R> {
     /// `default_source` names the source of rows with no source column (or an empty cell).
     pub fn new(input: R, default_source: Option<Source>) -> Result<CsvRows<R>> {
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(input);
+        let pulled = Rc::new(Cell::new(0));
+        let input = RowLimit { inner: input, pulled: pulled.clone() };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .trim(csv::Trim::All)
+            .buffer_capacity(READ_AHEAD as usize)
+            .from_reader(input);
         let headers = reader.byte_headers().map_err(|e| Error::invalid(format!("CSV header: {e}")))?.clone();
         let find = |name: &str| {
             headers.iter().position(|h| {
@@ -58,11 +97,12 @@ impl<R: Read> CsvRows<R> {
         if columns.source.is_none() && default_source.is_none() {
             return Err(Error::invalid("CSV has no 'source' column: say which source it is with --source"));
         }
-        Ok(CsvRows { reader, columns, default_source, record: csv::ByteRecord::new(), last_source: None })
+        Ok(CsvRows { reader, pulled, columns, default_source, record: csv::ByteRecord::new(), last_source: None })
     }
 
     /// The next observation, or None at the end.
     pub fn next_observation(&mut self) -> Result<Option<Observation>> {
+        self.pulled.set(0);
         let more = self.reader.read_byte_record(&mut self.record).map_err(|e| Error::invalid(format!("CSV: {e}")))?;
         if !more {
             return Ok(None);

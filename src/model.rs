@@ -12,6 +12,27 @@ use crate::error::Error;
 
 /// Significant digits a decimal can hold; a longer number is refused rather than rounded.
 pub const MAX_DIGITS: usize = 28;
+
+/// A value from an input as error messages quote it: at most 64 characters,
+/// control characters escaped, so that a hostile page or CSV cell (megabytes
+/// long, or holding line breaks) still gives one short error line.
+pub fn echo(s: &str) -> String {
+    const MAX: usize = 64;
+    let mut out = String::new();
+    for (n, c) in s.chars().enumerate() {
+        if n == MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Significant digits printed for a value computed in the other direction (DESIGN asks for ≥ 6).
 pub const INVERSE_DIGITS: u32 = 10;
 
@@ -39,7 +60,7 @@ impl FromStr for Currency {
                 b[2].to_ascii_uppercase(),
             ]))
         } else {
-            Err(Error::invalid(format!("'{s}' is not a three-letter currency code")))
+            Err(Error::invalid(format!("'{}' is not a three-letter currency code", echo(s))))
         }
     }
 }
@@ -139,12 +160,12 @@ impl FromStr for Rate {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
         let d = parse_exact_decimal(s)
-            .map_err(|why| Error::invalid(format!("rate '{s}' {why}")))?;
+            .map_err(|why| Error::invalid(format!("rate '{}' {why}", echo(s))))?;
         if d.is_sign_negative() && !d.is_zero() {
-            return Err(Error::invalid(format!("rate '{s}' is negative")));
+            return Err(Error::invalid(format!("rate '{}' is negative", echo(s))));
         }
         if d.is_zero() {
-            return Err(Error::invalid(format!("rate '{s}' is zero")));
+            return Err(Error::invalid(format!("rate '{}' is zero", echo(s))));
         }
         Ok(Rate(d))
     }
@@ -180,7 +201,7 @@ impl FromStr for Change {
         let t = s.trim();
         let t = t.strip_suffix('%').unwrap_or(t).trim();
         let value = parse_exact_decimal(t)
-            .map_err(|why| Error::invalid(format!("change '{s}' {why}")))?;
+            .map_err(|why| Error::invalid(format!("change '{}' {why}", echo(s))))?;
         let negative_zero = value.is_zero() && t.starts_with('-');
         Ok(Change { value, negative_zero })
     }
@@ -298,7 +319,7 @@ impl Instant {
         if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
             return Ok(Instant::start_of_day(d));
         }
-        Err(Error::invalid(format!("'{s}' is not a date (YYYY-MM-DD) or an RFC 3339 time")))
+        Err(Error::invalid(format!("'{}' is not a date (YYYY-MM-DD) or an RFC 3339 time", echo(s))))
     }
 }
 
@@ -324,7 +345,8 @@ impl FromStr for Source {
         let t = s.trim();
         if t.is_empty() || t.len() > 64 || !t.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
             return Err(Error::invalid(format!(
-                "'{s}' is not a source label (1-64 letters, digits, '-', '_' or '.')"
+                "'{}' is not a source label (1-64 letters, digits, '-', '_' or '.')",
+                echo(s)
             )));
         }
         Ok(Source(t.to_string()))

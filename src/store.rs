@@ -101,6 +101,7 @@ impl Store {
         if path.is_dir() {
             return Err(Error::Database { path: path.display().to_string(), message: "is a folder, not a database file".into() });
         }
+        check_writable(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let store = Store::open_with(path, flags)?;
         store.migrate()?;
@@ -128,7 +129,14 @@ impl Store {
         store.retry_busy(|c| {
             let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("wal") {
-                let _: String = c.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+                // Only an fxsnap database or a new, empty one is switched to
+                // WAL: another program's file (refused right after) or a newer
+                // schema's is left exactly as it was.
+                let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+                let tables: i64 = c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+                if v == SCHEMA_VERSION || (v == 0 && tables == 0) {
+                    let _: String = c.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+                }
             }
             c.execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;")
         })?;
@@ -453,14 +461,26 @@ impl Store {
         let mut problems = Vec::new();
         let p = |e| db_err(&self.path, e);
         {
-            let mut st = self.conn.prepare("PRAGMA integrity_check").map_err(p)?;
+            // SQLite stops when the damage is too deep to walk on: that error
+            // is a finding too, reported after the ones made before it.
+            let mut st = match self.conn.prepare("PRAGMA integrity_check") {
+                Ok(st) => st,
+                Err(e) => return Ok(vec![format!("integrity: {e}")]),
+            };
             let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(p)?;
             for r in rows {
-                let line = r.map_err(p)?;
-                if line != "ok" {
-                    problems.push(format!("integrity: {line}"));
+                match r {
+                    Ok(line) if line == "ok" => {}
+                    Ok(line) => problems.extend(line.lines().map(|l| format!("integrity: {l}"))),
+                    Err(e) => {
+                        problems.push(format!("integrity: {e} (the check stopped here)"));
+                        break;
+                    }
                 }
             }
+        }
+        if !problems.is_empty() {
+            return Ok(problems);
         }
         {
             let mut st = self.conn.prepare("PRAGMA foreign_key_check").map_err(p)?;
@@ -602,6 +622,40 @@ fn newer_schema(path: &Path, v: i64) -> Error {
     }
 }
 
+/// An I/O error of SQLite's that happened writing (EFBIG past a file size
+/// limit, EIO), not reading.
+fn is_write_error(e: &rusqlite::Error) -> bool {
+    use rusqlite::ffi;
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if matches!(
+        f.extended_code,
+        ffi::SQLITE_IOERR_WRITE | ffi::SQLITE_IOERR_FSYNC | ffi::SQLITE_IOERR_TRUNCATE | ffi::SQLITE_IOERR_DIR_FSYNC | ffi::SQLITE_IOERR_SHMSIZE
+    ))
+}
+
+/// Refuses a database file that cannot be written (read-only file system,
+/// permissions) with that reason; SQLite would only say "unable to open".
+/// Called before SQLite opens the file: closing another descriptor of a file
+/// would drop this process's POSIX locks on it.
+fn check_writable(path: &Path) -> Result<()> {
+    let probe = if path.exists() {
+        std::fs::OpenOptions::new().write(true).open(path)
+    } else {
+        // Creating the empty file is what SQLite would do first; another
+        // process creating it at the same moment is fine.
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+            other => other,
+        }
+    };
+    let message = match probe {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => "is on a read-only file system: cannot write to it".to_string(),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => format!("is read-only: cannot write to it ({e})"),
+        Err(_) => return Ok(()), // SQLite says what else is wrong
+    };
+    Err(Error::Database { path: path.display().to_string(), message })
+}
+
 /// A database error with a message a user can act on.
 pub fn db_err(path: &Path, e: rusqlite::Error) -> Error {
     let message = match e.sqlite_error_code() {
@@ -609,6 +663,9 @@ pub fn db_err(path: &Path, e: rusqlite::Error) -> Error {
         Some(ErrorCode::DatabaseCorrupt) => format!("is corrupted ({e}); run `fxsnap check`"),
         Some(ErrorCode::ReadOnly) => "is read-only: cannot write to it".to_string(),
         Some(ErrorCode::DiskFull) => "the disk is full; nothing of this input was stored".to_string(),
+        Some(ErrorCode::SystemIoFailure) if is_write_error(&e) => {
+            format!("could not write to it ({e}: the disk may be full or failing, or the file too large for this system)")
+        }
         Some(ErrorCode::CannotOpen) => format!("cannot be opened ({e})"),
         Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
             format!("stayed locked by another process for {} s", BUSY_TIMEOUT.as_secs())

@@ -51,13 +51,15 @@ pub fn read_page(raw: &str) -> Result<Page> {
     let text = flatten_html(raw);
     let tokens = tokenize(&text);
     let mut quotes: Vec<Quote> = Vec::new();
+    // Where each pair is in `quotes`: a page of many distinct pairs stays linear.
+    let mut seen_at: std::collections::HashMap<Pair, usize> = std::collections::HashMap::new();
     let mut end_of_last_item = None;
     let mut i = 0;
     while i < tokens.len() {
         match item_at(&tokens, i) {
             Some(item) => {
                 let quote = item.parse()?;
-                match quotes.iter().find(|q| q.pair == quote.pair) {
+                match seen_at.get(&quote.pair).map(|&k| &quotes[k]) {
                     Some(seen) => {
                         let same = seen.rate.same_value(&quote.rate)
                             && crate::model::same_change(&seen.change, &quote.change);
@@ -73,7 +75,10 @@ pub fn read_page(raw: &str) -> Result<Page> {
                             )));
                         }
                     }
-                    None => quotes.push(quote),
+                    None => {
+                        seen_at.insert(quote.pair, quotes.len());
+                        quotes.push(quote);
+                    }
                 }
                 end_of_last_item = Some(item.next);
                 i = item.next;
@@ -275,9 +280,11 @@ fn tag_name(tag: &str) -> String {
 }
 
 fn skip_past_closing(raw: &str, from: usize, name: &str) -> usize {
+    // Compared in place, not by lower-casing the rest of the page: that made
+    // a page of many small script blocks quadratic (hostile_pages.rs).
     let closing = format!("</{name}");
-    let lower_rest = raw[from..].to_ascii_lowercase();
-    match lower_rest.find(&closing) {
+    let rest = &raw.as_bytes()[from..];
+    match rest.windows(closing.len()).position(|w| w.eq_ignore_ascii_case(closing.as_bytes())) {
         Some(p) => tag_end(raw, from + p),
         None => raw.len(),
     }

@@ -205,6 +205,14 @@ fn ingest_page(store: &mut LazyStore<'_>, input: &Input, reader: impl Read, mtim
     if bytes.is_empty() {
         return Err(Error::invalid("is empty: no ticker"));
     }
+    if bytes.len() > ticker::MAX_PAGE_BYTES {
+        // Said here, where the input's size is known to be over (not equal to) the limit.
+        return Err(Error::invalid(format!(
+            "is larger than the {} MiB a ticker page may be, and is not CSV (no '{}' header): refused",
+            ticker::MAX_PAGE_BYTES / (1024 * 1024),
+            csvio::HEADER
+        )));
+    }
     let text = String::from_utf8_lossy(&bytes);
     let page = ticker::read_page(&text)?;
     let at = match (opts.at, &page.date_line, input) {
