@@ -117,9 +117,54 @@ impl Store {
             return Err(Error::Database { path: path.display().to_string(), message: "is a folder, not a database file".into() });
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let store = Store::open_with(path, flags)?;
+        let store = match Store::open_with(path, flags) {
+            Ok(store) => store,
+            // A database on read-only media, or in a folder this user cannot
+            // write: reading needs no write access.
+            Err(first) => match Store::open_read_only(path) {
+                Ok(store) => store,
+                Err(_) => return Err(first),
+            },
+        };
+        if store.user_version()? == 0 && store.table_count()? == 0 {
+            // An empty file (a first ingest killed before its schema
+            // landed) is an empty store, not a foreign database.
+            store.migrate()?;
+        }
         store.check_version()?;
         Ok(store)
+    }
+
+    /// Read-only access to a database whose folder this user cannot write
+    /// (read-only media): with no `-wal` file beside it, every committed
+    /// write is in the file itself, so it is opened as immutable (SQLite
+    /// then needs no `-shm` file).
+    fn open_read_only(path: &Path) -> Result<Store> {
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        if Path::new(&wal).exists() {
+            return Err(Error::Database { path: path.display().to_string(), message: "cannot be read: its folder is not writable and it has a -wal file".into() });
+        }
+        let absolute = std::fs::canonicalize(path).map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
+        let mut uri = String::from("file:");
+        for c in absolute.to_string_lossy().chars() {
+            match c {
+                '%' | '?' | '#' | ' ' => uri.push_str(&format!("%{:02X}", c as u32)),
+                c => uri.push(c),
+            }
+        }
+        uri.push_str("?immutable=1");
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&uri, flags).map_err(|e| db_err(path, e))?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| db_err(path, e))?;
+        let store = Store { conn, path: path.to_path_buf() };
+        // Proves the file can be read at all before a command relies on it.
+        store.user_version()?;
+        Ok(store)
+    }
+
+    fn table_count(&self) -> Result<i64> {
+        self.retry_busy(|c| c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)))
     }
 
     fn open_with(path: &Path, flags: OpenFlags) -> Result<Store> {

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::model::{Change, Pair, Rate};
 
 /// Pages larger than this are refused: a real page is a few hundred KiB.
-pub const MAX_PAGE_BYTES: usize = 16 * 1024 * 1024;
+pub const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
 
 /// One ticker item: a pair, its rate, and the change the page printed.
 #[derive(Clone, Debug)]

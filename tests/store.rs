@@ -330,6 +330,17 @@ fn reading_a_missing_database_creates_nothing() {
 }
 
 #[test]
+fn an_empty_database_file_is_an_empty_store() {
+    // What a first ingest killed before its schema landed leaves behind.
+    let db = TempDb::new();
+    fs::write(&db.path, b"").unwrap();
+    assert_eq!(db.csv(), "timestamp,pair,rate,change_pct,source\n");
+    db.ok(&["check"]);
+    db.ok(&["ingest", s(&fixture("pages/seed-page.txt"))]);
+    assert_eq!(db.csv().lines().count(), 6);
+}
+
+#[test]
 fn default_database_is_under_xdg_data_home() {
     let home = tempfile::tempdir().unwrap();
     let mut c = assert_cmd::Command::cargo_bin("fxsnap").unwrap();
