@@ -170,6 +170,10 @@ impl Store {
     fn open_with(path: &Path, flags: OpenFlags) -> Result<Store> {
         let conn = Connection::open_with_flags(path, flags).map_err(|e| db_err(path, e))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| db_err(path, e))?;
+        // Query-planner stability: without it SQLite re-prepares a statement
+        // whenever `series_id = ?` is rebound to a small integer, so every
+        // reuse of a cached statement would re-parse and re-plan it.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).map_err(|e| db_err(path, e))?;
         let store = Store { conn, path: path.to_path_buf() };
         store.retry_busy(|c| {
             let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
@@ -383,7 +387,13 @@ impl Store {
         let p = |e| db_err(&self.path, e);
         let span: (Option<i64>, Option<i64>) = self
             .conn
-            .prepare_cached("SELECT min(ts), max(ts) FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3")
+            // Two subqueries, each one step down the primary key: SQLite's
+            // min/max optimisation does not apply to `SELECT min(ts), max(ts)`
+            // together, which scans every row of the series in the range.
+            .prepare_cached(
+                "SELECT (SELECT ts FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts LIMIT 1), \
+                        (SELECT ts FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts DESC LIMIT 1)",
+            )
             .map_err(p)?
             .query_row(params![series_id, lo(from), hi(to)], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(p)?;
