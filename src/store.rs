@@ -280,7 +280,17 @@ impl Store {
                 Err(e) => return Err(db_err(&path, e)),
             }
         };
+        // Prepared once per input and held: `prepare_cached` per row costs a
+        // hash lookup of the SQL text and a cache round trip (~7% of a bulk load).
+        let insert = self
+            .conn
+            .prepare(
+                "INSERT INTO observation (series_id, ts, rate, inverted, change) VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (series_id, ts) DO NOTHING",
+            )
+            .map_err(|e| db_err(&path, e))?;
         Ok(InputTx {
+            insert,
             tx,
             path,
             policy,
@@ -365,6 +375,80 @@ impl Store {
             if let Some(o) = &heads[i] {
                 heap.push(std::cmp::Reverse((o.at.unix(), i)));
             }
+        }
+        Ok(())
+    }
+
+    /// Like `for_each_merged`, but hands over each row as stored (time,
+    /// inverted, rate and change text) without parsing it: for output that
+    /// reproduces the stored text exactly (CSV export). Buffers are reused:
+    /// no allocation per row.
+    pub fn for_each_merged_raw(
+        &self,
+        series: &[Series],
+        from: Option<Instant>,
+        to: Option<Instant>,
+        mut f: impl FnMut(usize, i64, bool, &str, Option<&str>) -> Result<()>,
+    ) -> Result<()> {
+        struct Head {
+            ts: i64,
+            inverted: bool,
+            rate: String,
+            change: Option<String>,
+        }
+        fn read(rows: &mut rusqlite::Rows<'_>, h: &mut Option<Head>) -> rusqlite::Result<()> {
+            match rows.next()? {
+                None => *h = None,
+                Some(r) => {
+                    let rate = r.get_ref(1)?.as_str()?;
+                    let change = r.get_ref(3)?.as_str_or_null()?;
+                    let head = h.get_or_insert_with(|| Head { ts: 0, inverted: false, rate: String::new(), change: None });
+                    head.ts = r.get(0)?;
+                    head.inverted = r.get::<_, i64>(2)? == 1;
+                    head.rate.clear();
+                    head.rate.push_str(rate);
+                    match (change, &mut head.change) {
+                        (None, c) => *c = None,
+                        (Some(t), Some(c)) => {
+                            c.clear();
+                            c.push_str(t);
+                        }
+                        (Some(t), c) => *c = Some(t.to_string()),
+                    }
+                }
+            }
+            Ok(())
+        }
+        let p = |e| db_err(&self.path, e);
+        let sql = "SELECT ts, rate, inverted, change FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts";
+        let mut statements = Vec::with_capacity(series.len());
+        for _ in series {
+            statements.push(self.conn.prepare(sql).map_err(p)?);
+        }
+        let mut cursors = Vec::with_capacity(series.len());
+        for (st, s) in statements.iter_mut().zip(series) {
+            cursors.push(st.query(params![s.id, lo(from), hi(to)]).map_err(p)?);
+        }
+        let mut heads: Vec<Option<Head>> = series.iter().map(|_| None).collect();
+        for (c, h) in cursors.iter_mut().zip(heads.iter_mut()) {
+            read(c, h).map_err(p)?;
+        }
+        loop {
+            // A handful of series: a linear scan beats a heap. Ties go to the
+            // earlier series, as in `for_each_merged`.
+            let mut best: Option<(i64, usize)> = None;
+            for (i, h) in heads.iter().enumerate() {
+                if let Some(h) = h {
+                    if best.is_none_or(|(ts, _)| h.ts < ts) {
+                        best = Some((h.ts, i));
+                    }
+                }
+            }
+            let Some((_, i)) = best else { break };
+            if let Some(h) = &heads[i] {
+                f(i, h.ts, h.inverted, &h.rate, h.change.as_deref())?;
+            }
+            read(&mut cursors[i], &mut heads[i]).map_err(p)?;
         }
         Ok(())
     }
@@ -732,6 +816,7 @@ pub fn db_err(path: &Path, e: rusqlite::Error) -> Error {
 
 /// The write transaction of one input.
 pub struct InputTx<'a> {
+    insert: rusqlite::Statement<'a>,
     tx: rusqlite::Transaction<'a>,
     path: PathBuf,
     policy: ConflictPolicy,
@@ -782,16 +867,7 @@ impl InputTx<'_> {
         let change = obs.change.as_ref().map(|c| c.to_string());
         let path = self.path.clone();
         let p = |e| db_err(&path, e);
-        let inserted = {
-            let mut st = self
-                .tx
-                .prepare_cached(
-                    "INSERT INTO observation (series_id, ts, rate, inverted, change) VALUES (?1, ?2, ?3, ?4, ?5) \
-                     ON CONFLICT (series_id, ts) DO NOTHING",
-                )
-                .map_err(p)?;
-            st.execute(params![sid, ts, rate, inverted, change]).map_err(p)?
-        };
+        let inserted = self.insert.execute(params![sid, ts, rate, inverted, change]).map_err(p)?;
         if inserted == 1 {
             self.touch(sid, ts);
             self.counts.new += 1;
@@ -878,9 +954,16 @@ impl InputTx<'_> {
             let widest = ROLLUP_WIDTHS[ROLLUP_WIDTHS.len() - 1];
             let b0 = lo_ts.div_euclid(widest) * widest;
             let b1 = hi_ts.div_euclid(widest) * widest + widest;
-            self.tx
-                .execute("DELETE FROM rollup WHERE series_id = ?1 AND bucket >= ?2 AND bucket < ?3", params![sid, b0, b1])
-                .map_err(p)?;
+            // One index range per width: with `width` unconstrained the
+            // primary key (series_id, width, bucket) only narrows to the
+            // series, and the delete would scan all its rollups.
+            for w in ROLLUP_WIDTHS {
+                self.tx
+                    .prepare_cached("DELETE FROM rollup WHERE series_id = ?1 AND width = ?2 AND bucket >= ?3 AND bucket < ?4")
+                    .map_err(p)?
+                    .execute(params![sid, w, b0, b1])
+                    .map_err(p)?;
+            }
             let mut insert = self
                 .tx
                 .prepare_cached(

@@ -48,6 +48,36 @@ pub fn run(db: &Path, args: &ReadArgs<HistoryFormat>) -> Result<()> {
             })?;
             out.flush()?;
         }
+        Some(_) if as_stored => {
+            // The exchange format, rows as stored: the stored text is already
+            // exact, so it goes out as is (no decimal parse and re-format), and
+            // the date part of the timestamp is formatted once per day. Every
+            // cell is a validated code, decimal or label: nothing to quote.
+            writeln!(out, "{}", COLUMNS.join(","))?;
+            let mut day = i64::MIN;
+            let mut date = String::new();
+            store.for_each_merged_raw(&series, sel.from, sel.to, |i, ts, inverted, rate, change| {
+                let s = &series[i];
+                let pair = if inverted { s.pair.inverse() } else { s.pair };
+                let d = ts.div_euclid(86_400);
+                if d != day {
+                    day = d;
+                    date = crate::model::Instant::from_unix(d * 86_400).rfc3339()[..11].to_string();
+                }
+                let sec = ts.rem_euclid(86_400);
+                writeln!(
+                    out,
+                    "{date}{:02}:{:02}:{:02}Z,{pair},{rate},{},{}",
+                    sec / 3600,
+                    sec / 60 % 60,
+                    sec % 60,
+                    change.unwrap_or(""),
+                    s.source
+                )?;
+                Ok(())
+            })?;
+            out.flush()?;
+        }
         Some(format) => {
             let mut w = RecordWriter::new(out, format, COLUMNS).with_fixed_widths(vec![20, 7, 12, 10, 8]);
             store.for_each_merged(&series, sel.from, sel.to, |i, obs| {

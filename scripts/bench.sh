@@ -1,0 +1,333 @@
+#!/usr/bin/env bash
+# fxsnap benchmark harness (issue 6: Performance). One command:
+#
+#     scripts/bench.sh
+#
+# It builds fxsnap in release mode, generates (once) deterministic synthetic data
+# with benches/gen_synthetic.py -- ten years of 5-minute snapshots of KGS, KZT, TJS,
+# UZS and TMT against USD (5,256,000 observations) as CSV, and 3,000 ticker pages --
+# then measures each figure of the issue beside its reference, in the same run:
+#
+#   1. bulk CSV ingest into a new database   vs  sqlite3 .import into a table keyed
+#                                                by (source, pair, timestamp)  <= 1.0x
+#   2. a cron run: one ticker page into the  vs  the sqlite3 CLI inserting the same
+#      big database (a new day: 5 new rows;      five rows (INSERT / INSERT OR IGNORE)
+#      and the same page again: duplicates)                                     <= 1.5x
+#   3. chart -o out.png of the full range    vs  a one-day chart from the same db <= 3x
+#                                            vs  gnuplot drawing the same five series
+#                                                from a prepared data file       <= 0.1x
+#   4. history --format csv of everything    vs  sqlite3 -csv selecting the same rows
+#      (to /dev/null)                            (a: same order, so the same bytes;
+#                                                b: key order, no sort)           <= 1.5x
+#   5. bytes per observation on disk, indexes included (after a WAL checkpoint) <= 48
+#   6. peak memory (max RSS) of every fxsnap run above                          <= 100 MiB
+#
+# and ends with a table: figure, fxsnap, reference, ratio, target, met / NOT met.
+# Times are medians, and every fxsnap run is interleaved with its reference's
+# (fxsnap, reference, fxsnap, ...) so that load from elsewhere on the machine hits
+# both alike: long runs (ingest, history, gnuplot) under GNU time, short ones
+# (cron runs, charts) with benches/interleave.py (posix_spawn, ns clock, warmup
+# rounds; peak memory from one more run under GNU time). Run-by-run alternation
+# matters: the cron figure is a few fsyncs, and a burst of another process's disk
+# writes during only one side's runs (as with hyperfine, which does all the runs
+# of one command, then the other's) turned a 1.2x into a 9x in a trial.
+#
+# Needs: cargo, python3, sqlite3, gnuplot, GNU time. Missing Debian packages
+# (sqlite3 gnuplot-nox time) are installed with apt-get when running as root
+# (set BENCH_NO_INSTALL=1 to refuse).
+#
+# Settings (environment):
+#   BENCH_DIR=/tmp/fxsnap-bench  work folder, outside the repo. Generated data stays
+#                                in $BENCH_DIR/data between runs (regenerated only when
+#                                missing or when BENCH_YEARS/BENCH_PAGES change);
+#                                databases and results are rebuilt on every run.
+#   BENCH_RUNS=3                 runs of each long measurement (median reported)
+#   BENCH_SHORT_RUNS=30          runs of each short measurement (after 3 warmup rounds)
+#   BENCH_YEARS=10 BENCH_PAGES=3000   size of the synthetic data (10 -> 5,256,000 rows)
+#   FXSNAP=/path/to/fxsnap       use this binary instead of building one
+#   CARGO_TARGET_DIR             where cargo builds (default: the repo's target/)
+#   BENCH_VERIFY=1               also check once that history's CSV equals sqlite3's bytes
+#
+# The machine should be otherwise idle; expect noise on a shared one.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+W=${BENCH_DIR:-/tmp/fxsnap-bench}
+RUNS=${BENCH_RUNS:-3}
+SHORT=${BENCH_SHORT_RUNS:-30}
+WARM=3
+YEARS=${BENCH_YEARS:-10}
+PAGES=${BENCH_PAGES:-3000}
+VERIFY=${BENCH_VERIFY:-1}
+N=$((YEARS * 365 * 288 * 5))
+DATA=$W/data
+DB=$W/fx.db
+REF=$W/ref.db
+RES=$W/results
+DAY=$(( 2016 + YEARS - 1 ))-06-15   # the one-day chart: a day inside the data
+
+say() { printf '\n== %s\n' "$*" >&2; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- tools
+need_tools() {
+    local missing=()
+    command -v sqlite3 >/dev/null || missing+=(sqlite3)
+    command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
+    [ -x /usr/bin/time ] || missing+=(time)
+    command -v python3 >/dev/null || die "python3 is needed for the data generator"
+    if [ ${#missing[@]} -gt 0 ]; then
+        [ "${BENCH_NO_INSTALL:-0}" = 1 ] && die "missing: ${missing[*]} (BENCH_NO_INSTALL=1)"
+        [ "$(id -u)" = 0 ] || die "missing: ${missing[*]}; install them (apt-get install -y ${missing[*]})"
+        say "installing ${missing[*]}"
+        apt-cache policy "${missing[@]}" | grep -q Candidate || apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+# ---------------------------------------------------------------- timing helpers
+# run_timed OUTFILE CMD... : one run under GNU time, appending "seconds max_rss_kib"
+# to OUTFILE. Standard output goes to /dev/null.
+run_timed() {
+    local out=$1; shift
+    local t; t=$(mktemp)
+    if ! /usr/bin/time -f '%e %M' -o "$t" "$@" >/dev/null 2>"$t.err"; then
+        cat "$t.err" >&2; rm -f "$t" "$t.err"; die "failed: $*"
+    fi
+    tail -n 1 "$t" >>"$out"; rm -f "$t" "$t.err"
+}
+median_col() { # FILE COLUMN(1|2) -> median
+    python3 - "$1" "$2" <<'EOF'
+import sys, statistics
+v = [float(l.split()[int(sys.argv[2]) - 1]) for l in open(sys.argv[1]) if l.strip()]
+print(statistics.median(v))
+EOF
+}
+max_col() { awk -v c="$2" 'BEGIN{m=0} {if ($c+0>m) m=$c+0} END{print m}' "$1"; }
+# interleaved JSON_NAME --name N --prepare P --cmd C ... : short runs, alternating
+interleaved() {
+    local out=$RES/$1.json; shift
+    python3 "$REPO/benches/interleave.py" --runs "$SHORT" --warmup "$WARM" --json "$out" "$@"
+}
+rss_once() { # NAME CMD... : one more run, under GNU time, for peak memory (KiB in $RES/NAME.rss)
+    local name=$1; shift
+    : >"$RES/$name.rss.raw"
+    run_timed "$RES/$name.rss.raw" "$@"
+    max_col "$RES/$name.rss.raw" 2 >"$RES/$name.rss"
+}
+jget() { # JSON_NAME COMMAND_NAME FIELD
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]][sys.argv[3]])' "$RES/$1.json" "$2" "$3"
+}
+
+# results table: one line per row, tab-separated
+ROWS=$W/results/table.tsv
+row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$ROWS"; }
+fmt_s() { python3 -c 'import sys; v=float(sys.argv[1]); print(f"{v:.3f} s" if v>=1 else f"{v*1000:.1f} ms")' "$1"; }
+ratio_row() { # FIGURE FX_SECONDS REF_SECONDS TARGET_MAX [REF_LABEL]
+    local fig=$1 fx=$2 ref=$3 target=$4
+    python3 - "$fig" "$fx" "$ref" "$target" >>"$ROWS" <<'EOF'
+import sys
+fig, fx, ref, target = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+f = lambda v: f"{v:.3f} s" if v >= 1 else f"{v*1000:.1f} ms"
+r = fx / ref
+print("\t".join([fig, f(fx), f(ref), f"{r:.2f}x", f"<= {target:g}x", "met" if r <= target else "NOT met"]))
+EOF
+}
+
+# ---------------------------------------------------------------- setup
+need_tools
+mkdir -p "$W" "$RES"
+rm -f "$RES"/* ; : >"$ROWS"
+
+if [ -n "${FXSNAP:-}" ]; then
+    FX=$FXSNAP
+else
+    say "building fxsnap (release)"
+    (cd "$REPO" && cargo build --release --quiet)
+    FX=${CARGO_TARGET_DIR:-$REPO/target}/release/fxsnap
+fi
+[ -x "$FX" ] || die "no fxsnap binary at $FX"
+
+if ! grep -qs "years=$YEARS pages=$PAGES " "$DATA/DONE"; then
+    say "generating synthetic data in $DATA (once)"
+    rm -rf "$DATA"
+    /usr/bin/time -f 'generated in %e s' python3 "$REPO/benches/gen_synthetic.py" "$DATA" --years "$YEARS" --pages "$PAGES"
+fi
+CSV=$DATA/synthetic.csv
+[ "$(($(wc -l <"$CSV") - 1))" = "$N" ] || die "$CSV does not hold $N observations"
+
+cat >"$W/import.sql" <<EOF
+CREATE TABLE obs(timestamp TEXT, pair TEXT, rate TEXT, change_pct TEXT, source TEXT, PRIMARY KEY(source, pair, timestamp));
+.mode csv
+.import --skip 1 $CSV obs
+EOF
+
+{
+    echo "fxsnap benchmark  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    if [ -n "${FXSNAP:-}" ]; then
+        echo "binary   $FX (given by FXSNAP)"
+    else
+        echo "commit   $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" diff --quiet -- src schema.sql 2>/dev/null || echo ' (+ uncommitted changes in src/)')"
+    fi
+    echo "machine  $(nproc) cpu, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+    echo "tools    $(sqlite3 --version | cut -d' ' -f1-2 | sed 's/^/sqlite3 /'), $(gnuplot --version), $(python3 --version)"
+    echo "data     $N observations ($YEARS years x 365 d x 288 x 5 pairs), $PAGES pages, in $DATA"
+    echo "runs     $RUNS long, $SHORT short (+$WARM warmup rounds); medians; fxsnap and reference interleaved"
+} | tee "$RES/header.txt" >&2
+
+fresh() { rm -f "$1" "$1-wal" "$1-shm" "$1-journal"; }
+
+# ---------------------------------------------------------------- 1. bulk ingest
+say "1. bulk CSV ingest of $N observations (fxsnap and sqlite3 .import alternate, $RUNS runs each)"
+: >"$RES/ingest.fx"; : >"$RES/ingest.ref"
+for i in $(seq "$RUNS"); do
+    fresh "$DB"; sync
+    run_timed "$RES/ingest.fx" "$FX" --db "$DB" ingest -q "$CSV"
+    fresh "$REF"; sync
+    run_timed "$RES/ingest.ref" sqlite3 "$REF" ".read $W/import.sql"
+    printf '  run %d: fxsnap %s s, sqlite3 %s s\n' "$i" "$(tail -1 "$RES/ingest.fx" | cut -d' ' -f1)" "$(tail -1 "$RES/ingest.ref" | cut -d' ' -f1)" >&2
+done
+ratio_row "1. bulk ingest ($N rows) vs sqlite3 .import" "$(median_col "$RES/ingest.fx" 1)" "$(median_col "$RES/ingest.ref" 1)" 1.0
+max_col "$RES/ingest.fx" 2 >"$RES/ingest.fx.rss"; max_col "$RES/ingest.ref" 2 >"$RES/ingest.ref.rss"
+
+# ---------------------------------------------------------------- 5. size
+say "5. bytes per observation"
+sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+count=$(sqlite3 "$DB" "SELECT count(*) FROM observation")
+[ "$count" = "$N" ] || die "fxsnap stored $count observations, expected $N"
+fxbytes=$(stat -c %s "$DB"); refbytes=$(stat -c %s "$REF")
+python3 - "$fxbytes" "$refbytes" "$N" >>"$ROWS" <<'EOF'
+import sys
+fx, ref, n = (int(a) for a in sys.argv[1:])
+b = fx / n
+print("\t".join(["5. bytes per observation (file / rows)", f"{b:.1f} B", f"{ref/n:.1f} B (sqlite3 table)", f"{fx/ref:.2f}x", "<= 48 B", "met" if b <= 48 else "NOT met"]))
+EOF
+{
+    echo "  fxsnap db $fxbytes bytes, reference db $refbytes bytes; fxsnap by table/index (dbstat):"
+    sqlite3 "$DB" "SELECT printf('    %-28s %12d bytes %6.1f B/obs', name, sum(pgsize), sum(pgsize)*1.0/$N) FROM dbstat GROUP BY name ORDER BY sum(pgsize) DESC" 2>/dev/null || true
+} | tee "$RES/size.txt" >&2
+
+# ---------------------------------------------------------------- 4. history
+say "4. history --format csv of everything vs sqlite3 -csv ($RUNS runs each, alternating)"
+SEL="SELECT timestamp, pair, rate, change_pct, source FROM obs"
+: >"$RES/hist.fx"; : >"$RES/hist.ref"; : >"$RES/hist.refscan"
+for i in $(seq "$RUNS"); do
+    run_timed "$RES/hist.fx" "$FX" --db "$DB" history --format csv
+    run_timed "$RES/hist.ref" sqlite3 -csv -header "$REF" "$SEL ORDER BY timestamp, pair"
+    run_timed "$RES/hist.refscan" sqlite3 -csv -header "$REF" "$SEL"
+    printf '  run %d: fxsnap %s s, sqlite3 ordered %s s, sqlite3 key order %s s\n' "$i" \
+        "$(tail -1 "$RES/hist.fx" | cut -d' ' -f1)" "$(tail -1 "$RES/hist.ref" | cut -d' ' -f1)" "$(tail -1 "$RES/hist.refscan" | cut -d' ' -f1)" >&2
+done
+ratio_row "4a. history csv vs sqlite3 -csv, same order (time, pair)" "$(median_col "$RES/hist.fx" 1)" "$(median_col "$RES/hist.ref" 1)" 1.5
+ratio_row "4b. history csv vs sqlite3 -csv, key order (no sort)" "$(median_col "$RES/hist.fx" 1)" "$(median_col "$RES/hist.refscan" 1)" 1.5
+max_col "$RES/hist.fx" 2 >"$RES/hist.fx.rss"; max_col "$RES/hist.ref" 2 >"$RES/hist.ref.rss"
+if [ "$VERIFY" = 1 ]; then
+    if cmp -s <("$FX" --db "$DB" history --format csv | tr -d '\r') <(sqlite3 -csv -header "$REF" "$SEL ORDER BY timestamp, pair" | tr -d '\r'); then
+        echo "  check: fxsnap's CSV and sqlite3's ordered CSV are the same bytes (and the same as the input)" >&2
+    else
+        echo "  check: WARNING: fxsnap's CSV differs from sqlite3's ordered CSV" | tee "$RES/verify.txt" >&2
+    fi
+fi
+
+# ---------------------------------------------------------------- 3. charts
+say "3. charts"
+chart_ok=1
+if ! out=$("$FX" --db "$DB" chart -o "$W/probe.png" --from "$DAY" --to "$DAY" 2>&1); then
+    chart_ok=0
+    if grep -qi "not available" <<<"$out"; then
+        msg="skipped: fxsnap chart is not available yet ($out)"
+    else
+        msg="skipped: fxsnap chart failed: $out"
+    fi
+    echo "  $msg" >&2
+    row "3a. full-range chart vs one-day chart" "-" "-" "-" "<= 3x" "$msg"
+    row "3b. full-range chart vs gnuplot" "-" "-" "-" "<= 0.1x" "skipped"
+fi
+if [ $chart_ok = 1 ]; then
+    interleaved chart \
+        --name full --prepare '' --cmd "$FX --db $DB chart -o $W/full.png" \
+        --name day --prepare '' --cmd "$FX --db $DB chart -o $W/day.png --from $DAY --to $DAY"
+    jget chart full median >"$RES/chart_full.s"; jget chart day median >"$RES/chart_day.s"
+    rss_once chart_full "$FX" --db "$DB" chart -o "$W/full.png"
+    rss_once chart_day "$FX" --db "$DB" chart -o "$W/day.png" --from "$DAY" --to "$DAY"
+    # gnuplot: the same five series, one panel each, same size, from a prepared file.
+    cat >"$W/chart.gp" <<EOF
+set terminal pngcairo size 1200,900
+set output '$W/gnuplot.png'
+set xdata time
+set timefmt '%s'
+set format x '%Y'
+set multiplot layout 5,1
+set key off
+EOF
+    col=2
+    for p in KGS/USD KZT/USD TJS/USD UZS/USD TMT/USD; do
+        echo "set title '$p'; plot '$DATA/gnuplot.dat' using 1:$col with lines" >>"$W/chart.gp"
+        col=$((col + 1))
+    done
+    echo "unset multiplot" >>"$W/chart.gp"
+    : >"$RES/gnuplot"
+    for i in $(seq "$RUNS"); do run_timed "$RES/gnuplot" gnuplot "$W/chart.gp"; done
+    echo "  gnuplot runs: $(cut -d' ' -f1 "$RES/gnuplot" | tr '\n' ' ')s" >&2
+    ratio_row "3a. full-range chart vs one-day chart" "$(cat "$RES/chart_full.s")" "$(cat "$RES/chart_day.s")" 3
+    ratio_row "3b. full-range chart vs gnuplot (same 5 series)" "$(cat "$RES/chart_full.s")" "$(median_col "$RES/gnuplot" 1)" 0.1
+fi
+
+# ---------------------------------------------------------------- 2. cron run
+say "2. a cron run: one page into the big database vs the sqlite3 CLI, same five rows"
+# Each timed run gets the next page (a new day after the data: 5 real inserts),
+# copied to a fixed name by an untimed prepare step; the reference gets the
+# same five rows as one INSERT.
+echo 0 >"$W/fx.counter"; echo 0 >"$W/ref.counter"
+next_fx="n=\$((\$(cat $W/fx.counter)+1)); echo \$n >$W/fx.counter; cp $DATA/pages/page-\$(printf %05d \$n).txt $W/cur-page.txt"
+next_ref="n=\$((\$(cat $W/ref.counter)+1)); echo \$n >$W/ref.counter; cp $DATA/pages-sql/page-\$(printf %05d \$n).sql $W/cur.sql"
+[ $((SHORT + WARM + 1)) -le "$PAGES" ] || die "BENCH_SHORT_RUNS too large for $PAGES pages"
+interleaved cron \
+    --name fxsnap --prepare "$next_fx" --cmd "$FX --db $DB ingest -q $W/cur-page.txt" \
+    --name sqlite3 --prepare "$next_ref" --cmd "sqlite3 $REF '.read $W/cur.sql'"
+jget cron fxsnap median >"$RES/cron_fx.s"; jget cron sqlite3 median >"$RES/cron_ref.s"
+sh -c "$next_fx"; rss_once cron_fx "$FX" --db "$DB" ingest -q "$W/cur-page.txt"
+sh -c "$next_ref"; rss_once cron_ref sqlite3 "$REF" ".read $W/cur.sql"
+# the same page again: five duplicates (page 1 went in above)
+sed 's/^INSERT INTO/INSERT OR IGNORE INTO/' "$DATA/pages-sql/page-00001.sql" >"$W/dup.sql"
+interleaved dup \
+    --name fxsnap --prepare '' --cmd "$FX --db $DB ingest -q $DATA/pages/page-00001.txt" \
+    --name sqlite3 --prepare '' --cmd "sqlite3 $REF '.read $W/dup.sql'"
+jget dup fxsnap median >"$RES/dup_fx.s"; jget dup sqlite3 median >"$RES/dup_ref.s"
+rss_once dup_fx "$FX" --db "$DB" ingest -q "$DATA/pages/page-00001.txt"
+rss_once dup_ref sqlite3 "$REF" ".read $W/dup.sql"
+got=$(sqlite3 "$DB" "SELECT count(*) FROM observation")
+want=$(sqlite3 "$REF" "SELECT count(*) FROM obs")
+[ "$got" = "$want" ] || echo "  WARNING: after the cron runs fxsnap holds $got rows, the reference $want" >&2
+ratio_row "2a. cron run, new day (5 inserts) vs sqlite3 INSERT" "$(cat "$RES/cron_fx.s")" "$(cat "$RES/cron_ref.s")" 1.5
+ratio_row "2b. cron run, same page (5 duplicates) vs INSERT OR IGNORE" "$(cat "$RES/dup_fx.s")" "$(cat "$RES/dup_ref.s")" 1.5
+
+# ---------------------------------------------------------------- 6. memory
+mib() { python3 -c 'import sys; print(f"{int(sys.argv[1])/1024:.1f} MiB")' "$1"; }
+rss_row() { # LABEL FX_KIB [REF_KIB]
+    local ref="-"; [ -n "${3:-}" ] && ref=$(mib "$3")
+    local met="met"; [ "$2" -gt $((100 * 1024)) ] && met="NOT met"
+    row "6. peak RSS: $1" "$(mib "$2")" "$ref" "-" "<= 100 MiB" "$met"
+}
+rss_row "ingest CSV" "$(cat "$RES/ingest.fx.rss")" "$(cat "$RES/ingest.ref.rss")"
+rss_row "cron run, new day" "$(cat "$RES/cron_fx.rss")" "$(cat "$RES/cron_ref.rss")"
+rss_row "cron run, duplicates" "$(cat "$RES/dup_fx.rss")" "$(cat "$RES/dup_ref.rss")"
+if [ $chart_ok = 1 ]; then
+    rss_row "chart, full range" "$(cat "$RES/chart_full.rss")"
+    rss_row "chart, one day" "$(cat "$RES/chart_day.rss")"
+    row "6. peak RSS: (gnuplot, the chart reference)" "-" "$(mib "$(max_col "$RES/gnuplot" 2)")" "-" "-" "(info)"
+fi
+rss_row "history csv" "$(cat "$RES/hist.fx.rss")" "$(cat "$RES/hist.ref.rss")"
+
+# ---------------------------------------------------------------- table
+{
+    echo
+    cat "$RES/header.txt"
+    echo
+    sort -s -t$'\t' -k1,1n "$ROWS" | awk -F'\t' '
+        BEGIN { printf "%-62s %12s %26s %8s %11s  %s\n", "figure", "fxsnap", "reference", "ratio", "target", "result";
+                printf "%-62s %12s %26s %8s %11s  %s\n", "------", "------", "---------", "-----", "------", "------" }
+        { printf "%-62s %12s %26s %8s %11s  %s\n", $1, $2, $3, $4, $5, $6 }'
+} | tee "$RES/summary.txt"
+echo >&2
+echo "(raw measurements in $RES)" >&2
