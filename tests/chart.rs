@@ -109,18 +109,28 @@ fn m4_reduction_through_the_store_is_faithful() {
         let ts = chrono::DateTime::from_timestamp(t0 + i * 300, 0).unwrap();
         text.push_str(&format!("{},USD/KZT,{:.4},synthetic\n", ts.format("%Y-%m-%dT%H:%M:%SZ"), v));
     }
+    // A second pair, hourly over 6.8 years: long enough for the daily rollups.
+    let mut w = 11_000.0f64;
+    for i in 0..60_000i64 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        w *= 1.0 + ((x >> 33) as f64 / (1u64 << 31) as f64 - 0.5) * 0.01;
+        let ts = chrono::DateTime::from_timestamp(t0 + i * 3600, 0).unwrap();
+        text.push_str(&format!("{},USD/UZS,{:.2},synthetic\n", ts.format("%Y-%m-%dT%H:%M:%SZ"), w));
+    }
     fs::write(&csv, text).unwrap();
     db.ok(&["ingest", "-q", s(&csv)]);
 
     let store = fxsnap::store::Store::open_existing(&db.path).unwrap();
     let sel = fxsnap::selection::Selection { invert: true, ..Default::default() };
     let views = sel.resolve(&store).unwrap();
-    for (from, to) in [(t0, t0 + (n - 1) * 300), (t0 + 12_345, t0 + 40_000 * 300)] {
-        let opts = fxsnap::chart::ChartOptions::new(from, to);
+    for (from, to) in [(t0, t0 + (n - 1) * 300), (t0 + 12_345, t0 + 40_000 * 300), (t0 - 7, t0 + 60_000 * 3600)] {
+        let mut opts = fxsnap::chart::ChartOptions::new(from, to);
         let columns = fxsnap::chart::plot_columns(&opts);
+        opts.snap = fxsnap::commands::chart::snap_for(from, to, columns);
         let reduced = fxsnap::commands::chart::build_panels(&store, &views, from, to, Some(columns)).unwrap();
         let full = fxsnap::commands::chart::build_panels(&store, &views, from, to, None).unwrap();
-        let (rp, fp) = (reduced[0].lines[0].points.len(), full[0].lines[0].points.len());
+        let count = |p: &[fxsnap::chart::Panel]| p.iter().flat_map(|p| &p.lines).map(|l| l.points.len()).sum::<usize>();
+        let (rp, fp) = (count(&reduced), count(&full));
         assert!(fp >= 30_000 && rp * 5 < fp, "reduction: {fp} points to {rp}");
         let a = fxsnap::chart::render_png_bytes(&opts, &reduced).unwrap();
         let b = fxsnap::chart::render_png_bytes(&opts, &full).unwrap();
@@ -128,7 +138,7 @@ fn m4_reduction_through_the_store_is_faithful() {
         let differing = a.chunks(3).zip(b.chunks(3)).filter(|(x, y)| x != y).count();
         // Rollup buckets (hours, here) that straddle two pixel columns can
         // move a column's extreme by a sliver: allow a handful of pixels.
-        eprintln!("{from}..{to}: {fp} points reduced to {rp}; {differing} pixels differ");
+        eprintln!("{from}..{to} (columns snapped to {} s): {fp} points reduced to {rp}; {differing} pixels differ", opts.snap);
         assert!(differing <= 12, "{differing} pixels differ over {from}..{to}");
     }
 }

@@ -28,7 +28,7 @@
 //! - hence the full and the reduced series are split at exactly the same places, and a hole
 //!   wider than a column is judged on the same raw differences whatever the reduction.
 
-use super::m4::column_of;
+use super::m4::column_of_snapped;
 
 /// A hole is a difference larger than this many times the usual spacing.
 pub const GAP_FACTOR: i64 = 10;
@@ -91,17 +91,31 @@ pub fn split_at_gaps_in_columns(
     t1: i64,
     columns: u32,
 ) -> Vec<Vec<(i64, f64)>> {
+    split_at_gaps_in_snapped_columns(points, t0, t1, columns, 0)
+}
+
+/// [`split_at_gaps_in_columns`] over the columns of [`column_of_snapped`].
+pub fn split_at_gaps_in_snapped_columns(
+    points: &[(i64, f64)],
+    t0: i64,
+    t1: i64,
+    columns: u32,
+    snap: i64,
+) -> Vec<Vec<(i64, f64)>> {
     let columns = columns.max(1);
+    let col = |t| column_of_snapped(t, t0, t1, columns, snap);
     let mut d: Vec<i64> = points
         .windows(2)
-        .filter(|w| column_of(w[0].0, t0, t1, columns) != column_of(w[1].0, t0, t1, columns))
+        .filter(|w| col(w[0].0) != col(w[1].0))
         .map(|w| w[1].0.saturating_sub(w[0].0))
         .filter(|&d| d > 0)
         .collect();
     let usual = median(&mut d);
     let span = (t1 as i128 - t0 as i128).max(0);
     let col_width = ((span + columns as i128 - 1) / columns as i128).min(i64::MAX as i128) as i64;
-    split_where(points, threshold(usual, col_width))
+    // A snapped column is up to one `snap` wider than a linear one: two
+    // points of one column are never a hole.
+    split_where(points, threshold(usual, col_width.saturating_add(snap.max(0))))
 }
 
 #[cfg(test)]

@@ -28,6 +28,36 @@ pub fn column_of(t: i64, t0: i64, t1: i64, columns: u32) -> u32 {
     c.min(columns as i128 - 1) as u32
 }
 
+/// [`column_of`] with every column boundary moved to the nearest multiple of `snap` seconds
+/// (UTC days or hours): on a long range each pixel column then holds whole days (or hours), so
+/// the store's daily (hourly) rollups never straddle two columns. `snap` must be at most half a
+/// column's width (a boundary then moves by at most a quarter column, and `t` lands at most one
+/// column away from its linear one); `snap <= 1` is [`column_of`] itself.
+pub fn column_of_snapped(t: i64, t0: i64, t1: i64, columns: u32, snap: i64) -> u32 {
+    let c = column_of(t, t0, t1, columns);
+    if snap <= 1 || columns <= 1 || t1 <= t0 || t <= t0 {
+        return c;
+    }
+    if c + 1 < columns && snapped_start(c + 1, t0, t1, columns, snap) <= t {
+        c + 1
+    } else if c >= 1 && snapped_start(c, t0, t1, columns, snap) > t {
+        c - 1
+    } else {
+        c
+    }
+}
+
+/// Where column `c` (≥ 1) starts: the first time of the linear column `c`, rounded to the
+/// nearest multiple of `snap`.
+fn snapped_start(c: u32, t0: i64, t1: i64, columns: u32, snap: i64) -> i64 {
+    let span = (t1 as i128) - (t0 as i128);
+    let linear = t0 as i128 + (c as i128 * span + columns as i128 - 1) / columns as i128;
+    let snap = snap as i128;
+    let down = linear.div_euclid(snap) * snap;
+    let start = if (linear - down) * 2 >= snap { down + snap } else { down };
+    start.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+}
+
 /// Reduces `points` to at most four per pixel column: the first, the lowest, the highest and the
 /// last point of the column, each with its own original timestamp.
 ///
@@ -38,6 +68,11 @@ pub fn column_of(t: i64, t0: i64, t1: i64, columns: u32) -> u32 {
 ///   column appears once. On equal values the earliest point is the lowest/highest.
 /// - `columns == 0` is taken as 1.
 pub fn m4_reduce(points: &[(i64, f64)], t0: i64, t1: i64, columns: u32) -> Vec<(i64, f64)> {
+    m4_reduce_snapped(points, t0, t1, columns, 0)
+}
+
+/// [`m4_reduce`] over the columns of [`column_of_snapped`].
+pub fn m4_reduce_snapped(points: &[(i64, f64)], t0: i64, t1: i64, columns: u32, snap: i64) -> Vec<(i64, f64)> {
     let columns = columns.max(1);
     let mut sorted_copy;
     let points: &[(i64, f64)] = if points.windows(2).all(|w| w[0].0 <= w[1].0) {
@@ -68,7 +103,7 @@ pub fn m4_reduce(points: &[(i64, f64)], t0: i64, t1: i64, columns: u32) -> Vec<(
         if t < t0 || t > t1 || !v.is_finite() {
             continue;
         }
-        let col = column_of(t, t0, t1, columns);
+        let col = column_of_snapped(t, t0, t1, columns, snap);
         match cur.as_mut() {
             Some(c) if c.0 == col => {
                 if v < points[c.2].1 {

@@ -84,7 +84,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use gaps::split_at_gaps;
-pub use m4::{column_of, m4_reduce};
+pub use m4::{column_of, column_of_snapped, m4_reduce, m4_reduce_snapped};
 
 /// A line with points in fewer pixel columns than this gets a marker at every point.
 pub const MARKER_LIMIT: usize = 60;
@@ -148,6 +148,9 @@ pub struct ChartOptions {
     /// The time range drawn, Unix seconds UTC, both ends included.
     pub t0: i64,
     pub t1: i64,
+    /// Column boundaries moved to multiples of this many seconds (see
+    /// [`m4::column_of_snapped`]); 0 for plain linear columns.
+    pub snap: i64,
 }
 
 impl ChartOptions {
@@ -160,6 +163,7 @@ impl ChartOptions {
             index: false,
             t0,
             t1,
+            snap: 0,
         }
     }
 }

@@ -17,8 +17,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontDesc, FontFamily, FontStyle};
 
-use super::gaps::split_at_gaps_in_columns;
-use super::m4::column_of;
+use super::gaps::split_at_gaps_in_snapped_columns;
+use super::m4::{column_of, column_of_snapped};
 use super::{ChartError, ChartOptions, Panel, MARKER_LIMIT};
 
 static FONT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -1062,18 +1062,18 @@ fn draw_chart<DB: DrawingBackend>(
             if l.points.is_empty() {
                 continue;
             }
-            let px = |&(t, v): &(i64, f64)| (x0 + column_of(t, t0, t1, cols) as i32, row(v));
+            let px = |&(t, v): &(i64, f64)| (x0 + column_of_snapped(t, t0, t1, cols, opts.snap) as i32, row(v));
             let mut occupied = 0usize;
             let mut last_col = None;
             for &(t, _) in &l.points {
-                let c = column_of(t, t0, t1, cols);
+                let c = column_of_snapped(t, t0, t1, cols, opts.snap);
                 if last_col != Some(c) {
                     occupied += 1;
                     last_col = Some(c);
                 }
             }
             let markers = occupied < MARKER_LIMIT;
-            for run in split_at_gaps_in_columns(&l.points, t0, t1, cols) {
+            for run in split_at_gaps_in_snapped_columns(&l.points, t0, t1, cols, opts.snap) {
                 if run.len() >= 2 {
                     let path: Vec<(i32, i32)> = run.iter().map(px).collect();
                     if painter.svg {

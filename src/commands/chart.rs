@@ -45,6 +45,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     opts.title = args.title.clone();
     opts.index = args.index;
     let columns = chart::plot_columns(&opts);
+    opts.snap = snap_for(t0, t1, columns);
     let out = build_panels(&store, &views, t0, t1, Some(columns))?;
     store.conn().execute_batch("COMMIT").map_err(|e| crate::store::db_err(db, e))?;
     if out.is_empty() {
@@ -94,14 +95,29 @@ fn change_pct(first: &Observation, last: &Observation, shown: Pair) -> Option<f6
 /// cost bounded by the number of columns, not by the history's length.
 fn reduced_points(store: &Store, v: &View, t0: i64, t1: i64, columns: u32) -> Result<Vec<(i64, f64)>> {
     let invert = v.shown != v.series.pair;
-    let column_width = (t1 - t0 + 1) / i64::from(columns.max(1));
-    // Coarsest level first; a level is worth reading when several of its
-    // buckets fit in one column.
-    let levels: Vec<i64> = ROLLUP_WIDTHS.iter().rev().copied().filter(|w| w * BUCKETS_PER_COLUMN <= column_width).collect();
-    let mut r = Reducer { store, series_id: v.series.id, t0, t1, columns, levels, points: Vec::new() };
+    let levels = levels_for(t0, t1, columns);
+    let snap = levels.first().copied().unwrap_or(0);
+    let mut r = Reducer { store, series_id: v.series.id, t0, t1, columns, snap, levels, points: Vec::new() };
     r.collect(0, t0, t1)?;
     let points: Vec<(i64, f64)> = r.points.into_iter().map(|(ts, x)| (ts, if invert { 1.0 / x } else { x })).collect();
-    Ok(chart::m4_reduce(&points, t0, t1, columns))
+    Ok(chart::m4_reduce_snapped(&points, t0, t1, columns, snap))
+}
+
+/// The rollup widths worth reading for a chart of `columns` pixel columns
+/// over `t0..=t1`, coarsest first: those of which several buckets fit in
+/// one column.
+fn levels_for(t0: i64, t1: i64, columns: u32) -> Vec<i64> {
+    let column_width = (t1 - t0 + 1) / i64::from(columns.max(1));
+    ROLLUP_WIDTHS.iter().rev().copied().filter(|w| w * BUCKETS_PER_COLUMN <= column_width).collect()
+}
+
+/// The column snap of a chart (`ChartOptions::snap`): on a range long enough
+/// for the rollups, pixel columns hold whole buckets of the coarsest level
+/// read, so no bucket straddles two columns and M4 needs only the rollups.
+/// Boundaries move by at most a quarter of a column: invisible, and the
+/// same for the full data as for the reduced.
+pub fn snap_for(t0: i64, t1: i64, columns: u32) -> i64 {
+    levels_for(t0, t1, columns).first().copied().unwrap_or(0)
 }
 
 struct Reducer<'a> {
@@ -110,6 +126,7 @@ struct Reducer<'a> {
     t0: i64,
     t1: i64,
     columns: u32,
+    snap: i64,
     /// Rollup widths in use, coarsest first.
     levels: Vec<i64>,
     /// (time, canonical value), in time order.
@@ -118,7 +135,7 @@ struct Reducer<'a> {
 
 impl Reducer<'_> {
     fn column(&self, ts: i64) -> u32 {
-        chart::column_of(ts, self.t0, self.t1, self.columns)
+        chart::column_of_snapped(ts, self.t0, self.t1, self.columns, self.snap)
     }
 
     /// Collects the points that matter in `from..=to` at level `level`
