@@ -76,7 +76,6 @@ impl<R: Read> CsvRows<R> {
         let input = RowLimit { inner: input, pulled: pulled.clone() };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
-            .trim(csv::Trim::All)
             .buffer_capacity(READ_AHEAD as usize)
             .from_reader(input);
         let headers = reader.byte_headers().map_err(|e| Error::invalid(format!("CSV header: {e}")))?.clone();
@@ -111,9 +110,10 @@ impl<R: Read> CsvRows<R> {
         self.parse_record().map(Some).map_err(|e| e.context(&format!("line {line}")))
     }
 
+    /// A cell, trimmed here rather than by the reader (which copies every record).
     fn field(&self, i: usize) -> Result<&str> {
         let raw = self.record.get(i).unwrap_or(b"");
-        std::str::from_utf8(raw).map_err(|_| Error::invalid("a cell is not valid UTF-8"))
+        std::str::from_utf8(raw).map(str::trim).map_err(|_| Error::invalid("a cell is not valid UTF-8"))
     }
 
     fn parse_record(&mut self) -> Result<Observation> {

@@ -313,6 +313,9 @@ impl Instant {
     /// Parses RFC 3339 (any offset, converted to UTC) or a bare date (midnight UTC).
     pub fn parse(s: &str) -> Result<Instant, Error> {
         let t = s.trim();
+        if let Some(i) = Instant::parse_utc_fast(t) {
+            return Ok(i);
+        }
         if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
             return Ok(Instant(dt.timestamp()));
         }
@@ -320,6 +323,23 @@ impl Instant {
             return Ok(Instant::start_of_day(d));
         }
         Err(Error::invalid(format!("'{}' is not a date (YYYY-MM-DD) or an RFC 3339 time", echo(s))))
+    }
+}
+
+impl Instant {
+    /// `YYYY-MM-DDTHH:MM:SSZ`, the form fxsnap writes, without the general
+    /// parser (a bulk load reads millions); anything else returns None.
+    fn parse_utc_fast(t: &str) -> Option<Instant> {
+        let b = t.as_bytes();
+        if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z' {
+            return None;
+        }
+        let num = |r: std::ops::Range<usize>| -> Option<u32> {
+            b[r].iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+        };
+        let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+        let time = date.and_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)?;
+        Some(Instant(time.and_utc().timestamp()))
     }
 }
 
@@ -453,5 +473,9 @@ mod tests {
         assert_eq!(Instant::parse("2025-12-12").unwrap().rfc3339(), "2025-12-12T00:00:00Z");
         assert_eq!(Instant::parse("2025-12-12T05:00:00+05:00").unwrap().rfc3339(), "2025-12-12T00:00:00Z");
         assert!(Instant::parse("2025-02-31").is_err());
+        assert_eq!(Instant::parse("2025-12-12T23:59:59Z").unwrap().unix(), 1_765_583_999);
+        assert!(Instant::parse("2025-02-29T00:00:00Z").is_err());
+        assert!(Instant::parse("2025-12-12T24:00:00Z").is_err());
+        assert!(Instant::parse("2025-12-12T1a:00:00Z").is_err());
     }
 }

@@ -292,7 +292,10 @@ impl Store {
         Ok(InputTx {
             insert,
             tx,
-            path,
+            path: std::rc::Rc::from(path.as_path()),
+            last_series: None,
+            rate_text: String::new(),
+            change_text: String::new(),
             policy,
             input: input.to_string(),
             series: HashMap::new(),
@@ -818,7 +821,13 @@ pub fn db_err(path: &Path, e: rusqlite::Error) -> Error {
 pub struct InputTx<'a> {
     insert: rusqlite::Statement<'a>,
     tx: rusqlite::Transaction<'a>,
-    path: PathBuf,
+    /// Shared, not cloned per row: a bulk load puts millions of rows.
+    path: std::rc::Rc<Path>,
+    /// The series of the previous row: consecutive rows mostly share it.
+    last_series: Option<(Source, Pair, i64)>,
+    /// Reused text buffers for the rate and change of each row.
+    rate_text: String,
+    change_text: String,
     policy: ConflictPolicy,
     input: String,
     series: HashMap<(Source, Pair), i64>,
@@ -830,6 +839,17 @@ pub struct InputTx<'a> {
 
 impl InputTx<'_> {
     fn series_id(&mut self, source: &Source, canonical: Pair) -> Result<i64> {
+        if let Some((s, p, id)) = &self.last_series {
+            if s == source && *p == canonical {
+                return Ok(*id);
+            }
+        }
+        let id = self.lookup_series(source, canonical)?;
+        self.last_series = Some((source.clone(), canonical, id));
+        Ok(id)
+    }
+
+    fn lookup_series(&mut self, source: &Source, canonical: Pair) -> Result<i64> {
         if let Some(id) = self.series.get(&(source.clone(), canonical)) {
             return Ok(*id);
         }
@@ -863,11 +883,23 @@ impl InputTx<'_> {
         let sid = self.series_id(&obs.source, canonical)?;
         let inverted = i64::from(obs.pair != canonical);
         let ts = obs.at.unix();
-        let rate = obs.rate.to_string();
-        let change = obs.change.as_ref().map(|c| c.to_string());
-        let path = self.path.clone();
+        use std::fmt::Write as _;
+        self.rate_text.clear();
+        let _ = write!(self.rate_text, "{}", obs.rate);
+        let has_change = match &obs.change {
+            Some(c) => {
+                self.change_text.clear();
+                let _ = write!(self.change_text, "{c}");
+                true
+            }
+            None => false,
+        };
+        let path = std::rc::Rc::clone(&self.path);
         let p = |e| db_err(&path, e);
-        let inserted = self.insert.execute(params![sid, ts, rate, inverted, change]).map_err(p)?;
+        let inserted = self
+            .insert
+            .execute(params![sid, ts, self.rate_text.as_str(), inverted, has_change.then_some(self.change_text.as_str())])
+            .map_err(p)?;
         if inserted == 1 {
             self.touch(sid, ts);
             self.counts.new += 1;
@@ -903,7 +935,7 @@ impl InputTx<'_> {
                 self.tx
                     .prepare_cached("UPDATE observation SET rate = ?3, inverted = ?4, change = ?5 WHERE series_id = ?1 AND ts = ?2")
                     .map_err(p)?
-                    .execute(params![sid, ts, rate, inverted, change])
+                    .execute(params![sid, ts, self.rate_text.as_str(), inverted, has_change.then_some(self.change_text.as_str())])
                     .map_err(p)?;
                 self.touch(sid, ts);
                 (obs, &stored)
