@@ -109,10 +109,9 @@ pub struct IngestArgs {
     pub quiet: bool,
 }
 
-/// Arguments shared by the reading commands; `F` is the command's own set
-/// of `--format` values, so `--help` lists only those it accepts.
+/// What a reading command (and `chart`) selects: pairs, source, range, direction.
 #[derive(Args, Debug, Clone)]
-pub struct ReadArgs<F: clap::ValueEnum + Clone + Send + Sync + 'static = Format> {
+pub struct SelectArgs {
     /// KZT/USD, USD/KZT or KZT; repeatable or comma-separated [default: all]
     #[arg(long, value_name = "P")]
     pub pair: Vec<String>,
@@ -128,11 +127,10 @@ pub struct ReadArgs<F: clap::ValueEnum + Clone + Send + Sync + 'static = Format>
     /// Show USD/XXX (units per dollar) instead of XXX/USD
     #[arg(long)]
     pub invert: bool,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: F,
 }
 
-impl<F: clap::ValueEnum + Clone + Send + Sync + 'static> ReadArgs<F> {
+impl SelectArgs {
+    /// The typed selection, built before any work.
     pub fn selection(&self) -> Result<Selection> {
         let now = crate::timespec::now();
         let sel = Selection {
@@ -144,6 +142,22 @@ impl<F: clap::ValueEnum + Clone + Send + Sync + 'static> ReadArgs<F> {
         };
         sel.validate()?;
         Ok(sel)
+    }
+}
+
+/// Arguments of the reading commands; `F` is the command's own set of
+/// `--format` values, so `--help` lists only those it accepts.
+#[derive(Args, Debug, Clone)]
+pub struct ReadArgs<F: clap::ValueEnum + Clone + Send + Sync + 'static = Format> {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: F,
+}
+
+impl<F: clap::ValueEnum + Clone + Send + Sync + 'static> ReadArgs<F> {
+    pub fn selection(&self) -> Result<Selection> {
+        self.select.selection()
     }
 }
 
@@ -171,38 +185,18 @@ pub struct ChartArgs {
     /// The output file: .png or .svg
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
-    #[arg(long, value_name = "P")]
-    pub pair: Vec<String>,
-    #[arg(long, value_name = "S")]
-    pub source: Option<String>,
-    #[arg(long, value_name = "T")]
-    pub from: Option<String>,
-    #[arg(long, value_name = "T")]
-    pub to: Option<String>,
-    /// Show USD/XXX (units per dollar) instead of XXX/USD
-    #[arg(long)]
-    pub invert: bool,
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// Every pair in one panel, rebased to 100 at its first point
     #[arg(long)]
     pub index: bool,
+    /// Image width in pixels
     #[arg(long, default_value_t = 1200)]
     pub width: u32,
+    /// Image height in pixels
     #[arg(long, default_value_t = 900)]
     pub height: u32,
     /// A title above the chart
     #[arg(long)]
     pub title: Option<String>,
-}
-
-impl ChartArgs {
-    pub fn read_args(&self) -> ReadArgs {
-        ReadArgs {
-            pair: self.pair.clone(),
-            source: self.source.clone(),
-            from: self.from.clone(),
-            to: self.to.clone(),
-            invert: self.invert,
-            format: Format::Table,
-        }
-    }
 }

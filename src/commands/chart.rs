@@ -28,7 +28,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
             args.width, args.height
         )));
     }
-    let sel = args.read_args().selection()?;
+    let sel = args.select.selection()?;
     let store = Store::open_existing(db)?;
     let views = sel.resolve(&store)?;
 

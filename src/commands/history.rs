@@ -29,7 +29,7 @@ pub fn run(db: &Path, args: &ReadArgs<HistoryFormat>) -> Result<()> {
     let views = sel.resolve(&store)?;
     // CSV is the exchange format and must round-trip exactly: unless a
     // direction is asked for, each row stays in the direction it was quoted.
-    let as_stored = args.format == HistoryFormat::Csv && !args.invert && !names_direction(&args.pair);
+    let as_stored = args.format == HistoryFormat::Csv && !args.select.invert && !names_direction(&args.select.pair);
     let series: Vec<_> = views.iter().map(|v| v.series.clone()).collect();
     let mut out = output::stdout();
     match args.format.records() {
