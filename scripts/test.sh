@@ -19,6 +19,10 @@ fi
 if ! command -v bean-check >/dev/null 2>&1; then
     python3 -m pip install -q beancount >/dev/null 2>&1 \
         || echo "test.sh: could not install beancount; the bean-check test will say it skipped" >&2
+    command -v pyenv >/dev/null 2>&1 && pyenv rehash 2>/dev/null || true
+    # pip's script folder, in case it is not on PATH.
+    PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null)"
+    export PATH
 fi
 
 cargo test --locked
