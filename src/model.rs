@@ -234,11 +234,12 @@ fn parse_exact_decimal(s: &str) -> Result<Decimal, &'static str> {
     }
     let body = t.strip_prefix(['-', '+']).unwrap_or(t);
     if body.is_empty() || !body.chars().all(|c| c.is_ascii_digit() || c == '.') || body.matches('.').count() > 1 || body == "." {
-        // Scientific notation is accepted only through CSV-style inputs below.
-        if let Some(d) = parse_scientific(t) {
-            return Ok(d);
-        }
-        return Err("is not a number");
+        // Scientific notation (`1e-5`): its value must obey the same limits
+        // as written out, so that the stored text reads back.
+        return match parse_scientific(t) {
+            Some(d) if !d.to_string().contains(['e', 'E']) => parse_exact_decimal(&d.to_string()),
+            _ => Err("is not a number"),
+        };
     }
     let significant = body.trim_start_matches(['0', '.']).chars().filter(|c| c.is_ascii_digit()).count();
     if significant > MAX_DIGITS || body.chars().filter(|c| c.is_ascii_digit()).count() > MAX_DIGITS + 1 {
@@ -435,6 +436,8 @@ mod tests {
         assert!("1,5".parse::<Rate>().is_err());
         assert!("0.1234567890123456789012345678901234567890".parse::<Rate>().is_err());
         assert_eq!("1e-5".parse::<Rate>().unwrap().to_string(), "0.00001");
+        assert!("1e28".parse::<Rate>().is_err(), "29 digits written out");
+        assert_eq!("1e27".parse::<Rate>().unwrap().to_string().parse::<Rate>().unwrap().to_string(), "1000000000000000000000000000");
     }
 
     #[test]
