@@ -226,7 +226,8 @@ fn conflict_policies_keep_replace_fail() {
     fail.cmd(&["ingest", "--on-conflict", "fail", s(&other)])
         .assert()
         .code(3)
-        .stderr(predicate::str::contains("2025-12-15-other.txt").and(predicate::str::contains("KZT/USD")));
+        .stderr(predicate::str::contains("2025-12-15-other.txt").and(predicate::str::contains("KZT/USD")))
+        .stderr(predicate::str::contains("1 conflict (refused); 1 failed"));
     assert_eq!(fail.csv(), before, "a refused input writes nothing");
     assert_eq!(fail.ok(&["conflicts", "--format", "csv"]).lines().count(), 1);
 }

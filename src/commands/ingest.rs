@@ -55,6 +55,10 @@ pub fn run(db: &Path, args: &IngestArgs) -> Result<()> {
         match ingest_one(&mut store, input, &opts) {
             Ok(c) => total.add(&c),
             Err(e) => {
+                if e.exit_code() == exit::CONFLICT_REFUSED {
+                    // The refused value is a conflict too: count it.
+                    total.conflict += 1;
+                }
                 if !opts.quiet {
                     eprintln!("fxsnap: {}: {e}", input.name());
                 }
@@ -67,7 +71,7 @@ pub fn run(db: &Path, args: &IngestArgs) -> Result<()> {
         let how = match opts.policy {
             ConflictPolicy::Keep => " (kept)",
             ConflictPolicy::Replace => " (replaced)",
-            ConflictPolicy::Fail => "",
+            ConflictPolicy::Fail => " (refused)",
         };
         eprintln!(
             "fxsnap: {} input{}, {} rate{}: {} new, {} duplicate, {} {}{}; {} failed",
