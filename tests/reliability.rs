@@ -959,8 +959,12 @@ fn a_chart_killed_mid_write_leaves_the_old_file_or_none() {
     }
     println!("killed chart runs left {lingering} temporary file(s), as expected after SIGKILL");
 
-    // And a complete run after the kills: the same file, nothing else.
+    // And a complete run after the kills: the same file, nothing else; it
+    // also removes what a killed run left (a process that no longer exists).
+    let stale = out_dir.join(".rates.png.tmp-999999999.png");
+    fs::write(&stale, b"torn").unwrap();
     ok(&db, &args);
+    assert!(!stale.exists(), "a killed run's temporary file is cleaned up by the next run");
     assert!(fs::read(&png).unwrap() == complete);
     assert_eq!(others(&out_dir, &["rates.png"]), Vec::<String>::new());
 }

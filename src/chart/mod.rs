@@ -72,7 +72,8 @@
 //! temporary file `.NAME.tmp-PID.EXT` in the target's directory, syncs it and renames it over
 //! the target: the file appears complete or not at all. On an error the temporary file is
 //! removed. Nothing to draw (no point in the range in any line) is [`ChartError::NoData`] and
-//! writes nothing. A range with `t1 == t0` (a single instant) is drawn over a day centred on it;
+//! writes nothing. A successful write also removes temporary files left by killed runs (whose
+//! process is gone). A range with `t1 == t0` (a single instant) is drawn over a day centred on it;
 //! `t1 < t0` is [`ChartError::InvalidRange`].
 
 pub mod gaps;
@@ -242,6 +243,7 @@ pub fn render_to_file(
     match result {
         Ok(()) => {
             sync_parent(path);
+            remove_stale_temps(path, format);
             Ok(())
         }
         Err(e) => {
@@ -270,6 +272,36 @@ fn temp_path(path: &Path, format: ImageFormat) -> PathBuf {
     match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.join(tmp_name),
         _ => PathBuf::from(tmp_name),
+    }
+}
+
+/// Removes the temporary files of earlier runs that were killed before they
+/// could (`.NAME.tmp-PID.EXT` whose process is gone), so a cron job's chart
+/// folder does not collect them. Only where `/proc` tells which processes
+/// live; best effort, errors ignored.
+fn remove_stale_temps(path: &Path, format: ImageFormat) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else { return };
+    let ext = match format {
+        ImageFormat::Png => "png",
+        ImageFormat::Svg => "svg",
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let prefix = format!(".{name}.tmp-");
+    let suffix = format!(".{ext}");
+    let Ok(entries) = fs::read_dir(&dir) else { return };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file.strip_prefix(&prefix).and_then(|r| r.strip_suffix(&suffix)) else { continue };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 
