@@ -5,6 +5,7 @@ use clap::Parser;
 use fxsnap::error::exit;
 
 fn main() {
+    ignore_file_size_signal();
     let cli = fxsnap::cli::Cli::parse();
     let code = match fxsnap::run(cli) {
         Ok(()) => exit::SUCCESS,
@@ -18,4 +19,16 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// Past a file-size limit (`ulimit -f`) the kernel would kill fxsnap with
+/// SIGXFSZ; ignored, the write fails with EFBIG instead and the input is
+/// reported like a full disk, with its transaction rolled back.
+fn ignore_file_size_signal() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to SIG_IGN at start-up, before
+    // any thread exists, has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
 }
