@@ -643,34 +643,50 @@ impl Store {
             if !s.pair.is_canonical() {
                 problems.push(format!("series {} ({}, {}) is not stored in its canonical direction", s.id, s.pair, s.source));
             }
+            // One pass over the observations, compared as they fold with
+            // one cursor per rollup width: memory stays flat however long
+            // the series.
             let mut st = self.conn.prepare("SELECT ts, rate, inverted, change FROM observation WHERE series_id = ?1 ORDER BY ts").map_err(p)?;
             let mut rows = st.query(params![s.id]).map_err(p)?;
+            let rollup_sql = "SELECT width, bucket, n, first_ts, first, min_ts, min, max_ts, max, last_ts, last FROM rollup \
+                              WHERE series_id = ?1 AND width = ?2 ORDER BY bucket";
+            let mut statements = Vec::new();
+            for _ in ROLLUP_WIDTHS {
+                statements.push(self.conn.prepare(rollup_sql).map_err(p)?);
+            }
+            let mut cursors = Vec::new();
+            for (st, w) in statements.iter_mut().zip(ROLLUP_WIDTHS) {
+                cursors.push(st.query(params![s.id, w]).map_err(p)?);
+            }
+            let (mut expected, mut differing) = (0u64, 0u64);
+            let mut compare = |row: RollupRow| -> Result<()> {
+                expected += 1;
+                let i = ROLLUP_WIDTHS.iter().position(|w| *w == row.width).unwrap_or(0);
+                match cursors[i].next().map_err(p)? {
+                    Some(r) if rollup_from_row(r).map_err(p)?.same(&row) => {}
+                    _ => differing += 1,
+                }
+                Ok(())
+            };
             let mut acc = RollupBuilder::new(s.id);
-            let mut expected: Vec<RollupRow> = Vec::new();
             while let Some(r) = rows.next().map_err(p)? {
                 let ts: i64 = r.get(0).map_err(p)?;
                 match row_observation(s, r).map_err(p)? {
-                    Ok(obs) => acc.push(ts, canonical_value(&obs), &mut |row| {
-                        expected.push(row);
-                        Ok(())
-                    })?,
+                    Ok(obs) => acc.push(ts, canonical_value(&obs), &mut compare)?,
                     Err(e) => problems.push(format!("{} {} at {}: {e}", s.source, s.pair, Instant::from_unix(ts))),
                 }
             }
-            acc.finish(&mut |row| {
-                expected.push(row);
-                Ok(())
-            })?;
-            expected.sort_by_key(|r| (r.width, r.bucket));
-            let stored = self.rollups(s.id, None).map_err(p)?;
-            let same = stored.len() == expected.len() && stored.iter().zip(&expected).all(|(a, b)| a.same(b));
-            if !same {
+            acc.finish(&mut compare)?;
+            let mut extra = 0u64;
+            for c in &mut cursors {
+                while c.next().map_err(p)?.is_some() {
+                    extra += 1;
+                }
+            }
+            if differing > 0 || extra > 0 {
                 problems.push(format!(
-                    "rollups of {} {} disagree with its observations ({} stored, {} expected)",
-                    s.source,
-                    s.pair,
-                    stored.len(),
-                    expected.len()
+                    "rollups of {} {} disagree with its observations ({differing} of {expected} expected rows differ or are missing, {extra} extra)",
+                    s.source, s.pair
                 ));
             }
         }
@@ -686,28 +702,6 @@ impl Store {
             problems.push(format!("schema version {v}, expected {SCHEMA_VERSION}"));
         }
         Ok(problems)
-    }
-
-    /// Stored rollups of a series (all widths when `width` is None), ordered.
-    pub fn rollups(&self, series_id: i64, width: Option<i64>) -> rusqlite::Result<Vec<RollupRow>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT width, bucket, n, first_ts, first, min_ts, min, max_ts, max, last_ts, last FROM rollup \
-             WHERE series_id = ?1 AND (?2 IS NULL OR width = ?2) ORDER BY width, bucket",
-        )?;
-        let rows = st.query_map(params![series_id, width], |r| {
-            Ok(RollupRow {
-                width: r.get(0)?,
-                bucket: r.get(1)?,
-                n: r.get(2)?,
-                first: (r.get(3)?, r.get(4)?),
-                min: (r.get(5)?, r.get(6)?),
-                max: (r.get(7)?, r.get(8)?),
-                last: (r.get(9)?, r.get(10)?),
-            })
-        })?;
-        let mut out: Vec<RollupRow> = rows.collect::<rusqlite::Result<_>>()?;
-        out.sort_by_key(|r| (r.width, r.bucket));
-        Ok(out)
     }
 }
 
@@ -1028,6 +1022,19 @@ impl InputTx<'_> {
         self.tx.commit().map_err(|e| db_err(&self.path, e))?;
         Ok(counts)
     }
+}
+
+/// A rollup from a `width, bucket, n, first_ts, first, min_ts, min, max_ts, max, last_ts, last` row.
+fn rollup_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RollupRow> {
+    Ok(RollupRow {
+        width: r.get(0)?,
+        bucket: r.get(1)?,
+        n: r.get(2)?,
+        first: (r.get(3)?, r.get(4)?),
+        min: (r.get(5)?, r.get(6)?),
+        max: (r.get(7)?, r.get(8)?),
+        last: (r.get(9)?, r.get(10)?),
+    })
 }
 
 /// First, min, max, last of one bucket.

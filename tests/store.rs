@@ -342,6 +342,22 @@ fn an_empty_database_file_is_an_empty_store() {
 }
 
 #[test]
+fn check_finds_broken_invariants() {
+    let db = TempDb::new();
+    db.ok(&["ingest", "-q", s(&data("history"))]);
+    db.cmd(&["check"]).assert().success().stdout(predicate::str::contains(": ok"));
+    let conn = rusqlite::Connection::open(&db.path).unwrap();
+    conn.execute("UPDATE rollup SET max = max * 2 WHERE bucket = (SELECT min(bucket) FROM rollup) AND width = 86400", []).unwrap();
+    conn.execute("UPDATE observation SET rate = '-1' WHERE ts = (SELECT max(ts) FROM observation)", []).unwrap();
+    drop(conn);
+    db.cmd(&["check"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("rollups of nbu").and(predicate::str::contains("differ")))
+        .stderr(predicate::str::contains("rate '-1' is negative"));
+}
+
+#[test]
 fn default_database_is_under_xdg_data_home() {
     let home = tempfile::tempdir().unwrap();
     let mut c = assert_cmd::Command::cargo_bin("fxsnap").unwrap();
