@@ -79,7 +79,7 @@ pub fn run(db: &Path, args: &ReadArgs<HistoryFormat>) -> Result<()> {
             out.flush()?;
         }
         Some(format) => {
-            let mut w = RecordWriter::new(out, format, COLUMNS).with_fixed_widths(vec![20, 7, 12, 10, 8]);
+            let mut w = RecordWriter::new(out, format, COLUMNS).with_fixed_widths(vec![20, 7, 16, 10, 8]);
             store.for_each_merged(&series, sel.from, sel.to, |i, obs| {
                 let shown = if as_stored { obs.pair } else { views[i].shown };
                 w.write(record(&obs, shown))
