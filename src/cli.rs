@@ -135,7 +135,7 @@ impl SelectArgs {
         let now = crate::timespec::now();
         let sel = Selection {
             pairs: parse_pairs(&self.pair)?,
-            source: self.source.as_deref().map(str::parse).transpose().map_err(|e: Error| Error::Usage(format!("--source: {e}")))?,
+            source: source_arg(self.source.as_deref())?,
             from: self.from.as_deref().map(|t| parse_time(t, End::Start, now)).transpose()?,
             to: self.to.as_deref().map(|t| parse_time(t, End::End, now)).transpose()?,
             invert: self.invert,
@@ -143,6 +143,11 @@ impl SelectArgs {
         sel.validate()?;
         Ok(sel)
     }
+}
+
+/// A `--source` value, typed; a malformed label is a usage error.
+pub fn source_arg(value: Option<&str>) -> Result<Option<crate::model::Source>> {
+    value.map(str::parse).transpose().map_err(|e: Error| Error::Usage(format!("--source: {e}")))
 }
 
 /// Arguments of the reading commands; `F` is the command's own set of

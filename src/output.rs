@@ -122,11 +122,10 @@ impl<W: Write> RecordWriter<W> {
             Format::Table => {
                 if let Some(w) = &self.fixed_widths {
                     if self.written == 0 {
-                        let header: Vec<Cell> = self.columns.iter().map(|c| Cell::from(*c)).collect();
+                        let header = header_cells(self.columns);
                         write_table_row(&mut self.out, &header, w)?;
                     }
-                    let w = w.clone();
-                    write_table_row(&mut self.out, &row, &w)?;
+                    write_table_row(&mut self.out, &row, w)?;
                 } else {
                     self.held.push(row);
                 }
@@ -167,7 +166,7 @@ impl<W: Write> RecordWriter<W> {
     pub fn finish(mut self) -> Result<()> {
         match self.format {
             Format::Table if self.fixed_widths.is_none() => {
-                let header: Vec<Cell> = self.columns.iter().map(|c| Cell::from(*c)).collect();
+                let header = header_cells(self.columns);
                 let mut widths: Vec<usize> = header.iter().map(|c| c.text().chars().count()).collect();
                 for row in &self.held {
                     for (w, c) in widths.iter_mut().zip(row) {
@@ -180,7 +179,7 @@ impl<W: Write> RecordWriter<W> {
                 }
             }
             Format::Table if self.written == 0 => {
-                let header: Vec<Cell> = self.columns.iter().map(|c| Cell::from(*c)).collect();
+                let header = header_cells(self.columns);
                 let widths = self.fixed_widths.clone().unwrap_or_default();
                 write_table_row(&mut self.out, &header, &widths)?;
             }
@@ -195,6 +194,10 @@ impl<W: Write> RecordWriter<W> {
         self.out.flush()?;
         Ok(())
     }
+}
+
+fn header_cells(columns: &[&str]) -> Vec<Cell> {
+    columns.iter().map(|c| Cell::from(*c)).collect()
 }
 
 fn write_table_row<W: Write>(out: &mut W, row: &[Cell], widths: &[usize]) -> io::Result<()> {

@@ -352,38 +352,13 @@ impl Store {
         to: Option<Instant>,
         mut f: impl FnMut(usize, Observation) -> Result<()>,
     ) -> Result<()> {
-        let sql = "SELECT ts, rate, inverted, change FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts";
-        let mut statements = Vec::with_capacity(series.len());
-        for _ in series {
-            statements.push(self.conn.prepare(sql).map_err(|e| db_err(&self.path, e))?);
-        }
-        let mut cursors = Vec::with_capacity(series.len());
-        for (st, s) in statements.iter_mut().zip(series) {
-            cursors.push(st.query(params![s.id, lo(from), hi(to)]).map_err(|e| db_err(&self.path, e))?);
-        }
-        let mut heads: Vec<Option<Observation>> = Vec::with_capacity(series.len());
-        for (c, s) in cursors.iter_mut().zip(series) {
-            heads.push(next_observation(c, s).map_err(|e| db_err(&self.path, e))??);
-        }
-        let mut heap: std::collections::BinaryHeap<std::cmp::Reverse<(i64, usize)>> = heads
-            .iter()
-            .enumerate()
-            .filter_map(|(i, h)| h.as_ref().map(|o| std::cmp::Reverse((o.at.unix(), i))))
-            .collect();
-        while let Some(std::cmp::Reverse((_, i))) = heap.pop() {
-            if let Some(obs) = heads[i].take() {
-                f(i, obs)?;
-            }
-            heads[i] = next_observation(&mut cursors[i], &series[i]).map_err(|e| db_err(&self.path, e))??;
-            if let Some(o) = &heads[i] {
-                heap.push(std::cmp::Reverse((o.at.unix(), i)));
-            }
-        }
-        Ok(())
+        self.for_each_merged_raw(series, from, to, |i, ts, inverted, rate, change| {
+            f(i, observation_from(&series[i], ts, inverted, rate, change)?)
+        })
     }
 
     /// Like `for_each_merged`, but hands over each row as stored (time,
-    /// inverted, rate and change text) without parsing it: for output that
+    /// inverted, rate and change text) without parsing it, for output that
     /// reproduces the stored text exactly (CSV export). Buffers are reused:
     /// no allocation per row.
     pub fn for_each_merged_raw(
@@ -438,7 +413,7 @@ impl Store {
         }
         loop {
             // A handful of series: a linear scan beats a heap. Ties go to the
-            // earlier series, as in `for_each_merged`.
+            // earlier series.
             let mut best: Option<(i64, usize)> = None;
             for (i, h) in heads.iter().enumerate() {
                 if let Some(h) = h {
@@ -491,7 +466,7 @@ impl Store {
     }
 
     /// The oldest observation of a series within `from..=to`.
-    pub fn first_observation(&self, series: &Series, from: Instant, to: Instant, f: impl FnOnce(Observation)) -> Result<()> {
+    pub fn first_observation(&self, series: &Series, from: Instant, to: Instant) -> Result<Option<Observation>> {
         let mut st = self
             .conn
             .prepare_cached("SELECT ts, rate, inverted, change FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts LIMIT 1")
@@ -500,29 +475,13 @@ impl Store {
             .query_row(params![series.id, from.unix(), to.unix()], |r| row_observation(series, r))
             .optional()
             .map_err(|e| db_err(&self.path, e))?;
-        if let Some(obs) = row.transpose()? {
-            f(obs);
-        }
-        Ok(())
+        row.transpose()
     }
 
     /// Each observation's time and value in the series' canonical direction
     /// (floating point, for drawing), oldest first.
-    pub fn for_each_value(&self, series_id: i64, from: i64, to: i64, mut f: impl FnMut(i64, f64)) -> Result<()> {
-        let p = |e| db_err(&self.path, e);
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT ts, rate, inverted FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts")
-            .map_err(p)?;
-        let mut rows = st.query(params![series_id, from, to]).map_err(p)?;
-        while let Some(r) = rows.next().map_err(p)? {
-            let ts: i64 = r.get(0).map_err(p)?;
-            let rate = r.get_ref(1).map_err(p)?.as_str().map_err(|e| db_err(&self.path, e.into()))?;
-            let v: f64 = rate.parse().unwrap_or(f64::NAN);
-            let inverted: i64 = r.get(2).map_err(p)?;
-            f(ts, if inverted == 1 { 1.0 / v } else { v });
-        }
-        Ok(())
+    pub fn for_each_value(&self, series_id: i64, from: i64, to: i64, f: impl FnMut(i64, f64) -> Result<()>) -> Result<()> {
+        for_each_value_in(&self.conn, &self.path, series_id, from, to, f)
     }
 
     /// The rollups of one width whose buckets start within `from..=to`, in order.
@@ -531,25 +490,13 @@ impl Store {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT bucket, n, first_ts, first, min_ts, min, max_ts, max, last_ts, last FROM rollup \
+                "SELECT width, bucket, n, first_ts, first, min_ts, min, max_ts, max, last_ts, last FROM rollup \
                  WHERE series_id = ?1 AND width = ?2 AND bucket BETWEEN ?3 AND ?4 ORDER BY bucket",
             )
             .map_err(p)?;
         let mut rows = st.query(params![series_id, width, from, to]).map_err(p)?;
         while let Some(r) = rows.next().map_err(p)? {
-            let row = (|| {
-                Ok::<_, rusqlite::Error>(RollupRow {
-                    width,
-                    bucket: r.get(0)?,
-                    n: r.get(1)?,
-                    first: (r.get(2)?, r.get(3)?),
-                    min: (r.get(4)?, r.get(5)?),
-                    max: (r.get(6)?, r.get(7)?),
-                    last: (r.get(8)?, r.get(9)?),
-                })
-            })()
-            .map_err(p)?;
-            f(row);
+            f(rollup_from_row(r).map_err(p)?);
         }
         Ok(())
     }
@@ -712,29 +659,61 @@ fn hi(to: Option<Instant>) -> i64 {
     to.map(|i| i.unix()).unwrap_or(i64::MAX)
 }
 
-fn next_observation(rows: &mut rusqlite::Rows<'_>, s: &Series) -> rusqlite::Result<Result<Option<Observation>>> {
-    match rows.next()? {
-        Some(r) => Ok(row_observation(s, r)?.map(Some)),
-        None => Ok(Ok(None)),
-    }
-}
-
 /// An observation from a `ts, rate, inverted, change` row; the inner error is
 /// a stored value that does not parse (a broken invariant).
 fn row_observation(s: &Series, r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Observation>> {
     let ts: i64 = r.get(0)?;
-    let rate: String = r.get(1)?;
+    let rate = r.get_ref(1)?.as_str()?;
     let inverted: i64 = r.get(2)?;
-    let change: Option<String> = r.get(3)?;
-    Ok((|| {
-        Ok(Observation {
-            source: s.source.clone(),
-            pair: if inverted == 1 { s.pair.inverse() } else { s.pair },
-            at: Instant::from_unix(ts),
-            rate: rate.parse::<Rate>()?,
-            change: change.map(|c| c.parse::<Change>()).transpose()?,
-        })
-    })())
+    let change = r.get_ref(3)?.as_str_or_null()?;
+    Ok(observation_from(s, ts, inverted == 1, rate, change))
+}
+
+/// An observation of a series from its stored fields; an error is a stored
+/// value that does not parse (a broken invariant).
+fn observation_from(s: &Series, ts: i64, inverted: bool, rate: &str, change: Option<&str>) -> Result<Observation> {
+    Ok(Observation {
+        source: s.source.clone(),
+        pair: if inverted { s.pair.inverse() } else { s.pair },
+        at: Instant::from_unix(ts),
+        rate: rate.parse::<Rate>()?,
+        change: change.map(|c| c.parse::<Change>()).transpose()?,
+    })
+}
+
+/// A stored rate's value in its series' canonical direction, as floating
+/// point: what rollups hold and charts draw.
+fn canonical_f64(rate: &str, inverted: bool) -> f64 {
+    let v: f64 = rate.parse().unwrap_or(f64::NAN);
+    if inverted {
+        1.0 / v
+    } else {
+        v
+    }
+}
+
+/// Each observation's time and canonical value in `from..=to`, oldest first:
+/// for charts, and for rebuilding rollups inside a write transaction.
+fn for_each_value_in(
+    conn: &Connection,
+    path: &Path,
+    series_id: i64,
+    from: i64,
+    to: i64,
+    mut f: impl FnMut(i64, f64) -> Result<()>,
+) -> Result<()> {
+    let p = |e| db_err(path, e);
+    let mut st = conn
+        .prepare_cached("SELECT ts, rate, inverted FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts")
+        .map_err(p)?;
+    let mut rows = st.query(params![series_id, from, to]).map_err(p)?;
+    while let Some(r) = rows.next().map_err(p)? {
+        let ts: i64 = r.get(0).map_err(p)?;
+        let rate = r.get_ref(1).map_err(p)?.as_str().map_err(|e| p(e.into()))?;
+        let inverted: i64 = r.get(2).map_err(p)?;
+        f(ts, canonical_f64(rate, inverted == 1))?;
+    }
+    Ok(())
 }
 
 /// The value in the series' canonical direction, for rollups and charts.
@@ -1004,18 +983,7 @@ impl InputTx<'_> {
                 Ok(())
             };
             let mut acc = RollupBuilder::new(sid);
-            let mut st = self
-                .tx
-                .prepare_cached("SELECT ts, rate, inverted FROM observation WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts")
-                .map_err(p)?;
-            let mut rows = st.query(params![sid, b0, b1]).map_err(p)?;
-            while let Some(r) = rows.next().map_err(p)? {
-                let ts: i64 = r.get(0).map_err(p)?;
-                let rate: String = r.get(1).map_err(p)?;
-                let inverted: i64 = r.get(2).map_err(p)?;
-                let v: f64 = rate.parse().unwrap_or(f64::NAN);
-                acc.push(ts, if inverted == 1 { 1.0 / v } else { v }, &mut write)?;
-            }
+            for_each_value_in(&self.tx, &self.path, sid, b0, b1 - 1, |ts, v| acc.push(ts, v, &mut write))?;
             acc.finish(&mut write)?;
         }
         let counts = self.counts;

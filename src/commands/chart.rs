@@ -16,8 +16,7 @@ use crate::selection::View;
 use crate::store::{Store, ROLLUP_WIDTHS};
 
 /// A rollup level is used when this many of its buckets fit in one pixel
-/// column. Buckets straddling a column boundary are opened a level finer, so
-/// this trades rows read against buckets opened, never exactness.
+/// column; column boundaries then snap to its buckets (`snap_for`).
 const BUCKETS_PER_COLUMN: i64 = 2;
 
 pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
@@ -37,7 +36,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     store.conn().execute_batch("BEGIN").map_err(|e| crate::store::db_err(db, e))?;
     let (t0, t1) = match range(&store, &views, sel.from, sel.to)? {
         Some(r) => r,
-        None => return Err(Error::invalid("nothing to chart: no observations in the range (no file written)")),
+        None => return Err(nothing_to_chart()),
     };
     let mut opts = ChartOptions::new(t0, t1);
     opts.width = args.width;
@@ -49,12 +48,16 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     let out = build_panels(&store, &views, t0, t1, Some(columns))?;
     store.conn().execute_batch("COMMIT").map_err(|e| crate::store::db_err(db, e))?;
     if out.is_empty() {
-        return Err(Error::invalid("nothing to chart: no observations in the range (no file written)"));
+        return Err(nothing_to_chart());
     }
     chart::render_to_file(&opts, &out, &args.output).map_err(|e| match e {
-        chart::ChartError::NoData => Error::invalid("nothing to chart: no observations in the range (no file written)"),
+        chart::ChartError::NoData => nothing_to_chart(),
         other => Error::Chart(other.to_string()),
     })
+}
+
+fn nothing_to_chart() -> Error {
+    Error::invalid("nothing to chart: no observations in the range (no file written)")
 }
 
 /// The range drawn: `--from`/`--to`, or the data's own first and last times.
@@ -73,12 +76,6 @@ fn range(store: &Store, views: &[View], from: Option<Instant>, to: Option<Instan
     Ok(Some((from.map(|f| f.unix()).unwrap_or(lo), to.map(|t| t.unix()).unwrap_or(hi))))
 }
 
-fn first_in_range(store: &Store, v: &View, t0: i64, t1: i64) -> Result<Option<Observation>> {
-    let mut first = None;
-    store.first_observation(&v.series, Instant::from_unix(t0), Instant::from_unix(t1), |o| first = Some(o))?;
-    Ok(first)
-}
-
 /// (last / first − 1) × 100 in decimal arithmetic, for the panel title.
 fn change_pct(first: &Observation, last: &Observation, shown: Pair) -> Option<f64> {
     let f = first.rate_as(shown).decimal();
@@ -88,11 +85,12 @@ fn change_pct(first: &Observation, last: &Observation, shown: Pair) -> Option<f6
 }
 
 /// The points of one series over `t0..=t1` in the shown direction, reduced
-/// to first/min/max/last per pixel column. Long ranges read the daily and
-/// hourly rollups; only buckets that straddle a column boundary (or the
-/// range's ends) are opened, a level finer each time, down to the
-/// observations. The result is what M4 over every observation gives, at a
-/// cost bounded by the number of columns, not by the history's length.
+/// to first/min/max/last per pixel column. Long ranges read the daily or
+/// hourly rollups, whose buckets the snapped columns never split; only the
+/// partial buckets at the range's ends are opened, a level finer each time,
+/// down to the observations. The result is what M4 over every observation
+/// gives, at a cost bounded by the number of columns, not by the history's
+/// length.
 fn reduced_points(store: &Store, v: &View, t0: i64, t1: i64, columns: u32) -> Result<Vec<(i64, f64)>> {
     let invert = v.shown != v.series.pair;
     let levels = levels_for(t0, t1, columns);
@@ -143,7 +141,10 @@ impl Reducer<'_> {
     fn collect(&mut self, level: usize, from: i64, to: i64) -> Result<()> {
         let Some(&width) = self.levels.get(level) else {
             let points = &mut self.points;
-            return self.store.for_each_value(self.series_id, from, to, |ts, x| points.push((ts, x)));
+            return self.store.for_each_value(self.series_id, from, to, |ts, x| {
+                points.push((ts, x));
+                Ok(())
+            });
         };
         // Whole buckets inside from..=to; the partial ones at the ends go a level finer.
         let inner_start = from.div_euclid(width) * width + if from.rem_euclid(width) == 0 { 0 } else { width };
@@ -168,6 +169,9 @@ impl Reducer<'_> {
                     }
                 }
             } else {
+                // Unreachable while every rollup width divides the coarser
+                // ones (columns snap to the coarsest); kept so that a width
+                // that does not stays exact.
                 self.collect(level + 1, b.bucket, end)?;
             }
         }
@@ -209,7 +213,7 @@ pub fn build_panels(store: &Store, views: &[View], t0: i64, t1: i64, columns: Op
                 entry.1 = Some(last);
             }
         }
-        if let Some(first) = first_in_range(store, v, t0, t1)? {
+        if let Some(first) = store.first_observation(&v.series, Instant::from_unix(t0), Instant::from_unix(t1))? {
             if entry.2.as_ref().is_none_or(|f| first.at < f.at) {
                 entry.2 = Some(first);
             }
@@ -233,6 +237,9 @@ pub fn build_panels(store: &Store, views: &[View], t0: i64, t1: i64, columns: Op
 fn all_points(store: &Store, v: &View, t0: i64, t1: i64) -> Result<Vec<(i64, f64)>> {
     let invert = v.shown != v.series.pair;
     let mut points = Vec::new();
-    store.for_each_value(v.series.id, t0, t1, |ts, x| points.push((ts, if invert { 1.0 / x } else { x })))?;
+    store.for_each_value(v.series.id, t0, t1, |ts, x| {
+        points.push((ts, if invert { 1.0 / x } else { x }));
+        Ok(())
+    })?;
     Ok(points)
 }

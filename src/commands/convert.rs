@@ -53,12 +53,7 @@ impl Options {
             Some(t) => parse_time(t, End::End, now)?,
             None => now,
         };
-        let source = args
-            .source
-            .as_deref()
-            .map(str::parse)
-            .transpose()
-            .map_err(|e: Error| Error::Usage(format!("--source: {e}")))?;
+        let source = crate::cli::source_arg(args.source.as_deref())?;
         Ok(Options { amount, amount_text: args.amount.trim().to_string(), from, to, at, source, format: args.format })
     }
 }

@@ -80,10 +80,8 @@ pub fn run(db: &Path, args: &ReadArgs<HistoryFormat>) -> Result<()> {
         }
         Some(format) => {
             let mut w = RecordWriter::new(out, format, COLUMNS).with_fixed_widths(vec![20, 7, 16, 10, 8]);
-            store.for_each_merged(&series, sel.from, sel.to, |i, obs| {
-                let shown = if as_stored { obs.pair } else { views[i].shown };
-                w.write(record(&obs, shown))
-            })?;
+            // Not the CSV export as stored (the arm above): rows in the shown direction.
+            store.for_each_merged(&series, sel.from, sel.to, |i, obs| w.write(record(&obs, views[i].shown)))?;
             w.finish()?;
         }
     }

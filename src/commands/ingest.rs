@@ -40,7 +40,7 @@ struct Options {
 pub fn run(db: &Path, args: &IngestArgs) -> Result<()> {
     let opts = Options {
         at: args.at.as_deref().map(|t| parse_time(t, End::Start, crate::timespec::now())).transpose()?,
-        source: args.source.as_deref().map(str::parse).transpose().map_err(|e: Error| Error::Usage(format!("--source: {e}")))?,
+        source: crate::cli::source_arg(args.source.as_deref())?,
         policy: args.on_conflict,
         quiet: args.quiet,
     };
@@ -158,11 +158,11 @@ struct LazyStore<'a> {
 
 impl LazyStore<'_> {
     fn get(&mut self) -> Result<&mut Store> {
-        if self.store.is_none() {
-            self.store = Some(Store::open_for_write(self.path)?);
-        }
-        // Just set above when it was empty.
-        self.store.as_mut().ok_or_else(|| Error::invalid("the store could not be opened"))
+        let store = match self.store.take() {
+            Some(store) => store,
+            None => Store::open_for_write(self.path)?,
+        };
+        Ok(self.store.insert(store))
     }
 }
 
