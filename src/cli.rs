@@ -56,7 +56,9 @@ pub enum Command {
     /// largest time between two consecutive observations, in days (empty with fewer than two). Both
     /// are rounded to 4 decimal places, ties to even, and printed with 4 decimals. A selected
     /// series with no observation in the range has count 0 and empty fields.
-    #[command(after_help = "Examples:\n  fxsnap stats\n  fxsnap stats --pair KZT --invert --from 2015-01-01 --to 2015-12-31\n  fxsnap stats --format csv")]
+    #[command(
+        after_help = "Examples:\n  fxsnap stats\n  fxsnap stats --pair KZT --invert --from 2015-01-01 --to 2015-12-31\n  fxsnap stats --format csv"
+    )]
     Stats(ReadArgs),
     /// Convert an amount through USD with the newest rates at or before a time
     ///
@@ -68,10 +70,14 @@ pub enum Command {
     /// The arithmetic is decimal, from the exact stored rates: AMOUNT x (1 FROM in USD) / (1 TO in
     /// USD). The result is rounded to 10 significant digits (ties to even; digits before the
     /// decimal point are never rounded away).
-    #[command(after_help = "Examples:\n  fxsnap convert 1000 KZT UZS\n  fxsnap convert 1000 KZT UZS --at 2020-01-01 --source nbu\n  fxsnap convert 50 USD TJS --format json")]
+    #[command(
+        after_help = "Examples:\n  fxsnap convert 1000 KZT UZS\n  fxsnap convert 1000 KZT UZS --at 2020-01-01 --source nbu\n  fxsnap convert 50 USD TJS --format json"
+    )]
     Convert(ConvertArgs),
     /// Draw a PNG or SVG chart
-    #[command(after_help = "Examples:\n  fxsnap chart -o rates.png\n  fxsnap chart -o kzt.svg --pair KZT --invert --from 2y\n  fxsnap chart -o index.png --index --from 2015-01-01")]
+    #[command(
+        after_help = "Examples:\n  fxsnap chart -o rates.png\n  fxsnap chart -o kzt.svg --pair KZT --invert --from 2y\n  fxsnap chart -o index.png --index --from 2015-01-01"
+    )]
     Chart(ChartArgs),
     /// The conflict log: values that were not kept
     #[command(after_help = "Examples:\n  fxsnap conflicts\n  fxsnap conflicts --format csv")]

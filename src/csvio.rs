@@ -28,10 +28,7 @@ impl<R: Read> Read for RowLimit<R> {
         let total = self.pulled.get() + n as u64;
         self.pulled.set(total);
         if total > MAX_ROW_BYTES + READ_AHEAD {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("a row is longer than {} MiB", MAX_ROW_BYTES / (1024 * 1024)),
-            ));
+            return Err(io::Error::new(io::ErrorKind::InvalidData, format!("a row is longer than {} MiB", MAX_ROW_BYTES / (1024 * 1024))));
         }
         Ok(n)
     }
@@ -45,8 +42,7 @@ const READ_AHEAD: u64 = 64 * 1024;
 pub fn is_header(first_line: &str) -> bool {
     let line = first_line.trim_start_matches('\u{feff}').trim();
     let names: Vec<String> = line.split(',').map(|c| c.trim().trim_matches('"').to_ascii_lowercase()).collect();
-    ["timestamp", "pair", "rate"].iter().all(|n| names.iter().any(|c| c == n))
-        && names.iter().all(|c| KNOWN.contains(&c.as_str()))
+    ["timestamp", "pair", "rate"].iter().all(|n| names.iter().any(|c| c == n)) && names.iter().all(|c| KNOWN.contains(&c.as_str()))
 }
 
 /// Column positions, from the header.
@@ -74,10 +70,7 @@ impl<R: Read> CsvRows<R> {
     pub fn new(input: R, default_source: Option<Source>) -> Result<CsvRows<R>> {
         let pulled = Rc::new(Cell::new(0));
         let input = RowLimit { inner: input, pulled: pulled.clone() };
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .buffer_capacity(READ_AHEAD as usize)
-            .from_reader(input);
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).buffer_capacity(READ_AHEAD as usize).from_reader(input);
         let headers = reader.byte_headers().map_err(|e| Error::invalid(format!("CSV header: {e}")))?.clone();
         let find = |name: &str| {
             headers.iter().position(|h| {

@@ -54,11 +54,7 @@ impl FromStr for Currency {
     fn from_str(s: &str) -> Result<Self, Error> {
         let b = s.as_bytes();
         if b.len() == 3 && b.iter().all(|c| c.is_ascii_alphabetic()) {
-            Ok(Currency([
-                b[0].to_ascii_uppercase(),
-                b[1].to_ascii_uppercase(),
-                b[2].to_ascii_uppercase(),
-            ]))
+            Ok(Currency([b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase(), b[2].to_ascii_uppercase()]))
         } else {
             Err(Error::invalid(format!("'{}' is not a three-letter currency code", echo(s))))
         }
@@ -159,8 +155,7 @@ impl Rate {
 impl FromStr for Rate {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
-        let d = parse_exact_decimal(s)
-            .map_err(|why| Error::invalid(format!("rate '{}' {why}", echo(s))))?;
+        let d = parse_exact_decimal(s).map_err(|why| Error::invalid(format!("rate '{}' {why}", echo(s))))?;
         if d.is_sign_negative() && !d.is_zero() {
             return Err(Error::invalid(format!("rate '{}' is negative", echo(s))));
         }
@@ -200,8 +195,7 @@ impl FromStr for Change {
     fn from_str(s: &str) -> Result<Self, Error> {
         let t = s.trim();
         let t = t.strip_suffix('%').unwrap_or(t).trim();
-        let value = parse_exact_decimal(t)
-            .map_err(|why| Error::invalid(format!("change '{}' {why}", echo(s))))?;
+        let value = parse_exact_decimal(t).map_err(|why| Error::invalid(format!("change '{}' {why}", echo(s))))?;
         let negative_zero = value.is_zero() && t.starts_with('-');
         Ok(Change { value, negative_zero })
     }
@@ -365,10 +359,7 @@ impl FromStr for Source {
     fn from_str(s: &str) -> Result<Self, Error> {
         let t = s.trim();
         if t.is_empty() || t.len() > 64 || !t.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-            return Err(Error::invalid(format!(
-                "'{}' is not a source label (1-64 letters, digits, '-', '_' or '.')",
-                echo(s)
-            )));
+            return Err(Error::invalid(format!("'{}' is not a source label (1-64 letters, digits, '-', '_' or '.')", echo(s))));
         }
         Ok(Source(t.to_string()))
     }

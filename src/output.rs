@@ -66,10 +66,9 @@ impl Cell {
     fn json(&self) -> serde_json::Value {
         match self {
             Cell::Text(s) => serde_json::Value::String(s.clone()),
-            Cell::Number(s) => s
-                .parse::<serde_json::Number>()
-                .map(serde_json::Value::Number)
-                .unwrap_or_else(|_| serde_json::Value::String(s.clone())),
+            Cell::Number(s) => {
+                s.parse::<serde_json::Number>().map(serde_json::Value::Number).unwrap_or_else(|_| serde_json::Value::String(s.clone()))
+            }
             Cell::Empty => serde_json::Value::Null,
         }
     }
@@ -152,7 +151,7 @@ impl<W: Write> RecordWriter<W> {
                 let obj = serde_json::Value::Object(map);
                 if self.format == Format::Json {
                     self.out.write_all(if self.written == 0 { b"[\n  " } else { b",\n  " })?;
-                } 
+                }
                 serde_json::to_writer(&mut self.out, &obj).map_err(io::Error::from)?;
                 if self.format == Format::Jsonl {
                     self.out.write_all(b"\n")?;

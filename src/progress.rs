@@ -13,7 +13,10 @@ impl Progress {
     pub fn new(quiet: bool, what: &str) -> Progress {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let b = ProgressBar::new_spinner();
-            b.set_style(ProgressStyle::with_template("{spinner} {msg}: {pos} rows ({per_sec})").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+            b.set_style(
+                ProgressStyle::with_template("{spinner} {msg}: {pos} rows ({per_sec})")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
             b.set_message(what.to_string());
             b
         });

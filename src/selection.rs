@@ -33,11 +33,7 @@ impl Selection {
             if self.source.as_ref().is_some_and(|src| *src != s.source) {
                 continue;
             }
-            let asked = if self.pairs.is_empty() {
-                Some(s.pair)
-            } else {
-                self.pairs.iter().copied().find(|p| p.canonical() == s.pair)
-            };
+            let asked = if self.pairs.is_empty() { Some(s.pair) } else { self.pairs.iter().copied().find(|p| p.canonical() == s.pair) };
             if let Some(dir) = asked {
                 let shown = if self.invert { dir.inverse() } else { dir };
                 views.push(View { series: s, shown });

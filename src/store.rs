@@ -95,8 +95,7 @@ impl Store {
     /// schema on first use.
     pub fn open_for_write(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::io(format!("cannot create the folder {}", dir.display()), e))?;
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("cannot create the folder {}", dir.display()), e))?;
         }
         if path.is_dir() {
             return Err(Error::Database { path: path.display().to_string(), message: "is a folder, not a database file".into() });
@@ -143,7 +142,10 @@ impl Store {
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
         if Path::new(&wal).exists() {
-            return Err(Error::Database { path: path.display().to_string(), message: "cannot be read: its folder is not writable and it has a -wal file".into() });
+            return Err(Error::Database {
+                path: path.display().to_string(),
+                message: "cannot be read: its folder is not writable and it has a -wal file".into(),
+            });
         }
         let absolute = std::fs::canonicalize(path).map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
         let mut uri = String::from("file:");
@@ -220,10 +222,7 @@ impl Store {
     fn check_version(&self) -> Result<()> {
         match self.user_version()? {
             SCHEMA_VERSION => Ok(()),
-            0 => Err(Error::Database {
-                path: self.path.display().to_string(),
-                message: "is not an fxsnap database (no schema)".into(),
-            }),
+            0 => Err(Error::Database { path: self.path.display().to_string(), message: "is not an fxsnap database (no schema)".into() }),
             v => Err(newer_schema(&self.path, v)),
         }
     }
@@ -332,9 +331,7 @@ impl Store {
     ) -> Result<()> {
         let mut st = self
             .conn
-            .prepare_cached(
-                "SELECT ts, rate, inverted, change FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts",
-            )
+            .prepare_cached("SELECT ts, rate, inverted, change FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts")
             .map_err(|e| db_err(&self.path, e))?;
         let mut rows = st.query(params![series.id, lo(from), hi(to)]).map_err(|e| db_err(&self.path, e))?;
         while let Some(r) = rows.next().map_err(|e| db_err(&self.path, e))? {
@@ -437,10 +434,7 @@ impl Store {
             .conn
             .prepare_cached("SELECT ts, rate, inverted, change FROM observation WHERE series_id = ?1 AND ts <= ?2 ORDER BY ts DESC LIMIT 1")
             .map_err(|e| db_err(&self.path, e))?;
-        let row = st
-            .query_row(params![series.id, hi(at)], |r| row_observation(series, r))
-            .optional()
-            .map_err(|e| db_err(&self.path, e))?;
+        let row = st.query_row(params![series.id, hi(at)], |r| row_observation(series, r)).optional().map_err(|e| db_err(&self.path, e))?;
         row.transpose()
     }
 
@@ -469,7 +463,9 @@ impl Store {
     pub fn first_observation(&self, series: &Series, from: Instant, to: Instant) -> Result<Option<Observation>> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT ts, rate, inverted, change FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts LIMIT 1")
+            .prepare_cached(
+                "SELECT ts, rate, inverted, change FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts LIMIT 1",
+            )
             .map_err(|e| db_err(&self.path, e))?;
         let row = st
             .query_row(params![series.id, from.unix(), to.unix()], |r| row_observation(series, r))
@@ -593,7 +589,8 @@ impl Store {
             // One pass over the observations, compared as they fold with
             // one cursor per rollup width: memory stays flat however long
             // the series.
-            let mut st = self.conn.prepare("SELECT ts, rate, inverted, change FROM observation WHERE series_id = ?1 ORDER BY ts").map_err(p)?;
+            let mut st =
+                self.conn.prepare("SELECT ts, rate, inverted, change FROM observation WHERE series_id = ?1 ORDER BY ts").map_err(p)?;
             let mut rows = st.query(params![s.id]).map_err(p)?;
             let rollup_sql = "SELECT width, bucket, n, first_ts, first, min_ts, min, max_ts, max, last_ts, last FROM rollup \
                               WHERE series_id = ?1 AND width = ?2 ORDER BY bucket";
@@ -830,11 +827,9 @@ impl InputTx<'_> {
         let (base, quote) = (canonical.base.to_string(), canonical.quote.to_string());
         let existing: Option<i64> = self
             .tx
-            .query_row(
-                "SELECT id FROM series WHERE source = ?1 AND base = ?2 AND quote = ?3",
-                params![source.as_str(), base, quote],
-                |r| r.get(0),
-            )
+            .query_row("SELECT id FROM series WHERE source = ?1 AND base = ?2 AND quote = ?3", params![source.as_str(), base, quote], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(p)?;
         let id = match existing {
@@ -880,10 +875,8 @@ impl InputTx<'_> {
         }
         let series = Series { id: sid, source: obs.source.clone(), pair: canonical };
         let stored = {
-            let mut st = self
-                .tx
-                .prepare_cached("SELECT ts, rate, inverted, change FROM observation WHERE series_id = ?1 AND ts = ?2")
-                .map_err(p)?;
+            let mut st =
+                self.tx.prepare_cached("SELECT ts, rate, inverted, change FROM observation WHERE series_id = ?1 AND ts = ?2").map_err(p)?;
             st.query_row(params![sid, ts], |r| row_observation(&series, r)).map_err(p)??
         };
         if stored.same_value(obs) {
@@ -978,7 +971,9 @@ impl InputTx<'_> {
                 .map_err(p)?;
             let mut write = |r: RollupRow| -> Result<()> {
                 insert
-                    .execute(params![sid, r.width, r.bucket, r.n, r.first.0, r.first.1, r.min.0, r.min.1, r.max.0, r.max.1, r.last.0, r.last.1])
+                    .execute(params![
+                        sid, r.width, r.bucket, r.n, r.first.0, r.first.1, r.min.0, r.min.1, r.max.0, r.max.1, r.last.0, r.last.1
+                    ])
                     .map_err(p)?;
                 Ok(())
             };

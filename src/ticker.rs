@@ -61,8 +61,7 @@ pub fn read_page(raw: &str) -> Result<Page> {
                 let quote = item.parse()?;
                 match seen_at.get(&quote.pair).map(|&k| &quotes[k]) {
                     Some(seen) => {
-                        let same = seen.rate.same_value(&quote.rate)
-                            && crate::model::same_change(&seen.change, &quote.change);
+                        let same = seen.rate.same_value(&quote.rate) && crate::model::same_change(&seen.change, &quote.change);
                         if !same {
                             return Err(Error::invalid(format!(
                                 "the ticker repeats {} with different values ({} {} and {} {}): \
@@ -191,10 +190,8 @@ fn item_at<'a>(tokens: &[Token<'a>], i: usize) -> Option<Item<'a>> {
     ends_item.then_some(Item { pair: pair.text, rate: rate.text, change, next })
 }
 
-const MONTHS: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december",
-];
+const MONTHS: [&str; 12] =
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 
 /// The first line after the ticker, when it is a date such as `12 December 2025`.
 fn date_line_at(tokens: &[Token<'_>], at: usize) -> Option<DateLine> {
@@ -272,11 +269,7 @@ fn tag_end(raw: &str, start: usize) -> usize {
 }
 
 fn tag_name(tag: &str) -> String {
-    tag.trim_start_matches('<')
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase()
+    tag.trim_start_matches('<').chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase()
 }
 
 fn skip_past_closing(raw: &str, from: usize, name: &str) -> usize {

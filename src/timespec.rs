@@ -30,9 +30,8 @@ pub fn parse_time(s: &str, end: End, now: Instant) -> Result<Instant> {
             End::End => Instant::from_unix(start.unix() + 86_399),
         });
     }
-    Instant::parse(t).map_err(|_| {
-        Error::Usage(format!("'{s}' is not a time: use YYYY-MM-DD, RFC 3339, 'now', or a span such as 90d, 12w, 6m, 2y"))
-    })
+    Instant::parse(t)
+        .map_err(|_| Error::Usage(format!("'{s}' is not a time: use YYYY-MM-DD, RFC 3339, 'now', or a span such as 90d, 12w, 6m, 2y")))
 }
 
 fn parse_span(t: &str, now: Instant) -> Result<Option<Instant>> {

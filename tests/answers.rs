@@ -225,7 +225,8 @@ fn convert_1000_kzt_to_uzs_matches_hand_arithmetic() {
 
     // A leg through USD only: 1000 KZT in USD is 1000 / rate.
     let json: serde_json::Value =
-        serde_json::from_str(&db.ok(&["convert", "1000", "KZT", "USD", "--at", "2020-01-01", "--source", "nbu", "--format", "json"])).unwrap();
+        serde_json::from_str(&db.ok(&["convert", "1000", "KZT", "USD", "--at", "2020-01-01", "--source", "nbu", "--format", "json"]))
+            .unwrap();
     assert_eq!(json["result"], sig10(Decimal::from(1000) / dec(&kzt)).as_str());
     assert_eq!(json["legs"].as_array().unwrap().len(), 1);
 }
@@ -388,11 +389,7 @@ fn bash(script: &str, cwd: &Path, db: &Path) -> (i32, String, String) {
         .env("HOME", cwd)
         .output()
         .expect("bash");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 /// Must show 5: sourcing the bash completion defines completion for fxsnap;

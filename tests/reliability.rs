@@ -50,12 +50,7 @@ fn text(b: &[u8]) -> String {
 /// Runs and returns stdout, asserting exit 0 and no panic.
 fn ok(db: &Path, args: &[&str]) -> String {
     let out = run(db, args);
-    assert!(
-        out.status.success(),
-        "fxsnap {args:?} failed ({:?}): {}",
-        out.status,
-        text(&out.stderr)
-    );
+    assert!(out.status.success(), "fxsnap {args:?} failed ({:?}): {}", out.status, text(&out.stderr));
     assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
     text(&out.stdout)
 }
@@ -192,12 +187,8 @@ const T1990: i64 = 631_152_000;
 /// own commands are what the tests check, this only counts).
 fn count_source(db: &Path, source: &str) -> i64 {
     let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    c.query_row(
-        "SELECT count(*) FROM observation o JOIN series s ON s.id = o.series_id WHERE s.source = ?1",
-        [source],
-        |r| r.get(0),
-    )
-    .unwrap()
+    c.query_row("SELECT count(*) FROM observation o JOIN series s ON s.id = o.series_id WHERE s.source = ?1", [source], |r| r.get(0))
+        .unwrap()
 }
 
 /// Everything stored but the conflict log's wall-clock time, as row counts
@@ -461,7 +452,10 @@ fn kill_9_during_a_large_csv_ingest_leaves_all_or_nothing() {
                         assert!(n == 0 || n == CRASH_ROWS as i64, "seed {seed}: {n} of {CRASH_ROWS} rows after kill -9 at {at:.2}");
                         let now = content(&db);
                         let absent = now == *base_content;
-                        assert!(absent || now == *want, "seed {seed}: after kill -9 at {at:.2} the store is neither before nor after the input");
+                        assert!(
+                            absent || now == *want,
+                            "seed {seed}: after kill -9 at {at:.2} the store is neither before nor after the input"
+                        );
                         out.push((seed, at, absent));
                         if !absent {
                             // Present: the content already is the unkilled result
@@ -609,13 +603,9 @@ fn database_path_is_a_folder() {
     let dir = tempdir();
     let db = dir.path().join("rates.db");
     fs::create_dir(&db).unwrap();
-    for args in [
-        vec!["ingest", s(&page("001.txt"))],
-        vec!["ingest", "-q", s(&page("001.txt"))],
-        vec!["history"],
-        vec!["latest"],
-        vec!["check"],
-    ] {
+    for args in
+        [vec!["ingest", s(&page("001.txt"))], vec!["ingest", "-q", s(&page("001.txt"))], vec!["history"], vec!["latest"], vec!["check"]]
+    {
         let out = run(&db, &args);
         assert_clean_error(&out, &format!("{args:?} on a folder"), &["is a folder"]);
     }
@@ -763,13 +753,9 @@ fn newer_schema_version() {
     let before = history(&db);
     rusqlite::Connection::open(&db).unwrap().execute_batch("PRAGMA user_version = 99").unwrap();
     let bytes = fs::read(&db).unwrap();
-    for args in [
-        vec!["ingest", s(&page("005.txt"))],
-        vec!["ingest", "-q", s(&page("005.txt"))],
-        vec!["history"],
-        vec!["latest"],
-        vec!["check"],
-    ] {
+    for args in
+        [vec!["ingest", s(&page("005.txt"))], vec!["ingest", "-q", s(&page("005.txt"))], vec!["history"], vec!["latest"], vec!["check"]]
+    {
         let out = run(&db, &args);
         let line = assert_clean_error(&out, &format!("{args:?} on schema version 99"), &["newer"]);
         assert!(line.contains("99"), "{line}");

@@ -163,7 +163,10 @@ fn ingesting_twice_changes_nothing() {
     assert!(second.status.success());
     let summary = String::from_utf8(second.stderr).unwrap();
     let rates = before.lines().count() - 1;
-    assert!(summary.contains(&format!("{} inputs, ", inputs.len())) && summary.contains(": 0 new, ") && summary.contains("; 0 failed"), "{summary}");
+    assert!(
+        summary.contains(&format!("{} inputs, ", inputs.len())) && summary.contains(": 0 new, ") && summary.contains("; 0 failed"),
+        "{summary}"
+    );
     let dup: usize = summary.split(": 0 new, ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
     assert!(dup >= rates - conflicts_before.lines().count(), "stored rates seen again as duplicates: {summary}");
     assert_eq!(db.csv(), before);
@@ -201,10 +204,7 @@ fn conflict_policies_keep_replace_fail() {
 
     let keep = TempDb::new();
     keep.ok(&["ingest", s(&first)]);
-    keep.cmd(&["ingest", s(&other)])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("0 new, 4 duplicate, 1 conflict (kept); 0 failed"));
+    keep.cmd(&["ingest", s(&other)]).assert().success().stderr(predicate::str::contains("0 new, 4 duplicate, 1 conflict (kept); 0 failed"));
     assert!(kzt(&keep).contains(",0.00192,"));
     let log = keep.ok(&["conflicts", "--format", "csv"]);
     assert!(log.contains("2025-12-15T00:00:00Z,KZT/USD,timesca,0.00192,0.00193,") && log.contains(",keep,"), "{log}");

@@ -38,11 +38,7 @@ pub const MIN_GAP_SECS: i64 = 3600;
 /// The median of the positive differences between consecutive timestamps (the lower median for
 /// an even count), or `None` with fewer than two distinct timestamps.
 pub fn usual_spacing(points: &[(i64, f64)]) -> Option<i64> {
-    let mut d: Vec<i64> = points
-        .windows(2)
-        .map(|w| w[1].0.saturating_sub(w[0].0))
-        .filter(|&d| d > 0)
-        .collect();
+    let mut d: Vec<i64> = points.windows(2).map(|w| w[1].0.saturating_sub(w[0].0)).filter(|&d| d > 0).collect();
     median(&mut d)
 }
 
@@ -85,31 +81,16 @@ pub fn split_at_gaps(points: &[(i64, f64)]) -> Vec<Vec<(i64, f64)>> {
 /// The split the renderer uses: like [`split_at_gaps`], but judged by pixel column so that a
 /// series and its M4 reduction over the same `t0`, `t1`, `columns` are split at the same places
 /// (see the module documentation). `points` must be time-sorted.
-pub fn split_at_gaps_in_columns(
-    points: &[(i64, f64)],
-    t0: i64,
-    t1: i64,
-    columns: u32,
-) -> Vec<Vec<(i64, f64)>> {
+pub fn split_at_gaps_in_columns(points: &[(i64, f64)], t0: i64, t1: i64, columns: u32) -> Vec<Vec<(i64, f64)>> {
     split_at_gaps_in_snapped_columns(points, t0, t1, columns, 0)
 }
 
 /// [`split_at_gaps_in_columns`] over the columns of [`column_of_snapped`].
-pub fn split_at_gaps_in_snapped_columns(
-    points: &[(i64, f64)],
-    t0: i64,
-    t1: i64,
-    columns: u32,
-    snap: i64,
-) -> Vec<Vec<(i64, f64)>> {
+pub fn split_at_gaps_in_snapped_columns(points: &[(i64, f64)], t0: i64, t1: i64, columns: u32, snap: i64) -> Vec<Vec<(i64, f64)>> {
     let columns = columns.max(1);
     let col = |t| column_of_snapped(t, t0, t1, columns, snap);
-    let mut d: Vec<i64> = points
-        .windows(2)
-        .filter(|w| col(w[0].0) != col(w[1].0))
-        .map(|w| w[1].0.saturating_sub(w[0].0))
-        .filter(|&d| d > 0)
-        .collect();
+    let mut d: Vec<i64> =
+        points.windows(2).filter(|w| col(w[0].0) != col(w[1].0)).map(|w| w[1].0.saturating_sub(w[0].0)).filter(|&d| d > 0).collect();
     let usual = median(&mut d);
     let span = (t1 as i128 - t0 as i128).max(0);
     let col_width = ((span + columns as i128 - 1) / columns as i128).min(i64::MAX as i128) as i64;
@@ -126,10 +107,7 @@ mod tests {
 
     /// Weekdays only (Monday..Friday) starting on Monday 2024-01-01, `days` calendar days.
     fn weekdays(start: i64, days: i64) -> Vec<(i64, f64)> {
-        (0..days)
-            .filter(|d| d % 7 < 5)
-            .map(|d| (start + d * DAY, 1.0 + d as f64 * 1e-3))
-            .collect()
+        (0..days).filter(|d| d % 7 < 5).map(|d| (start + d * DAY, 1.0 + d as f64 * 1e-3)).collect()
     }
 
     #[test]
@@ -156,9 +134,7 @@ mod tests {
 
     #[test]
     fn five_minute_data_is_one_segment() {
-        let pts: Vec<(i64, f64)> = (0..20_000)
-            .map(|i| (1_700_000_000 + i * 300, 1.0))
-            .collect();
+        let pts: Vec<(i64, f64)> = (0..20_000).map(|i| (1_700_000_000 + i * 300, 1.0)).collect();
         assert_eq!(split_at_gaps(&pts).len(), 1);
         // ...and a three-hour outage in it is a break
         let mut holed = pts.clone();
@@ -173,10 +149,7 @@ mod tests {
         // two points: the only difference is the usual one
         assert_eq!(split_at_gaps(&[(0, 1.0), (400 * DAY, 2.0)]).len(), 1);
         // three points over three days
-        assert_eq!(
-            split_at_gaps(&[(0, 1.0), (DAY, 2.0), (2 * DAY, 1.5)]).len(),
-            1
-        );
+        assert_eq!(split_at_gaps(&[(0, 1.0), (DAY, 2.0), (2 * DAY, 1.5)]).len(), 1);
     }
 
     #[test]
@@ -186,9 +159,7 @@ mod tests {
         let mut pts = Vec::new();
         let mut x: u64 = 7;
         for _ in 0..80 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             t += DAY * (1 + (x >> 62) as i64);
             pts.push((t, 1.0));
         }
@@ -202,9 +173,7 @@ mod tests {
     fn reduced_data_splits_like_the_full_data() {
         // 5-minute data over ~70 days with a 4-day hole: far more points than columns
         let t0 = 1_700_000_000;
-        let mut pts: Vec<(i64, f64)> = (0..20_000)
-            .map(|i| (t0 + i * 300, ((i * 37) % 101) as f64))
-            .collect();
+        let mut pts: Vec<(i64, f64)> = (0..20_000).map(|i| (t0 + i * 300, ((i * 37) % 101) as f64)).collect();
         pts.retain(|p| !(t0 + 9_000 * 300..t0 + 10_200 * 300).contains(&p.0));
         let t1 = pts.last().unwrap().0;
         let cols = 1000;
@@ -223,11 +192,7 @@ mod tests {
         let daily = weekdays(1_704_067_200, 2 * 365);
         let (d0, d1) = (daily[0].0, daily.last().unwrap().0);
         for cols in [50, 300, 1070, 5000] {
-            assert_eq!(
-                split_at_gaps_in_columns(&daily, d0, d1, cols).len(),
-                1,
-                "{cols}"
-            );
+            assert_eq!(split_at_gaps_in_columns(&daily, d0, d1, cols).len(), 1, "{cols}");
         }
     }
 }

@@ -149,20 +149,9 @@ mod tests {
     #[test]
     fn m4_keeps_first_min_max_last_per_column() {
         // column 0: t 0..9, column 1: t 10..19 (t0 = 0, t1 = 99, 10 columns => width 9.9)
-        let pts = vec![
-            (0, 5.0),
-            (2, 1.0),
-            (4, 9.0),
-            (6, 3.0),
-            (8, 4.0),
-            (12, 7.0),
-            (15, 7.0),
-        ];
+        let pts = vec![(0, 5.0), (2, 1.0), (4, 9.0), (6, 3.0), (8, 4.0), (12, 7.0), (15, 7.0)];
         let r = m4_reduce(&pts, 0, 99, 10);
-        assert_eq!(
-            r,
-            vec![(0, 5.0), (2, 1.0), (4, 9.0), (8, 4.0), (12, 7.0), (15, 7.0)]
-        );
+        assert_eq!(r, vec![(0, 5.0), (2, 1.0), (4, 9.0), (8, 4.0), (12, 7.0), (15, 7.0)]);
     }
 
     #[test]
@@ -183,9 +172,7 @@ mod tests {
     #[test]
     fn m4_output_is_small_and_keeps_extremes() {
         let n = 50_000i64;
-        let pts: Vec<(i64, f64)> = (0..n)
-            .map(|i| (i * 60, ((i * 7919) % 1000) as f64))
-            .collect();
+        let pts: Vec<(i64, f64)> = (0..n).map(|i| (i * 60, ((i * 7919) % 1000) as f64)).collect();
         let r = m4_reduce(&pts, 0, (n - 1) * 60, 500);
         assert!(r.len() <= 4 * 500);
         assert!(r.windows(2).all(|w| w[0].0 < w[1].0));

@@ -121,17 +121,10 @@ pub enum ImageFormat {
 impl ImageFormat {
     /// `.png` or `.svg` (any case); anything else is [`ChartError::UnknownFormat`].
     pub fn from_path(path: &Path) -> Result<ImageFormat, ChartError> {
-        match path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(|e| e.to_ascii_lowercase())
-            .as_deref()
-        {
+        match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
             Some("png") => Ok(ImageFormat::Png),
             Some("svg") => Ok(ImageFormat::Svg),
-            _ => Err(ChartError::UnknownFormat {
-                path: path.to_path_buf(),
-            }),
+            _ => Err(ChartError::UnknownFormat { path: path.to_path_buf() }),
         }
     }
 }
@@ -157,15 +150,7 @@ pub struct ChartOptions {
 impl ChartOptions {
     /// 1200×900, no title, one panel per pair, over `t0..=t1`.
     pub fn new(t0: i64, t1: i64) -> ChartOptions {
-        ChartOptions {
-            width: DEFAULT_WIDTH,
-            height: DEFAULT_HEIGHT,
-            title: None,
-            index: false,
-            t0,
-            t1,
-            snap: 0,
-        }
+        ChartOptions { width: DEFAULT_WIDTH, height: DEFAULT_HEIGHT, title: None, index: false, t0, t1, snap: 0 }
     }
 }
 
@@ -182,11 +167,7 @@ pub enum ChartError {
     #[error("cannot tell the image format of {}: use a .png or .svg file name", .path.display())]
     UnknownFormat { path: PathBuf },
     #[error("cannot draw a {width}x{height} chart: {reason}")]
-    Size {
-        width: u32,
-        height: u32,
-        reason: String,
-    },
+    Size { width: u32, height: u32, reason: String },
     #[error("cannot rebase {what} to 100: its first value in the range is {value}")]
     CannotRebase { what: String, value: f64 },
     #[error("the embedded font could not be loaded")]
@@ -222,11 +203,7 @@ pub fn render_svg_string(opts: &ChartOptions, panels: &[Panel]) -> Result<String
 
 /// Draws the chart and writes it to `path` (format from the extension), atomically: see the
 /// module documentation.
-pub fn render_to_file(
-    opts: &ChartOptions,
-    panels: &[Panel],
-    path: &Path,
-) -> Result<(), ChartError> {
+pub fn render_to_file(opts: &ChartOptions, panels: &[Panel], path: &Path) -> Result<(), ChartError> {
     let format = ImageFormat::from_path(path)?;
     // Draw first: a chart that cannot be drawn creates no file at all.
     let payload = match format {
@@ -234,12 +211,8 @@ pub fn render_to_file(
         ImageFormat::Svg => Payload::Svg(render::render_svg(opts, panels)?),
     };
     let tmp = temp_path(path, format);
-    let result = write_payload(&tmp, path, opts, &payload).and_then(|()| {
-        fs::rename(&tmp, path).map_err(|source| ChartError::Write {
-            path: path.to_path_buf(),
-            source,
-        })
-    });
+    let result = write_payload(&tmp, path, opts, &payload)
+        .and_then(|()| fs::rename(&tmp, path).map_err(|source| ChartError::Write { path: path.to_path_buf(), source }));
     match result {
         Ok(()) => {
             sync_parent(path);
@@ -260,10 +233,7 @@ enum Payload {
 
 /// `.NAME.tmp-PID.EXT` beside `path` (the PNG encoder picks its format from the extension).
 fn temp_path(path: &Path, format: ImageFormat) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "chart".to_string());
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "chart".to_string());
     let ext = match format {
         ImageFormat::Png => "png",
         ImageFormat::Svg => "svg",
@@ -305,37 +275,17 @@ fn remove_stale_temps(path: &Path, format: ImageFormat) {
     }
 }
 
-fn write_payload(
-    tmp: &Path,
-    target: &Path,
-    opts: &ChartOptions,
-    payload: &Payload,
-) -> Result<(), ChartError> {
-    let io_err = |source| ChartError::Write {
-        path: target.to_path_buf(),
-        source,
-    };
+fn write_payload(tmp: &Path, target: &Path, opts: &ChartOptions, payload: &Payload) -> Result<(), ChartError> {
+    let io_err = |source| ChartError::Write { path: target.to_path_buf(), source };
     match payload {
         Payload::Rgb(rgb) => {
-            render::encode_png(tmp, opts.width, opts.height, rgb).map_err(|message| {
-                ChartError::Encode {
-                    path: target.to_path_buf(),
-                    message,
-                }
-            })?;
-            let f = fs::OpenOptions::new()
-                .write(true)
-                .open(tmp)
-                .map_err(io_err)?;
+            render::encode_png(tmp, opts.width, opts.height, rgb)
+                .map_err(|message| ChartError::Encode { path: target.to_path_buf(), message })?;
+            let f = fs::OpenOptions::new().write(true).open(tmp).map_err(io_err)?;
             f.sync_all().map_err(io_err)?;
         }
         Payload::Svg(svg) => {
-            let mut f = fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .open(tmp)
-                .map_err(io_err)?;
+            let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).open(tmp).map_err(io_err)?;
             f.write_all(svg.as_bytes()).map_err(io_err)?;
             f.sync_all().map_err(io_err)?;
         }

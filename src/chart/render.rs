@@ -106,11 +106,7 @@ struct DPanel {
 }
 
 fn in_range(points: &[(i64, f64)], t0: i64, t1: i64) -> Vec<(i64, f64)> {
-    let mut v: Vec<(i64, f64)> = points
-        .iter()
-        .copied()
-        .filter(|&(t, v)| t >= t0 && t <= t1 && v.is_finite())
-        .collect();
+    let mut v: Vec<(i64, f64)> = points.iter().copied().filter(|&(t, v)| t >= t0 && t <= t1 && v.is_finite()).collect();
     if !v.windows(2).all(|w| w[0].0 <= w[1].0) {
         v.sort_by_key(|p| p.0);
     }
@@ -137,12 +133,7 @@ pub(super) fn format_change(pct: f64) -> String {
     }
 }
 
-fn build_panels(
-    opts: &ChartOptions,
-    panels: &[Panel],
-    t0: i64,
-    t1: i64,
-) -> Result<Vec<DPanel>, ChartError> {
+fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i64) -> Result<Vec<DPanel>, ChartError> {
     if !opts.index {
         return Ok(panels
             .iter()
@@ -158,17 +149,9 @@ fn build_panels(
                     .lines
                     .iter()
                     .enumerate()
-                    .map(|(i, l)| DLine {
-                        label: l.label.clone(),
-                        color: PALETTE[i % PALETTE.len()],
-                        points: in_range(&l.points, t0, t1),
-                    })
+                    .map(|(i, l)| DLine { label: l.label.clone(), color: PALETTE[i % PALETTE.len()], points: in_range(&l.points, t0, t1) })
                     .collect();
-                DPanel {
-                    title,
-                    lines,
-                    legend: p.lines.len() > 1,
-                }
+                DPanel { title, lines, legend: p.lines.len() > 1 }
             })
             .collect());
     }
@@ -176,34 +159,22 @@ fn build_panels(
     for p in panels {
         for l in &p.lines {
             let pts = in_range(&l.points, t0, t1);
-            let what = if p.lines.len() > 1 {
-                format!("{} {}", p.pair, l.label)
-            } else {
-                p.pair.clone()
-            };
+            let what = if p.lines.len() > 1 { format!("{} {}", p.pair, l.label) } else { p.pair.clone() };
             let Some(&(_, first)) = pts.first() else {
                 continue;
             };
             if first == 0.0 {
                 return Err(ChartError::CannotRebase { what, value: first });
             }
-            let rebased: Vec<(i64, f64)> =
-                pts.iter().map(|&(t, v)| (t, 100.0 * v / first)).collect();
+            let rebased: Vec<(i64, f64)> = pts.iter().map(|&(t, v)| (t, 100.0 * v / first)).collect();
             let last = rebased.last().map(|p| p.1).unwrap_or(100.0);
             let label = format!("{what}  {}", format_change(last - 100.0));
             let color = PALETTE[lines.len() % PALETTE.len()];
-            lines.push(DLine {
-                label,
-                color,
-                points: rebased,
-            });
+            lines.push(DLine { label, color, points: rebased });
         }
     }
     Ok(vec![DPanel {
-        title: vec![
-            ("Index".to_string(), true, INK),
-            ("  100 = first value in range".to_string(), false, MUTED),
-        ],
+        title: vec![("Index".to_string(), true, INK), ("  100 = first value in range".to_string(), false, MUTED)],
         lines,
         legend: true,
     }])
@@ -213,15 +184,7 @@ fn build_panels(
 // Text
 
 fn font(size: f64, bold: bool) -> FontDesc<'static> {
-    FontDesc::new(
-        FontFamily::SansSerif,
-        size,
-        if bold {
-            FontStyle::Bold
-        } else {
-            FontStyle::Normal
-        },
-    )
+    FontDesc::new(FontFamily::SansSerif, size, if bold { FontStyle::Bold } else { FontStyle::Normal })
 }
 
 // plotters' ab_glyph backend draws each glyph from its pen position without the glyph's left
@@ -246,12 +209,7 @@ fn be_u16(d: &[u8], at: usize) -> Option<u16> {
 }
 
 fn be_u32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes([
-        *d.get(at)?,
-        *d.get(at + 1)?,
-        *d.get(at + 2)?,
-        *d.get(at + 3)?,
-    ]))
+    Some(u32::from_be_bytes([*d.get(at)?, *d.get(at + 1)?, *d.get(at + 2)?, *d.get(at + 3)?]))
 }
 
 impl Metrics {
@@ -329,12 +287,8 @@ impl Metrics {
         let d = self.data;
         let n = self.num_h_metrics;
         let adv = be_u16(d, self.hmtx + 4 * g.min(n - 1)).unwrap_or(0) as f64;
-        let lsb = if g < n {
-            be_u16(d, self.hmtx + 4 * g + 2)
-        } else {
-            be_u16(d, self.hmtx + 4 * n + 2 * (g - n))
-        }
-        .unwrap_or(0) as i16 as f64;
+        let lsb =
+            if g < n { be_u16(d, self.hmtx + 4 * g + 2) } else { be_u16(d, self.hmtx + 4 * n + 2 * (g - n)) }.unwrap_or(0) as i16 as f64;
         (adv, lsb)
     }
 
@@ -354,9 +308,7 @@ fn metrics(bold: bool) -> Option<&'static Metrics> {
     if bold {
         BOLD.get_or_init(|| Metrics::parse(FONT_BOLD)).as_ref()
     } else {
-        REGULAR
-            .get_or_init(|| Metrics::parse(FONT_REGULAR))
-            .as_ref()
+        REGULAR.get_or_init(|| Metrics::parse(FONT_REGULAR)).as_ref()
     }
 }
 
@@ -364,10 +316,7 @@ fn metrics(bold: bool) -> Option<&'static Metrics> {
 pub(super) fn text_width(text: &str, size: f64, bold: bool) -> i32 {
     match metrics(bold) {
         Some(m) => m.width(text, size).round() as i32,
-        None => font(size, bold)
-            .box_size(text)
-            .map(|(w, _)| w as i32)
-            .unwrap_or(0),
+        None => font(size, bold).box_size(text).map(|(w, _)| w as i32).unwrap_or(0),
     }
 }
 
@@ -401,20 +350,14 @@ impl Painter {
             // top-anchored position
             let y = baseline - (size * 0.76 / 1.24).round() as i32;
             let style = font(size, bold).color(&color).pos(Pos::new(h, VPos::Top));
-            return area
-                .draw(&Text::new(text.to_string(), (x, y), style))
-                .map_err(draw_err);
+            return area.draw(&Text::new(text.to_string(), (x, y), style)).map_err(draw_err);
         }
         // ab_glyph puts the baseline size/2 below a top-anchored position
         let y = baseline - (size / 2.0).round() as i32;
-        let style = font(size, bold)
-            .color(&color)
-            .pos(Pos::new(HPos::Left, VPos::Top));
+        let style = font(size, bold).color(&color).pos(Pos::new(HPos::Left, VPos::Top));
         let Some(m) = metrics(bold) else {
             let style = style.pos(Pos::new(h, VPos::Top));
-            return area
-                .draw(&Text::new(text.to_string(), (x, y), style))
-                .map_err(draw_err);
+            return area.draw(&Text::new(text.to_string(), (x, y), style)).map_err(draw_err);
         };
         let w = m.width(text, size);
         let mut pen = match h {
@@ -429,8 +372,7 @@ impl Painter {
             if !c.is_whitespace() {
                 let gx = (pen + lsb * scale).round() as i32;
                 let s: &str = c.encode_utf8(&mut buf);
-                area.draw(&Text::new(s.to_string(), (gx, y), style.clone()))
-                    .map_err(draw_err)?;
+                area.draw(&Text::new(s.to_string(), (gx, y), style.clone())).map_err(draw_err)?;
             }
             pen += adv * scale;
         }
@@ -483,9 +425,7 @@ const STEPS: [Step; 27] = [
     Step::Years(500),
 ];
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 fn approx_secs(s: Step) -> i64 {
     match s {
@@ -499,12 +439,7 @@ fn approx_secs(s: Step) -> i64 {
 fn month_start(month_index: i64) -> Option<i64> {
     let y = i32::try_from(month_index.div_euclid(12)).ok()?;
     let m = month_index.rem_euclid(12) as u32 + 1;
-    Some(
-        NaiveDate::from_ymd_opt(y, m, 1)?
-            .and_hms_opt(0, 0, 0)?
-            .and_utc()
-            .timestamp(),
-    )
+    Some(NaiveDate::from_ymd_opt(y, m, 1)?.and_hms_opt(0, 0, 0)?.and_utc().timestamp())
 }
 
 fn ticks_for(step: Step, t0: i64, t1: i64) -> Vec<i64> {
@@ -532,11 +467,7 @@ fn ticks_for(step: Step, t0: i64, t1: i64) -> Vec<i64> {
             let Some(d0) = DateTime::from_timestamp(t0, 0) else {
                 return out;
             };
-            let per = if matches!(step, Step::Years(_)) {
-                12
-            } else {
-                1
-            };
+            let per = if matches!(step, Step::Years(_)) { 12 } else { 1 };
             let every = n as i64 * per;
             let mut mi = d0.year() as i64 * 12 + d0.month0() as i64;
             mi = mi.div_euclid(per) * per;
@@ -555,10 +486,7 @@ fn ticks_for(step: Step, t0: i64, t1: i64) -> Vec<i64> {
 }
 
 fn tick_labels(step: Step, ticks: &[i64]) -> Vec<String> {
-    let dates: Vec<Option<DateTime<chrono::Utc>>> = ticks
-        .iter()
-        .map(|&t| DateTime::from_timestamp(t, 0))
-        .collect();
+    let dates: Vec<Option<DateTime<chrono::Utc>>> = ticks.iter().map(|&t| DateTime::from_timestamp(t, 0)).collect();
     let any_midnight = ticks.iter().any(|t| t.rem_euclid(86_400) == 0);
     dates
         .iter()
@@ -566,11 +494,7 @@ fn tick_labels(step: Step, ticks: &[i64]) -> Vec<String> {
         .map(|(i, d)| {
             let Some(d) = d else { return String::new() };
             let mon = MONTHS[d.month0() as usize];
-            let prev_year = if i > 0 {
-                dates[i - 1].map(|p| p.year())
-            } else {
-                None
-            };
+            let prev_year = if i > 0 { dates[i - 1].map(|p| p.year()) } else { None };
             match step {
                 Step::Secs(p) if p < 86_400 => {
                     let hm = format!("{:02}:{:02}", d.hour(), d.minute());
@@ -639,11 +563,7 @@ pub(super) fn time_ticks(t0: i64, t1: i64, x0: i32, cols: u32, image_width: i32)
                 break;
             }
             prev_right = left + w;
-            placed.push(Tick {
-                pos,
-                label_at: left + w / 2,
-                label,
-            });
+            placed.push(Tick { pos, label_at: left + w / 2, label });
         }
         if !ok {
             continue;
@@ -699,11 +619,7 @@ pub(super) fn value_ticks(lo: f64, hi: f64, max_n: usize) -> Vec<(f64, String)> 
     (first..=last)
         .map(|i| {
             // multiply by the mantissa first to keep 0.1-style steps exact enough
-            let v = if k < 0 {
-                i as f64 * m / 10f64.powi(-k)
-            } else {
-                i as f64 * m * 10f64.powi(k)
-            };
+            let v = if k < 0 { i as f64 * m / 10f64.powi(-k) } else { i as f64 * m * 10f64.powi(k) };
             let label = if scientific {
                 let e = max_abs.log10().floor() as i32;
                 let digits = (e - k + extra).max(0) as usize;
@@ -787,11 +703,7 @@ const LEGEND_SPACING: i32 = 26;
 type LegendSlot = (i32, i32, String, RGBColor);
 
 fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) -> Result<Layout, ChartError> {
-    let size_err = |reason: String| ChartError::Size {
-        width: opts.width,
-        height: opts.height,
-        reason,
-    };
+    let size_err = |reason: String| ChartError::Size { width: opts.width, height: opts.height, reason };
     if opts.width > MAX_SIDE || opts.height > MAX_SIDE {
         return Err(size_err(format!("at most {MAX_SIDE} pixels a side")));
     }
@@ -816,21 +728,12 @@ fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) -> Result<L
     // per panel: (rows, [(row, x, label, colour)])
     let mut headers: Vec<(i32, Vec<LegendSlot>)> = Vec::new();
     for p in dpanels {
-        let title_w: i32 = p
-            .title
-            .iter()
-            .map(|(s, b, _)| text_width(s, SIZE_PANEL, *b))
-            .sum();
+        let title_w: i32 = p.title.iter().map(|(s, b, _)| text_width(s, SIZE_PANEL, *b)).sum();
         let mut items = Vec::new();
         let mut rows = 1;
         if p.legend {
-            let widths: Vec<i32> = p
-                .lines
-                .iter()
-                .map(|l| SWATCH + SWATCH_GAP + text_width(&l.label, SIZE_SMALL, false))
-                .collect();
-            let total: i32 =
-                widths.iter().sum::<i32>() + LEGEND_SPACING * (widths.len().max(1) as i32 - 1);
+            let widths: Vec<i32> = p.lines.iter().map(|l| SWATCH + SWATCH_GAP + text_width(&l.label, SIZE_SMALL, false)).collect();
+            let total: i32 = widths.iter().sum::<i32>() + LEGEND_SPACING * (widths.len().max(1) as i32 - 1);
             if x0 + title_w + 2 * LEGEND_SPACING + total <= right {
                 let mut x = right - total;
                 for (l, w) in p.lines.iter().zip(&widths) {
@@ -853,66 +756,31 @@ fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) -> Result<L
         headers.push((rows, items));
     }
     let n = dpanels.len().max(1) as i32;
-    let fixed: i32 = y
-        + BOTTOM
-        + headers
-            .iter()
-            .map(|(r, _)| r * HEADER_ROW + HEADER_GAP)
-            .sum::<i32>()
-        + PANEL_GAP * (n - 1);
+    let fixed: i32 = y + BOTTOM + headers.iter().map(|(r, _)| r * HEADER_ROW + HEADER_GAP).sum::<i32>() + PANEL_GAP * (n - 1);
     let plot_h = (height - fixed) / n;
     if plot_h < MIN_PLOT_HEIGHT {
         let needed = fixed + MIN_PLOT_HEIGHT * n;
-        return Err(size_err(format!(
-            "{n} panel(s) need a height of at least {needed}"
-        )));
+        return Err(size_err(format!("{n} panel(s) need a height of at least {needed}")));
     }
     let mut panels = Vec::new();
     for (rows, items) in headers {
         let row_baseline = |r: i32| y + r * HEADER_ROW + (HEADER_ROW + cap_height(SIZE_PANEL)) / 2;
-        let legend = items
-            .into_iter()
-            .map(|(r, x, label, color)| LegendItem {
-                x,
-                baseline: row_baseline(r),
-                label,
-                color,
-            })
-            .collect();
+        let legend = items.into_iter().map(|(r, x, label, color)| LegendItem { x, baseline: row_baseline(r), label, color }).collect();
         let title_baseline = row_baseline(0);
         y += rows * HEADER_ROW + HEADER_GAP;
-        panels.push(PanelBox {
-            title_baseline,
-            legend,
-            y0: y,
-            h: plot_h,
-        });
+        panels.push(PanelBox { title_baseline, legend, y0: y, h: plot_h });
         y += plot_h + PANEL_GAP;
     }
-    Ok(Layout {
-        width,
-        x0,
-        cols,
-        title_baseline,
-        panels,
-        t0,
-        t1,
-    })
+    Ok(Layout { width, x0, cols, title_baseline, panels, t0, t1 })
 }
 
 /// The effective time range: a single instant is widened to the day around it.
 fn effective_range(opts: &ChartOptions) -> Result<(i64, i64), ChartError> {
     if opts.t1 < opts.t0 {
-        return Err(ChartError::InvalidRange {
-            t0: opts.t0,
-            t1: opts.t1,
-        });
+        return Err(ChartError::InvalidRange { t0: opts.t0, t1: opts.t1 });
     }
     if opts.t1 == opts.t0 {
-        Ok((
-            opts.t0.saturating_sub(43_200),
-            opts.t0.saturating_add(43_200),
-        ))
+        Ok((opts.t0.saturating_sub(43_200), opts.t0.saturating_add(43_200)))
     } else {
         Ok((opts.t0, opts.t1))
     }
@@ -924,10 +792,7 @@ fn prepare(opts: &ChartOptions, panels: &[Panel]) -> Result<(Vec<DPanel>, Layout
     // the points considered are those of the range as given (a widened single instant holds
     // the same points)
     let dpanels = build_panels(opts, panels, opts.t0, opts.t1)?;
-    if dpanels
-        .iter()
-        .all(|p| p.lines.iter().all(|l| l.points.is_empty()))
-    {
+    if dpanels.iter().all(|p| p.lines.iter().all(|l| l.points.is_empty())) {
         return Err(ChartError::NoData);
     }
     let layout = layout(opts, &dpanels, t0, t1)?;
@@ -949,16 +814,7 @@ fn draw_chart<DB: DrawingBackend>(
     let right = x0 + cols as i32 - 1;
 
     if let (Some(title), Some(b)) = (&opts.title, lay.title_baseline) {
-        painter.text(
-            root,
-            title,
-            lay.width / 2,
-            b,
-            SIZE_TITLE,
-            true,
-            INK,
-            HPos::Center,
-        )?;
+        painter.text(root, title, lay.width / 2, b, SIZE_TITLE, true, INK, HPos::Center)?;
     }
 
     let xticks = time_ticks(t0, t1, x0, cols, lay.width);
@@ -973,35 +829,13 @@ fn draw_chart<DB: DrawingBackend>(
             // leading spaces become an offset (an SVG viewer would collapse them)
             let body = s.trim_start();
             let lead = text_width(&s[..s.len() - body.len()], SIZE_PANEL, *bold);
-            painter.text(
-                root,
-                body,
-                x + lead,
-                pb.title_baseline,
-                SIZE_PANEL,
-                *bold,
-                *color,
-                HPos::Left,
-            )?;
+            painter.text(root, body, x + lead, pb.title_baseline, SIZE_PANEL, *bold, *color, HPos::Left)?;
             x += text_width(s, SIZE_PANEL, *bold);
         }
         for item in &pb.legend {
             let mid = item.baseline - cap_height(SIZE_SMALL) / 2;
-            root.draw(&Rectangle::new(
-                [(item.x, mid - 1), (item.x + SWATCH - 1, mid + 1)],
-                item.color.filled(),
-            ))
-            .map_err(draw_err)?;
-            painter.text(
-                root,
-                &item.label,
-                item.x + SWATCH + SWATCH_GAP,
-                item.baseline,
-                SIZE_SMALL,
-                false,
-                INK,
-                HPos::Left,
-            )?;
+            root.draw(&Rectangle::new([(item.x, mid - 1), (item.x + SWATCH - 1, mid + 1)], item.color.filled())).map_err(draw_err)?;
+            painter.text(root, &item.label, item.x + SWATCH + SWATCH_GAP, item.baseline, SIZE_SMALL, false, INK, HPos::Left)?;
         }
 
         // grid and frame
@@ -1015,32 +849,17 @@ fn draw_chart<DB: DrawingBackend>(
             y0 + ((hi - v) / (hi - lo) * (h - 1) as f64).round() as i32
         };
         for t in &xticks {
-            root.draw(&PathElement::new(vec![(t.pos, y0), (t.pos, bottom)], GRID))
-                .map_err(draw_err)?;
+            root.draw(&PathElement::new(vec![(t.pos, y0), (t.pos, bottom)], GRID)).map_err(draw_err)?;
         }
         for (v, _) in &yticks {
             let r = row(*v);
-            root.draw(&PathElement::new(vec![(x0, r), (right, r)], GRID))
-                .map_err(draw_err)?;
+            root.draw(&PathElement::new(vec![(x0, r), (right, r)], GRID)).map_err(draw_err)?;
         }
-        root.draw(&Rectangle::new(
-            [(x0 - 1, y0 - 1), (right + 1, bottom + 1)],
-            FRAME,
-        ))
-        .map_err(draw_err)?;
+        root.draw(&Rectangle::new([(x0 - 1, y0 - 1), (right + 1, bottom + 1)], FRAME)).map_err(draw_err)?;
 
         for (v, label) in &yticks {
             let b = row(*v) + cap_height(SIZE_SMALL) / 2;
-            painter.text(
-                root,
-                label,
-                x0 - TICK_LABEL_GAP,
-                b,
-                SIZE_SMALL,
-                false,
-                MUTED,
-                HPos::Right,
-            )?;
+            painter.text(root, label, x0 - TICK_LABEL_GAP, b, SIZE_SMALL, false, MUTED, HPos::Right)?;
         }
 
         if range.is_none() {
@@ -1077,25 +896,20 @@ fn draw_chart<DB: DrawingBackend>(
                 if run.len() >= 2 {
                     let path: Vec<(i32, i32)> = run.iter().map(px).collect();
                     if painter.svg {
-                        root.draw(&PathElement::new(path, l.color.stroke_width(2)))
-                            .map_err(draw_err)?;
+                        root.draw(&PathElement::new(path, l.color.stroke_width(2))).map_err(draw_err)?;
                         continue;
                     }
                     for (dx, dy) in PEN {
-                        let shifted: Vec<(i32, i32)> =
-                            path.iter().map(|&(x, y)| (x + dx, y + dy)).collect();
-                        root.draw(&PathElement::new(shifted, l.color.stroke_width(1)))
-                            .map_err(draw_err)?;
+                        let shifted: Vec<(i32, i32)> = path.iter().map(|&(x, y)| (x + dx, y + dy)).collect();
+                        root.draw(&PathElement::new(shifted, l.color.stroke_width(1))).map_err(draw_err)?;
                     }
                 } else if !markers {
-                    root.draw(&Circle::new(px(&run[0]), 3, l.color.filled()))
-                        .map_err(draw_err)?;
+                    root.draw(&Circle::new(px(&run[0]), 3, l.color.filled())).map_err(draw_err)?;
                 }
             }
             if markers {
                 for p in &l.points {
-                    root.draw(&Circle::new(px(p), 4, l.color.filled()))
-                        .map_err(draw_err)?;
+                    root.draw(&Circle::new(px(p), 4, l.color.filled())).map_err(draw_err)?;
                 }
             }
         }
@@ -1105,16 +919,7 @@ fn draw_chart<DB: DrawingBackend>(
     if let Some(last) = lay.panels.last() {
         let b = last.y0 + last.h + 8 + cap_height(SIZE_SMALL) + 4;
         for t in &xticks {
-            painter.text(
-                root,
-                &t.label,
-                t.label_at,
-                b,
-                SIZE_SMALL,
-                false,
-                MUTED,
-                HPos::Center,
-            )?;
+            painter.text(root, &t.label, t.label_at, b, SIZE_SMALL, false, MUTED, HPos::Center)?;
         }
     }
     Ok(())
@@ -1124,8 +929,7 @@ pub(super) fn render_rgb(opts: &ChartOptions, panels: &[Panel]) -> Result<Vec<u8
     let (dpanels, lay) = prepare(opts, panels)?;
     let mut buf = vec![255u8; opts.width as usize * opts.height as usize * 3];
     {
-        let root =
-            BitMapBackend::with_buffer(&mut buf, (opts.width, opts.height)).into_drawing_area();
+        let root = BitMapBackend::with_buffer(&mut buf, (opts.width, opts.height)).into_drawing_area();
         draw_chart(&root, Painter { svg: false }, opts, &dpanels, &lay)?;
         root.present().map_err(draw_err)?;
     }
@@ -1146,9 +950,7 @@ pub(super) fn render_svg(opts: &ChartOptions, panels: &[Panel]) -> Result<String
 /// Writes RGB pixels as a PNG file at `path` (whose extension must be `.png`).
 pub(super) fn encode_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> Result<(), String> {
     let mut backend = BitMapBackend::new(path, (width, height));
-    backend
-        .blit_bitmap((0, 0), (width, height), rgb)
-        .map_err(|e| e.to_string())?;
+    backend.blit_bitmap((0, 0), (width, height), rgb).map_err(|e| e.to_string())?;
     backend.present().map_err(|e| e.to_string())
 }
 
@@ -1160,8 +962,7 @@ pub(super) fn layout_for(opts: &ChartOptions, panels: &[Panel]) -> Result<Layout
 #[cfg(test)]
 mod tests {
     use super::super::{
-        m4_reduce, plot_columns, render_png_bytes, render_svg_string, render_to_file, ChartError,
-        ChartOptions, ImageFormat, Line, Panel,
+        m4_reduce, plot_columns, render_png_bytes, render_svg_string, render_to_file, ChartError, ChartOptions, ImageFormat, Line, Panel,
     };
     use super::*;
     use std::path::PathBuf;
@@ -1172,10 +973,7 @@ mod tests {
     struct Lcg(u64);
     impl Lcg {
         fn next(&mut self) -> f64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
+            self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
             (self.0 >> 11) as f64 / (1u64 << 53) as f64
         }
     }
@@ -1185,13 +983,7 @@ mod tests {
             pair: pair.to_string(),
             last: "0.00192".to_string(),
             change_pct: Some(-1.5),
-            lines: lines
-                .into_iter()
-                .map(|(label, points)| Line {
-                    label: label.to_string(),
-                    points,
-                })
-                .collect(),
+            lines: lines.into_iter().map(|(label, points)| Line { label: label.to_string(), points }).collect(),
         }
     }
 
@@ -1215,10 +1007,7 @@ mod tests {
     }
 
     fn dir_entries(d: &Path) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(d)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut v: Vec<String> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         v.sort();
         v
     }
@@ -1273,25 +1062,14 @@ mod tests {
         let full = render_png_bytes(&opts, &[panel("KZT/USD", vec![("nbu", pts)])]).unwrap();
         let red = render_png_bytes(&opts, &[panel("KZT/USD", vec![("nbu", reduced)])]).unwrap();
         assert_eq!(full.len(), 1200 * 900 * 3);
-        let differing = full
-            .chunks_exact(3)
-            .zip(red.chunks_exact(3))
-            .filter(|(a, b)| a != b)
-            .count();
+        let differing = full.chunks_exact(3).zip(red.chunks_exact(3)).filter(|(a, b)| a != b).count();
         eprintln!("m4: {differing} differing pixels");
         // (the bound is 0, so "at most" is "exactly")
-        assert_eq!(
-            differing, MAX_DIFFERING_PIXELS,
-            "{differing} pixels differ (bound {MAX_DIFFERING_PIXELS})"
-        );
+        assert_eq!(differing, MAX_DIFFERING_PIXELS, "{differing} pixels differ (bound {MAX_DIFFERING_PIXELS})");
         // the comparison is sensitive: keeping every 25th point instead (about as many points
         // as M4 keeps) gives a visibly different picture
         let dec = render_png_bytes(&opts, &[panel("KZT/USD", vec![("nbu", decimated)])]).unwrap();
-        let differing_decimated = full
-            .chunks_exact(3)
-            .zip(dec.chunks_exact(3))
-            .filter(|(a, b)| a != b)
-            .count();
+        let differing_decimated = full.chunks_exact(3).zip(dec.chunks_exact(3)).filter(|(a, b)| a != b).count();
         eprintln!("m4: every 25th point instead: {differing_decimated} differing pixels");
         assert!(differing_decimated > 1000, "{differing_decimated}");
         // ...and the line was really drawn, across the plot
@@ -1306,11 +1084,7 @@ mod tests {
         pts.retain(|p| !(t0 + 100 * DAY..t0 + 220 * DAY).contains(&p.0));
         let opts = ChartOptions::new(t0, t0 + 364 * DAY);
         let rgb = render_png_bytes(&opts, &[panel("KZT/USD", vec![("nbu", pts)])]).unwrap();
-        let lay = layout_for(
-            &opts,
-            &[panel("KZT/USD", vec![("nbu", daily(t0, 365, 0.0072))])],
-        )
-        .unwrap();
+        let lay = layout_for(&opts, &[panel("KZT/USD", vec![("nbu", daily(t0, 365, 0.0072))])]).unwrap();
         let mid = lay.x0 + column_of(t0 + 160 * DAY, t0, t0 + 364 * DAY, lay.cols) as i32;
         let p = &lay.panels[0];
         let line_px = (p.y0..p.y0 + p.h)
@@ -1353,14 +1127,7 @@ mod tests {
             render_to_file(&opts, &panels, &path).unwrap();
             assert_eq!(png_size(&std::fs::read(&path).unwrap()), (w, h));
         }
-        assert_eq!(
-            dir_entries(&d),
-            vec![
-                "chart-1000x1400.PNG",
-                "chart-1200x900.PNG",
-                "chart-640x480.PNG"
-            ]
-        );
+        assert_eq!(dir_entries(&d), vec!["chart-1000x1400.PNG", "chart-1200x900.PNG", "chart-640x480.PNG"]);
         // the default size
         let opts = ChartOptions::new(t0, t0 + 399 * DAY);
         assert_eq!((opts.width, opts.height), (1200, 900));
@@ -1372,10 +1139,7 @@ mod tests {
     fn svg_names_the_pairs() {
         let d = scratch_dir("svg");
         let t0 = 1_600_000_000;
-        let panels = [
-            panel("KZT/USD", vec![("nbu", daily(t0, 100, 0.0024))]),
-            panel("KGS/USD", vec![("nbu", daily(t0, 100, 0.0114))]),
-        ];
+        let panels = [panel("KZT/USD", vec![("nbu", daily(t0, 100, 0.0024))]), panel("KGS/USD", vec![("nbu", daily(t0, 100, 0.0114))])];
         let mut opts = ChartOptions::new(t0, t0 + 99 * DAY);
         opts.title = Some("Tenge & som".to_string());
         let path = d.join("chart.svg");
@@ -1385,11 +1149,7 @@ mod tests {
         assert!(svg.contains("<text"));
         assert!(svg.contains("KZT/USD") && svg.contains("KGS/USD"));
         assert!(svg.contains("Tenge &amp; som"));
-        let sizes: Vec<f64> = svg
-            .split("font-size=\"")
-            .skip(1)
-            .map(|s| s[..s.find('"').unwrap()].parse().unwrap())
-            .collect();
+        let sizes: Vec<f64> = svg.split("font-size=\"").skip(1).map(|s| s[..s.find('"').unwrap()].parse().unwrap()).collect();
         assert!(!sizes.is_empty());
         assert!(sizes.iter().all(|&s| s >= 16.0), "{sizes:?}");
         assert_eq!(dir_entries(&d), vec!["chart.svg"]);
@@ -1406,19 +1166,10 @@ mod tests {
         let e = render_to_file(&opts, &[], &path).unwrap_err();
         assert!(matches!(e, ChartError::NoData), "{e}");
         let no_points = [panel("KZT/USD", vec![("nbu", vec![])])];
-        assert!(matches!(
-            render_to_file(&opts, &no_points, &path),
-            Err(ChartError::NoData)
-        ));
+        assert!(matches!(render_to_file(&opts, &no_points, &path), Err(ChartError::NoData)));
         let outside = [panel("KZT/USD", vec![("nbu", vec![(1_500_000_000, 1.0)])])];
-        assert!(matches!(
-            render_to_file(&opts, &outside, &d.join("c.svg")),
-            Err(ChartError::NoData)
-        ));
-        assert!(matches!(
-            render_png_bytes(&opts, &[]),
-            Err(ChartError::NoData)
-        ));
+        assert!(matches!(render_to_file(&opts, &outside, &d.join("c.svg")), Err(ChartError::NoData)));
+        assert!(matches!(render_png_bytes(&opts, &[]), Err(ChartError::NoData)));
         assert!(dir_entries(&d).is_empty(), "{:?}", dir_entries(&d));
         // an existing chart is left as it was
         std::fs::write(&path, b"old").unwrap();
@@ -1437,45 +1188,27 @@ mod tests {
         let e = render_to_file(&opts, &panels, &d.join("chart.jpg")).unwrap_err();
         assert!(matches!(e, ChartError::UnknownFormat { .. }));
         assert!(e.to_string().contains("chart.jpg"), "{e}");
-        assert_eq!(
-            ImageFormat::from_path(Path::new("a/b.Svg")).unwrap(),
-            ImageFormat::Svg
-        );
-        assert_eq!(
-            ImageFormat::from_path(Path::new("b.png")).unwrap(),
-            ImageFormat::Png
-        );
+        assert_eq!(ImageFormat::from_path(Path::new("a/b.Svg")).unwrap(), ImageFormat::Svg);
+        assert_eq!(ImageFormat::from_path(Path::new("b.png")).unwrap(), ImageFormat::Png);
         assert!(ImageFormat::from_path(Path::new("png")).is_err());
         for name in ["chart.png", "chart.svg"] {
             let missing = d.join("no-such-dir").join(name);
             let e = render_to_file(&opts, &panels, &missing).unwrap_err();
-            assert!(
-                matches!(e, ChartError::Write { .. } | ChartError::Encode { .. }),
-                "{e}"
-            );
+            assert!(matches!(e, ChartError::Write { .. } | ChartError::Encode { .. }), "{e}");
             assert!(e.to_string().contains(&*missing.to_string_lossy()), "{e}");
         }
         assert!(dir_entries(&d).is_empty(), "{:?}", dir_entries(&d));
         let mut backwards = opts.clone();
         backwards.t1 = backwards.t0 - 1;
-        assert!(matches!(
-            render_png_bytes(&backwards, &panels),
-            Err(ChartError::InvalidRange { .. })
-        ));
+        assert!(matches!(render_png_bytes(&backwards, &panels), Err(ChartError::InvalidRange { .. })));
         let mut tiny = opts.clone();
         tiny.width = 100;
-        assert!(matches!(
-            render_png_bytes(&tiny, &panels),
-            Err(ChartError::Size { .. })
-        ));
+        assert!(matches!(render_png_bytes(&tiny, &panels), Err(ChartError::Size { .. })));
         let mut many = opts.clone();
         many.height = 300;
         let lots: Vec<Panel> = (0..8).map(|_| panels[0].clone()).collect();
         let e = render_png_bytes(&many, &lots).unwrap_err();
-        assert!(
-            matches!(e, ChartError::Size { .. }) && e.to_string().contains("height"),
-            "{e}"
-        );
+        assert!(matches!(e, ChartError::Size { .. }) && e.to_string().contains("height"), "{e}");
         let _ = std::fs::remove_dir_all(&d);
     }
 
@@ -1486,10 +1219,7 @@ mod tests {
         let t0 = 1_650_000_000;
         let a = daily(t0, 90, 0.00210);
         let b: Vec<(i64, f64)> = a.iter().map(|&(t, v)| (t + 3600, v * 1.01)).collect();
-        let panels = [
-            panel("KZT/USD", vec![("nbu", a), ("ticker", b)]),
-            panel("KGS/USD", vec![("nbu", daily(t0, 90, 0.0114))]),
-        ];
+        let panels = [panel("KZT/USD", vec![("nbu", a), ("ticker", b)]), panel("KGS/USD", vec![("nbu", daily(t0, 90, 0.0114))])];
         let opts = ChartOptions::new(t0, t0 + 90 * DAY);
         let rgb = render_png_bytes(&opts, &panels).unwrap();
         let lay = layout_for(&opts, &panels).unwrap();
@@ -1499,14 +1229,8 @@ mod tests {
         let header = lay.panels[0].title_baseline - 30..p.y0 - 1;
         let plot = p.y0..p.y0 + p.h;
         for c in [PALETTE[0], PALETTE[1]] {
-            assert!(
-                count_colour(&rgb, 1200, header.clone(), c) >= 40,
-                "legend swatch {c:?}"
-            );
-            assert!(
-                count_colour(&rgb, 1200, plot.clone(), c) >= 200,
-                "line {c:?}"
-            );
+            assert!(count_colour(&rgb, 1200, header.clone(), c) >= 40, "legend swatch {c:?}");
+            assert!(count_colour(&rgb, 1200, plot.clone(), c) >= 200, "line {c:?}");
         }
         assert_eq!(count_colour(&rgb, 1200, plot, PALETTE[2]), 0);
     }
@@ -1516,11 +1240,7 @@ mod tests {
     #[test]
     fn few_points_get_markers() {
         let t0 = 1_658_102_400; // 2022-07-18
-        let pts = vec![
-            (t0 + DAY, 0.00208),
-            (t0 + 2 * DAY, 0.00208),
-            (t0 + 3 * DAY, 0.00208),
-        ];
+        let pts = vec![(t0 + DAY, 0.00208), (t0 + 2 * DAY, 0.00208), (t0 + 3 * DAY, 0.00208)];
         let opts = ChartOptions::new(t0, t0 + 3 * DAY);
         let panels = [panel("KZT/USD", vec![("nbu", pts.clone())])];
         let rgb = render_png_bytes(&opts, &panels).unwrap();
@@ -1539,25 +1259,15 @@ mod tests {
             assert!(height_at(x - 2) >= 6, "no marker at {t}");
         }
         let between = lay.x0 + column_of(t0 + DAY + DAY / 2, opts.t0, opts.t1, lay.cols) as i32;
-        assert!(
-            (1..=3).contains(&height_at(between)),
-            "{}",
-            height_at(between)
-        );
+        assert!((1..=3).contains(&height_at(between)), "{}", height_at(between));
     }
 
     #[test]
     fn index_mode_rebases_to_100() {
         let t0 = 1_600_000_000;
         let panels = [
-            panel(
-                "KZT/USD",
-                vec![("nbu", vec![(t0, 0.002), (t0 + DAY, 0.001)])],
-            ),
-            panel(
-                "KGS/USD",
-                vec![("nbu", vec![(t0, 0.0114), (t0 + DAY, 0.0171)])],
-            ),
+            panel("KZT/USD", vec![("nbu", vec![(t0, 0.002), (t0 + DAY, 0.001)])]),
+            panel("KGS/USD", vec![("nbu", vec![(t0, 0.0114), (t0 + DAY, 0.0171)])]),
         ];
         let mut opts = ChartOptions::new(t0, t0 + DAY);
         opts.index = true;
@@ -1571,28 +1281,15 @@ mod tests {
         for c in [PALETTE[0], PALETTE[1]] {
             assert!(count_colour(&rgb, 1200, 0..900, c) > 100);
         }
-        let zero = [panel(
-            "X/Y",
-            vec![("nbu", vec![(t0, 0.0), (t0 + DAY, 1.0)])],
-        )];
-        assert!(matches!(
-            render_png_bytes(&opts, &zero),
-            Err(ChartError::CannotRebase { .. })
-        ));
+        let zero = [panel("X/Y", vec![("nbu", vec![(t0, 0.0), (t0 + DAY, 1.0)])])];
+        assert!(matches!(render_png_bytes(&opts, &zero), Err(ChartError::CannotRebase { .. })));
     }
 
     #[test]
     fn time_labels_suit_the_range() {
         let x0 = LEFT;
         let cols = plot_columns_for_width(1200);
-        let day = |s: &str| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap()
-                .and_utc()
-                .timestamp()
-        };
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
         let check = |t0: i64, t1: i64| {
             let ticks = time_ticks(t0, t1, x0, cols, 1200);
             assert!(ticks.len() >= 2, "{ticks:?}");
@@ -1604,43 +1301,24 @@ mod tests {
             ticks.into_iter().map(|t| t.label).collect::<Vec<_>>()
         };
         let years = check(day("1996-09-02"), day("2025-06-30"));
-        assert!(
-            years
-                .iter()
-                .all(|l| l.len() == 4 && l.parse::<i32>().is_ok()),
-            "{years:?}"
-        );
+        assert!(years.iter().all(|l| l.len() == 4 && l.parse::<i32>().is_ok()), "{years:?}");
         let months = check(day("2024-01-10"), day("2025-01-10"));
         assert!(months.iter().any(|l| l == "Jan 2025"), "{months:?}");
-        assert!(
-            months.iter().all(|l| l.len() == 3 || l.len() == 8),
-            "{months:?}"
-        );
+        assert!(months.iter().all(|l| l.len() == 3 || l.len() == 8), "{months:?}");
         let days = check(day("2022-07-18"), day("2022-07-21"));
         assert!(days.contains(&"19 Jul".to_string()), "{days:?}");
         let hours = check(day("2024-03-01") + 3600, day("2024-03-01") + 3 * 3600);
         assert!(hours[0].starts_with("1 Mar "), "{hours:?}");
-        assert!(
-            hours[1..]
-                .iter()
-                .all(|l| l.len() == 5 && l.as_bytes()[2] == b':'),
-            "{hours:?}"
-        );
+        assert!(hours[1..].iter().all(|l| l.len() == 5 && l.as_bytes()[2] == b':'), "{hours:?}");
         let weeks = check(day("2022-04-21"), day("2022-07-21"));
         assert!(weeks[0].ends_with("2022"), "{weeks:?}");
     }
 
     #[test]
     fn value_labels_fit_and_tell_ticks_apart() {
-        for (lo, hi) in [
-            (0.000078, 0.0000805),
-            (0.0019, 0.0146),
-            (0.28489, 0.28491),
-            (20.0, 130.0),
-            (9_000.0, 13_000.0),
-            (1.0e-9, 1.5e-9),
-            (-3.0, 2.0),
-        ] {
+        for (lo, hi) in
+            [(0.000078, 0.0000805), (0.0019, 0.0146), (0.28489, 0.28491), (20.0, 130.0), (9_000.0, 13_000.0), (1.0e-9, 1.5e-9), (-3.0, 2.0)]
+        {
             let t = value_ticks(lo, hi, 5);
             assert!((2..=5).contains(&t.len()), "{lo}..{hi}: {t:?}");
             let labels: Vec<&String> = t.iter().map(|(_, l)| l).collect();
@@ -1648,19 +1326,13 @@ mod tests {
             uniq.dedup();
             assert_eq!(uniq.len(), labels.len(), "{labels:?}");
             for (v, l) in &t {
-                assert!(
-                    text_width(l, SIZE_SMALL, false) <= LEFT - TICK_LABEL_GAP - 8,
-                    "{l}"
-                );
+                assert!(text_width(l, SIZE_SMALL, false) <= LEFT - TICK_LABEL_GAP - 8, "{l}");
                 let parsed: f64 = l.replace('\u{2212}', "-").parse().unwrap();
                 assert!((parsed - v).abs() <= (hi - lo) * 1e-6, "{l} vs {v}");
             }
         }
         let tiny = value_ticks(0.000078, 0.0000805, 5);
-        assert_eq!(
-            tiny.iter().map(|t| t.1.as_str()).collect::<Vec<_>>(),
-            ["0.000078", "0.000079", "0.000080"]
-        );
+        assert_eq!(tiny.iter().map(|t| t.1.as_str()).collect::<Vec<_>>(), ["0.000078", "0.000079", "0.000080"]);
     }
 
     #[test]

@@ -22,10 +22,7 @@ const BUCKETS_PER_COLUMN: i64 = 2;
 pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     chart::ImageFormat::from_path(&args.output).map_err(|e| Error::Usage(e.to_string()))?;
     if args.width < 300 || args.height < 200 || args.width > 20_000 || args.height > 20_000 {
-        return Err(Error::Usage(format!(
-            "--width {} --height {}: a chart is 300x200 to 20000x20000 pixels",
-            args.width, args.height
-        )));
+        return Err(Error::Usage(format!("--width {} --height {}: a chart is 300x200 to 20000x20000 pixels", args.width, args.height)));
     }
     let sel = args.select.selection()?;
     let store = Store::open_existing(db)?;

@@ -7,7 +7,8 @@ use crate::error::Result;
 use crate::output::{self, RecordWriter};
 use crate::store::Store;
 
-const COLUMNS: &[&str] = &["timestamp", "pair", "source", "kept", "dropped", "kept_change_pct", "dropped_change_pct", "policy", "input", "logged_at"];
+const COLUMNS: &[&str] =
+    &["timestamp", "pair", "source", "kept", "dropped", "kept_change_pct", "dropped_change_pct", "policy", "input", "logged_at"];
 
 pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
     let sel = args.selection()?;

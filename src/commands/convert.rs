@@ -71,8 +71,7 @@ pub fn parse_amount(s: &str) -> Result<Decimal> {
             "AMOUNT '{s}' is not a decimal number (write it like 1000 or 1234.56, without separators or exponent)"
         )));
     }
-    Decimal::from_str_exact(t)
-        .map_err(|_| Error::Usage(format!("AMOUNT '{s}' has more digits than a decimal can hold (28)")))
+    Decimal::from_str_exact(t).map_err(|_| Error::Usage(format!("AMOUNT '{s}' has more digits than a decimal can hold (28)")))
 }
 
 /// One leg: the observation of CUR against USD that was used.
@@ -211,11 +210,7 @@ pub fn run(db: &Path, args: &ConvertArgs) -> Result<()> {
             let mut w = RecordWriter::new(&mut out, Format::Table, LEG_COLUMNS);
             for l in &legs {
                 let age = l.age_secs(opts.at);
-                let note = if l.stale(opts.at) {
-                    format!("{}, STALE (over {STALE_DAYS} days)", age_text(age))
-                } else {
-                    age_text(age)
-                };
+                let note = if l.stale(opts.at) { format!("{}, STALE (over {STALE_DAYS} days)", age_text(age)) } else { age_text(age) };
                 w.write(vec![
                     l.obs.pair.to_string().into(),
                     l.obs.rate.to_string().into(),
@@ -238,13 +233,7 @@ mod tests {
         let pair: Pair = pair.parse().unwrap();
         Leg {
             currency: if pair.base == Currency::USD { pair.quote } else { pair.base },
-            obs: Observation {
-                source: "nbu".parse().unwrap(),
-                pair,
-                at: Instant::from_unix(0),
-                rate: rate.parse().unwrap(),
-                change: None,
-            },
+            obs: Observation { source: "nbu".parse().unwrap(), pair, at: Instant::from_unix(0), rate: rate.parse().unwrap(), change: None },
         }
     }
 

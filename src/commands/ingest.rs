@@ -90,17 +90,9 @@ pub fn run(db: &Path, args: &IngestArgs) -> Result<()> {
     if failed.is_empty() {
         return Ok(());
     }
-    let code = if failed.iter().any(|(_, e)| e.exit_code() == exit::CONFLICT_REFUSED) {
-        exit::CONFLICT_REFUSED
-    } else {
-        exit::ERROR
-    };
+    let code = if failed.iter().any(|(_, e)| e.exit_code() == exit::CONFLICT_REFUSED) { exit::CONFLICT_REFUSED } else { exit::ERROR };
     // Under -q the reasons were not printed yet: an error must never be silent.
-    let detail = if opts.quiet {
-        failed.iter().map(|(n, e)| format!("{n}: {e}")).collect::<Vec<_>>().join("\n")
-    } else {
-        String::new()
-    };
+    let detail = if opts.quiet { failed.iter().map(|(n, e)| format!("{n}: {e}")).collect::<Vec<_>>().join("\n") } else { String::new() };
     Err(Error::Summary(detail, code))
 }
 
@@ -202,10 +194,7 @@ fn peek_first_line(reader: &mut BufReader<Box<dyn Read>>) -> io::Result<String> 
 
 fn ingest_page(store: &mut LazyStore<'_>, input: &Input, reader: impl Read, mtime: Option<Instant>, opts: &Options) -> Result<Counts> {
     let mut bytes = Vec::new();
-    reader
-        .take(ticker::MAX_PAGE_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io("cannot read it", e))?;
+    reader.take(ticker::MAX_PAGE_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(|e| Error::io("cannot read it", e))?;
     if bytes.is_empty() {
         return Err(Error::invalid("is empty: no ticker"));
     }

@@ -37,12 +37,7 @@ impl TempDb {
     /// Runs and returns stdout, asserting success.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.cmd(args).output().expect("run");
-        assert!(
-            out.status.success(),
-            "fxsnap {args:?} failed ({:?}): {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "fxsnap {args:?} failed ({:?}): {}", out.status.code(), String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).expect("utf8")
     }
 
