@@ -13,6 +13,7 @@ pub mod model;
 pub mod output;
 pub mod progress;
 pub mod selection;
+pub mod sources;
 pub mod store;
 pub mod ticker;
 pub mod timespec;
