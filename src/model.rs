@@ -195,6 +195,15 @@ impl FromStr for Change {
     fn from_str(s: &str) -> Result<Self, Error> {
         let t = s.trim();
         let t = t.strip_suffix('%').unwrap_or(t).trim();
+        // Pages set a falling change with the typographic minus (U+2212).
+        let ascii;
+        let t = match t.strip_prefix('\u{2212}') {
+            Some(rest) => {
+                ascii = format!("-{rest}");
+                ascii.as_str()
+            }
+            None => t,
+        };
         let value = parse_exact_decimal(t).map_err(|why| Error::invalid(format!("change '{}' {why}", echo(s))))?;
         let negative_zero = value.is_zero() && t.starts_with('-');
         Ok(Change { value, negative_zero })
@@ -439,6 +448,9 @@ mod tests {
         assert_eq!(b.to_string(), "0");
         assert!(a.same_value(&b));
         assert_eq!("-0.28%".parse::<Change>().unwrap().to_string(), "-0.28");
+        assert_eq!("\u{2212}0.28%".parse::<Change>().unwrap().to_string(), "-0.28");
+        assert_eq!("\u{2212}0%".parse::<Change>().unwrap().to_string(), "-0");
+        assert!("\u{2212}\u{2212}1%".parse::<Change>().is_err());
     }
 
     #[test]

@@ -183,9 +183,14 @@ fn item_at<'a>(tokens: &[Token<'a>], i: usize) -> Option<Item<'a>> {
             next += 1;
         }
     }
+    // A marquee flattened to one line ends its last item with whatever the
+    // line holds next (the date, a headline): an item that follows a bullet
+    // and prints its change has the ticker's full shape, so it ends there.
+    // Prose ("• USD/KZT = 500 tenge") has no change and stays unread.
+    let closes_marquee = change.is_some() && i > 0 && is_bullet(tokens[i - 1].text);
     let ends_item = match tokens.get(next) {
         None => true,
-        Some(t) => t.line_start || is_bullet(t.text),
+        Some(t) => t.line_start || is_bullet(t.text) || closes_marquee,
     };
     ends_item.then_some(Item { pair: pair.text, rate: rate.text, change, next })
 }
@@ -202,6 +207,11 @@ fn date_line_at(tokens: &[Token<'_>], at: usize) -> Option<DateLine> {
             break;
         }
         words.push(t.text);
+    }
+    // On its own line the date is the whole line; after a one-line marquee
+    // (no break before it) it is the three words that follow the ticker.
+    if !first.line_start && words.len() > 3 {
+        words.truncate(3);
     }
     if words.len() != 3 {
         return None;
@@ -384,6 +394,19 @@ mod tests {
         assert_eq!(p.quotes.len(), 3);
         assert!(p.quotes[2].change.is_none());
         assert_eq!(p.date_line, None);
+    }
+
+    #[test]
+    fn marquee_flattened_into_a_line_of_other_text_and_the_unicode_minus() {
+        let line = "Menu \u{2022} KGS/USD = 0.01144 0% \u{2022} KZT/USD = 0.00192 \u{2212}0.28% \u{2022} UZS/USD = 0.00008 0% \
+                    12 December 2025 Kazakhstan raises rates by 9.25%";
+        let p = read_page(line).unwrap();
+        let got: Vec<String> =
+            p.quotes.iter().map(|q| format!("{} {} {:?}", q.pair, q.rate, q.change.as_ref().map(|c| c.to_string()))).collect();
+        assert_eq!(got, ["KGS/USD 0.01144 Some(\"0\")", "KZT/USD 0.00192 Some(\"-0.28\")", "UZS/USD 0.00008 Some(\"0\")"]);
+        assert_eq!(p.date_line, Some(DateLine::Date(NaiveDate::from_ymd_opt(2025, 12, 12).unwrap())));
+        // Prose after a bullet without the ticker's change is still not a quote.
+        assert!(read_page("News \u{2022} USD/KZT = 500 tenge this week").is_err());
     }
 
     #[test]
