@@ -118,12 +118,13 @@ pub struct IngestArgs {
 /// What a reading command (and `chart`) selects: pairs, source, range, direction.
 #[derive(Args, Debug, Clone)]
 pub struct SelectArgs {
-    /// KZT/USD, USD/KZT or KZT; repeatable or comma-separated [default: all]
+    /// KZT/USD, USD/KZT, KZT (against USD), any pair such as KZT/KGS, or `all` (every series);
+    /// repeatable or comma-separated [default: the five, KGS KZT TJS UZS TMT against USD]
     #[arg(long, value_name = "P")]
     pub pair: Vec<String>,
-    /// Only this source
+    /// Only these sources (nbk, timesca, ...; any case); repeatable or comma-separated [default: all]
     #[arg(long, value_name = "S")]
-    pub source: Option<String>,
+    pub source: Vec<String>,
     /// From this time (inclusive): YYYY-MM-DD, RFC 3339, now, or 90d/12w/6m/2y back
     #[arg(long, value_name = "T")]
     pub from: Option<String>,
@@ -133,6 +134,10 @@ pub struct SelectArgs {
     /// Show USD/XXX (units per dollar) instead of XXX/USD
     #[arg(long)]
     pub invert: bool,
+    /// Derive a pair a source does not quote from two of its quotes at the same time
+    /// (KGS/USD from nbk = KGS/KZT ÷ USD/KZT); derived rows say `via` and are never stored
+    #[arg(long)]
+    pub cross: bool,
 }
 
 impl SelectArgs {
@@ -141,10 +146,11 @@ impl SelectArgs {
         let now = crate::timespec::now();
         let sel = Selection {
             pairs: parse_pairs(&self.pair)?,
-            source: source_arg(self.source.as_deref())?,
+            sources: crate::selection::parse_sources(&self.source)?,
             from: self.from.as_deref().map(|t| parse_time(t, End::Start, now)).transpose()?,
             to: self.to.as_deref().map(|t| parse_time(t, End::End, now)).transpose()?,
             invert: self.invert,
+            cross: self.cross,
         };
         sel.validate()?;
         Ok(sel)
@@ -184,9 +190,12 @@ pub struct ConvertArgs {
     /// Use the newest rates at or before this time: YYYY-MM-DD (end of that day), RFC 3339, now, or 90d/12w/6m/2y back [default: now]
     #[arg(long, value_name = "T")]
     pub at: Option<String>,
-    /// Only rates from this source
+    /// Only rates from this source (any case)
     #[arg(long, value_name = "S")]
     pub source: Option<String>,
+    /// Convert through this currency instead of USD (e.g. KZT, with the rates nbk quotes against it)
+    #[arg(long, value_name = "CUR")]
+    pub via: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ConvertFormat,
 }

@@ -7,10 +7,12 @@
 pub mod chart;
 pub mod cli;
 pub mod commands;
+pub mod cross;
 pub mod csvio;
 pub mod error;
 pub mod model;
 pub mod output;
+pub mod precision;
 pub mod progress;
 pub mod selection;
 pub mod sources;

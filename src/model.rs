@@ -147,6 +147,13 @@ impl Rate {
         Rate(round_significant(inv, INVERSE_DIGITS))
     }
 
+    /// A computed value (a cross rate, a conversion) rounded to
+    /// [`INVERSE_DIGITS`] significant digits; `None` unless positive.
+    pub fn computed(d: Decimal) -> Option<Rate> {
+        let r = round_significant(d, INVERSE_DIGITS);
+        (r > Decimal::ZERO).then_some(Rate(r))
+    }
+
     pub fn to_f64(&self) -> f64 {
         self.0.to_f64().unwrap_or(f64::NAN)
     }

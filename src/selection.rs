@@ -1,57 +1,181 @@
-//! What a reading command asks for (pairs, source, range, direction), typed,
-//! and resolved against the series in the store.
+//! What a reading command asks for (pairs, sources, range, direction,
+//! cross rates), typed, and resolved against the series in the store:
+//! DESIGN "Pairs, direction, cross rates and precision".
 
+use std::collections::BTreeMap;
+
+use crate::cross::CrossView;
 use crate::error::{Error, Result};
-use crate::model::{Instant, Pair, Source};
+use crate::model::{Currency, Instant, Pair, Source};
 use crate::store::{Series, Store};
+
+/// The five currencies of the default selection, each against USD.
+pub const THE_FIVE: [&str; 5] = ["KGS", "KZT", "TJS", "UZS", "TMT"];
+
+/// Which pairs a command asks for.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Pairs {
+    /// No `--pair`: the five, XXX/USD.
+    #[default]
+    TheFive,
+    /// `--pair all`: every series in the store.
+    All,
+    /// Asked pairs in the asked direction.
+    Listed(Vec<Pair>),
+}
 
 /// A reading command's request, built from the command line before any work.
 #[derive(Clone, Debug, Default)]
 pub struct Selection {
-    /// Asked pairs in the asked direction; empty means every pair.
-    pub pairs: Vec<Pair>,
-    pub source: Option<Source>,
+    pub pairs: Pairs,
+    /// Lower-case labels; empty means every source.
+    pub sources: Vec<Source>,
     pub from: Option<Instant>,
     pub to: Option<Instant>,
     pub invert: bool,
+    /// Derive a pair a source does not quote from two of its quotes.
+    pub cross: bool,
 }
 
-/// A series and the direction it is shown in.
+/// A stored series and the direction it is shown in.
 #[derive(Clone, Debug)]
 pub struct View {
     pub series: Series,
     pub shown: Pair,
+    /// No direction was asked (`--pair all`) and the pair has no USD side:
+    /// each value is shown as its source quoted it.
+    pub as_quoted: bool,
+}
+
+impl View {
+    /// The direction one observation of this view is shown in.
+    pub fn shown_for(&self, quoted: Pair) -> Pair {
+        if self.as_quoted {
+            quoted
+        } else {
+            self.shown
+        }
+    }
+}
+
+/// What a selection resolves to: stored series, and (with `--cross`) pairs
+/// derived from two series of one source.
+#[derive(Clone, Debug, Default)]
+pub struct Resolved {
+    pub direct: Vec<View>,
+    pub cross: Vec<CrossView>,
 }
 
 impl Selection {
-    /// The series selected, ordered by shown pair then source. An asked pair
-    /// with no series is an error naming it.
+    /// The stored series selected, ordered by shown pair then source. Cross
+    /// rates are not derived here (see [`Selection::resolve_with_cross`]);
+    /// an asked pair no selected source quotes is an error suggesting `--cross`.
     pub fn resolve(&self, store: &Store) -> Result<Vec<View>> {
+        let r = self.resolve_inner(store, false)?;
+        Ok(r.direct)
+    }
+
+    /// Direct views and, when `--cross` was given, the derived ones.
+    pub fn resolve_with_cross(&self, store: &Store) -> Result<Resolved> {
+        self.resolve_inner(store, self.cross)
+    }
+
+    fn resolve_inner(&self, store: &Store, cross: bool) -> Result<Resolved> {
         let all = store.series()?;
-        let mut views = Vec::new();
-        for s in all {
-            if self.source.as_ref().is_some_and(|src| *src != s.source) {
-                continue;
+        self.check_sources(&all)?;
+        let selected: Vec<&Series> = all.iter().filter(|s| self.source_selected(&s.source)).collect();
+        let asked: Vec<Pair> = match &self.pairs {
+            Pairs::All => {
+                let mut v: Vec<Pair> = selected.iter().map(|s| s.pair).collect();
+                v.dedup();
+                v
             }
-            let asked = if self.pairs.is_empty() { Some(s.pair) } else { self.pairs.iter().copied().find(|p| p.canonical() == s.pair) };
-            if let Some(dir) = asked {
-                let shown = if self.invert { dir.inverse() } else { dir };
-                views.push(View { series: s, shown });
+            Pairs::TheFive => the_five(),
+            Pairs::Listed(p) => p.clone(),
+        };
+        let mut out = Resolved::default();
+        for dir in &asked {
+            let shown = if self.invert { dir.inverse() } else { *dir };
+            let mut found = false;
+            for s in selected.iter().filter(|s| s.pair == dir.canonical()) {
+                let as_quoted = self.pairs == Pairs::All && !self.invert && dir.base != Currency::USD && dir.quote != Currency::USD;
+                out.direct.push(View { series: (*s).clone(), shown, as_quoted });
+                found = true;
+            }
+            if cross && self.pairs != Pairs::All {
+                for source in sources_of(&selected) {
+                    if selected.iter().any(|s| s.source == *source && s.pair == dir.canonical()) {
+                        continue;
+                    }
+                    if let Some(v) = CrossView::find(&selected, source, shown) {
+                        out.cross.push(v);
+                        found = true;
+                    }
+                }
+            }
+            if !found {
+                if let Pairs::Listed(_) = self.pairs {
+                    return Err(self.not_quoted(*dir, &selected, &all));
+                }
             }
         }
-        for p in &self.pairs {
-            if !views.iter().any(|v| v.series.pair == p.canonical()) {
-                let from = self.source.as_ref().map(|s| format!(" from source '{s}'")).unwrap_or_default();
-                return Err(Error::invalid(format!("no observations of {p}{from} in the store")));
+        // An empty store is an empty answer (a header, `[]`); a store whose
+        // series the selection misses says what it has.
+        if out.direct.is_empty() && out.cross.is_empty() && !all.is_empty() {
+            return Err(self.nothing_selected(&selected, &all));
+        }
+        out.direct.sort_by(|a, b| (a.shown.to_string(), &a.series.source).cmp(&(b.shown.to_string(), &b.series.source)));
+        out.cross.sort_by(|a, b| (a.shown.to_string(), &a.source).cmp(&(b.shown.to_string(), &b.source)));
+        Ok(out)
+    }
+
+    fn source_selected(&self, s: &Source) -> bool {
+        self.sources.is_empty() || self.sources.iter().any(|x| x.as_str().eq_ignore_ascii_case(s.as_str()))
+    }
+
+    /// A `--source` the store has no series of is named, with the ones it has.
+    fn check_sources(&self, all: &[Series]) -> Result<()> {
+        for want in &self.sources {
+            if !all.iter().any(|s| s.source.as_str().eq_ignore_ascii_case(want.as_str())) {
+                return Err(Error::invalid(format!(
+                    "no observations from source '{want}' in the store (it has: {})",
+                    list_or_none(stored_sources(all))
+                )));
             }
         }
-        if views.is_empty() {
-            if let Some(s) = &self.source {
-                return Err(Error::invalid(format!("no observations from source '{s}' in the store")));
-            }
+        Ok(())
+    }
+
+    /// The error for an asked pair no selected source quotes: names the
+    /// sources that could derive it with `--cross`, or what the store has.
+    fn not_quoted(&self, pair: Pair, selected: &[&Series], all: &[Series]) -> Error {
+        let from = if self.sources.is_empty() {
+            String::new()
+        } else {
+            format!(" from {}", self.sources.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "))
+        };
+        let derivable: Vec<String> = sources_of(selected)
+            .into_iter()
+            .filter_map(|src| CrossView::find(selected, src, pair).map(|v| format!("{src} via {}", v.via)))
+            .collect();
+        if !self.cross && !derivable.is_empty() {
+            return Error::invalid(format!("no source quotes {pair}{from} directly; add --cross to derive it ({})", derivable.join(", ")));
         }
-        views.sort_by(|a, b| (a.shown.to_string(), &a.series.source).cmp(&(b.shown.to_string(), &b.series.source)));
-        Ok(views)
+        Error::invalid(format!("no observations of {pair}{from} in the store (its pairs: {})", list_or_none(stored_pairs(all))))
+    }
+
+    fn nothing_selected(&self, selected: &[&Series], all: &[Series]) -> Error {
+        let what = match &self.pairs {
+            Pairs::TheFive => "none of the five (KGS, KZT, TJS, UZS, TMT against USD)".to_string(),
+            Pairs::All => "no series".to_string(),
+            Pairs::Listed(p) => p.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", "),
+        };
+        let hint = if self.cross { "" } else { "; --cross derives pairs a source does not quote, --pair all shows every series" };
+        Error::invalid(format!(
+            "{what} is quoted by {} in the store (its pairs: {}){hint}",
+            if self.sources.is_empty() { "any source".to_string() } else { list_or_none(stored_sources_of(selected)) },
+            list_or_none(stored_pairs(all))
+        ))
     }
 
     /// `--from` after `--to` is a usage error.
@@ -63,16 +187,92 @@ impl Selection {
         }
         Ok(())
     }
+
+    /// Whether any derived column (`via`) belongs in the output.
+    pub fn shows_via(&self) -> bool {
+        self.cross
+    }
 }
 
-/// Parses `--pair` values: repeatable and comma-separated.
-pub fn parse_pairs(values: &[String]) -> Result<Vec<Pair>> {
+fn the_five() -> Vec<Pair> {
+    THE_FIVE.iter().filter_map(|c| c.parse::<Currency>().ok()).filter_map(|c| Pair::new(c, Currency::USD).ok()).collect()
+}
+
+fn sources_of<'a>(series: &[&'a Series]) -> Vec<&'a Source> {
+    let mut v: Vec<&Source> = series.iter().map(|s| &s.source).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn stored_sources(all: &[Series]) -> Vec<String> {
+    let mut v: Vec<String> = all.iter().map(|s| s.source.to_string()).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn stored_sources_of(series: &[&Series]) -> Vec<String> {
+    sources_of(series).into_iter().map(|s| s.to_string()).collect()
+}
+
+/// The stored pairs, with the sources of each: `KZT/USD (nbk, timesca)`.
+fn stored_pairs(all: &[Series]) -> Vec<String> {
+    let mut by_pair: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for s in all {
+        by_pair.entry(s.pair.to_string()).or_default().push(s.source.as_str());
+    }
+    const SHOWN: usize = 30;
+    let n = by_pair.len();
+    let mut v: Vec<String> = by_pair.into_iter().take(SHOWN).map(|(p, s)| format!("{p} ({})", s.join(", "))).collect();
+    if n > SHOWN {
+        v.push(format!("… {} more: see `fxsnap latest --pair all`", n - SHOWN));
+    }
+    v
+}
+
+fn list_or_none(v: Vec<String>) -> String {
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// Parses `--pair` values: repeatable and comma-separated; `all` alone
+/// selects every series.
+pub fn parse_pairs(values: &[String]) -> Result<Pairs> {
     let mut out: Vec<Pair> = Vec::new();
+    let mut all = false;
     for v in values {
         for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            if part.eq_ignore_ascii_case("all") {
+                all = true;
+                continue;
+            }
             let p: Pair = part.parse().map_err(|e: Error| Error::Usage(format!("--pair {part}: {e}")))?;
             if !out.iter().any(|q| q.canonical() == p.canonical()) {
                 out.push(p);
+            }
+        }
+    }
+    match (all, out.is_empty()) {
+        (true, true) => Ok(Pairs::All),
+        (true, false) => Err(Error::Usage("--pair all selects every series: give it alone, without other pairs".into())),
+        (false, true) => Ok(Pairs::TheFive),
+        (false, false) => Ok(Pairs::Listed(out)),
+    }
+}
+
+/// Parses `--source` values: repeatable, comma-separated, case-insensitive
+/// (labels are stored lower case).
+pub fn parse_sources(values: &[String]) -> Result<Vec<Source>> {
+    let mut out: Vec<Source> = Vec::new();
+    for v in values {
+        for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let s: Source = part.to_ascii_lowercase().parse().map_err(|e: Error| Error::Usage(format!("--source: {e}")))?;
+            if !out.contains(&s) {
+                out.push(s);
             }
         }
     }
@@ -82,4 +282,26 @@ pub fn parse_pairs(values: &[String]) -> Result<Vec<Pair>> {
 /// Whether any `--pair` value names a direction (`USD/KZT`) rather than only a currency.
 pub fn names_direction(values: &[String]) -> bool {
     values.iter().any(|v| v.contains('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_default_to_the_five_and_all_stands_alone() {
+        assert_eq!(parse_pairs(&[]).unwrap(), Pairs::TheFive);
+        assert_eq!(parse_pairs(&["ALL".into()]).unwrap(), Pairs::All);
+        assert!(parse_pairs(&["all,KZT".into()]).is_err());
+        let Pairs::Listed(p) = parse_pairs(&["KZT/KGS, usd/kzt".into(), "KZT".into()]).unwrap() else { panic!("not listed") };
+        assert_eq!(p.iter().map(|p| p.to_string()).collect::<Vec<_>>(), ["KZT/KGS", "USD/KZT"]);
+        assert_eq!(the_five().len(), 5);
+    }
+
+    #[test]
+    fn sources_are_lower_case_and_repeatable() {
+        let s = parse_sources(&["NBK,timesca".into(), "nbk".into()]).unwrap();
+        assert_eq!(s.iter().map(|s| s.to_string()).collect::<Vec<_>>(), ["nbk", "timesca"]);
+        assert!(parse_sources(&["no good".into()]).is_err());
+    }
 }

@@ -1,10 +1,12 @@
-//! `fxsnap convert AMOUNT FROM TO`: a cross rate through USD.
+//! `fxsnap convert AMOUNT FROM TO`: a cross rate through USD (or `--via CUR`).
 //!
-//! Each leg (FROM against USD, TO against USD) is the newest observation at
+//! Each leg (FROM against VIA, TO against VIA) is the newest observation at
 //! or before `--at` (default now; a bare date means the end of that day).
-//! With `--source`, only that source; without, the newest across sources, and
-//! on a tie in time the source first in alphabetical order. A leg whose
-//! currency is USD is the identity and has no observation.
+//! With `--source`, only that source; without, the newest across sources; on
+//! a tie in time the one quoted with more significant digits (a bank's
+//! `12149.84` before the ticker's `0.00008`), then the source first in
+//! alphabetical order. A leg whose currency is VIA is the identity and has no
+//! observation. When a leg's quoting is less exact than 2% the answer says so.
 //!
 //! Arithmetic is decimal from the exact stored values:
 //! `result = AMOUNT × (value of 1 FROM in USD) ÷ (value of 1 TO in USD)`,
@@ -21,6 +23,7 @@ use crate::cli::ConvertArgs;
 use crate::error::{Error, Result};
 use crate::model::{round_significant, Currency, Instant, Observation, Pair, Source};
 use crate::output::{self, Cell, ConvertFormat, Format, RecordWriter};
+use crate::precision::{low_precision, mark, significant_digits};
 use crate::store::Store;
 use crate::timespec::{parse_time, End};
 
@@ -40,6 +43,7 @@ struct Options {
     to: Currency,
     at: Instant,
     source: Option<Source>,
+    via: Currency,
     format: ConvertFormat,
 }
 
@@ -53,8 +57,12 @@ impl Options {
             Some(t) => parse_time(t, End::End, now)?,
             None => now,
         };
-        let source = crate::cli::source_arg(args.source.as_deref())?;
-        Ok(Options { amount, amount_text: args.amount.trim().to_string(), from, to, at, source, format: args.format })
+        let source = crate::cli::source_arg(args.source.as_ref().map(|s| s.to_ascii_lowercase()).as_deref())?;
+        let via = match &args.via {
+            Some(v) => v.parse().map_err(|e: Error| Error::Usage(format!("--via: {e}")))?,
+            None => Currency::USD,
+        };
+        Ok(Options { amount, amount_text: args.amount.trim().to_string(), from, to, at, source, via, format: args.format })
     }
 }
 
@@ -90,19 +98,24 @@ impl Leg {
     }
 }
 
-/// The newest observation of `cur` against USD at or before `at`.
-fn find_leg(store: &Store, cur: Currency, at: Instant, source: Option<&Source>) -> Result<Leg> {
-    let pair = Pair::new(cur, Currency::USD)?.canonical();
+/// The newest observation of `cur` against `via` at or before `at`; among
+/// equally new ones, the one with more significant digits.
+fn find_leg(store: &Store, cur: Currency, via: Currency, at: Instant, source: Option<&Source>) -> Result<Leg> {
+    let pair = Pair::new(cur, via)?.canonical();
     let mut best: Option<Observation> = None;
     let mut seen_series = false;
-    // series() is ordered by pair then source: on a tie the first source stays.
+    // series() is ordered by pair then source: on a full tie the first source stays.
     for s in store.series()? {
         if s.pair != pair || source.is_some_and(|src| *src != s.source) {
             continue;
         }
         seen_series = true;
         if let Some(o) = store.latest(&s, Some(at))? {
-            if best.as_ref().is_none_or(|b| o.at > b.at) {
+            let better = match &best {
+                None => true,
+                Some(b) => o.at > b.at || (o.at == b.at && significant_digits(o.rate.decimal()) > significant_digits(b.rate.decimal())),
+            };
+            if better {
                 best = Some(o);
             }
         }
@@ -115,25 +128,25 @@ fn find_leg(store: &Store, cur: Currency, at: Instant, source: Option<&Source>) 
     }
 }
 
-/// AMOUNT × (1 FROM in USD) ÷ (1 TO in USD), from the exact stored values,
+/// AMOUNT × (1 FROM in VIA) ÷ (1 TO in VIA), from the exact stored values,
 /// then rounded to [`RESULT_DIGITS`] significant digits.
-fn compute(amount: Decimal, from: Option<&Leg>, to: Option<&Leg>) -> Result<Decimal> {
+fn compute(amount: Decimal, via: Currency, from: Option<&Leg>, to: Option<&Leg>) -> Result<Decimal> {
     let overflow = || Error::invalid("the result is too large (or too small) for a decimal number");
     let mut numerator = amount;
     let mut denominator = Decimal::ONE;
     if let Some(leg) = from {
-        // 1 FROM in USD is the rate of FROM/USD, or 1 / the rate of USD/FROM.
+        // 1 FROM in VIA is the rate of FROM/VIA, or 1 / the rate of VIA/FROM.
         let r = leg.obs.rate.decimal();
-        if leg.obs.pair.quote == Currency::USD {
+        if leg.obs.pair.quote == via {
             numerator = numerator.checked_mul(r).ok_or_else(overflow)?;
         } else {
             denominator = denominator.checked_mul(r).ok_or_else(overflow)?;
         }
     }
     if let Some(leg) = to {
-        // Dividing by 1 TO in USD: by the rate of TO/USD, or times USD/TO.
+        // Dividing by 1 TO in VIA: by the rate of TO/VIA, or times VIA/TO.
         let r = leg.obs.rate.decimal();
-        if leg.obs.pair.quote == Currency::USD {
+        if leg.obs.pair.quote == via {
             denominator = denominator.checked_mul(r).ok_or_else(overflow)?;
         } else {
             numerator = numerator.checked_mul(r).ok_or_else(overflow)?;
@@ -161,15 +174,16 @@ pub fn run(db: &Path, args: &ConvertArgs) -> Result<()> {
     let opts = Options::parse(args)?;
     let store = Store::open_existing(db)?;
     let leg = |cur: Currency| -> Result<Option<Leg>> {
-        if cur == Currency::USD {
+        if cur == opts.via {
             Ok(None)
         } else {
-            find_leg(&store, cur, opts.at, opts.source.as_ref()).map(Some)
+            find_leg(&store, cur, opts.via, opts.at, opts.source.as_ref()).map(Some)
         }
     };
     let (from_leg, to_leg) = if opts.from == opts.to { (None, None) } else { (leg(opts.from)?, leg(opts.to)?) };
-    let result = compute(opts.amount, from_leg.as_ref(), to_leg.as_ref())?;
+    let result = compute(opts.amount, opts.via, from_leg.as_ref(), to_leg.as_ref())?;
     let legs: Vec<&Leg> = [from_leg.as_ref(), to_leg.as_ref()].into_iter().flatten().collect();
+    let precision = low_precision(&legs.iter().map(|l| l.obs.rate.decimal()).collect::<Vec<_>>());
 
     let mut out = output::stdout();
     match opts.format {
@@ -193,6 +207,8 @@ pub fn run(db: &Path, args: &ConvertArgs) -> Result<()> {
                 "to": opts.to.to_string(),
                 "result": result.to_string(),
                 "at": opts.at.rfc3339(),
+                "via": opts.via.to_string(),
+                "precision_pct": precision.and_then(|p| p.to_string().parse::<serde_json::Number>().ok()),
                 "legs": legs_json,
             });
             serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::from)?;
@@ -206,7 +222,7 @@ pub fn run(db: &Path, args: &ConvertArgs) -> Result<()> {
                 out.flush()?;
                 return Ok(());
             }
-            writeln!(out, "through USD, with the newest rates at or before {}:", opts.at)?;
+            writeln!(out, "through {}, with the newest rates at or before {}:", opts.via, opts.at)?;
             let mut w = RecordWriter::new(&mut out, Format::Table, LEG_COLUMNS);
             for l in &legs {
                 let age = l.age_secs(opts.at);
@@ -220,6 +236,15 @@ pub fn run(db: &Path, args: &ConvertArgs) -> Result<()> {
                 ])?;
             }
             w.finish()?;
+            if let Some(p) = precision {
+                let rough: Vec<String> = legs
+                    .iter()
+                    .filter(|l| low_precision(&[l.obs.rate.decimal()]).is_some())
+                    .map(|l| format!("{} {} from {}", l.obs.pair, l.obs.rate, l.obs.source))
+                    .collect();
+                writeln!(out, "low precision: the result is good to {} only ({} quoted to too few digits)", mark(p), rough.join(", "))?;
+                out.flush()?;
+            }
         }
     }
     Ok(())
@@ -254,13 +279,13 @@ mod tests {
         // 1000 KZT at 400 KZT per USD = 2.5 USD; at 10000 UZS per USD = 25000 UZS.
         let k = leg("USD/KZT", "400");
         let u = leg("USD/UZS", "10000");
-        assert_eq!(compute(amount, Some(&k), Some(&u)).unwrap().to_string(), "25000");
+        assert_eq!(compute(amount, Currency::USD, Some(&k), Some(&u)).unwrap().to_string(), "25000");
         let k2 = leg("KZT/USD", "0.0025");
         let u2 = leg("UZS/USD", "0.0001");
-        assert_eq!(compute(amount, Some(&k2), Some(&u2)).unwrap().to_string(), "25000");
-        assert_eq!(compute(amount, Some(&k), None).unwrap().to_string(), "2.5");
-        assert_eq!(compute(amount, None, Some(&u2)).unwrap().to_string(), "10000000");
-        assert_eq!(compute(Decimal::ONE, Some(&leg("USD/KZT", "3")), None).unwrap().to_string(), "0.3333333333");
-        assert!(compute(Decimal::MAX, None, Some(&leg("USD/UZS", "10000"))).is_err());
+        assert_eq!(compute(amount, Currency::USD, Some(&k2), Some(&u2)).unwrap().to_string(), "25000");
+        assert_eq!(compute(amount, Currency::USD, Some(&k), None).unwrap().to_string(), "2.5");
+        assert_eq!(compute(amount, Currency::USD, None, Some(&u2)).unwrap().to_string(), "10000000");
+        assert_eq!(compute(Decimal::ONE, Currency::USD, Some(&leg("USD/KZT", "3")), None).unwrap().to_string(), "0.3333333333");
+        assert!(compute(Decimal::MAX, Currency::USD, None, Some(&leg("USD/UZS", "10000"))).is_err());
     }
 }

@@ -180,18 +180,56 @@ fn fixed(d: Decimal) -> String {
 pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
     let sel = args.selection()?;
     let store = Store::open_existing(db)?;
-    let views = sel.resolve(&store)?;
-    let mut w = RecordWriter::new(output::stdout(), args.format, COLUMNS);
-    for v in &views {
+    let resolved = sel.resolve_with_cross(&store)?;
+    let columns: &'static [&'static str] = if sel.cross { &COLUMNS_VIA } else { COLUMNS };
+    let mut rows: Vec<(String, String, Vec<Cell>)> = Vec::new();
+    for v in &resolved.direct {
         let mut acc = Acc::new(v.shown);
         store.for_each_observation(&v.series, sel.from, sel.to, |obs| {
             acc.push(obs);
             Ok(())
         })?;
-        w.write(acc.record(v.series.source.as_str()))?;
+        let mut r = acc.record(v.series.source.as_str());
+        if sel.cross {
+            r.push(Cell::Empty);
+        }
+        rows.push((v.shown.to_string(), v.series.source.to_string(), r));
+    }
+    for cv in &resolved.cross {
+        let mut acc = Acc::new(cv.shown);
+        cv.for_each(&store, sel.from, sel.to, |d| {
+            acc.push(d.obs);
+            Ok(())
+        })?;
+        let mut r = acc.record(cv.source.as_str());
+        r.push(cv.via.to_string().into());
+        rows.push((cv.shown.to_string(), cv.source.to_string(), r));
+    }
+    rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let mut w = RecordWriter::new(output::stdout(), args.format, columns);
+    for (_, _, r) in rows {
+        w.write(r)?;
     }
     w.finish()
 }
+
+/// The columns with `--cross`: derived series say what they went through.
+const COLUMNS_VIA: [&str; 14] = [
+    "pair",
+    "source",
+    "count",
+    "first_timestamp",
+    "first",
+    "last_timestamp",
+    "last",
+    "min_timestamp",
+    "min",
+    "max_timestamp",
+    "max",
+    "change_pct",
+    "largest_gap_days",
+    "via",
+];
 
 #[cfg(test)]
 mod tests {

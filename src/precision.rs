@@ -1,0 +1,87 @@
+//! Honest precision (DESIGN "Pairs, direction, cross rates and precision"):
+//! a quoted decimal is only as exact as its last digit, so a value computed
+//! from it (an inverse, a cross rate, a conversion) carries that
+//! uncertainty. `UZS/USD = 0.00008` is 0.00008 ± 0.000005: ±6.25%.
+
+use rust_decimal::Decimal;
+
+use crate::model::round_significant;
+
+/// Above this relative uncertainty (in percent) a value is marked.
+pub const LOW_PRECISION_PCT: Decimal = Decimal::from_parts(2, 0, 0, false, 0);
+
+/// Significant digits of a marked uncertainty (`±6.25%`, `±7.14%`).
+const MARK_DIGITS: u32 = 3;
+
+/// Relative uncertainty of a quoted value in percent: half a unit in its
+/// last quoted digit over the value (`0.00008` → 6.25).
+pub fn quoted_pct(d: Decimal) -> Decimal {
+    if d.is_zero() {
+        return Decimal::MAX;
+    }
+    // 50 × 10^-scale: half a unit of the last digit, times 100 for percent.
+    let half_unit_pct = Decimal::new(50, d.scale());
+    half_unit_pct.checked_div(d.abs()).unwrap_or(Decimal::MAX)
+}
+
+/// The uncertainty to show for a value computed from these quoted operands:
+/// `None` when every operand is within [`LOW_PRECISION_PCT`]; otherwise the
+/// first-order bound (the sum of the operands' relative uncertainties).
+pub fn low_precision(operands: &[Decimal]) -> Option<Decimal> {
+    let each: Vec<Decimal> = operands.iter().map(|d| quoted_pct(*d)).collect();
+    if !each.iter().any(|u| *u > LOW_PRECISION_PCT) {
+        return None;
+    }
+    let sum = each.iter().fold(Decimal::ZERO, |a, u| a.checked_add(*u).unwrap_or(Decimal::MAX));
+    Some(round_significant(sum, MARK_DIGITS).normalize())
+}
+
+/// The mark beside a value in tables: `±6.25%`.
+pub fn mark(pct: Decimal) -> String {
+    format!("±{pct}%")
+}
+
+/// Significant digits as quoted: leading zeros do not count, trailing zeros
+/// do (`87.4500` has 6, `0.00008` has 1).
+pub fn significant_digits(d: Decimal) -> u32 {
+    let m = d.mantissa().unsigned_abs();
+    if m == 0 {
+        return 0;
+    }
+    m.to_string().len() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_tickers_one_digit_uzs_is_six_and_a_quarter_percent() {
+        assert_eq!(quoted_pct(d("0.00008")), d("6.25"));
+        assert_eq!(low_precision(&[d("0.00008")]), Some(d("6.25")));
+        assert_eq!(mark(d("6.25")), "±6.25%");
+        // 0.000005 / 0.00007 = 7.142857…%
+        assert_eq!(low_precision(&[d("0.00007")]), Some(d("7.14")));
+    }
+
+    #[test]
+    fn well_quoted_values_are_not_marked_and_marks_add_up() {
+        assert_eq!(low_precision(&[d("0.01144")]), None);
+        assert_eq!(low_precision(&[d("87.4500"), d("0.1859")]), None);
+        assert_eq!(low_precision(&[d("0.00008"), d("0.00192")]), Some(d("6.51")));
+        // Exactly 2% is not above the limit.
+        assert_eq!(low_precision(&[d("0.25")]), None);
+    }
+
+    #[test]
+    fn significant_digits_count_trailing_zeros_not_leading_ones() {
+        assert_eq!(significant_digits(d("87.4500")), 6);
+        assert_eq!(significant_digits(d("0.00008")), 1);
+        assert_eq!(significant_digits(d("0.01144")), 4);
+        assert_eq!(significant_digits(d("12149.84")), 7);
+    }
+}
