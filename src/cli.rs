@@ -79,6 +79,17 @@ pub enum Command {
         after_help = "Examples:\n  fxsnap chart -o rates.png\n  fxsnap chart -o kzt.svg --pair KZT --invert --from 2y\n  fxsnap chart -o index.png --index --from 2015-01-01"
     )]
     Chart(ChartArgs),
+    /// Write a static HTML report (charts, latest rates, stats, conflicts, sources) to a folder
+    ///
+    /// DIR/index.html and one SVG per pair and range. DIR is replaced as a whole, atomically: it is
+    /// built beside DIR and swapped into place, so a web server never serves half a report, and a
+    /// failed run leaves the previous one. A folder that has other files and is not a report is
+    /// never replaced.
+    #[command(after_help = "Examples:\n  \
+        fxsnap report -o /var/www/rates\n  \
+        fxsnap report -o site --ranges 7d,90d,all --title 'Central Asian rates' --theme dark\n  \
+        fxsnap report -o site --pair all --stale 2d")]
+    Report(ReportArgs),
     /// The conflict log: values that were not kept
     #[command(after_help = "Examples:\n  fxsnap conflicts\n  fxsnap conflicts --format csv")]
     Conflicts(ReadArgs),
@@ -219,4 +230,25 @@ pub struct ChartArgs {
     /// A title above the chart
     #[arg(long)]
     pub title: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The report folder (DIR/index.html and its charts), replaced as a whole
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// The ranges charted, comma-separated: spans back from --to or now (36h, 30d, 12w, 6m, 2y) or all
+    #[arg(long, value_name = "R,...", default_value = "30d,1y,all")]
+    pub ranges: String,
+    /// The page's title [default: Exchange rates]
+    #[arg(long)]
+    pub title: Option<String>,
+    /// The page's colours
+    #[arg(long, value_enum, default_value = "light")]
+    pub theme: crate::report::Theme,
+    /// Mark a series stale when its newest observation is older than this (36h, 7d, 2w)
+    #[arg(long, value_name = "DUR", default_value = "7d")]
+    pub stale: String,
 }

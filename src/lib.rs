@@ -14,6 +14,7 @@ pub mod model;
 pub mod output;
 pub mod precision;
 pub mod progress;
+pub mod report;
 pub mod selection;
 pub mod sources;
 pub mod store;
@@ -49,5 +50,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Completions { shell } => commands::completions::completions(*shell),
         Command::Man => commands::completions::man(),
         Command::Chart(a) => commands::chart::run(&db, a),
+        Command::Report(a) => commands::report::run(&db, a),
     }
 }

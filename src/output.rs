@@ -57,7 +57,8 @@ pub enum Cell {
 }
 
 impl Cell {
-    fn text(&self) -> &str {
+    /// The cell as CSV and tables print it (empty for [`Cell::Empty`]).
+    pub fn text(&self) -> &str {
         match self {
             Cell::Text(s) | Cell::Number(s) => s,
             Cell::Empty => "",

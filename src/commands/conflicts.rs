@@ -4,24 +4,24 @@ use std::path::Path;
 
 use crate::cli::ReadArgs;
 use crate::error::Result;
-use crate::output::{self, RecordWriter};
+use crate::output::{self, Cell, RecordWriter};
+use crate::selection::{Selection, View};
 use crate::store::Store;
 
-const COLUMNS: &[&str] =
+pub const COLUMNS: &[&str] =
     &["timestamp", "pair", "source", "kept", "dropped", "kept_change_pct", "dropped_change_pct", "policy", "input", "logged_at"];
 
-pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
-    let sel = args.selection()?;
-    let store = Store::open_existing(db)?;
-    let views = sel.resolve(&store)?;
+/// The conflict log of the selected series, oldest first, as records of
+/// [`COLUMNS`]: the command prints them, the report shows the newest.
+pub fn rows(store: &Store, sel: &Selection, views: &[View]) -> Result<Vec<Vec<Cell>>> {
     let series: Vec<_> = views.iter().map(|v| v.series.clone()).collect();
-    let mut w = RecordWriter::new(output::stdout(), args.format, COLUMNS);
+    let mut out = Vec::new();
     for c in store.conflicts(&series, sel.from, sel.to)? {
         let Some(v) = views.iter().find(|v| v.series.pair == c.kept.pair.canonical() && v.series.source == c.kept.source) else {
             continue;
         };
         let shown = v.shown;
-        w.write(vec![
+        out.push(vec![
             c.kept.at.rfc3339().into(),
             shown.to_string().into(),
             c.kept.source.to_string().into(),
@@ -32,7 +32,18 @@ pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
             c.policy.into(),
             c.input.into(),
             c.logged_at.rfc3339().into(),
-        ])?;
+        ]);
+    }
+    Ok(out)
+}
+
+pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
+    let sel = args.selection()?;
+    let store = Store::open_existing(db)?;
+    let views = sel.resolve(&store)?;
+    let mut w = RecordWriter::new(output::stdout(), args.format, COLUMNS);
+    for r in rows(&store, &sel, &views)? {
+        w.write(r)?;
     }
     w.finish()
 }

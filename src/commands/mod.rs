@@ -8,4 +8,5 @@ pub mod convert;
 pub mod history;
 pub mod ingest;
 pub mod latest;
+pub mod report;
 pub mod stats;

@@ -23,8 +23,9 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::cli::ReadArgs;
 use crate::error::Result;
-use crate::model::{Observation, Pair};
+use crate::model::{Observation, Pair, Source};
 use crate::output::{self, Cell, RecordWriter};
+use crate::selection::{Resolved, Selection};
 use crate::store::Store;
 
 pub const COLUMNS: &[&str] = &[
@@ -177,12 +178,28 @@ fn fixed(d: Decimal) -> String {
     format!("{:.*}", DECIMALS as usize, d)
 }
 
-pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
-    let sel = args.selection()?;
-    let store = Store::open_existing(db)?;
-    let resolved = sel.resolve_with_cross(&store)?;
-    let columns: &'static [&'static str] = if sel.cross { &COLUMNS_VIA } else { COLUMNS };
-    let mut rows: Vec<(String, String, Vec<Cell>)> = Vec::new();
+/// One row of `stats`: the series and its record.
+#[derive(Clone, Debug)]
+pub struct StatsRow {
+    pub shown: Pair,
+    pub source: Source,
+    pub record: Vec<Cell>,
+}
+
+/// The columns of [`rows`]' records.
+pub fn columns(cross: bool) -> &'static [&'static str] {
+    if cross {
+        &COLUMNS_VIA
+    } else {
+        COLUMNS
+    }
+}
+
+/// The stats of each selected series (stored and derived) over the
+/// selection's range, ordered by pair, then source: the one place the rows
+/// are made, for the command and for the report's stats table.
+pub fn rows(store: &Store, sel: &Selection, resolved: &Resolved) -> Result<Vec<StatsRow>> {
+    let mut rows: Vec<StatsRow> = Vec::new();
     for v in &resolved.direct {
         let mut acc = Acc::new(v.shown);
         store.for_each_observation(&v.series, sel.from, sel.to, |obs| {
@@ -193,22 +210,29 @@ pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
         if sel.cross {
             r.push(Cell::Empty);
         }
-        rows.push((v.shown.to_string(), v.series.source.to_string(), r));
+        rows.push(StatsRow { shown: v.shown, source: v.series.source.clone(), record: r });
     }
     for cv in &resolved.cross {
         let mut acc = Acc::new(cv.shown);
-        cv.for_each(&store, sel.from, sel.to, |d| {
+        cv.for_each(store, sel.from, sel.to, |d| {
             acc.push(d.obs);
             Ok(())
         })?;
         let mut r = acc.record(cv.source.as_str());
         r.push(cv.via.to_string().into());
-        rows.push((cv.shown.to_string(), cv.source.to_string(), r));
+        rows.push(StatsRow { shown: cv.shown, source: cv.source.clone(), record: r });
     }
-    rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-    let mut w = RecordWriter::new(output::stdout(), args.format, columns);
-    for (_, _, r) in rows {
-        w.write(r)?;
+    rows.sort_by(|a, b| (a.shown.to_string(), &a.source).cmp(&(b.shown.to_string(), &b.source)));
+    Ok(rows)
+}
+
+pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
+    let sel = args.selection()?;
+    let store = Store::open_existing(db)?;
+    let resolved = sel.resolve_with_cross(&store)?;
+    let mut w = RecordWriter::new(output::stdout(), args.format, columns(sel.cross));
+    for r in rows(&store, &sel, &resolved)? {
+        w.write(r.record)?;
     }
     w.finish()
 }

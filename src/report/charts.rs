@@ -1,0 +1,216 @@
+//! The report's charts: for each selected pair, one SVG per range, drawn
+//! in-process by the chart code with the panels `fxsnap chart` builds (the
+//! same reduction, the same reading of the store), each with a text
+//! alternative that says what it shows.
+
+use crate::chart::{self, ChartOptions, Panel};
+use crate::commands::chart::{build_panels, snap_for};
+use crate::error::{Error, Result};
+use crate::model::Instant;
+use crate::selection::{Selection, View};
+use crate::store::Store;
+use crate::timespec::{parse_time, End};
+
+/// The size each chart is drawn at: one pair, readable at phone width
+/// (shown at about 0.85 of this on a 375 px screen) and three abreast on a
+/// desktop.
+pub const CHART_WIDTH: u32 = 480;
+pub const CHART_HEIGHT: u32 = 330;
+
+/// One `--ranges` item: a span back from the end (`30d`, `1y`) or `all`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RangeSpec {
+    /// As given, lower case: also the file-name suffix.
+    pub label: String,
+    /// `None` for `all`.
+    span: Option<String>,
+}
+
+impl RangeSpec {
+    /// In a sentence: `the last 30 days`, `all observations`.
+    pub fn phrase(&self) -> String {
+        match self.span {
+            Some(_) => format!("the {}", self.describe()),
+            None => self.describe(),
+        }
+    }
+
+    /// For people: `last 30 days`, `last year`, `all observations`.
+    pub fn describe(&self) -> String {
+        let Some(span) = &self.span else { return "all observations".into() };
+        let (n, unit) = span.split_at(span.len() - 1);
+        let word = match unit {
+            "h" => "hour",
+            "d" => "day",
+            "w" => "week",
+            "m" => "month",
+            _ => "year",
+        };
+        if n == "1" {
+            format!("last {word}")
+        } else {
+            format!("last {n} {word}s")
+        }
+    }
+}
+
+/// Parses `--ranges`: comma-separated spans (`36h`, `30d`, `12w`, `6m`, `2y`) or `all`.
+pub fn parse_ranges(s: &str) -> Result<Vec<RangeSpec>> {
+    let mut out: Vec<RangeSpec> = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let label = part.to_ascii_lowercase();
+        let spec = if label == "all" {
+            RangeSpec { label, span: None }
+        } else {
+            if !is_span(&label) {
+                return Err(Error::Usage(format!("--ranges {part}: a range is a span back from the end (36h, 30d, 12w, 6m, 2y) or `all`")));
+            }
+            RangeSpec { span: Some(label.clone()), label }
+        };
+        if !out.contains(&spec) {
+            out.push(spec);
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::Usage("--ranges: give at least one range (30d,1y,all)".into()));
+    }
+    Ok(out)
+}
+
+/// `36h`, `30d`, `12w`, `6m`, `2y`: a positive count and a unit.
+pub fn is_span(label: &str) -> bool {
+    if !label.is_ascii() || label.len() < 2 {
+        return false;
+    }
+    let (n, unit) = label.split_at(label.len() - 1);
+    n.len() <= 6 && n.bytes().all(|b| b.is_ascii_digit()) && n.bytes().any(|b| b != b'0') && matches!(unit, "h" | "d" | "w" | "m" | "y")
+}
+
+/// `--stale DUR` in seconds, counted back from `now`.
+pub fn parse_stale(s: &str, now: Instant) -> Result<i64> {
+    let label = s.trim().to_ascii_lowercase();
+    if !is_span(&label) {
+        return Err(Error::Usage(format!("--stale {s}: give a span such as 36h, 7d, 2w, 6m")));
+    }
+    let start = parse_time(&label, End::Start, now).map_err(|e| Error::Usage(format!("--stale {s}: {e}")))?;
+    Ok(now.unix() - start.unix())
+}
+
+/// One chart of the page: its file (when there was something to draw) and its words.
+pub struct Figure {
+    pub range: RangeSpec,
+    /// The file name in the report folder and the SVG, or None for an empty range.
+    pub svg: Option<(String, String)>,
+    /// The text alternative (or, for an empty range, the note shown instead).
+    pub alt: String,
+    /// The dates the chart spans, for its caption.
+    pub span: String,
+}
+
+/// The charts of one pair, one per range.
+pub struct PairCharts {
+    pub pair: String,
+    pub figures: Vec<Figure>,
+}
+
+/// The charts of every pair of `views` (grouped by shown pair, in their
+/// order) over every range; the end of each range is `--to`, or `now`.
+pub fn pair_charts(store: &Store, sel: &Selection, views: &[View], ranges: &[RangeSpec], now: Instant) -> Result<Vec<PairCharts>> {
+    let end = sel.to.unwrap_or(now);
+    let mut out: Vec<PairCharts> = Vec::new();
+    let mut i = 0;
+    while i < views.len() {
+        let pair = views[i].shown;
+        let n = views[i..].iter().take_while(|v| v.shown == pair).count();
+        let group = &views[i..i + n];
+        i += n;
+        let mut figures = Vec::new();
+        for r in ranges {
+            figures.push(figure(store, sel, group, r, end)?);
+        }
+        out.push(PairCharts { pair: pair.to_string(), figures });
+    }
+    Ok(out)
+}
+
+fn figure(store: &Store, sel: &Selection, views: &[View], range: &RangeSpec, end: Instant) -> Result<Figure> {
+    let pair = views.first().map(|v| v.shown.to_string()).unwrap_or_default();
+    let from = match &range.span {
+        Some(span) => {
+            let start = parse_time(span, End::Start, end)?;
+            Some(sel.from.map_or(start, |f| f.max(start)))
+        }
+        None => sel.from,
+    };
+    let mut first = i64::MAX;
+    for v in views {
+        if let Some((a, _)) = store.time_span(v.series.id, from, Some(end))? {
+            first = first.min(a);
+        }
+    }
+    let t1 = end.unix();
+    let t0 = from.map_or(first, |f| f.unix());
+    let day = |t: i64| Instant::from_unix(t).datetime().format("%Y-%m-%d").to_string();
+    let span = format!("{} to {}", day(t0.min(t1)), day(t1));
+    let empty = |why: String| Figure { range: range.clone(), svg: None, alt: why, span: span.clone() };
+    if first == i64::MAX || t0 > t1 {
+        return Ok(empty(format!("No observations of {pair} in {} ({span}).", range.phrase())));
+    }
+    let mut opts = ChartOptions::new(t0, t1);
+    opts.width = CHART_WIDTH;
+    opts.height = CHART_HEIGHT;
+    let columns = chart::plot_columns(&opts);
+    opts.snap = snap_for(t0, t1, columns);
+    let panels = build_panels(store, views, t0, t1, Some(columns))?;
+    let Some(panel) = panels.first() else {
+        return Ok(empty(format!("No observations of {pair} in {} ({span}).", range.phrase())));
+    };
+    let svg = match chart::render_svg_string(&opts, &panels) {
+        Ok(s) => s,
+        Err(chart::ChartError::NoData) => return Ok(empty(format!("No observations of {pair} in {} ({span}).", range.phrase()))),
+        Err(e) => return Err(Error::Chart(format!("report: the {pair} chart over {}: {e}", range.label))),
+    };
+    let name = format!("{}-{}.svg", pair.to_ascii_lowercase().replace('/', "-"), range.label);
+    Ok(Figure { range: range.clone(), alt: alt_text(panel, range, &span), svg: Some((name, svg)), span })
+}
+
+/// What the chart shows, in words: the pair, the range, the sources, the
+/// last value and the change over the range.
+fn alt_text(panel: &Panel, range: &RangeSpec, span: &str) -> String {
+    let sources: Vec<&str> = panel.lines.iter().map(|l| l.label.as_str()).collect();
+    let mut s = format!("Chart of {} over {} ({span}), ", panel.pair, range.phrase());
+    if sources.len() == 1 {
+        s.push_str(&format!("one line from {}", sources[0]));
+    } else {
+        s.push_str(&format!("{} lines, from {}", sources.len(), sources.join(", ")));
+    }
+    if !panel.last.is_empty() {
+        s.push_str(&format!("; last value {}", panel.last));
+    }
+    if let Some(c) = panel.change_pct {
+        s.push_str(&format!(", {:+.2}% over the range", c));
+    }
+    s.push('.');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_spans_or_all() {
+        let r = parse_ranges("30d, 1Y,all,30d").unwrap();
+        assert_eq!(r.iter().map(|r| r.label.as_str()).collect::<Vec<_>>(), ["30d", "1y", "all"]);
+        assert_eq!(r[0].describe(), "last 30 days");
+        assert_eq!(r[1].describe(), "last year");
+        assert_eq!(r[2].describe(), "all observations");
+        let now = Instant::parse("2026-03-31T12:00:00Z").unwrap();
+        assert_eq!(parse_stale("7d", now).unwrap(), 7 * 86_400);
+        assert_eq!(parse_stale("36H", now).unwrap(), 36 * 3600);
+        assert!(parse_stale("all", now).is_err());
+        for bad in ["", "é", "2015-01-01", "0d", "d", "5x", "../x", "now"] {
+            assert!(parse_ranges(bad).is_err(), "{bad}");
+        }
+    }
+}

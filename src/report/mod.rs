@@ -1,0 +1,389 @@
+//! `fxsnap report`: a static HTML page of the store, for cron to regenerate
+//! and any web server (or a browser from disk) to show. DESIGN "report".
+//!
+//! What the page holds, and where it comes from, so that it says what the
+//! commands say:
+//!
+//! - the latest rate of each selected series: the records of
+//!   `commands::latest::rows` (those of `latest --format csv`), with the
+//!   source's full name, the age and a stale mark past `--stale`;
+//! - per pair, one chart per `--ranges` item, drawn in-process as SVG files
+//!   beside `index.html` from the panels `fxsnap chart` builds ([`charts`]);
+//! - the stats table: `commands::stats::rows` (`stats --format csv`);
+//! - the newest conflicts: `commands::conflicts::rows`;
+//! - each source's state: newest observation, last input, failed fetches ([`sources`]).
+//!
+//! Everything is read in one read transaction (one consistent snapshot).
+//! The page needs no script, references nothing outside its folder and
+//! fits a phone's width ([`html`], [`tables`]); the folder is replaced as a
+//! whole ([`write`]).
+
+pub mod charts;
+pub mod html;
+pub mod sources;
+pub mod tables;
+pub mod write;
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::commands::{conflicts, latest, stats};
+use crate::error::{Error, Result};
+use crate::model::Instant;
+use crate::output::{Cell, Format};
+use crate::precision::mark;
+use crate::selection::Selection;
+use crate::sources::full_name;
+use crate::store::Store;
+
+use charts::RangeSpec;
+use html::{escape, Page};
+use tables::{age, text, time, value_with, Column, Kind, Row, Table};
+use write::ReportFile;
+
+/// How many of the newest conflicts the page lists.
+pub const CONFLICTS_SHOWN: usize = 20;
+
+/// `--theme`: the page's colours (and the charts', where the chart code has themes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Theme {
+    #[default]
+    Light,
+    Dark,
+}
+
+/// What the report is asked for, typed.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub ranges: Vec<RangeSpec>,
+    pub title: String,
+    pub theme: Theme,
+    /// A series whose newest observation is older than this (seconds) is stale.
+    pub stale_secs: i64,
+    /// `--stale` as given (`7d`), for the page's words.
+    pub stale_label: String,
+    pub now: Instant,
+}
+
+/// Reads the store and makes the report's files: `index.html` first, then the charts.
+pub fn build(store: &Store, db_path: &Path, sel: &Selection, opts: &Options) -> Result<Vec<ReportFile>> {
+    let db = |e| crate::store::db_err(db_path, e);
+    store.conn().execute_batch("BEGIN").map_err(db)?;
+    let gathered = gather(store, sel, opts);
+    store.conn().execute_batch("COMMIT").map_err(db)?;
+    let g = gathered?;
+    let mut files = vec![ReportFile { name: "index.html".into(), bytes: page(&g, sel, opts).into_bytes() }];
+    for pc in g.charts {
+        for f in pc.figures {
+            if let Some((name, svg)) = f.svg {
+                files.push(ReportFile { name, bytes: svg.into_bytes() });
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// Everything the page shows, read from one snapshot.
+struct Gathered {
+    latest_columns: &'static [&'static str],
+    latest: Vec<latest::LatestRow>,
+    stats_columns: &'static [&'static str],
+    stats: Vec<stats::StatsRow>,
+    conflicts: Vec<Vec<Cell>>,
+    charts: Vec<charts::PairCharts>,
+    sources: Vec<sources::SourceState>,
+}
+
+fn gather(store: &Store, sel: &Selection, opts: &Options) -> Result<Gathered> {
+    let resolved = sel.resolve_with_cross(store)?;
+    if resolved.direct.is_empty() && resolved.cross.is_empty() {
+        return Err(Error::invalid("nothing to report: the store has no observations (no folder written)"));
+    }
+    Ok(Gathered {
+        latest_columns: latest::columns(Format::Csv, sel.cross),
+        latest: latest::rows(store, sel, &resolved, Format::Csv)?,
+        stats_columns: stats::columns(sel.cross),
+        stats: stats::rows(store, sel, &resolved)?,
+        conflicts: conflicts::rows(store, sel, &resolved.direct)?,
+        charts: charts::pair_charts(store, sel, &resolved.direct, &opts.ranges, opts.now)?,
+        sources: sources::states(store, sel)?,
+    })
+}
+
+/// The cell of `record` under column `name` (empty when there is none).
+fn cell<'a>(columns: &[&str], record: &'a [Cell], name: &str) -> &'a str {
+    columns.iter().position(|c| *c == name).and_then(|i| record.get(i)).map_or("", |c| c.text())
+}
+
+fn page(g: &Gathered, sel: &Selection, opts: &Options) -> String {
+    let mut p = Page::new(&opts.title, opts.theme);
+    let reference = sel.to.unwrap_or(opts.now);
+    let stale: Vec<&latest::LatestRow> = g.latest.iter().filter(|r| reference.unix() - r.at.unix() > opts.stale_secs).collect();
+
+    let mut head = String::new();
+    let _ = writeln!(head, "<header>\n<h1>{}</h1>", escape(&opts.title));
+    let _ = writeln!(
+        head,
+        "<p class=\"summary\">{} series from {} source{}; made {} UTC{}.</p>",
+        g.latest.len(),
+        g.sources.len(),
+        if g.sources.len() == 1 { "" } else { "s" },
+        time(&opts.now.rfc3339()),
+        match sel.to {
+            Some(t) => format!(", as of {}", time(&t.rfc3339())),
+            None => String::new(),
+        }
+    );
+    if stale.is_empty() {
+        let _ = writeln!(head, "<p class=\"fresh\">No series is older than {}.</p>", escape(&opts.stale_label));
+    } else {
+        let names: Vec<String> = stale.iter().map(|r| format!("{} from {}", r.shown, r.source)).collect();
+        let _ = writeln!(
+            head,
+            "<p class=\"stale-note\"><strong>{} stale</strong> (newest observation older than {}): {}.</p>",
+            stale.len(),
+            escape(&opts.stale_label),
+            escape(&names.join(", "))
+        );
+    }
+    head.push_str(
+        "<nav aria-label=\"Sections\"><ul><li><a href=\"#latest\">Latest rates</a></li><li><a href=\"#charts\">Charts</a></li>\
+         <li><a href=\"#stats\">Statistics</a></li><li><a href=\"#conflicts\">Conflicts</a></li><li><a href=\"#sources\">Sources</a></li></ul></nav>\n</header>\n<main>\n",
+    );
+    p.push(&head);
+    p.push(&latest_section(g, opts, reference));
+    p.push(&charts_section(g));
+    p.push(&stats_section(g));
+    p.push(&conflicts_section(g));
+    p.push(&sources_section(g, reference));
+    p.push(&format!(
+        "</main>\n<footer>\n<p>Made by fxsnap {} at {} UTC. All times are UTC. Rates are shown exactly as their sources \
+         quoted them (inverses and cross rates to 10 significant digits); ±N% marks a value quoted with less than 2% precision.</p>\n</footer>\n",
+        env!("CARGO_PKG_VERSION"),
+        time(&opts.now.rfc3339())
+    ));
+    p.finish()
+}
+
+fn latest_section(g: &Gathered, opts: &Options, reference: Instant) -> String {
+    let cols = g.latest_columns;
+    let via = cols.contains(&"via");
+    let mut columns = vec![
+        Column::new("pair", Some("pair"), Kind::Text),
+        Column::new("rate", Some("rate"), Kind::Num),
+        Column::new("change %", Some("change_pct"), Kind::Num),
+        Column::new("source", Some("source"), Kind::Text),
+    ];
+    if via {
+        columns.push(Column::new("via", Some("via"), Kind::Text));
+    }
+    columns.extend([
+        Column::new("time (UTC)", Some("timestamp"), Kind::Text),
+        Column::new("age", None, Kind::Num),
+        Column::new("state", None, Kind::Text),
+    ]);
+    let mut t = Table::new("latest-table", columns);
+    t.caption = Some(format!("Stale: the newest observation is older than {} (before {} UTC).", opts.stale_label, {
+        tables::short_time(Instant::from_unix(reference.unix() - opts.stale_secs))
+    }));
+    for r in &g.latest {
+        let c = |name| cell(cols, &r.record, name);
+        let secs = reference.unix() - r.at.unix();
+        let is_stale = secs > opts.stale_secs;
+        let prec = r.precision_pct.map(|p| format!(" <span class=\"prec\">{}</span>", escape(&mark(p)))).unwrap_or_default();
+        let src = c("source");
+        let mut cells = vec![
+            text(c("pair")),
+            value_with(c("rate"), &prec),
+            text(c("change_pct")),
+            value_with(src, &format!("<span class=\"name\">{}</span>", escape(full_name(src)))),
+        ];
+        if via {
+            cells.push(text(c("via")));
+        }
+        cells.push(time(c("timestamp")));
+        cells.push(escape(&age(secs)));
+        cells.push(if is_stale { "<span class=\"stale\">⚠ stale</span>".into() } else { "<span class=\"fresh\">current</span>".into() });
+        t.rows.push(Row { class: is_stale.then_some("is-stale"), cells });
+    }
+    format!("<section id=\"latest\">\n<h2>Latest rates</h2>\n{}</section>\n", t.html())
+}
+
+fn charts_section(g: &Gathered) -> String {
+    let mut s = String::from("<section id=\"charts\">\n<h2>Charts</h2>\n");
+    for pc in &g.charts {
+        let id = pc.pair.to_ascii_lowercase().replace('/', "-");
+        let _ = writeln!(s, "<section id=\"chart-{id}\">\n<h3>{}</h3>\n<div class=\"charts\">", escape(&pc.pair));
+        for f in &pc.figures {
+            let caption = format!("{} · {}", capitalize(&f.range.describe()), f.span);
+            match &f.svg {
+                Some((name, _)) => {
+                    let _ = writeln!(
+                        s,
+                        "<figure><img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\"><figcaption>{}</figcaption></figure>",
+                        escape(name),
+                        escape(&f.alt),
+                        charts::CHART_WIDTH,
+                        charts::CHART_HEIGHT,
+                        escape(&caption)
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        s,
+                        "<figure><p class=\"empty\">{}</p><figcaption>{}</figcaption></figure>",
+                        escape(&f.alt),
+                        escape(&caption)
+                    );
+                }
+            }
+        }
+        s.push_str("</div>\n</section>\n");
+    }
+    s.push_str("</section>\n");
+    s
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn stats_section(g: &Gathered) -> String {
+    let labels: &[(&'static str, &str, Kind)] = &[
+        ("pair", "pair", Kind::Text),
+        ("source", "source", Kind::Text),
+        ("count", "count", Kind::Num),
+        ("first_timestamp", "first at", Kind::Text),
+        ("first", "first", Kind::Num),
+        ("last_timestamp", "last at", Kind::Text),
+        ("last", "last", Kind::Num),
+        ("min_timestamp", "min at", Kind::Text),
+        ("min", "min", Kind::Num),
+        ("max_timestamp", "max at", Kind::Text),
+        ("max", "max", Kind::Num),
+        ("change_pct", "change %", Kind::Num),
+        ("largest_gap_days", "largest gap (days)", Kind::Num),
+        ("via", "via", Kind::Text),
+    ];
+    let shown: Vec<&(&'static str, &str, Kind)> = labels.iter().filter(|(k, _, _)| g.stats_columns.contains(k)).collect();
+    let mut t = Table::new("stats-table", shown.iter().map(|(k, l, kind)| Column::new(l, Some(k), *kind)).collect());
+    t.caption = Some("change % is first to last; min and max compare exact values, the earliest wins a tie.".into());
+    for r in &g.stats {
+        let cells = shown
+            .iter()
+            .map(|(k, _, _)| {
+                let v = cell(g.stats_columns, &r.record, k);
+                if k.ends_with("_timestamp") {
+                    time(v)
+                } else {
+                    text(v)
+                }
+            })
+            .collect();
+        t.rows.push(Row { class: None, cells });
+    }
+    format!("<section id=\"stats\">\n<h2>Statistics</h2>\n{}</section>\n", t.html())
+}
+
+fn conflicts_section(g: &Gathered) -> String {
+    let mut s = String::from("<section id=\"conflicts\">\n<h2>Conflicts</h2>\n");
+    if g.conflicts.is_empty() {
+        s.push_str("<p>No conflicts logged: no stored value ever met a different one.</p>\n</section>\n");
+        return s;
+    }
+    let cols = conflicts::COLUMNS;
+    let spec: &[(&'static str, &str, Kind)] = &[
+        ("pair", "pair", Kind::Text),
+        ("source", "source", Kind::Text),
+        ("timestamp", "time (UTC)", Kind::Text),
+        ("kept", "kept", Kind::Num),
+        ("dropped", "not kept", Kind::Num),
+        ("kept_change_pct", "kept change %", Kind::Num),
+        ("dropped_change_pct", "not kept change %", Kind::Num),
+        ("policy", "policy", Kind::Text),
+        ("input", "input", Kind::Long),
+        ("logged_at", "logged (UTC)", Kind::Text),
+    ];
+    let mut t = Table::new("conflicts-table", spec.iter().map(|(k, l, kind)| Column::new(l, Some(k), *kind)).collect());
+    let n = g.conflicts.len();
+    t.caption = Some(if n > CONFLICTS_SHOWN {
+        format!("The {CONFLICTS_SHOWN} newest of {n} conflicts, newest first; `fxsnap conflicts` lists them all.")
+    } else {
+        format!("All {n} conflicts, newest first.")
+    });
+    for r in g.conflicts.iter().rev().take(CONFLICTS_SHOWN) {
+        let cells = spec
+            .iter()
+            .map(|(k, _, _)| {
+                let v = cell(cols, r, k);
+                if *k == "timestamp" || *k == "logged_at" {
+                    time(v)
+                } else {
+                    text(v)
+                }
+            })
+            .collect();
+        t.rows.push(Row { class: None, cells });
+    }
+    s.push_str(&t.html());
+    s.push_str("</section>\n");
+    s
+}
+
+fn sources_section(g: &Gathered, reference: Instant) -> String {
+    let columns = vec![
+        Column::new("source", Some("source"), Kind::Text),
+        Column::new("series", None, Kind::Num),
+        Column::new("newest observation", None, Kind::Text),
+        Column::new("last input", None, Kind::Long),
+        Column::new("input seen (UTC)", None, Kind::Text),
+        Column::new("input stored (UTC)", None, Kind::Text),
+        Column::new("failed fetches", None, Kind::Long),
+    ];
+    let mut t = Table::new("sources-table", columns);
+    let recorded = g.sources.iter().any(|s| s.recorded);
+    if !recorded {
+        t.caption = Some("This store keeps no input log or fetch failures (a version 1 store): they appear once `fxsnap ingest` or `fetch` writes to it.".into());
+    }
+    for s in &g.sources {
+        let label = s.source.as_str();
+        let newest = match s.last_observation {
+            Some(at) => format!("{} <span class=\"name\">{} ago</span>", time(&at.rfc3339()), escape(&age(reference.unix() - at.unix()))),
+            None => "none".into(),
+        };
+        let (input, seen, stored) = match (&s.last_input, s.recorded) {
+            (Some(i), _) => (text(&i.name), time(&i.observed.rfc3339()), time(&i.ingested.rfc3339())),
+            (None, true) => ("none recorded".into(), String::new(), String::new()),
+            (None, false) => ("not recorded".into(), String::new(), String::new()),
+        };
+        let failures = if !s.recorded {
+            "not recorded".into()
+        } else if s.failures.is_empty() {
+            "none".into()
+        } else {
+            let mut f = String::new();
+            for x in &s.failures {
+                let _ = write!(f, "<span class=\"stale\">{}</span> {}: {}<br>", time(&x.at.rfc3339()), text(&x.url), text(&x.reason));
+            }
+            if s.failures_total > s.failures.len() {
+                let _ = write!(f, "<span class=\"name\">{} in all; `fxsnap inputs --failed` lists them</span>", s.failures_total);
+            }
+            f
+        };
+        let cells = vec![
+            value_with(label, &format!("<span class=\"name\">{}</span>", escape(full_name(label)))),
+            s.series.to_string(),
+            newest,
+            input,
+            seen,
+            stored,
+            failures,
+        ];
+        t.rows.push(Row { class: None, cells });
+    }
+    format!("<section id=\"sources\">\n<h2>Sources</h2>\n{}</section>\n", t.html())
+}
