@@ -43,10 +43,16 @@ impl Page {
             out,
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <meta name=\"generator\" content=\"fxsnap {}\">\n<title>{t}</title>\n<style>\n{}{}</style>\n</head>\n<body>\n",
+             <meta name=\"color-scheme\" content=\"{}\">\n<meta name=\"generator\" content=\"fxsnap {}\">\n<title>{t}</title>\n<style>\n{}{}\
+             @media (max-width:{CARDS_BELOW}){{\n{CARDS}}}\n@media (max-width:{WIDE_CARDS_BELOW}){{\n{}}}\n</style>\n</head>\n<body>\n",
+            match theme {
+                Theme::Light => "light",
+                Theme::Dark => "dark",
+            },
             env!("CARGO_PKG_VERSION"),
             palette(theme),
-            CSS
+            CSS,
+            CARDS.replace("table.cards", "table.cards-wide")
         );
         Page { out }
     }
@@ -66,15 +72,31 @@ impl Page {
 fn palette(theme: Theme) -> &'static str {
     match theme {
         Theme::Light => {
-            ":root{color-scheme:light;--bg:#fff;--fg:#1d1d1d;--muted:#595959;--line:#d9d9d9;--head:#f3f3f3;\
+            ":root{--bg:#fff;--fg:#1d1d1d;--muted:#595959;--line:#d9d9d9;--head:#f3f3f3;\
              --card:#fafafa;--stale:#a1001c;--stale-bg:#fde8ec;--ok:#1b6e20;--link:#0b57d0}\n"
         }
         Theme::Dark => {
-            ":root{color-scheme:dark;--bg:#121417;--fg:#e8e8e8;--muted:#a9adb3;--line:#3a3f45;--head:#1d2126;\
+            ":root{--bg:#121417;--fg:#e8e8e8;--muted:#a9adb3;--line:#3a3f45;--head:#1d2126;\
              --card:#181b1f;--stale:#ffb4c0;--stale-bg:#4a1620;--ok:#8fd694;--link:#8ab4f8}\n"
         }
     }
 }
+
+/// One card per row: each table of class `cards` below [`CARDS_BELOW`], of
+/// class `cards-wide` (many columns) below [`WIDE_CARDS_BELOW`].
+const CARDS: &str = r#"  table.cards,table.cards tbody,table.cards tr,table.cards th,table.cards td{display:block;width:100%}
+  table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+  table.cards tr{border:1px solid var(--line);border-radius:.4rem;margin:0 0 .7rem;padding:.35rem .6rem;background:var(--card)}
+  table.cards tr.is-stale{background:var(--stale-bg)}
+  table.cards th[scope=row]{border:0;padding:.1rem 0 .3rem;font-size:1.05rem}
+  table.cards td{border:0;padding:.1rem 0 .1rem 42%;position:relative;min-height:1.6rem;text-align:left;white-space:normal;overflow-wrap:anywhere}
+  table.cards td::before{content:attr(data-label);position:absolute;left:0;width:40%;color:var(--muted);overflow-wrap:normal}
+  table.cards caption{display:block;width:100%}
+  table.cards td.num{text-align:left}
+"#;
+
+const CARDS_BELOW: &str = "48rem";
+const WIDE_CARDS_BELOW: &str = "72rem";
 
 const CSS: &str = r#"*,*::before,*::after{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
@@ -98,26 +120,15 @@ figcaption{font-size:.9rem;margin-top:.3rem}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;font-size:.95rem}
 caption{text-align:left;caption-side:bottom;font-size:.85rem;padding-top:.3rem}
 th,td{text-align:left;vertical-align:top;padding:.3rem .55rem;border-bottom:1px solid var(--line)}
-thead th{background:var(--head);font-weight:600;white-space:nowrap}
+thead th{background:var(--head);font-weight:600;vertical-align:bottom}
 td.num{text-align:right;white-space:nowrap}
 td.long{overflow-wrap:anywhere;min-width:8rem}
-.name{display:block;color:var(--muted);font-size:.85rem}
+.name{display:block;color:var(--muted);font-size:.85rem;font-weight:normal}
 .prec{color:var(--muted);font-size:.85rem}
 .stale{color:var(--stale);font-weight:600}
 .fresh{color:var(--ok)}
 tr.is-stale{background:var(--stale-bg)}
 footer{margin-top:2.5rem;font-size:.85rem;color:var(--muted)}
-@media (max-width:60rem){
-  table.cards,table.cards tbody,table.cards tr,table.cards th,table.cards td{display:block;width:100%}
-  table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
-  table.cards tr{border:1px solid var(--line);border-radius:.4rem;margin:0 0 .7rem;padding:.35rem .6rem;background:var(--card)}
-  table.cards tr.is-stale{background:var(--stale-bg)}
-  table.cards th[scope=row]{border:0;padding:.1rem 0 .3rem;font-size:1.05rem}
-  table.cards td{border:0;padding:.1rem 0 .1rem 42%;position:relative;min-height:1.6rem;text-align:left;white-space:normal;overflow-wrap:anywhere}
-  table.cards td::before{content:attr(data-label);position:absolute;left:0;width:40%;color:var(--muted);overflow-wrap:normal}
-  table.cards caption{display:block;width:100%}
-  table.cards td.num{text-align:left}
-}
 "#;
 
 #[cfg(test)]
@@ -137,7 +148,7 @@ mod tests {
         let s = p.finish();
         assert!(s.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
         assert!(s.contains("<title>Rates &lt;KZT&gt;</title>"));
-        assert!(s.contains("color-scheme:dark"));
+        assert!(s.contains("<meta name=\"color-scheme\" content=\"dark\">"));
         assert!(s.ends_with("</html>\n"));
     }
 }

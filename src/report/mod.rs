@@ -196,7 +196,7 @@ fn latest_section(g: &Gathered, opts: &Options, reference: Instant) -> String {
             text(c("pair")),
             value_with(c("rate"), &prec),
             text(c("change_pct")),
-            value_with(src, &format!("<span class=\"name\">{}</span>", escape(full_name(src)))),
+            value_with(src, &format!(" <span class=\"name\">{}</span>", escape(full_name(src)))),
         ];
         if via {
             cells.push(text(c("via")));
@@ -253,37 +253,43 @@ fn capitalize(s: &str) -> String {
 }
 
 fn stats_section(g: &Gathered) -> String {
-    let labels: &[(&'static str, &str, Kind)] = &[
-        ("pair", "pair", Kind::Text),
-        ("source", "source", Kind::Text),
-        ("count", "count", Kind::Num),
-        ("first_timestamp", "first at", Kind::Text),
-        ("first", "first", Kind::Num),
-        ("last_timestamp", "last at", Kind::Text),
-        ("last", "last", Kind::Num),
-        ("min_timestamp", "min at", Kind::Text),
-        ("min", "min", Kind::Num),
-        ("max_timestamp", "max at", Kind::Text),
-        ("max", "max", Kind::Num),
-        ("change_pct", "change %", Kind::Num),
-        ("largest_gap_days", "largest gap (days)", Kind::Num),
-        ("via", "via", Kind::Text),
+    let cols = g.stats_columns;
+    let via = cols.contains(&"via");
+    // Each of first, last, min and max shows its value with its date under it: one cell, two columns.
+    let paired: [(&'static str, &'static str, &str); 4] = [
+        ("first", "first_timestamp", "first"),
+        ("last", "last_timestamp", "last"),
+        ("min", "min_timestamp", "min"),
+        ("max", "max_timestamp", "max"),
     ];
-    let shown: Vec<&(&'static str, &str, Kind)> = labels.iter().filter(|(k, _, _)| g.stats_columns.contains(k)).collect();
-    let mut t = Table::new("stats-table", shown.iter().map(|(k, l, kind)| Column::new(l, Some(k), *kind)).collect());
-    t.caption = Some("change % is first to last; min and max compare exact values, the earliest wins a tie.".into());
+    let mut columns = vec![
+        Column::new("pair", Some("pair"), Kind::Text),
+        Column::new("source", Some("source"), Kind::Text),
+        Column::new("count", Some("count"), Kind::Num),
+    ];
+    columns.extend(paired.iter().map(|(_, _, l)| Column::new(l, None, Kind::Num)));
+    columns.push(Column::new("change %", Some("change_pct"), Kind::Num));
+    columns.push(Column::new("largest gap (days)", Some("largest_gap_days"), Kind::Num));
+    if via {
+        columns.push(Column::new("via", Some("via"), Kind::Text));
+    }
+    let mut t = Table::new("stats-table", columns);
+    t.wide = true;
+    t.caption = Some(
+        "Each value with the time it was observed; change % is first to last; min and max compare exact values (the earliest wins a tie)."
+            .into(),
+    );
     for r in &g.stats {
-        let cells = shown
-            .iter()
-            .map(|(k, _, _)| {
-                let v = cell(g.stats_columns, &r.record, k);
-                if k.ends_with("_timestamp") {
-                    time(v)
-                } else {
-                    text(v)
-                }
-            })
-            .collect();
+        let c = |name| cell(cols, &r.record, name);
+        let mut cells = vec![text(c("pair")), text(c("source")), text(c("count"))];
+        for (value, at, _) in paired {
+            cells.push(tables::value_and_time(value, c(value), at, c(at)));
+        }
+        cells.push(text(c("change_pct")));
+        cells.push(text(c("largest_gap_days")));
+        if via {
+            cells.push(text(c("via")));
+        }
         t.rows.push(Row { class: None, cells });
     }
     format!("<section id=\"stats\">\n<h2>Statistics</h2>\n{}</section>\n", t.html())
@@ -309,6 +315,7 @@ fn conflicts_section(g: &Gathered) -> String {
         ("logged_at", "logged (UTC)", Kind::Text),
     ];
     let mut t = Table::new("conflicts-table", spec.iter().map(|(k, l, kind)| Column::new(l, Some(k), *kind)).collect());
+    t.wide = true;
     let n = g.conflicts.len();
     t.caption = Some(if n > CONFLICTS_SHOWN {
         format!("The {CONFLICTS_SHOWN} newest of {n} conflicts, newest first; `fxsnap conflicts` lists them all.")
@@ -345,6 +352,7 @@ fn sources_section(g: &Gathered, reference: Instant) -> String {
         Column::new("failed fetches", None, Kind::Long),
     ];
     let mut t = Table::new("sources-table", columns);
+    t.wide = true;
     let recorded = g.sources.iter().any(|s| s.recorded);
     if !recorded {
         t.caption = Some("This store keeps no input log or fetch failures (a version 1 store): they appear once `fxsnap ingest` or `fetch` writes to it.".into());
@@ -375,7 +383,7 @@ fn sources_section(g: &Gathered, reference: Instant) -> String {
             f
         };
         let cells = vec![
-            value_with(label, &format!("<span class=\"name\">{}</span>", escape(full_name(label)))),
+            value_with(label, &format!(" <span class=\"name\">{}</span>", escape(full_name(label)))),
             s.series.to_string(),
             newest,
             input,

@@ -48,18 +48,21 @@ pub struct Table {
     pub caption: Option<String>,
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
+    /// Many columns: rows become cards below a wider screen width.
+    pub wide: bool,
 }
 
 impl Table {
     pub fn new(id: &'static str, columns: Vec<Column>) -> Table {
-        Table { id, caption: None, columns, rows: Vec::new() }
+        Table { id, caption: None, columns, rows: Vec::new(), wide: false }
     }
 
     /// The table as HTML, in a wrapper that scrolls it sideways only if
     /// even its cards could not fit (the page itself never scrolls).
     pub fn html(&self) -> String {
         let mut s = String::new();
-        let _ = write!(s, "<div class=\"table-wrap\">\n<table class=\"cards\" id=\"{}\">\n", self.id);
+        let class = if self.wide { "cards-wide" } else { "cards" };
+        let _ = write!(s, "<div class=\"table-wrap\">\n<table class=\"{class}\" id=\"{}\">\n", self.id);
         if let Some(c) = &self.caption {
             let _ = writeln!(s, "<caption>{}</caption>", escape(c));
         }
@@ -134,13 +137,28 @@ pub fn value_with(value: &str, after: &str) -> String {
     format!("<data value=\"{}\">{}</data>{after}", escape(value), escape(value))
 }
 
+/// A value and the time it was observed, in one cell, each naming its
+/// command column (`data-col`): the value in `<data>`, the time in `<time>`.
+pub fn value_and_time(value_col: &str, value: &str, time_col: &str, rfc3339: &str) -> String {
+    if value.is_empty() {
+        return String::new();
+    }
+    let shown = Instant::parse(rfc3339).map(short_time).unwrap_or_else(|_| rfc3339.to_string());
+    format!(
+        "<data data-col=\"{value_col}\" value=\"{v}\">{v}</data> <time class=\"name\" data-col=\"{time_col}\" datetime=\"{t}\">{}</time>",
+        escape(&shown),
+        v = escape(value),
+        t = escape(rfc3339)
+    )
+}
+
 /// How long ago, for people: `45 min`, `5 h`, `10 days`.
 pub fn age(secs: i64) -> String {
     match secs {
         s if s < 0 => "in the future".into(),
         s if s < 3600 => format!("{} min", s / 60),
         s if s < 48 * 3600 => format!("{} h", s / 3600),
-        s => format!("{} days", s / 86_400),
+        s => format!("{} days", s / 86_400), // 48 h and more: never "1 days"
     }
 }
 

