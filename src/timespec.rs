@@ -39,7 +39,10 @@ pub fn parse_time(s: &str, end: End, now: Instant) -> Result<Instant> {
             End::End => Instant::from_unix(start.unix() + 86_399),
         });
     }
-    Instant::parse(t).map_err(|_| Error::Usage(format!("'{s}' is not a time: {}", what_is_wrong(t))))
+    Instant::parse(t).map_err(|_| {
+        let why = time_problem(t).unwrap_or_else(|| format!("use {FORMS}"));
+        Error::Usage(format!("'{s}' is not a time: {why}"))
+    })
 }
 
 /// Refuses a snapshot dated more than [`MAX_AHEAD_DAYS`] after `now`: a
@@ -54,48 +57,48 @@ pub fn refuse_far_future(at: Instant, now: Instant) -> Result<()> {
     )))
 }
 
-/// Why `t` (trimmed) is not a time: the impossible part of a date or time of
-/// day, a missing offset, or else the forms accepted.
-fn what_is_wrong(t: &str) -> String {
+/// What is wrong with `t` (trimmed), a date or RFC 3339 time that did not
+/// parse: the impossible part of the date or time of day, or a missing or
+/// malformed offset. None when it does not look like a date at all. Also used
+/// for the timestamps of CSV rows.
+pub(crate) fn time_problem(t: &str) -> Option<String> {
     let (date, time) = match t.find(['T', 't', ' ']) {
         Some(i) => (&t[..i], Some(&t[i + 1..])),
         None => (t, None),
     };
-    let Some([y, m, d]) = numbers(date, '-').filter(|n| n[0].len() == 4) else {
-        return format!("use {FORMS}");
-    };
+    let [y, m, d] = numbers(date, '-').filter(|n| n[0].len() == 4)?;
     let (year, month, day) = (y.parse::<i32>().unwrap_or(0), m.parse::<u32>().unwrap_or(0), d.parse::<u32>().unwrap_or(0));
     if !(1..=12).contains(&month) {
-        return format!("month {month} does not exist (months run 01 to 12)");
+        return Some(format!("month {month} does not exist (months run 01 to 12)"));
     }
     if NaiveDate::from_ymd_opt(year, month, day).is_none() {
         let name = NaiveDate::from_ymd_opt(year, month, 1).map(|f| f.format("%B %Y").to_string()).unwrap_or_else(|| format!("{y}-{m}"));
-        return format!("{name} has no day {day}");
+        return Some(format!("{name} has no day {day}"));
     }
-    let Some(time) = time else { return format!("use {FORMS}") };
+    let time = time?;
     // HH:MM:SS, optional fraction, then Z or an offset.
     let clock_end = time.find(['Z', 'z', '+', '-']).unwrap_or(time.len());
     let (clock, zone) = time.split_at(clock_end);
     let hms = clock.split('.').next().unwrap_or("");
     let Some(parts) = numbers(hms, ':') else {
         let shown = if time.is_empty() { "nothing".to_string() } else { format!("'{time}'") };
-        return format!("{shown} after the date is not a time of day: write HH:MM:SS and Z or an offset, as in {date}T09:30:00Z");
+        return Some(format!("{shown} after the date is not a time of day: write HH:MM:SS and Z or an offset, as in {date}T09:30:00Z"));
     };
     let [h, mi, se] = parts;
     for (n, what, max) in [(h, "hour", 23), (mi, "minute", 59), (se, "second", 60)] {
         let v: u32 = n.parse().unwrap_or(u32::MAX);
         if v > max {
-            return format!("{what} {n} does not exist (the {what}s of a day run 00 to {max:02})");
+            return Some(format!("{what} {n} does not exist (the {what}s of a day run 00 to {max:02})"));
         }
     }
     if zone.is_empty() {
-        return format!("it has no time zone: add Z or an offset such as +05:00 ({date}T{clock}Z is UTC)");
+        return Some(format!("it has no time zone: add Z or an offset such as +05:00 ({date}T{clock}Z is UTC)"));
     }
     let offset = |z: &str| z.len() == 6 && z.as_bytes()[3] == b':' && z[1..3].bytes().chain(z[4..].bytes()).all(|b| b.is_ascii_digit());
     if zone.eq_ignore_ascii_case("z") || offset(zone) {
-        return format!("use {FORMS}");
+        return None;
     }
-    format!("'{zone}' is not a time zone: write Z or an offset such as +05:00 or -03:30")
+    Some(format!("'{zone}' is not a time zone: write Z or an offset such as +05:00 or -03:30"))
 }
 
 /// Exactly three groups of 1 to 4 ASCII digits separated by `sep`.
@@ -187,6 +190,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn odd_text_gets_a_message_not_a_panic() {
+        let now = Instant::parse("2026-03-31T12:00:00Z").unwrap();
+        for t in [
+            "2025-12-07T10:00:00+é:00",
+            "2025-12-07Té",
+            "2025-12-07 ",
+            "ＹＹＹＹ-01-01",
+            "2025-1-1T1:2:3",
+            "9999-99-99T99:99:99+99:99",
+            "T",
+            "-",
+        ] {
+            let _ = parse_time(t, End::Start, now);
+            let _ = time_problem(t);
+        }
+        // CSV timestamps get the same reasons.
+        let e = Instant::parse("2020-13-01").unwrap_err().to_string();
+        assert!(e.contains("is not a date") && e.contains("month 13 does not exist"), "{e}");
+        let e = Instant::parse("2020-01-01T00:00:00").unwrap_err().to_string();
+        assert!(e.contains("add Z or an offset"), "{e}");
     }
 
     #[test]

@@ -59,6 +59,14 @@ fn a_malformed_time_says_what_is_wrong() {
         }
     }
     assert_eq!(db.csv().lines().count(), 6, "nothing was written");
+
+    // A CSV row's timestamp gets the same reason, with its line.
+    let csv = db.dir.path().join("bad-month.csv");
+    fs::write(&csv, "timestamp,pair,rate,source\n2020-01-01,KZT/USD,0.0026,x\n2020-13-01,KZT/USD,0.0026,x\n").unwrap();
+    let (code, _, err) = run(&db, &["ingest", s(&csv)]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("bad-month.csv: line 3: '2020-13-01'") && err.contains("month 13 does not exist"), "{err}");
+    assert_eq!(db.csv().lines().count(), 6, "nothing was written");
 }
 
 #[test]
