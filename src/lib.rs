@@ -12,6 +12,7 @@ pub mod error;
 pub mod model;
 pub mod output;
 pub mod progress;
+pub mod read;
 pub mod selection;
 pub mod sources;
 pub mod store;
