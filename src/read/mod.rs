@@ -247,7 +247,7 @@ fn sniff_markup(mut t: &str) -> Result<Format> {
         } else if t.starts_with("<!--") {
             let Some(end) = t.find("-->") else { break };
             t = &t[end + 3..];
-        } else if t.len() >= 9 && t[..9].eq_ignore_ascii_case("<!doctype") {
+        } else if t.get(..9).is_some_and(|p| p.eq_ignore_ascii_case("<!doctype")) {
             let name: String = t[9..].trim_start().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
             if name.eq_ignore_ascii_case("html") {
                 return Ok(Format::Ticker);
