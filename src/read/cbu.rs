@@ -16,18 +16,62 @@ use crate::model::Instant;
 /// The most objects read: CBU publishes about 75; the bound keeps memory small.
 const MAX_ROWS: usize = 100_000;
 
-/// A value as its text: a string as is, a number as written (arbitrary precision).
+/// A value as its text: a string as is, a number as written (serde_json's
+/// arbitrary precision hands it over as a one-entry map under a private
+/// key); anything else is no value, and is skipped without being built.
 #[derive(Debug, Default)]
 struct Text(Option<String>);
 
+/// The key under which serde_json (arbitrary_precision) passes a number's text.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
-        let v = serde_json::Value::deserialize(d)?;
-        Ok(Text(match v {
-            serde_json::Value::String(s) => Some(s),
-            serde_json::Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        }))
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Text, E> {
+                Ok(Text(Some(s.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<Text, E> {
+                Ok(Text(Some(s)))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Text, E> {
+                Ok(Text(Some(n.to_string())))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Text, E> {
+                Ok(Text(Some(n.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Text, E> {
+                // Never a float: its text is already lost.
+                Ok(Text(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Text(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text, A::Error> {
+                let mut text = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == NUMBER_TOKEN && text.is_none() {
+                        text = Some(map.next_value::<String>()?);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(Text(text))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -150,5 +194,8 @@ mod tests {
         assert_eq!(read_err(read(no_date)), "has no date in object 1");
         let number = br#"[{"Ccy":"USD","Nominal":1,"Rate":12149.840000000000000001,"Date":"03.04.2026"}]"#;
         assert_eq!(rate_of(&read(number).unwrap(), "USD/UZS"), "12149.840000000000000001", "a number keeps its text");
+        let odd = br#"[{"Ccy":"USD","Nominal":"1","Rate":[1,[2,{"a":3}]],"Date":"03.04.2026"},{"Ccy":"EUR","Nominal":"1","Rate":{"x":"1"},"Date":"03.04.2026"}]"#;
+        let doc = read(odd).unwrap();
+        assert_eq!(doc.skipped, ["USD: no value", "EUR: no value"]);
     }
 }

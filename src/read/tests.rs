@@ -304,3 +304,25 @@ fn sniff_looks_only_at_its_head() {
     xml.extend_from_slice(b"<rates>");
     assert!(sniff_err(&xml).contains("without a root element"));
 }
+
+#[test]
+fn the_projects_ticker_pages_and_csv_sniff_as_such() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut n = 0;
+    for dir in ["tests/fixtures/pages", "tests/fixtures/html", "tests/fixtures/html/variants", "tests/fixtures/other-crawls"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else { continue };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_file() && path.extension().is_some_and(|x| x == "txt" || x == "html") {
+                let bytes = std::fs::read(&path).unwrap();
+                assert_eq!(sniff(&bytes).unwrap(), Format::Ticker, "{}", path.display());
+                n += 1;
+            }
+        }
+    }
+    assert!(n > 80, "{n} pages");
+    let csv = std::fs::read(root.join("data/history/nbu-usd-cross.csv")).unwrap();
+    assert_eq!(sniff(&csv).unwrap(), Format::Csv);
+    let bad = std::fs::read(root.join("tests/fixtures/bad/random.bin")).unwrap();
+    assert_eq!(sniff(&bad).unwrap(), Format::Ticker, "random bytes are left to the ticker reader's 'no ticker'");
+}

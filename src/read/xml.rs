@@ -21,8 +21,9 @@ use crate::model::echo;
 pub const MAX_DOCUMENT_BYTES: usize = 8 * 1024 * 1024;
 /// The deepest nesting accepted: the banks' documents use three levels.
 pub const MAX_DEPTH: usize = 32;
-/// The most elements accepted: a bank document has a few hundred; the bound
-/// keeps the tree's memory a small multiple of the input's.
+/// The most elements and attributes, together, accepted: a bank document has
+/// a few hundred; the bound keeps the tree's memory (about 150 bytes a node)
+/// a small multiple of the input's.
 pub const MAX_ELEMENTS: usize = 200_000;
 /// The most attributes on one element (the banks use at most four).
 pub const MAX_ATTRIBUTES: usize = 64;
@@ -216,11 +217,11 @@ pub fn parse_str(text: &str) -> Result<Element> {
                 if stack.len() >= MAX_DEPTH {
                     return Err(Error::invalid(format!("nests elements deeper than {MAX_DEPTH} levels")));
                 }
-                count += 1;
-                if count > MAX_ELEMENTS {
-                    return Err(Error::invalid(format!("has more than {MAX_ELEMENTS} elements")));
-                }
                 let el = element_of(e)?;
+                count += 1 + el.attrs.len();
+                if count > MAX_ELEMENTS {
+                    return Err(Error::invalid(format!("has more than {MAX_ELEMENTS} elements and attributes")));
+                }
                 if matches!(event, Event::Start(_)) {
                     stack.push(el);
                 } else {
@@ -308,7 +309,9 @@ mod tests {
         let ok = format!("{}{}", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
         assert!(parse(ok.as_bytes()).is_ok());
         let many = format!("<r>{}</r>", "<i/>".repeat(MAX_ELEMENTS));
-        assert!(err(many.as_bytes()).contains("more than 200000 elements"));
+        assert!(err(many.as_bytes()).contains("more than 200000 elements and attributes"));
+        let attributed = format!("<r>{}</r>", "<i a=\"\" b=\"\" c=\"\"/>".repeat(MAX_ELEMENTS / 4 + 1));
+        assert!(err(attributed.as_bytes()).contains("more than 200000 elements and attributes"));
         let big = vec![b' '; MAX_DOCUMENT_BYTES + 1];
         assert!(err(&big).starts_with("is larger than the 8 MiB"));
         let attrs: String = (0..100).map(|i| format!(" a{i}=\"\"")).collect();
