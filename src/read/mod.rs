@@ -291,6 +291,8 @@ fn sniff_markup(mut t: &str) -> Result<Format> {
             _ => Format::Nbt,
         }),
         "cbt_currency_rate" => Ok(Format::Cbt),
+        // An HTML page (an XHTML one too): the ticker reader's.
+        other if other.eq_ignore_ascii_case("html") => Ok(Format::Ticker),
         other if !declared && (other.is_empty() || HTML_ROOTS.iter().any(|h| h.eq_ignore_ascii_case(other))) => Ok(Format::Ticker),
         other if !declared && doctype_root.is_none() && !other.chars().all(|c| c.is_ascii_alphanumeric() || "_-:.".contains(c)) => {
             Ok(Format::Ticker)

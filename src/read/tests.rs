@@ -247,7 +247,13 @@ fn sniff_recognizes_every_format() {
     let gz = gz.finish().unwrap();
     assert_eq!(sniff(&gz).unwrap(), Format::Warc);
     assert_eq!(sniff(&gz[..gz.len() - 6]).unwrap(), Format::Warc, "a head cut inside the first member");
-    for page in [&b"<!DOCTYPE html>\n<html><body>x</body></html>"[..], b"<html lang=\"en\">", b"<!doctype HTML>", b"<div>KGS/USD</div>"] {
+    for page in [
+        &b"<!DOCTYPE html>\n<html><body>x</body></html>"[..],
+        b"<html lang=\"en\">",
+        b"<!doctype HTML>",
+        b"<div>KGS/USD</div>",
+        b"<?xml version=\"1.0\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\">",
+    ] {
         assert_eq!(sniff(page).unwrap(), Format::Ticker, "{}", String::from_utf8_lossy(page));
     }
     for text in
