@@ -2,6 +2,7 @@
 //! row ("N units of X = V" → X/HOME = V/N as a decimal shift, skipped rows
 //! with their reason), duplicate detection and the document's date.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -61,15 +62,13 @@ pub fn per_unit(value: Decimal, exponent: u32) -> Option<Decimal> {
 /// A value as the format writes it, parsed exactly.
 pub fn parse_value(text: &str, decimals: Decimals) -> Result<Rate> {
     let t = text.trim();
-    let normal: Cow<'_> =
+    let normal: Cow<'_, str> =
         if decimals == Decimals::Comma && t.contains(',') { Cow::Owned(t.replacen(',', ".", 1)) } else { Cow::Borrowed(t) };
     if normal.contains(',') {
         return Err(Error::invalid(format!("rate '{}' is not a number", echo(t))));
     }
     normal.parse::<Rate>().map_err(|e| Error::invalid(e.to_string().replace(&*normal, t)))
 }
-
-type Cow<'a> = std::borrow::Cow<'a, str>;
 
 /// A date written `DD.MM.YYYY`.
 pub fn date_dmy(text: &str) -> Result<NaiveDate> {
