@@ -21,6 +21,11 @@
 #                                                b: key order, no sort)           <= 1.5x
 #   5. bytes per observation on disk, indexes included (after a WAL checkpoint) <= 48
 #   6. peak memory (max RSS) of every fxsnap run above                          <= 100 MiB
+#   7. report -o DIR of the bundled data     vs  the same charts drawn by separate
+#      (data/pages, data/history, and           `chart` runs (one per SVG the report
+#      data/feeds when ingest reads them)       holds, same size, range and pair) <= 1.0x
+#
+# BENCH_ONLY=report runs figure 7 alone (seconds, no synthetic data).
 #
 # and ends with a table: figure, fxsnap, reference, ratio, target, met / NOT met.
 # Times are medians, and every fxsnap run is interleaved with its reference's
@@ -147,6 +152,59 @@ else
     FX=${CARGO_TARGET_DIR:-$REPO/target}/release/fxsnap
 fi
 [ -x "$FX" ] || die "no fxsnap binary at $FX"
+
+# ---------------------------------------------------------------- 7. report
+mib() { python3 -c 'import sys; print(f"{int(sys.argv[1])/1024:.1f} MiB")' "$1"; }
+rss_row() { # LABEL FX_KIB [REF_KIB]
+    local ref="-"; [ -n "${3:-}" ] && ref=$(mib "$3")
+    local met="met"; [ "$2" -gt $((100 * 1024)) ] && met="NOT met"
+    row "6. peak RSS: $1" "$(mib "$2")" "$ref" "-" "<= 100 MiB" "$met"
+}
+# The report of the bundled data against the same charts drawn one `chart` run
+# each (the way a cron script would make them without `report`): the report
+# also reads and writes its tables, the chart runs only draw.
+bench_report() {
+    say "7. report of the bundled data vs the same charts by separate chart runs"
+    local rdb=$W/bundled.db site=$W/report-site charts=$W/report-charts
+    fresh "$rdb"
+    "$FX" --db "$rdb" ingest -q "$REPO/data/pages" "$REPO/data/history/nbu-usd-cross.csv"
+    if "$FX" --db "$rdb" ingest -q "$REPO/data/feeds" 2>/dev/null; then
+        echo "  bundled data: pages, NBU history and the bank feeds" >&2
+    else
+        echo "  bundled data: pages and NBU history (this build's ingest does not read every bank feed yet)" >&2
+    fi
+    rm -rf "$site" "$charts"; mkdir -p "$charts"
+    "$FX" --db "$rdb" report -o "$site"
+    # One chart run per SVG of the report: NAME is pair-range.svg; width and
+    # height as the report draws them (src/report/charts.rs).
+    local w h
+    w=$(sed -n 's/^pub const CHART_WIDTH: u32 = \([0-9]*\);/\1/p' "$REPO/src/report/charts.rs")
+    h=$(sed -n 's/^pub const CHART_HEIGHT: u32 = \([0-9]*\);/\1/p' "$REPO/src/report/charts.rs")
+    : >"$W/charts.sh"
+    local n=0 f base pair range from
+    for f in "$site"/*.svg; do
+        base=$(basename "$f" .svg); range=${base##*-}; pair=$(tr a-z A-Z <<<"${base%-*}" | tr - /)
+        from=""; [ "$range" = all ] || from="--from $range"
+        echo "$FX --db $rdb chart -o $charts/$base.svg --pair $pair $from --to now --width $w --height $h" >>"$W/charts.sh"
+        n=$((n + 1))
+    done
+    [ "$n" -gt 0 ] || die "the report drew no chart"
+    sh -e "$W/charts.sh"
+    echo "  $n charts; report folder $(du -sk "$site" | cut -f1) KiB" >&2
+    interleaved report \
+        --name report --prepare '' --cmd "$FX --db $rdb report -o $site" \
+        --name charts --prepare '' --cmd "sh -e $W/charts.sh"
+    jget report report median >"$RES/report.s"; jget report charts median >"$RES/report_charts.s"
+    rss_once report "$FX" --db "$rdb" report -o "$site"
+    ratio_row "7. report of the bundled data vs its $n charts by separate chart runs" "$(cat "$RES/report.s")" "$(cat "$RES/report_charts.s")" 1.0
+    rss_row "report of the bundled data" "$(cat "$RES/report.rss")"
+}
+if [ "${BENCH_ONLY:-}" = report ]; then
+    fresh() { rm -f "$1" "$1-wal" "$1-shm" "$1-journal"; }
+    bench_report
+    sort -s -t$'\t' -k1,1n "$ROWS" | awk -F'\t' '{ printf "%-72s %10s %10s %8s %9s  %s\n", $1, $2, $3, $4, $5, $6 }' | tee "$RES/summary.txt"
+    exit 0
+fi
 
 if ! grep -qs "years=$YEARS pages=$PAGES " "$DATA/DONE"; then
     say "generating synthetic data in $DATA (once)"
@@ -302,13 +360,9 @@ want=$(sqlite3 "$REF" "SELECT count(*) FROM obs")
 ratio_row "2a. cron run, new day (5 inserts) vs sqlite3 INSERT" "$(cat "$RES/cron_fx.s")" "$(cat "$RES/cron_ref.s")" 1.5
 ratio_row "2b. cron run, same page (5 duplicates) vs INSERT OR IGNORE" "$(cat "$RES/dup_fx.s")" "$(cat "$RES/dup_ref.s")" 1.5
 
+bench_report
+
 # ---------------------------------------------------------------- 6. memory
-mib() { python3 -c 'import sys; print(f"{int(sys.argv[1])/1024:.1f} MiB")' "$1"; }
-rss_row() { # LABEL FX_KIB [REF_KIB]
-    local ref="-"; [ -n "${3:-}" ] && ref=$(mib "$3")
-    local met="met"; [ "$2" -gt $((100 * 1024)) ] && met="NOT met"
-    row "6. peak RSS: $1" "$(mib "$2")" "$ref" "-" "<= 100 MiB" "$met"
-}
 rss_row "ingest CSV" "$(cat "$RES/ingest.fx.rss")" "$(cat "$RES/ingest.ref.rss")"
 rss_row "cron run, new day" "$(cat "$RES/cron_fx.rss")" "$(cat "$RES/cron_ref.rss")"
 rss_row "cron run, duplicates" "$(cat "$RES/dup_fx.rss")" "$(cat "$RES/dup_ref.rss")"

