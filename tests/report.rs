@@ -146,7 +146,8 @@ fn a_source_ten_days_old_is_marked_stale() {
     assert_eq!((fresh.as_str(), class.as_str()), ("current", ""));
     assert!(age.ends_with(" h"), "yesterday is hours old: {age}");
     let html = fs::read_to_string(dir.join("index.html")).unwrap();
-    assert!(html.contains("<strong>1 stale</strong>") && html.contains("KZT/USD from nbk"), "the summary names the stale series");
+    let newest = format!("nbk: KZT/USD (newest {})", day_ago(10));
+    assert!(html.contains("<strong>1 stale</strong>") && html.contains(&newest), "the summary names the stale series");
     assert!(html.contains("National Bank of Kazakhstan"), "the source's full name is shown");
     report(&db, &dir, &["--pair", "KZT", "--stale", "30d"]);
     let page = inspect(&dir.join("index.html"));

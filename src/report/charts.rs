@@ -152,9 +152,19 @@ fn figure(store: &Store, sel: &Selection, views: &[View], range: &RangeSpec, end
     let t0 = from.map_or(first, |f| f.unix());
     let day = |t: i64| Instant::from_unix(t).datetime().format("%Y-%m-%d").to_string();
     let span = format!("{} to {}", day(t0.min(t1)), day(t1));
-    let empty = |why: String| Figure { range: range.clone(), svg: None, alt: why, span: span.clone() };
+    let mut newest: Option<Instant> = None;
+    for v in views {
+        if let Some(o) = store.latest(&v.series, Some(end))? {
+            newest = Some(newest.map_or(o.at, |n| n.max(o.at)));
+        }
+    }
+    let note = match newest {
+        Some(n) => format!("No observations of {pair} in {} ({span}); the newest is from {}.", range.phrase(), day(n.unix())),
+        None => format!("No observations of {pair} in {} ({span}).", range.phrase()),
+    };
+    let empty = || Figure { range: range.clone(), svg: None, alt: note.clone(), span: span.clone() };
     if first == i64::MAX || t0 > t1 {
-        return Ok(empty(format!("No observations of {pair} in {} ({span}).", range.phrase())));
+        return Ok(empty());
     }
     let mut opts = ChartOptions::new(t0, t1);
     opts.width = CHART_WIDTH;
@@ -163,11 +173,11 @@ fn figure(store: &Store, sel: &Selection, views: &[View], range: &RangeSpec, end
     opts.snap = snap_for(t0, t1, columns);
     let panels = build_panels(store, views, t0, t1, Some(columns))?;
     let Some(panel) = panels.first() else {
-        return Ok(empty(format!("No observations of {pair} in {} ({span}).", range.phrase())));
+        return Ok(empty());
     };
     let svg = match chart::render_svg_string(&opts, &panels) {
         Ok(s) => s,
-        Err(chart::ChartError::NoData) => return Ok(empty(format!("No observations of {pair} in {} ({span}).", range.phrase()))),
+        Err(chart::ChartError::NoData) => return Ok(empty()),
         Err(e) => return Err(Error::Chart(format!("report: the {pair} chart over {}: {e}", range.label))),
     };
     let name = format!("{}-{}.svg", pair.to_ascii_lowercase().replace('/', "-"), range.label);

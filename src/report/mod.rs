@@ -137,13 +137,23 @@ fn page(g: &Gathered, sel: &Selection, opts: &Options) -> String {
     if stale.is_empty() {
         let _ = writeln!(head, "<p class=\"fresh\">No series is older than {}.</p>", escape(&opts.stale_label));
     } else {
-        let names: Vec<String> = stale.iter().map(|r| format!("{} from {}", r.shown, r.source)).collect();
+        // Grouped by source: a dead feed is one line, not one per pair.
+        let mut by_source: std::collections::BTreeMap<&str, (Vec<String>, Instant)> = std::collections::BTreeMap::new();
+        for r in &stale {
+            let e = by_source.entry(r.source.as_str()).or_insert_with(|| (Vec::new(), r.at));
+            e.0.push(r.shown.to_string());
+            e.1 = e.1.max(r.at);
+        }
+        let names: Vec<String> = by_source
+            .iter()
+            .map(|(src, (pairs, newest))| format!("{src}: {} (newest {})", pairs.join(", "), tables::short_time(*newest)))
+            .collect();
         let _ = writeln!(
             head,
             "<p class=\"stale-note\"><strong>{} stale</strong> (newest observation older than {}): {}.</p>",
             stale.len(),
             escape(&opts.stale_label),
-            escape(&names.join(", "))
+            escape(&names.join("; "))
         );
     }
     head.push_str(
