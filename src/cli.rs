@@ -8,7 +8,6 @@ use clap::{Args, Parser, Subcommand};
 use crate::error::{Error, Result};
 use crate::output::{ConvertFormat, Format, HistoryFormat};
 use crate::selection::{parse_pairs, Selection};
-use crate::store::ConflictPolicy;
 use crate::timespec::{parse_time, End};
 
 #[derive(Parser, Debug)]
@@ -109,7 +108,7 @@ pub struct IngestArgs {
     pub source: Option<String>,
     /// What to do when a stored key meets a different value
     #[arg(long, value_enum, default_value = "keep")]
-    pub on_conflict: ConflictPolicy,
+    pub on_conflict: OnConflict,
     /// No summary line
     #[arg(short, long)]
     pub quiet: bool,
@@ -210,4 +209,27 @@ pub struct ChartArgs {
     /// A title above the chart
     #[arg(long)]
     pub title: Option<String>,
+}
+
+/// `--on-conflict`: what to do when a stored key meets a different value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnConflict {
+    /// Keep the stored value; log the new one.
+    Keep,
+    /// Store the new value; log the old one.
+    Replace,
+    /// Refuse the whole input (exit 3).
+    Fail,
+}
+
+impl OnConflict {
+    /// The store's policy this value names.
+    pub fn policy(self) -> crate::store::ConflictPolicy {
+        use crate::store::ConflictPolicy;
+        match self {
+            OnConflict::Keep => ConflictPolicy::Keep,
+            OnConflict::Replace => ConflictPolicy::Replace,
+            OnConflict::Fail => ConflictPolicy::Fail,
+        }
+    }
 }

@@ -29,7 +29,7 @@ pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
             c.dropped.rate_as(shown).to_string().into(),
             c.kept.change_as(shown).map(|x| x.to_string()).into(),
             c.dropped.change_as(shown).map(|x| x.to_string()).into(),
-            c.policy.into(),
+            c.policy.as_str().into(),
             c.input.into(),
             c.logged_at.rfc3339().into(),
         ])?;

@@ -56,9 +56,10 @@ pub fn run(db: &Path, args: &ReadArgs<HistoryFormat>) -> Result<()> {
             writeln!(out, "{}", COLUMNS.join(","))?;
             let mut day = i64::MIN;
             let mut date = String::new();
-            store.for_each_merged_raw(&series, sel.from, sel.to, |i, ts, inverted, rate, change| {
-                let s = &series[i];
-                let pair = if inverted { s.pair.inverse() } else { s.pair };
+            store.for_each_merged_raw(&series, sel.from, sel.to, |row| {
+                let s = &series[row.series];
+                let (ts, rate, change) = (row.at.unix(), row.rate, row.change);
+                let pair = if row.inverted { s.pair.inverse() } else { s.pair };
                 let d = ts.div_euclid(86_400);
                 if d != day {
                     day = d;

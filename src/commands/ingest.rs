@@ -41,7 +41,7 @@ pub fn run(db: &Path, args: &IngestArgs) -> Result<()> {
     let opts = Options {
         at: args.at.as_deref().map(|t| parse_time(t, End::Start, crate::timespec::now())).transpose()?,
         source: crate::cli::source_arg(args.source.as_deref())?,
-        policy: args.on_conflict,
+        policy: args.on_conflict.policy(),
         quiet: args.quiet,
     };
     let inputs = expand_inputs(&args.inputs)?;

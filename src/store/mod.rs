@@ -1,0 +1,142 @@
+//! The SQLite store. What lives where:
+//!
+//! - `open`: opening a file for reading or writing, pragmas, `application_id`,
+//!   read-only and immutable opening, database error messages;
+//! - `migrate`: the schema ladder (numbered steps; `schema.sql` at the top
+//!   level is the full current schema a new database gets);
+//! - `write`: the one transaction of one input, de-duplication and conflicts;
+//! - `read`: series, selections of observations, the k-way merge, conflicts;
+//! - `rollup`: the hour and day first/min/max/last rows charts read;
+//! - `check`: SQLite's integrity check plus the store's own invariants.
+
+mod check;
+mod migrate;
+#[cfg(test)]
+mod migrate_tests;
+mod open;
+mod read;
+mod rollup;
+mod write;
+
+use std::path::PathBuf;
+
+use rusqlite::Connection;
+
+use crate::model::{Instant, Observation, Pair, Source};
+
+pub use migrate::SCHEMA_VERSION;
+pub use open::db_err;
+pub use read::{canonical_value, RawRow};
+pub use rollup::{RollupRow, ROLLUP_WIDTHS};
+pub use write::InputTx;
+
+/// The row id of a series in the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SeriesId(pub(crate) i64);
+
+impl SeriesId {
+    /// The id as stored, for messages.
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for SeriesId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// What `--on-conflict` asks for when a key meets a different value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConflictPolicy {
+    /// Keep the stored value; log the new one.
+    Keep,
+    /// Store the new value; log the old one.
+    Replace,
+    /// Refuse the whole input (exit 3).
+    Fail,
+}
+
+impl ConflictPolicy {
+    /// The word stored in the conflict log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictPolicy::Keep => "keep",
+            ConflictPolicy::Replace => "replace",
+            ConflictPolicy::Fail => "fail",
+        }
+    }
+
+    /// The policy a conflict-log word names.
+    pub fn from_stored(s: &str) -> Option<ConflictPolicy> {
+        match s {
+            "keep" => Some(ConflictPolicy::Keep),
+            "replace" => Some(ConflictPolicy::Replace),
+            "fail" => Some(ConflictPolicy::Fail),
+            _ => None,
+        }
+    }
+}
+
+/// Counts of one input or of a whole run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub new: u64,
+    pub duplicate: u64,
+    pub conflict: u64,
+}
+
+impl Counts {
+    pub fn rates(&self) -> u64 {
+        self.new + self.duplicate + self.conflict
+    }
+    pub fn add(&mut self, o: &Counts) {
+        self.new += o.new;
+        self.duplicate += o.duplicate;
+        self.conflict += o.conflict;
+    }
+}
+
+/// One series: a pair from a source, keyed by its canonical direction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Series {
+    pub id: SeriesId,
+    pub source: Source,
+    pub pair: Pair,
+}
+
+/// A logged conflict.
+#[derive(Clone, Debug)]
+pub struct ConflictRecord {
+    pub logged_at: Instant,
+    pub policy: ConflictPolicy,
+    pub input: String,
+    pub kept: Observation,
+    pub dropped: Observation,
+}
+
+/// An open store. Reading commands get one from `Store::open_existing`,
+/// which never writes; `Store::open_for_write` creates or upgrades.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    /// The schema version the file has (reads adapt to an older one; an
+    /// empty file reads as the current version).
+    version: i64,
+}
+
+impl Store {
+    /// The connection, for the chart's one read transaction (`BEGIN` ...
+    /// `COMMIT` around its queries).
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn lo(from: Option<Instant>) -> i64 {
+    from.map(|i| i.unix()).unwrap_or(i64::MIN)
+}
+fn hi(to: Option<Instant>) -> i64 {
+    to.map(|i| i.unix()).unwrap_or(i64::MAX)
+}
