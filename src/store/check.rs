@@ -43,7 +43,7 @@ impl Store {
             let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))).map_err(p)?;
             for r in rows {
                 let (table, rowid) = r.map_err(p)?;
-                problems.push(format!("foreign key: a row of {table} ({rowid:?}) names a missing series"));
+                problems.push(format!("foreign key: a row of {table} ({rowid:?}) names a missing series or input"));
             }
         }
         if !problems.is_empty() {

@@ -12,14 +12,14 @@ use crate::error::{Error, Result};
 /// The full current schema, applied to a new database.
 pub(super) const SCHEMA: &str = include_str!("../../schema.sql");
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 /// `PRAGMA application_id` of an fxsnap store ("FXS1"); version-1 files,
 /// made before it was set, have 0 and are recognized by their tables.
 pub(super) const APPLICATION_ID: i64 = 0x4658_5331;
 
 /// The steps of the ladder: step `n` takes a database from version `n - 1`
 /// to version `n`.
-pub(super) const STEPS: &[(i64, &str)] = &[(1, include_str!("migrations/v1.sql"))];
+pub(super) const STEPS: &[(i64, &str)] = &[(1, include_str!("migrations/v1.sql")), (2, include_str!("migrations/v2.sql"))];
 
 /// The tables version 1 had: how a version-1 file (application_id 0) is
 /// told from another program's database.

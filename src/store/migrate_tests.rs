@@ -71,6 +71,20 @@ fn the_ladder_builds_the_schema_of_schema_sql() {
     assert!(a.len() > 40, "the description covers the schema: {a:#?}");
     assert!(a.iter().any(|l| l.contains("key ")), "index columns described");
     assert_eq!(a, b);
+    // CHECK constraints are not in the pragmas: the same rows pass and fail.
+    for c in [&fresh, &climbed] {
+        c.execute_batch("INSERT INTO series (id, source, base, quote) VALUES (1, 's', 'KZT', 'USD')").unwrap();
+        let insert = |policy: &str| {
+            c.execute(
+                "INSERT INTO conflict (series_id, ts, policy, kept_rate, kept_inverted, dropped_rate, dropped_inverted, input, logged_at) \
+                 VALUES (1, 0, ?1, '1', 0, '2', 0, 'x', 0)",
+                [policy],
+            )
+        };
+        assert!(insert("newest").is_ok() && insert("keep").is_ok() && insert("replace").is_ok());
+        assert!(insert("bogus").is_err());
+        assert!(c.execute("INSERT INTO observation (series_id, ts, rate, inverted) VALUES (1, 0, '1', 2)", []).is_err());
+    }
 }
 
 #[test]

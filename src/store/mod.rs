@@ -47,6 +47,23 @@ impl std::fmt::Display for SeriesId {
     }
 }
 
+/// The row id of an input in the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InputId(pub(crate) i64);
+
+impl InputId {
+    /// The id as stored (what `inputs` lists).
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for InputId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// What `--on-conflict` asks for when a key meets a different value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConflictPolicy {
@@ -54,6 +71,9 @@ pub enum ConflictPolicy {
     Keep,
     /// Store the new value; log the old one.
     Replace,
+    /// Keep the value whose input was observed later (ties, and a stored
+    /// value from before provenance: see `write`); log the other.
+    Newest,
     /// Refuse the whole input (exit 3).
     Fail,
 }
@@ -64,6 +84,7 @@ impl ConflictPolicy {
         match self {
             ConflictPolicy::Keep => "keep",
             ConflictPolicy::Replace => "replace",
+            ConflictPolicy::Newest => "newest",
             ConflictPolicy::Fail => "fail",
         }
     }
@@ -73,6 +94,7 @@ impl ConflictPolicy {
         match s {
             "keep" => Some(ConflictPolicy::Keep),
             "replace" => Some(ConflictPolicy::Replace),
+            "newest" => Some(ConflictPolicy::Newest),
             "fail" => Some(ConflictPolicy::Fail),
             _ => None,
         }
@@ -85,9 +107,12 @@ pub struct Counts {
     pub new: u64,
     pub duplicate: u64,
     pub conflict: u64,
+    /// Rows a reader could not use (a zero rate, a bad nominal), counted, not stored.
+    pub skipped: u64,
 }
 
 impl Counts {
+    /// The rates that reached the store: new, duplicate or conflicting.
     pub fn rates(&self) -> u64 {
         self.new + self.duplicate + self.conflict
     }
@@ -95,7 +120,52 @@ impl Counts {
         self.new += o.new;
         self.duplicate += o.duplicate;
         self.conflict += o.conflict;
+        self.skipped += o.skipped;
     }
+}
+
+/// What is known of an input before its rows are stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputMeta {
+    /// A path, `-` or a URL.
+    pub name: String,
+    /// Bytes read.
+    pub size: u64,
+    /// SHA-256 of those bytes, lower-case hex.
+    pub sha256: String,
+    /// The reader that read it: `ticker`, `csv`, `nbk`, `cbr-dynamic`, `warc`, ...
+    pub reader: String,
+    /// When its content was seen: an HTTP `Date`, a file's modification time, now for stdin.
+    pub observed: Instant,
+}
+
+/// An input as recorded (`fxsnap inputs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputRecord {
+    pub id: InputId,
+    pub meta: InputMeta,
+    /// When it was last ingested.
+    pub ingested: Instant,
+    /// The counts of its latest ingest.
+    pub counts: Counts,
+}
+
+/// What a committed input left: its counts, and its input row (None when
+/// it stored, duplicated and conflicted nothing, and so was not recorded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Committed {
+    pub counts: Counts,
+    pub input: Option<InputId>,
+}
+
+/// A fetch that gave no document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchFailure {
+    pub id: i64,
+    pub url: String,
+    pub source: String,
+    pub at: Instant,
+    pub reason: String,
 }
 
 /// One series: a pair from a source, keyed by its canonical direction.
@@ -111,9 +181,15 @@ pub struct Series {
 pub struct ConflictRecord {
     pub logged_at: Instant,
     pub policy: ConflictPolicy,
+    /// The name of the input that brought the new value (the one column
+    /// version 1 had).
     pub input: String,
     pub kept: Observation,
     pub dropped: Observation,
+    /// The name of the input each value came from; for a conflict logged
+    /// before version 2, the one `input` names, the other None.
+    pub kept_input: Option<String>,
+    pub dropped_input: Option<String>,
 }
 
 /// An open store. Reading commands get one from `Store::open_existing`,

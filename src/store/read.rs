@@ -1,6 +1,8 @@
 //! Reads: the series, one series' observations, several series merged in
-//! time order, the newest and oldest observation in a range, the values and
-//! rollups charts draw, and the conflict log.
+//! time order (with their inputs), the newest and oldest observation in a
+//! range, the values and rollups charts draw, the conflict log, the inputs
+//! and failed fetches. Every read works on a version-1 file as it is (no
+//! input column there: `NULL AS input_id`), so reading never needs an upgrade.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,7 +10,10 @@ use std::path::Path;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::rollup::{rollup_from_row, ROLLUP_COLUMNS};
-use super::{db_err, hi, lo, ConflictPolicy, ConflictRecord, RollupRow, Series, SeriesId, Store};
+use super::{
+    db_err, hi, lo, ConflictPolicy, ConflictRecord, Counts, FetchFailure, InputId, InputMeta, InputRecord, RollupRow, Series, SeriesId,
+    Store,
+};
 use crate::error::{Error, Result};
 use crate::model::{Change, Instant, Observation, Pair, Rate};
 
@@ -23,6 +28,8 @@ pub struct RawRow<'a> {
     pub inverted: bool,
     pub rate: &'a str,
     pub change: Option<&'a str>,
+    /// The input that brought the value; None for values stored before version 2.
+    pub input: Option<InputId>,
 }
 
 impl Store {
@@ -75,6 +82,22 @@ impl Store {
         })
     }
 
+    /// Like `for_each_merged`, with the input that brought each value (None
+    /// for values stored before version 2), for history's JSON formats.
+    pub fn for_each_merged_with_input(
+        &self,
+        series: &[Series],
+        from: Option<Instant>,
+        to: Option<Instant>,
+        mut f: impl FnMut(usize, Observation, Option<&InputRecord>) -> Result<()>,
+    ) -> Result<()> {
+        let inputs: HashMap<InputId, InputRecord> = self.inputs()?.into_iter().map(|i| (i.id, i)).collect();
+        self.for_each_merged_raw(series, from, to, |row| {
+            let obs = observation_from(&series[row.series], row.at.unix(), row.inverted, row.rate, row.change)?;
+            f(row.series, obs, row.input.and_then(|id| inputs.get(&id)))
+        })
+    }
+
     /// Like `for_each_merged`, but hands over each row as stored, without
     /// parsing it. Buffers are reused: no allocation per row.
     pub fn for_each_merged_raw(
@@ -89,6 +112,7 @@ impl Store {
             inverted: bool,
             rate: String,
             change: Option<String>,
+            input: Option<i64>,
         }
         fn read(rows: &mut rusqlite::Rows<'_>, h: &mut Option<Head>) -> rusqlite::Result<()> {
             match rows.next()? {
@@ -96,8 +120,9 @@ impl Store {
                 Some(r) => {
                     let rate = r.get_ref(1)?.as_str()?;
                     let change = r.get_ref(3)?.as_str_or_null()?;
-                    let head = h.get_or_insert_with(|| Head { ts: 0, inverted: false, rate: String::new(), change: None });
+                    let head = h.get_or_insert_with(|| Head { ts: 0, inverted: false, rate: String::new(), change: None, input: None });
                     head.ts = r.get(0)?;
+                    head.input = r.get(4)?;
                     head.inverted = r.get::<_, i64>(2)? == 1;
                     head.rate.clear();
                     head.rate.push_str(rate);
@@ -114,10 +139,13 @@ impl Store {
             Ok(())
         }
         let p = |e| db_err(&self.path, e);
-        let sql = "SELECT ts, rate, inverted, change FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts";
+        let sql = format!(
+            "SELECT ts, rate, inverted, change, {} FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts",
+            self.v2_or("input_id", "NULL AS input_id")
+        );
         let mut statements = Vec::with_capacity(series.len());
         for _ in series {
-            statements.push(self.conn.prepare(sql).map_err(p)?);
+            statements.push(self.conn.prepare(&sql).map_err(p)?);
         }
         let mut cursors = Vec::with_capacity(series.len());
         for (st, s) in statements.iter_mut().zip(series) {
@@ -140,7 +168,14 @@ impl Store {
             }
             let Some((_, i)) = best else { break };
             if let Some(h) = &heads[i] {
-                f(RawRow { series: i, at: Instant::from_unix(h.ts), inverted: h.inverted, rate: &h.rate, change: h.change.as_deref() })?;
+                f(RawRow {
+                    series: i,
+                    at: Instant::from_unix(h.ts),
+                    inverted: h.inverted,
+                    rate: &h.rate,
+                    change: h.change.as_deref(),
+                    input: h.input.map(InputId),
+                })?;
             }
             read(&mut cursors[i], &mut heads[i]).map_err(p)?;
         }
@@ -215,13 +250,13 @@ impl Store {
     /// The conflict log of these series, oldest first.
     pub fn conflicts(&self, series: &[Series], from: Option<Instant>, to: Option<Instant>) -> Result<Vec<ConflictRecord>> {
         let p = |e| db_err(&self.path, e);
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT series_id, ts, policy, kept_rate, kept_inverted, kept_change, dropped_rate, dropped_inverted, \
-                 dropped_change, input, logged_at FROM conflict WHERE ts BETWEEN ?1 AND ?2 ORDER BY id",
-            )
-            .map_err(p)?;
+        let sql = format!(
+            "SELECT series_id, ts, policy, kept_rate, kept_inverted, kept_change, dropped_rate, dropped_inverted, \
+             dropped_change, input, logged_at, {} FROM conflict WHERE ts BETWEEN ?1 AND ?2 ORDER BY id",
+            self.v2_or("kept_input_id, dropped_input_id", "NULL, NULL")
+        );
+        let mut st = self.conn.prepare(&sql).map_err(p)?;
+        let names: HashMap<InputId, String> = self.inputs()?.into_iter().map(|i| (i.id, i.meta.name)).collect();
         let by_id: HashMap<SeriesId, &Series> = series.iter().map(|s| (s.id, s)).collect();
         let mut rows = st.query(params![lo(from), hi(to)]).map_err(p)?;
         let mut out = Vec::new();
@@ -243,15 +278,106 @@ impl Store {
             let policy_text = text(2)?.unwrap_or_default();
             let policy = ConflictPolicy::from_stored(&policy_text)
                 .ok_or_else(|| Error::invalid(format!("the conflict log names an unknown policy '{policy_text}'")))?;
+            let input = text(9)?.unwrap_or_default();
+            let name = |i: usize| -> Result<Option<String>> {
+                Ok(r.get::<_, Option<i64>>(i).map_err(p)?.and_then(|id| names.get(&InputId(id)).cloned()))
+            };
+            let (mut kept_input, mut dropped_input) = (name(11)?, name(12)?);
+            if kept_input.is_none() && dropped_input.is_none() {
+                // Logged before version 2: `input` brought the new value,
+                // which `replace` kept and `keep` dropped.
+                match policy {
+                    ConflictPolicy::Replace => kept_input = Some(input.clone()),
+                    _ => dropped_input = Some(input.clone()),
+                }
+            }
             out.push(ConflictRecord {
                 policy,
                 kept: make(text(3)?, int(4)?, text(5)?)?,
                 dropped: make(text(6)?, int(7)?, text(8)?)?,
-                input: text(9)?.unwrap_or_default(),
+                input,
                 logged_at: Instant::from_unix(int(10)?),
+                kept_input,
+                dropped_input,
             });
         }
         Ok(out)
+    }
+
+    /// The inputs recorded, newest (latest ingested) first; none in a
+    /// version-1 file.
+    pub fn inputs(&self) -> Result<Vec<InputRecord>> {
+        if self.version < 2 {
+            return Ok(Vec::new());
+        }
+        let p = |e| db_err(&self.path, e);
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT id, name, size, sha256, reader, observed, ingested, new, duplicate, conflict, skipped FROM input \
+                 ORDER BY ingested DESC, id DESC",
+            )
+            .map_err(p)?;
+        let rows = st
+            .query_map([], |r| {
+                let n = |i: usize| -> rusqlite::Result<u64> { Ok(u64::try_from(r.get::<_, i64>(i)?).unwrap_or(0)) };
+                Ok(InputRecord {
+                    id: InputId(r.get(0)?),
+                    meta: InputMeta {
+                        name: r.get(1)?,
+                        size: n(2)?,
+                        sha256: r.get(3)?,
+                        reader: r.get(4)?,
+                        observed: Instant::from_unix(r.get(5)?),
+                    },
+                    ingested: Instant::from_unix(r.get(6)?),
+                    counts: Counts { new: n(7)?, duplicate: n(8)?, conflict: n(9)?, skipped: n(10)? },
+                })
+            })
+            .map_err(p)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(p)
+    }
+
+    /// The failed fetches recorded, newest first; none in a version-1 file.
+    pub fn failed_fetches(&self) -> Result<Vec<FetchFailure>> {
+        if self.version < 2 {
+            return Ok(Vec::new());
+        }
+        let p = |e| db_err(&self.path, e);
+        let mut st = self.conn.prepare("SELECT id, url, source, at, reason FROM fetch_failure ORDER BY at DESC, id DESC").map_err(p)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(FetchFailure { id: r.get(0)?, url: r.get(1)?, source: r.get(2)?, at: Instant::from_unix(r.get(3)?), reason: r.get(4)? })
+            })
+            .map_err(p)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(p)
+    }
+
+    /// Records a fetch that gave no document, in its own transaction (a
+    /// store opened for writing: `Store::open_for_write`).
+    pub fn record_fetch_failure(&self, url: &str, source: &str, at: Instant, reason: &str) -> Result<()> {
+        if self.version < 2 {
+            return Err(Error::Database {
+                path: self.path.display().to_string(),
+                message: "was opened for reading: a fetch failure is recorded through Store::open_for_write".into(),
+            });
+        }
+        self.retry_busy(|c| {
+            c.execute(
+                "INSERT INTO fetch_failure (url, source, at, reason) VALUES (?1, ?2, ?3, ?4)",
+                params![url, source, at.unix(), reason],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// `v2` on a version-2 file, `v1` on a version-1 one.
+    fn v2_or<'s>(&self, v2: &'s str, v1: &'s str) -> &'s str {
+        if self.version >= 2 {
+            v2
+        } else {
+            v1
+        }
     }
 }
 
