@@ -78,9 +78,12 @@ pub enum Command {
         after_help = "Examples:\n  fxsnap chart -o rates.png\n  fxsnap chart -o kzt.svg --pair KZT --invert --from 2y\n  fxsnap chart -o index.png --index --from 2015-01-01"
     )]
     Chart(ChartArgs),
-    /// The conflict log: values that were not kept
+    /// The conflict log: values that were not kept, with the input of each value
     #[command(after_help = "Examples:\n  fxsnap conflicts\n  fxsnap conflicts --format csv")]
     Conflicts(ReadArgs),
+    /// The inputs recorded, newest first: name, size, SHA-256, reader, times, counts
+    #[command(after_help = "Examples:\n  fxsnap inputs\n  fxsnap inputs --format csv\n  fxsnap inputs --failed")]
+    Inputs(InputsArgs),
     /// Check the database: SQLite's integrity check and the store's invariants
     #[command(after_help = "Examples:\n  fxsnap check\n  fxsnap --db /var/lib/fxsnap/rates.db check")]
     Check,
@@ -150,9 +153,9 @@ impl SelectArgs {
     }
 }
 
-/// A `--source` value, typed; a malformed label is a usage error.
+/// A `--source` value, typed and in lower case; a malformed label is a usage error.
 pub fn source_arg(value: Option<&str>) -> Result<Option<crate::model::Source>> {
-    value.map(str::parse).transpose().map_err(|e: Error| Error::Usage(format!("--source: {e}")))
+    value.map(crate::model::Source::label).transpose().map_err(|e: Error| Error::Usage(format!("--source: {e}")))
 }
 
 /// Arguments of the reading commands; `F` is the command's own set of
@@ -169,6 +172,15 @@ impl<F: clap::ValueEnum + Clone + Send + Sync + 'static> ReadArgs<F> {
     pub fn selection(&self) -> Result<Selection> {
         self.select.selection()
     }
+}
+
+#[derive(Args, Debug)]
+pub struct InputsArgs {
+    /// List the fetches that failed (URL, source, time, reason) instead
+    #[arg(long)]
+    pub failed: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
 }
 
 #[derive(Args, Debug)]
@@ -218,6 +230,8 @@ pub enum OnConflict {
     Keep,
     /// Store the new value; log the old one.
     Replace,
+    /// Keep the value whose input was observed later (ties: the stored one); log the other
+    Newest,
     /// Refuse the whole input (exit 3).
     Fail,
 }
@@ -229,6 +243,7 @@ impl OnConflict {
         match self {
             OnConflict::Keep => ConflictPolicy::Keep,
             OnConflict::Replace => ConflictPolicy::Replace,
+            OnConflict::Newest => ConflictPolicy::Newest,
             OnConflict::Fail => ConflictPolicy::Fail,
         }
     }

@@ -30,7 +30,7 @@ impl Selection {
         let all = store.series()?;
         let mut views = Vec::new();
         for s in all {
-            if self.source.as_ref().is_some_and(|src| *src != s.source) {
+            if self.source.as_ref().is_some_and(|src| !src.matches(&s.source)) {
                 continue;
             }
             let asked = if self.pairs.is_empty() { Some(s.pair) } else { self.pairs.iter().copied().find(|p| p.canonical() == s.pair) };

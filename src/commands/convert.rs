@@ -97,7 +97,7 @@ fn find_leg(store: &Store, cur: Currency, at: Instant, source: Option<&Source>) 
     let mut seen_series = false;
     // series() is ordered by pair then source: on a tie the first source stays.
     for s in store.series()? {
-        if s.pair != pair || source.is_some_and(|src| *src != s.source) {
+        if s.pair != pair || source.is_some_and(|src| !src.matches(&s.source)) {
             continue;
         }
         seen_series = true;

@@ -6,11 +6,15 @@ use std::path::Path;
 use crate::cli::ReadArgs;
 use crate::error::Result;
 use crate::model::Observation;
-use crate::output::{self, Cell, HistoryFormat, RecordWriter};
+use crate::output::{self, Cell, Format, HistoryFormat, RecordWriter};
 use crate::selection::names_direction;
 use crate::store::Store;
 
 pub const COLUMNS: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source"];
+/// The JSON formats add provenance: `input` is the name of the input that
+/// brought the value ("" for one stored before version 2), `observed` when
+/// that input was seen (RFC 3339; null when there is no input).
+const JSON_COLUMNS: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "input", "observed"];
 
 /// One observation as a record in the shown direction.
 pub fn record(obs: &Observation, shown: crate::model::Pair) -> Vec<Cell> {
@@ -78,6 +82,16 @@ pub fn run(db: &Path, args: &ReadArgs<HistoryFormat>) -> Result<()> {
                 Ok(())
             })?;
             out.flush()?;
+        }
+        Some(format @ (Format::Json | Format::Jsonl)) => {
+            let mut w = RecordWriter::new(out, format, JSON_COLUMNS);
+            store.for_each_merged_with_input(&series, sel.from, sel.to, |i, obs, input| {
+                let mut row = record(&obs, views[i].shown);
+                row.push(input.map(|r| r.meta.name.as_str()).unwrap_or("").into());
+                row.push(input.map(|r| r.meta.observed.rfc3339()).into());
+                w.write(row)
+            })?;
+            w.finish()?;
         }
         Some(format) => {
             let mut w = RecordWriter::new(out, format, COLUMNS).with_fixed_widths(vec![20, 7, 16, 10, 8]);
