@@ -65,9 +65,13 @@ impl Selection {
     }
 }
 
-/// Parses `--pair` values: repeatable and comma-separated.
+/// Parses `--pair` values: repeatable and comma-separated; `all` (every
+/// series) gives the empty list.
 pub fn parse_pairs(values: &[String]) -> Result<Vec<Pair>> {
     let mut out: Vec<Pair> = Vec::new();
+    if values.iter().flat_map(|v| v.split(',')).any(|p| p.trim().eq_ignore_ascii_case("all")) {
+        return Ok(out);
+    }
     for v in values {
         for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let p: Pair = part.parse().map_err(|e: Error| Error::Usage(format!("--pair {part}: {e}")))?;
