@@ -11,11 +11,11 @@
 
 mod check;
 mod migrate;
-#[cfg(test)]
-mod migrate_tests;
 mod open;
 mod read;
 mod rollup;
+#[cfg(test)]
+mod tests;
 mod write;
 
 use std::path::PathBuf;
@@ -204,9 +204,40 @@ pub struct Store {
 
 impl Store {
     /// The connection, for the chart's one read transaction (`BEGIN` ...
-    /// `COMMIT` around its queries).
+    /// `COMMIT` around its queries); `begin_read` says the same without it.
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// One read transaction around several reads: one consistent snapshot,
+    /// and no WAL lock and unlock per query. Ends at `ReadSnapshot::finish`
+    /// (or when dropped).
+    pub fn begin_read(&self) -> crate::error::Result<ReadSnapshot<'_>> {
+        self.retry_busy(|c| c.execute_batch("BEGIN"))?;
+        Ok(ReadSnapshot { store: self, open: true })
+    }
+}
+
+/// A read transaction of a `Store` (see `Store::begin_read`); the store's
+/// reads are made through the store as usual while it is held.
+pub struct ReadSnapshot<'a> {
+    store: &'a Store,
+    open: bool,
+}
+
+impl ReadSnapshot<'_> {
+    /// Ends the read transaction.
+    pub fn finish(mut self) -> crate::error::Result<()> {
+        self.open = false;
+        self.store.retry_busy(|c| c.execute_batch("COMMIT"))
+    }
+}
+
+impl Drop for ReadSnapshot<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.store.conn.execute_batch("COMMIT");
+        }
     }
 }
 

@@ -1,5 +1,6 @@
-//! The ladder builds exactly the schema `schema.sql` builds fresh, and the
-//! version check refuses what it does not know.
+//! Unit tests of the store: the ladder builds exactly the schema `schema.sql`
+//! builds fresh, the version check refuses what it does not know, and a read
+//! snapshot sees one state. (Through the binary: tests/store_v2.rs.)
 
 use rusqlite::Connection;
 
@@ -127,4 +128,39 @@ fn unknown_versions_and_other_programs_files_are_refused_unchanged() {
         }
         assert_eq!(std::fs::read(&path).unwrap(), before, "{name} changed");
     }
+}
+
+#[test]
+fn a_read_snapshot_sees_one_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rates.db");
+    let mut store = super::Store::open_for_write(&path).unwrap();
+    let meta = |name: &str| super::InputMeta {
+        name: name.into(),
+        size: 1,
+        sha256: name.into(),
+        reader: "csv".into(),
+        observed: crate::model::Instant::from_unix(0),
+    };
+    let obs = |ts: i64| crate::model::Observation {
+        source: "s".parse().unwrap(),
+        pair: "KZT/USD".parse().unwrap(),
+        at: crate::model::Instant::from_unix(ts),
+        rate: "0.002".parse().unwrap(),
+        change: None,
+    };
+    let mut tx = store.begin_input(super::ConflictPolicy::Keep, meta("a")).unwrap();
+    tx.put(&obs(0)).unwrap();
+    tx.commit().unwrap();
+    let reader = super::Store::open_existing(&path).unwrap();
+    let snapshot = reader.begin_read().unwrap();
+    let count =
+        |s: &super::Store| s.series().unwrap().iter().map(|x| s.time_span(x.id, None, None).unwrap().map(|t| t.1)).collect::<Vec<_>>();
+    let before = count(&reader);
+    let mut tx = store.begin_input(super::ConflictPolicy::Keep, meta("b")).unwrap();
+    tx.put(&obs(100)).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(count(&reader), before, "inside the snapshot the second write is not seen");
+    snapshot.finish().unwrap();
+    assert_ne!(count(&reader), before, "after it, it is");
 }
