@@ -7,5 +7,6 @@ pub mod conflicts;
 pub mod convert;
 pub mod history;
 pub mod ingest;
+pub mod inputs;
 pub mod latest;
 pub mod stats;
