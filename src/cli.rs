@@ -8,7 +8,6 @@ use clap::{Args, Parser, Subcommand};
 use crate::error::{Error, Result};
 use crate::output::{ConvertFormat, Format, HistoryFormat};
 use crate::selection::{parse_pairs, Selection};
-use crate::store::ConflictPolicy;
 use crate::timespec::{parse_time, End};
 
 #[derive(Parser, Debug)]
@@ -91,9 +90,12 @@ pub enum Command {
         fxsnap report -o site --ranges 7d,90d,all --title 'Central Asian rates' --theme dark\n  \
         fxsnap report -o site --pair all --stale 2d")]
     Report(ReportArgs),
-    /// The conflict log: values that were not kept
+    /// The conflict log: values that were not kept, with the input of each value
     #[command(after_help = "Examples:\n  fxsnap conflicts\n  fxsnap conflicts --format csv")]
     Conflicts(ReadArgs),
+    /// The inputs recorded, newest first: name, size, SHA-256, reader, times, counts
+    #[command(after_help = "Examples:\n  fxsnap inputs\n  fxsnap inputs --format csv\n  fxsnap inputs --failed")]
+    Inputs(InputsArgs),
     /// Check the database: SQLite's integrity check and the store's invariants
     #[command(after_help = "Examples:\n  fxsnap check\n  fxsnap --db /var/lib/fxsnap/rates.db check")]
     Check {
@@ -123,6 +125,7 @@ impl Command {
             Command::Chart(a) => Some(&a.db),
             Command::Report(a) => Some(&a.db),
             Command::Check { db } => Some(db),
+            Command::Inputs(a) => Some(&a.db),
             Command::Completions { .. } | Command::Man => None,
         }
     }
@@ -154,7 +157,7 @@ pub struct IngestArgs {
     pub source: Option<String>,
     /// What to do when a stored key meets a different value
     #[arg(long, value_enum, default_value = "keep")]
-    pub on_conflict: ConflictPolicy,
+    pub on_conflict: OnConflict,
     /// No summary line
     #[arg(short, long)]
     pub quiet: bool,
@@ -205,9 +208,9 @@ impl SelectArgs {
     }
 }
 
-/// A `--source` value, typed; a malformed label is a usage error.
+/// A `--source` value, typed and in lower case; a malformed label is a usage error.
 pub fn source_arg(value: Option<&str>) -> Result<Option<crate::model::Source>> {
-    value.map(str::parse).transpose().map_err(|e: Error| Error::Usage(format!("--source: {e}")))
+    value.map(crate::model::Source::label).transpose().map_err(|e: Error| Error::Usage(format!("--source: {e}")))
 }
 
 /// Arguments of the reading commands; `F` is the command's own set of
@@ -226,6 +229,17 @@ impl<F: clap::ValueEnum + Clone + Send + Sync + 'static> ReadArgs<F> {
     pub fn selection(&self) -> Result<Selection> {
         self.select.selection()
     }
+}
+
+#[derive(Args, Debug)]
+pub struct InputsArgs {
+    /// List the fetches that failed (URL, source, time, reason) instead
+    #[arg(long)]
+    pub failed: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    #[command(flatten)]
+    pub db: DbArg,
 }
 
 #[derive(Args, Debug)]
@@ -297,4 +311,30 @@ pub struct ReportArgs {
     pub stale: String,
     #[command(flatten)]
     pub db: DbArg,
+}
+
+/// `--on-conflict`: what to do when a stored key meets a different value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnConflict {
+    /// Keep the stored value; log the new one.
+    Keep,
+    /// Store the new value; log the old one.
+    Replace,
+    /// Keep the value whose input was observed later (ties: the stored one); log the other
+    Newest,
+    /// Refuse the whole input (exit 3).
+    Fail,
+}
+
+impl OnConflict {
+    /// The store's policy this value names.
+    pub fn policy(self) -> crate::store::ConflictPolicy {
+        use crate::store::ConflictPolicy;
+        match self {
+            OnConflict::Keep => ConflictPolicy::Keep,
+            OnConflict::Replace => ConflictPolicy::Replace,
+            OnConflict::Newest => ConflictPolicy::Newest,
+            OnConflict::Fail => ConflictPolicy::Fail,
+        }
+    }
 }

@@ -154,6 +154,41 @@ fn a_source_ten_days_old_is_marked_stale() {
     assert_eq!(state(&page, "nbk").0, "current");
 }
 
+/// The sources table: each source's last input (the one that brought its newest observation)
+/// with its times, and its newest failed fetches, as plain text (no link leaves the folder).
+#[test]
+fn sources_show_their_last_input_and_failed_fetches() {
+    let db = store();
+    let conn = rusqlite::Connection::open(&db.path).unwrap();
+    let now = Utc::now().timestamp();
+    for (i, reason) in ["HTTP 503", "timed out after 60 s", "an HTML page, not nbk's XML", "HTTP 502"].iter().enumerate() {
+        conn.execute(
+            "INSERT INTO fetch_failure (url, source, at, reason) VALUES (?1, 'nbk', ?2, ?3)",
+            rusqlite::params![format!("https://nationalbank.kz/rss/get_rates.cfm?fdate=0{i}.12.2026"), now - 3600 * (i as i64 + 1), reason],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let dir = db.dir.path().join("site");
+    report(&db, &dir, &["--pair", "all"]);
+    let page = inspect(&dir.join("index.html"));
+    let rows = page["tables"]["sources-table"]["rows"].as_array().unwrap();
+    let row = |src: &str| rows.iter().find(|r| r["values"]["source"] == src).unwrap_or_else(|| panic!("no {src} in {rows:?}")).clone();
+    let recent = s(&db.dir.path().join("recent.csv")).to_string();
+    for src in ["nbk", "timesca"] {
+        assert_eq!(row(src)["cells"]["last input"], recent.as_str(), "{src}'s newest rates came from recent.csv");
+    }
+    assert!(row("nbu")["cells"]["last input"].as_str().unwrap().ends_with("nbu-usd-cross.csv"));
+    let nbk = row("nbk");
+    let failed = nbk["cells"]["failed fetches"].as_str().unwrap();
+    assert!(failed.contains("HTTP 503") && failed.contains("timed out") && failed.contains("an HTML page"), "{failed}");
+    assert!(!failed.contains("HTTP 502") && failed.contains("4 in all"), "the 3 newest, and the count: {failed}");
+    assert_eq!(row("timesca")["cells"]["failed fetches"], "none");
+    assert!(nbk["cells"]["source"].as_str().unwrap().contains("National Bank of Kazakhstan"));
+    // The URLs are text, not links.
+    assert!(page["refs"].as_array().unwrap().iter().all(|r| !r["value"].as_str().unwrap().contains("nationalbank")));
+}
+
 /// Must show 2: every src/href is relative and present in the folder (or a fragment with its
 /// id, or data:), every file in the folder is referenced, and the HTML passes html5lib's strict
 /// parser and the Nu validator (with the SVGs).
@@ -185,7 +220,7 @@ fn nothing_outside_the_folder_and_the_html_validates() {
     let html = fs::read_to_string(&index).unwrap();
     assert!(html.contains("<title>Rates &lt;&amp;&gt; &quot;all&quot;</title>"), "the title is escaped");
     assert!(!html.contains("<script"), "no script");
-    assert!(!html.contains("http://") && !html.contains("https://"), "no address outside the folder");
+    assert!(!html.contains("url(") && !html.contains("@import"), "the style sheet loads nothing");
 
     let strict = "import html5lib,sys\nhtml5lib.HTMLParser(strict=True).parse(open(sys.argv[1],'rb'))\nprint('ok')";
     let out = python(&["-c", strict, s(&index)]);

@@ -1,4 +1,7 @@
-//! `fxsnap conflicts`: the values that were not kept, so none is lost silently.
+//! `fxsnap conflicts`: the values that were not kept, so none is lost
+//! silently. `input` is the input that brought the new value (all that
+//! version 1 recorded); `kept_input` and `dropped_input` name the input of
+//! each value ("" where unknown: a value stored before version 2).
 
 use std::path::Path;
 
@@ -8,8 +11,20 @@ use crate::output::{self, Cell, RecordWriter};
 use crate::selection::{Selection, View};
 use crate::store::Store;
 
-pub const COLUMNS: &[&str] =
-    &["timestamp", "pair", "source", "kept", "dropped", "kept_change_pct", "dropped_change_pct", "policy", "input", "logged_at"];
+pub const COLUMNS: &[&str] = &[
+    "timestamp",
+    "pair",
+    "source",
+    "kept",
+    "dropped",
+    "kept_change_pct",
+    "dropped_change_pct",
+    "policy",
+    "input",
+    "logged_at",
+    "kept_input",
+    "dropped_input",
+];
 
 /// The conflict log of the selected series, oldest first, as records of
 /// [`COLUMNS`]: the command prints them, the report shows the newest.
@@ -29,9 +44,11 @@ pub fn rows(store: &Store, sel: &Selection, views: &[View]) -> Result<Vec<Vec<Ce
             c.dropped.rate_as(shown).to_string().into(),
             c.kept.change_as(shown).map(|x| x.to_string()).into(),
             c.dropped.change_as(shown).map(|x| x.to_string()).into(),
-            c.policy.into(),
+            c.policy.as_str().into(),
             c.input.into(),
             c.logged_at.rfc3339().into(),
+            c.kept_input.unwrap_or_default().into(),
+            c.dropped_input.unwrap_or_default().into(),
         ]);
     }
     Ok(out)

@@ -1,15 +1,21 @@
 //! `fxsnap ingest`: ticker pages and CSV files into the store, one
-//! transaction per input, with a summary line.
+//! transaction per input, with a summary line. Each input is recorded with
+//! its size and SHA-256, hashed as it is read (a CSV is streamed, never
+//! held), and observed at its file's modification time (now for stdin).
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use sha2::{Digest, Sha256};
 
 use crate::cli::IngestArgs;
 use crate::csvio::{self, CsvRows};
 use crate::error::{exit, Error, Result};
 use crate::model::{Instant, Observation, Source};
-use crate::store::{ConflictPolicy, Counts, Store};
+use crate::store::{ConflictPolicy, Counts, InputMeta, Store};
 use crate::ticker::{self, DateLine};
 use crate::timespec::{parse_time, End};
 
@@ -41,7 +47,7 @@ pub fn run(db: &Path, args: &IngestArgs) -> Result<()> {
     let opts = Options {
         at: args.at.as_deref().map(|t| parse_time(t, End::Start, crate::timespec::now())).transpose()?,
         source: crate::cli::source_arg(args.source.as_deref())?,
-        policy: args.on_conflict,
+        policy: args.on_conflict.policy(),
         quiet: args.quiet,
     };
     let inputs = expand_inputs(&args.inputs)?;
@@ -71,10 +77,12 @@ pub fn run(db: &Path, args: &IngestArgs) -> Result<()> {
         let how = match opts.policy {
             ConflictPolicy::Keep => " (kept)",
             ConflictPolicy::Replace => " (replaced)",
+            ConflictPolicy::Newest => " (newest kept)",
             ConflictPolicy::Fail => " (refused)",
         };
+        let skipped = if total.skipped > 0 { format!(", {} skipped", total.skipped) } else { String::new() };
         eprintln!(
-            "fxsnap: {} input{}, {} rate{}: {} new, {} duplicate, {} {}{}; {} failed",
+            "fxsnap: {} input{}, {} rate{}: {} new, {} duplicate, {} {}{}{}; {} failed",
             inputs.len(),
             plural(inputs.len() as u64),
             total.rates(),
@@ -84,6 +92,7 @@ pub fn run(db: &Path, args: &IngestArgs) -> Result<()> {
             total.conflict,
             conflict_word,
             if total.conflict > 0 { how } else { "" },
+            skipped,
             failed.len()
         );
     }
@@ -159,6 +168,36 @@ impl LazyStore<'_> {
     }
 }
 
+/// The size and SHA-256 of what a reader has read so far, shared with the
+/// code that asks for them once the input is read.
+#[derive(Clone, Default)]
+struct Digested(Rc<RefCell<(Sha256, u64)>>);
+
+impl Digested {
+    /// Size in bytes and lower-case hex SHA-256 of everything read so far.
+    fn finish(&self) -> (u64, String) {
+        let state = self.0.borrow();
+        let hex: String = state.0.clone().finalize().iter().map(|b| format!("{b:02x}")).collect();
+        (state.1, hex)
+    }
+}
+
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    digest: Digested,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut state = self.digest.0.borrow_mut();
+        state.0.update(&buf[..n]);
+        state.1 += n as u64;
+        Ok(n)
+    }
+}
+
 /// Reads, parses and stores one input in one transaction.
 fn ingest_one(store: &mut LazyStore<'_>, input: &Input, opts: &Options) -> Result<Counts> {
     let (reader, mtime): (Box<dyn Read>, Option<Instant>) = match input {
@@ -177,12 +216,29 @@ fn ingest_one(store: &mut LazyStore<'_>, input: &Input, opts: &Options) -> Resul
             (Box::new(f), mtime)
         }
     };
-    let mut reader = BufReader::with_capacity(256 * 1024, reader);
+    let digest = Digested::default();
+    let hashing: Box<dyn Read> = Box::new(Hashing { inner: reader, digest: digest.clone() });
+    let mut reader = BufReader::with_capacity(256 * 1024, hashing);
     let first_line = peek_first_line(&mut reader).map_err(|e| Error::io("cannot read it", e))?;
+    let recorded = Recorded { name: input.name(), digest, observed: mtime.unwrap_or_else(crate::timespec::now) };
     if csvio::is_header(&first_line) {
-        ingest_csv(store, input, reader, opts)
+        ingest_csv(store, &recorded, reader, opts)
     } else {
-        ingest_page(store, input, reader, mtime, opts)
+        ingest_page(store, input, &recorded, reader, mtime, opts)
+    }
+}
+
+/// What is recorded of an input besides its rows.
+struct Recorded {
+    name: String,
+    digest: Digested,
+    observed: Instant,
+}
+
+impl Recorded {
+    fn meta(&self, reader: &str) -> InputMeta {
+        let (size, sha256) = self.digest.finish();
+        InputMeta { name: self.name.clone(), size, sha256, reader: reader.to_string(), observed: self.observed }
     }
 }
 
@@ -193,7 +249,14 @@ fn peek_first_line(reader: &mut BufReader<Box<dyn Read>>) -> io::Result<String> 
     Ok(String::from_utf8_lossy(&buf[..end]).into_owned())
 }
 
-fn ingest_page(store: &mut LazyStore<'_>, input: &Input, reader: impl Read, mtime: Option<Instant>, opts: &Options) -> Result<Counts> {
+fn ingest_page(
+    store: &mut LazyStore<'_>,
+    input: &Input,
+    recorded: &Recorded,
+    reader: impl Read,
+    mtime: Option<Instant>,
+    opts: &Options,
+) -> Result<Counts> {
     let mut bytes = Vec::new();
     reader.take(ticker::MAX_PAGE_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(|e| Error::io("cannot read it", e))?;
     if bytes.is_empty() {
@@ -223,23 +286,29 @@ fn ingest_page(store: &mut LazyStore<'_>, input: &Input, reader: impl Read, mtim
         Some(s) => s.clone(),
         None => "timesca".parse()?,
     };
-    let mut tx = store.get()?.begin_input(opts.policy, &input.name())?;
+    // The whole page was read: its digest is complete.
+    let mut tx = store.get()?.begin_input(opts.policy, recorded.meta("ticker"))?;
     for q in page.quotes {
         let obs = Observation { source: source.clone(), pair: q.pair, at, rate: q.rate, change: q.change };
         tx.put(&obs)?;
     }
-    tx.commit()
+    Ok(tx.commit()?.counts)
 }
 
-fn ingest_csv(store: &mut LazyStore<'_>, input: &Input, reader: impl Read, opts: &Options) -> Result<Counts> {
+fn ingest_csv(store: &mut LazyStore<'_>, recorded: &Recorded, reader: impl Read, opts: &Options) -> Result<Counts> {
     let mut rows = CsvRows::new(reader, opts.source.clone())?;
-    let mut tx = store.get()?.begin_input(opts.policy, &input.name())?;
-    let progress = crate::progress::Progress::new(opts.quiet, &input.name());
+    // Streamed: the digest is complete only after the last row.
+    let mut meta = recorded.meta("csv");
+    meta.sha256.clear();
+    let mut tx = store.get()?.begin_input(opts.policy, meta)?;
+    let progress = crate::progress::Progress::new(opts.quiet, &recorded.name);
     // CSV rows carry their own timestamps: --at is for pages.
     while let Some(obs) = rows.next_observation()? {
         tx.put(&obs)?;
         progress.tick();
     }
     progress.finish();
-    tx.commit()
+    let (size, sha256) = recorded.digest.finish();
+    tx.set_content(size, sha256);
+    Ok(tx.commit()?.counts)
 }

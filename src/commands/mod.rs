@@ -7,6 +7,7 @@ pub mod conflicts;
 pub mod convert;
 pub mod history;
 pub mod ingest;
+pub mod inputs;
 pub mod latest;
 pub mod report;
 pub mod stats;

@@ -145,7 +145,7 @@ fn figure(store: &Store, sel: &Selection, views: &[View], range: &RangeSpec, end
     let mut first = i64::MAX;
     for v in views {
         if let Some((a, _)) = store.time_span(v.series.id, from, Some(end))? {
-            first = first.min(a);
+            first = first.min(a.unix());
         }
     }
     let t1 = end.unix();

@@ -122,6 +122,7 @@ caption{text-align:left;caption-side:bottom;font-size:.85rem;padding-top:.3rem}
 th,td{text-align:left;vertical-align:top;padding:.3rem .55rem;border-bottom:1px solid var(--line)}
 thead th{background:var(--head);font-weight:600;vertical-align:bottom}
 td.num{text-align:right;white-space:nowrap}
+time{white-space:nowrap}
 td.long{overflow-wrap:anywhere;min-width:8rem}
 .name{display:block;color:var(--muted);font-size:.85rem;font-weight:normal}
 .prec{color:var(--muted);font-size:.85rem}

@@ -66,11 +66,10 @@ pub struct Options {
 }
 
 /// Reads the store and makes the report's files: `index.html` first, then the charts.
-pub fn build(store: &Store, db_path: &Path, sel: &Selection, opts: &Options) -> Result<Vec<ReportFile>> {
-    let db = |e| crate::store::db_err(db_path, e);
-    store.conn().execute_batch("BEGIN").map_err(db)?;
-    let gathered = gather(store, sel, opts);
-    store.conn().execute_batch("COMMIT").map_err(db)?;
+pub fn build(store: &Store, db: &Path, sel: &Selection, opts: &Options) -> Result<Vec<ReportFile>> {
+    let snapshot = store.begin_read()?;
+    let gathered = gather(store, db, sel, opts);
+    snapshot.finish()?;
     let g = gathered?;
     let mut files = vec![ReportFile { name: "index.html".into(), bytes: page(&g, sel, opts).into_bytes() }];
     for pc in g.charts {
@@ -94,7 +93,7 @@ struct Gathered {
     sources: Vec<sources::SourceState>,
 }
 
-fn gather(store: &Store, sel: &Selection, opts: &Options) -> Result<Gathered> {
+fn gather(store: &Store, db: &Path, sel: &Selection, opts: &Options) -> Result<Gathered> {
     let resolved = sel.resolve_with_cross(store)?;
     if resolved.direct.is_empty() && resolved.cross.is_empty() {
         return Err(Error::invalid("nothing to report: the store has no observations (no folder written)"));
@@ -106,7 +105,7 @@ fn gather(store: &Store, sel: &Selection, opts: &Options) -> Result<Gathered> {
         stats: stats::rows(store, sel, &resolved)?,
         conflicts: conflicts::rows(store, sel, &resolved.direct)?,
         charts: charts::pair_charts(store, sel, &resolved.direct, &opts.ranges, opts.now)?,
-        sources: sources::states(store, sel)?,
+        sources: sources::states(store, db, sel)?,
     })
 }
 
@@ -321,7 +320,8 @@ fn conflicts_section(g: &Gathered) -> String {
         ("kept_change_pct", "kept change %", Kind::Num),
         ("dropped_change_pct", "not kept change %", Kind::Num),
         ("policy", "policy", Kind::Text),
-        ("input", "input", Kind::Long),
+        ("kept_input", "kept from", Kind::Long),
+        ("dropped_input", "not kept from", Kind::Long),
         ("logged_at", "logged (UTC)", Kind::Text),
     ];
     let mut t = Table::new("conflicts-table", spec.iter().map(|(k, l, kind)| Column::new(l, Some(k), *kind)).collect());
@@ -329,14 +329,24 @@ fn conflicts_section(g: &Gathered) -> String {
     let n = g.conflicts.len();
     t.caption = Some(if n > CONFLICTS_SHOWN {
         format!("The {CONFLICTS_SHOWN} newest of {n} conflicts, newest first; `fxsnap conflicts` lists them all.")
+    } else if n == 1 {
+        "The one conflict logged.".into()
     } else {
         format!("All {n} conflicts, newest first.")
     });
     for r in g.conflicts.iter().rev().take(CONFLICTS_SHOWN) {
+        // A conflict logged before version 2 names only the input of the new
+        // value (`input`): kept under replace, not kept otherwise.
+        let (kept_in, dropped_in) = (cell(cols, r, "kept_input"), cell(cols, r, "dropped_input"));
+        let old = (kept_in.is_empty() && dropped_in.is_empty()).then(|| cell(cols, r, "input")).filter(|i| !i.is_empty());
         let cells = spec
             .iter()
             .map(|(k, _, _)| {
                 let v = cell(cols, r, k);
+                let new_value_side = if cell(cols, r, "policy") == "replace" { "kept_input" } else { "dropped_input" };
+                if let (Some(input), true) = (old, *k == new_value_side) {
+                    return format!("{} <span class=\"name\">(the new value; logged before inputs were recorded)</span>", text(input));
+                }
                 if *k == "timestamp" || *k == "logged_at" {
                     time(v)
                 } else {
@@ -364,9 +374,15 @@ fn sources_section(g: &Gathered, reference: Instant) -> String {
     let mut t = Table::new("sources-table", columns);
     t.wide = true;
     let recorded = g.sources.iter().any(|s| s.recorded);
-    if !recorded {
-        t.caption = Some("This store keeps no input log or fetch failures (a version 1 store): they appear once `fxsnap ingest` or `fetch` writes to it.".into());
-    }
+    t.caption = Some(if recorded {
+        format!(
+            "Last input: of the inputs that brought each series' newest observation, the one stored last. \
+             Failed fetches: the {} newest; `fxsnap inputs --failed` lists them all.",
+            sources::FAILURES_SHOWN
+        )
+    } else {
+        "This store keeps no input log or fetch failures (a version 1 store): the first `fxsnap ingest` or `fetch` upgrades it.".into()
+    });
     for s in &g.sources {
         let label = s.source.as_str();
         let newest = match s.last_observation {

@@ -6,12 +6,15 @@
 //! tables (schema v2); a store without them (version 1) has only the
 //! observations, and the table says that the rest was not recorded.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use rusqlite::OptionalExtension;
 
 use crate::error::Result;
 use crate::model::{Instant, Source};
 use crate::selection::Selection;
-use crate::store::{Series, Store};
+use crate::store::{db_err, FetchFailure, InputRecord, Series, Store};
 
 /// How many failed fetches of a source the table lists.
 pub const FAILURES_SHOWN: usize = 3;
@@ -50,30 +53,75 @@ pub struct SourceState {
 
 /// The state of every source the selection reads (every source in the
 /// store unless `--source` names some), in label order.
-pub fn states(store: &Store, sel: &Selection) -> Result<Vec<SourceState>> {
+///
+/// A source's last input is, among the inputs that brought the newest
+/// observation of each of its series, the one stored last: the document that
+/// last told fxsnap something new about that source (an input of only
+/// duplicates adds nothing). Failed fetches are matched by their source label.
+pub fn states(store: &Store, db: &Path, sel: &Selection) -> Result<Vec<SourceState>> {
+    let recorded = schema_version(store, db)? >= 2;
+    let inputs: HashMap<i64, InputRecord> =
+        if recorded { store.inputs()?.into_iter().map(|i| (i.id.get(), i)).collect() } else { HashMap::new() };
+    let failures = if recorded { store.failed_fetches()? } else { Vec::new() };
     let mut by_source: BTreeMap<Source, Vec<Series>> = BTreeMap::new();
     for s in store.series()? {
         if sel.sources.is_empty() || sel.sources.iter().any(|x| x.as_str().eq_ignore_ascii_case(s.source.as_str())) {
             by_source.entry(s.source.clone()).or_default().push(s);
         }
     }
+    // A failed fetch of a source the store has no observation of yet is a source too.
+    for f in &failures {
+        if let Ok(src) = f.source.parse::<Source>() {
+            if sel.sources.is_empty() || sel.sources.contains(&src) {
+                by_source.entry(src).or_default();
+            }
+        }
+    }
     let mut out = Vec::new();
     for (source, series) in by_source {
         let mut last: Option<Instant> = None;
+        let mut last_input: Option<&InputRecord> = None;
         for s in &series {
             if let Some(o) = store.latest(s, sel.to)? {
                 last = Some(last.map_or(o.at, |l| l.max(o.at)));
+                if recorded {
+                    if let Some(i) = newest_input(store, db, s, o.at)?.and_then(|id| inputs.get(&id)) {
+                        if last_input.is_none_or(|l| (i.ingested, i.id.get()) > (l.ingested, l.id.get())) {
+                            last_input = Some(i);
+                        }
+                    }
+                }
             }
         }
+        let mine: Vec<&FetchFailure> = failures.iter().filter(|f| f.source.eq_ignore_ascii_case(source.as_str())).collect();
         out.push(SourceState {
-            source,
             series: series.len(),
             last_observation: last,
-            last_input: None,
-            failures: Vec::new(),
-            failures_total: 0,
-            recorded: false,
+            last_input: last_input.map(|i| LastInput { name: i.meta.name.clone(), observed: i.meta.observed, ingested: i.ingested }),
+            failures: mine
+                .iter()
+                .take(FAILURES_SHOWN)
+                .map(|f| Failure { url: f.url.clone(), at: f.at, reason: f.reason.clone() })
+                .collect(),
+            failures_total: mine.len(),
+            recorded,
+            source,
         });
     }
     Ok(out)
+}
+
+/// The store's schema version: 1 has no input log and no failed fetches.
+fn schema_version(store: &Store, db: &Path) -> Result<i64> {
+    store.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| db_err(db, e))
+}
+
+/// The input that brought the observation of `series` at `at` (None for a
+/// value stored before version 2).
+fn newest_input(store: &Store, db: &Path, series: &Series, at: Instant) -> Result<Option<i64>> {
+    let mut st =
+        store.conn().prepare_cached("SELECT input_id FROM observation WHERE series_id = ?1 AND ts = ?2").map_err(|e| db_err(db, e))?;
+    let id: Option<Option<i64>> =
+        st.query_row(rusqlite::params![series.id.get(), at.unix()], |r| r.get(0)).optional().map_err(|e| db_err(db, e))?;
+    Ok(id.flatten())
 }
