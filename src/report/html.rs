@@ -89,8 +89,9 @@ const CARDS: &str = r#"  table.cards,table.cards tbody,table.cards tr,table.card
   table.cards tr{border:1px solid var(--line);border-radius:.4rem;margin:0 0 .7rem;padding:.35rem .6rem;background:var(--card)}
   table.cards tr.is-stale{background:var(--stale-bg)}
   table.cards th[scope=row]{border:0;padding:.1rem 0 .3rem;font-size:1.05rem}
-  table.cards td{border:0;padding:.1rem 0 .1rem 42%;position:relative;min-height:1.6rem;text-align:left;white-space:normal;overflow-wrap:anywhere}
-  table.cards td::before{content:attr(data-label);position:absolute;left:0;width:40%;color:var(--muted);overflow-wrap:normal}
+  table.cards td{border:0;padding:.1rem 0;display:grid;grid-template-columns:40% minmax(0,1fr);column-gap:.6rem;
+    text-align:left;white-space:normal;overflow-wrap:anywhere}
+  table.cards td::before{content:attr(data-label);color:var(--muted);overflow-wrap:normal}
   table.cards caption{display:block;width:100%}
   table.cards td.num{text-align:left}
 "#;

@@ -94,7 +94,13 @@ impl Table {
                     Kind::Long => s.push_str(" class=\"long\""),
                     Kind::Text => {}
                 }
-                let _ = write!(s, ">{cell}</{tag}>");
+                // One child for the value: on a phone the label (`::before`)
+                // and the value are the two columns of a grid.
+                if i == 0 {
+                    let _ = write!(s, ">{cell}</{tag}>");
+                } else {
+                    let _ = write!(s, "><span class=\"v\">{cell}</span></{tag}>");
+                }
             }
             s.push_str("</tr>\n");
         }
@@ -173,7 +179,7 @@ mod tests {
         let h = t.html();
         assert!(h.contains("<th scope=\"col\">pair</th>"), "{h}");
         assert!(h.contains("<tr class=\"is-stale\"><th scope=\"row\" data-col=\"pair\" data-label=\"pair\">KZT/USD</th>"), "{h}");
-        assert!(h.contains("<data value=\"0.00008\">0.00008</data>"), "{h}");
+        assert!(h.contains("<span class=\"v\"><data value=\"0.00008\">0.00008</data>"), "{h}");
     }
 
     #[test]
