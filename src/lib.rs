@@ -8,8 +8,8 @@ pub mod chart;
 pub mod cli;
 pub mod commands;
 pub mod cross;
-pub mod csvio;
 pub mod error;
+pub mod intake;
 pub mod model;
 pub mod output;
 pub mod precision;
@@ -19,7 +19,7 @@ pub mod report;
 pub mod selection;
 pub mod sources;
 pub mod store;
-pub mod ticker;
+pub mod summary;
 pub mod timespec;
 
 use std::path::PathBuf;

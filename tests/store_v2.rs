@@ -540,3 +540,39 @@ fn kill_9_during_the_upgrade_of_a_large_v1_database_leaves_v1_or_v2() {
         println!("kill at {at:.2} of a run: version {v}");
     }
 }
+
+#[test]
+fn a_streamed_csv_seen_before_keeps_its_one_input_record() {
+    // A CSV is hashed while it streams: its rows first name a provisional
+    // input, which the commit merges into the document's earlier record.
+    let db = TempDb::new();
+    let (a, b) = (db.dir.path().join("a.csv"), db.dir.path().join("b.csv"));
+    fs::write(&a, "timestamp,pair,rate,source\n2025-12-01,KZT/USD,0.0019,nbk\n2025-12-02,KZT/USD,0.0018,nbk\n").unwrap();
+    fs::write(&b, "timestamp,pair,rate,source\n2025-12-01,KZT/USD,0.0021,nbk\n").unwrap();
+    db.ok(&["ingest", "-q", s(&a)]);
+    db.ok(&["ingest", "-q", "--on-conflict", "replace", s(&b)]);
+    db.ok(&["ingest", "-q", "--on-conflict", "replace", s(&a)]);
+    let rows = inputs(&db.path);
+    assert_eq!(rows.len(), 2, "{rows:#?}");
+    let a_row = rows.iter().find(|r| r["name"] == s(&a)).unwrap();
+    assert_eq!((a_row["new"].as_str(), a_row["duplicate"].as_str(), a_row["conflict"].as_str()), ("0", "1", "1"));
+    for line in db.ok(&["history", "--format", "jsonl"]).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["input"], s(&a), "{line}");
+    }
+    let log: Vec<serde_json::Value> = serde_json::from_str(&db.ok(&["conflicts", "--format", "json"])).unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!((log[1]["kept_input"].as_str(), log[1]["dropped_input"].as_str()), (Some(s(&a)), Some(s(&b))));
+    // No row names an input that is gone.
+    db.ok(&["check"]);
+    let c = rusqlite::Connection::open(&db.path).unwrap();
+    let dangling: i64 = c
+        .query_row(
+            "SELECT (SELECT count(*) FROM observation WHERE input_id NOT IN (SELECT id FROM input)) + \
+                    (SELECT count(*) FROM conflict WHERE kept_input_id NOT IN (SELECT id FROM input) OR dropped_input_id NOT IN (SELECT id FROM input))",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(dangling, 0);
+}

@@ -15,5 +15,5 @@ pub fn run(db: &Path) -> Result<()> {
     for p in &problems {
         eprintln!("fxsnap: {}: {p}", db.display());
     }
-    Err(Error::Summary(format!("{}: {} problem(s) found", db.display(), problems.len()), crate::error::exit::ERROR))
+    Err(Error::CheckFailed(format!("{}: {} problem(s) found", db.display(), problems.len())))
 }

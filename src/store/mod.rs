@@ -131,7 +131,8 @@ pub struct InputMeta {
     pub name: String,
     /// Bytes read.
     pub size: u64,
-    /// SHA-256 of those bytes, lower-case hex.
+    /// SHA-256 of those bytes, lower-case hex; empty until known for an
+    /// input hashed while it is read (`InputTx::set_content`).
     pub sha256: String,
     /// The reader that read it: `ticker`, `csv`, `nbk`, `cbr-dynamic`, `warc`, ...
     pub reader: String,

@@ -164,3 +164,63 @@ fn a_read_snapshot_sees_one_state() {
     snapshot.finish().unwrap();
     assert_ne!(count(&reader), before, "after it, it is");
 }
+
+#[test]
+fn skipped_rows_and_fetch_failures_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rates.db");
+    let mut store = super::Store::open_for_write(&path).unwrap();
+    let meta = super::InputMeta {
+        name: "https://example.org/doc.xml".into(),
+        size: 10,
+        sha256: "ab".repeat(32),
+        reader: "nbk".into(),
+        observed: crate::model::Instant::from_unix(1_700_000_000),
+    };
+    let obs = crate::model::Observation {
+        source: "nbk".parse().unwrap(),
+        pair: "USD/KZT".parse().unwrap(),
+        at: crate::model::Instant::from_unix(1_699_920_000),
+        rate: "478.77".parse().unwrap(),
+        change: None,
+    };
+    // Only skipped rows: nothing stored, duplicated or conflicted, so not recorded.
+    let mut tx = store.begin_input(super::ConflictPolicy::Keep, meta.clone()).unwrap();
+    tx.skipped(3);
+    let done = tx.commit().unwrap();
+    assert_eq!((done.counts.skipped, done.input), (3, None));
+    assert!(store.inputs().unwrap().is_empty());
+    // A row and two skipped ones: recorded with both counts.
+    let mut tx = store.begin_input(super::ConflictPolicy::Keep, meta.clone()).unwrap();
+    tx.put(&obs).unwrap();
+    tx.skipped(2);
+    let done = tx.commit().unwrap();
+    let inputs = store.inputs().unwrap();
+    assert_eq!(inputs.len(), 1);
+    assert_eq!(Some(inputs[0].id), done.input);
+    assert_eq!((inputs[0].counts.new, inputs[0].counts.skipped), (1, 2));
+    assert_eq!(inputs[0].meta, meta);
+
+    store.record_fetch_failure("https://example.org/a", "nbk", crate::model::Instant::from_unix(5), "HTTP 503").unwrap();
+    store.record_fetch_failure("https://example.org/b", "cbu", crate::model::Instant::from_unix(9), "timed out").unwrap();
+    let failed = super::Store::open_existing(&path).unwrap().failed_fetches().unwrap();
+    let seen: Vec<(&str, &str, i64, &str)> =
+        failed.iter().map(|f| (f.url.as_str(), f.source.as_str(), f.at.unix(), f.reason.as_str())).collect();
+    assert_eq!(seen, [("https://example.org/b", "cbu", 9, "timed out"), ("https://example.org/a", "nbk", 5, "HTTP 503")], "newest first");
+}
+
+#[test]
+fn a_v1_file_opened_for_reading_has_no_inputs_and_takes_no_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    let c = Connection::open(&path).unwrap();
+    c.execute_batch(STEPS[0].1).unwrap();
+    c.execute_batch("PRAGMA user_version = 1").unwrap();
+    drop(c);
+    let before = std::fs::read(&path).unwrap();
+    let store = super::Store::open_existing(&path).unwrap();
+    assert!(store.inputs().unwrap().is_empty() && store.failed_fetches().unwrap().is_empty());
+    assert!(store.record_fetch_failure("u", "s", crate::model::Instant::from_unix(0), "r").is_err());
+    drop(store);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}

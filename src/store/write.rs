@@ -33,7 +33,9 @@ use crate::model::{Instant, Observation, Pair, Source};
 
 impl Store {
     /// Starts the one write transaction of one input (`BEGIN IMMEDIATE`, so
-    /// a concurrent writer waits instead of failing on upgrade).
+    /// a concurrent writer waits instead of failing on upgrade). `meta.sha256`
+    /// may be empty for an input hashed while it is read: `set_content`
+    /// gives it before the commit.
     pub fn begin_input(&mut self, policy: ConflictPolicy, meta: InputMeta) -> Result<InputTx<'_>> {
         let path = self.path.clone();
         let mut pause = Duration::from_millis(5);
@@ -50,15 +52,22 @@ impl Store {
         };
         let p = |e| db_err(&path, e);
         let logged_at = Instant::now();
-        let existing: Option<i64> = if meta.sha256.is_empty() {
+        let existing: Option<(i64, i64)> = if meta.sha256.is_empty() {
             None
         } else {
-            tx.query_row("SELECT id FROM input WHERE name = ?1 AND sha256 = ?2", params![meta.name, meta.sha256], |r| r.get(0))
-                .optional()
-                .map_err(p)?
+            tx.query_row("SELECT id, observed FROM input WHERE name = ?1 AND sha256 = ?2", params![meta.name, meta.sha256], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(p)?
         };
+        let mut observed = meta.observed;
         let (input_id, created) = match existing {
-            Some(id) => (InputId(id), false),
+            Some((id, first_seen)) => {
+                // The same document again: it was first seen then, and `newest` decides by that.
+                observed = Instant::from_unix(first_seen);
+                (InputId(id), false)
+            }
             None => {
                 // Counts are filled in at the commit; an empty input's row is removed there.
                 tx.execute(
@@ -89,7 +98,7 @@ impl Store {
         Ok(InputTx {
             input_id,
             created,
-            observed: meta.observed,
+            observed,
             content: (meta.size, meta.sha256),
             insert,
             tx,
