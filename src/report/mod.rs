@@ -119,14 +119,15 @@ fn page(g: &Gathered, sel: &Selection, opts: &Options) -> String {
     let reference = sel.to.unwrap_or(opts.now);
     let stale: Vec<&latest::LatestRow> = g.latest.iter().filter(|r| reference.unix() - r.at.unix() > opts.stale_secs).collect();
 
+    let shown_sources = g.latest.iter().map(|r| &r.source).collect::<std::collections::BTreeSet<_>>().len();
     let mut head = String::new();
     let _ = writeln!(head, "<header>\n<h1>{}</h1>", escape(&opts.title));
     let _ = writeln!(
         head,
         "<p class=\"summary\">{} series from {} source{}; made {} UTC{}.</p>",
         g.latest.len(),
-        g.sources.len(),
-        if g.sources.len() == 1 { "" } else { "s" },
+        shown_sources,
+        if shown_sources == 1 { "" } else { "s" },
         time(&opts.now.rfc3339()),
         match sel.to {
             Some(t) => format!(", as of {}", time(&t.rfc3339())),
