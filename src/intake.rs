@@ -76,9 +76,15 @@ pub struct Document<'a> {
 /// What storing one document did.
 #[derive(Clone, Debug)]
 pub enum Outcome {
-    Stored { format: Format, counts: Counts, date: Option<chrono::NaiveDate> },
+    Stored {
+        format: Format,
+        counts: Counts,
+        date: Option<chrono::NaiveDate>,
+    },
     /// A bank's reply that it has no rates for the day: nothing stored.
-    Empty { format: Format },
+    Empty {
+        format: Format,
+    },
 }
 
 /// Lower-case hex SHA-256 of a document's bytes.

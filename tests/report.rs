@@ -118,6 +118,33 @@ fn tables_say_what_latest_and_stats_say() {
     }
 }
 
+/// With SOURCE_DATE_EPOCH the same store gives the same folder, byte for byte (the page's
+/// times, ages and ranges count from it).
+#[test]
+fn source_date_epoch_makes_the_report_reproducible() {
+    let db = store();
+    let epoch = (Utc::now() - Duration::days(3)).timestamp().to_string();
+    let mut folders = Vec::new();
+    for name in ["a", "b"] {
+        let dir = db.dir.path().join(name);
+        let out = db.cmd(&["report", "-o", s(&dir)]).env("SOURCE_DATE_EPOCH", &epoch).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .map(|e| (e.file_name().into_string().unwrap(), fs::read(e.path()).unwrap()))
+            .collect();
+        files.sort();
+        folders.push(files);
+    }
+    assert!(folders[0].len() > 5);
+    assert_eq!(folders[0], folders[1]);
+    let made = chrono::DateTime::from_timestamp(epoch.parse().unwrap(), 0).unwrap().format("%Y-%m-%d %H:%M:%S").to_string();
+    assert!(String::from_utf8_lossy(&folders[0].iter().find(|f| f.0 == "index.html").unwrap().1).contains(&made));
+    let out = db.cmd(&["report", "-o", s(&db.dir.path().join("c"))]).env("SOURCE_DATE_EPOCH", "soon").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
 /// Must show 5: a store whose newest nbk observation is 10 days old shows it stale (default
 /// --stale 7d), the ticker's of yesterday is current; --stale 30d makes nbk current.
 #[test]
