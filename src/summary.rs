@@ -97,7 +97,8 @@ impl Summary {
         }
         let Some(worst) = self.failed.iter().map(|(_, e)| Failure::of(e)).max() else { return Ok(()) };
         // Under -q the reasons were not printed yet: an error must never be silent.
-        let detail = if self.quiet { self.failed.iter().map(|(n, e)| format!("{n}: {e}")).collect::<Vec<_>>().join("\n") } else { String::new() };
+        let detail =
+            if self.quiet { self.failed.iter().map(|(n, e)| format!("{n}: {e}")).collect::<Vec<_>>().join("\n") } else { String::new() };
         Err(Error::InputsFailed { detail, worst })
     }
 }

@@ -46,9 +46,6 @@ pub fn run(db: &Path, args: &IngestArgs) -> Result<()> {
         policy: args.on_conflict.policy(),
         now,
     };
-    if let Some(at) = opts.at {
-        crate::timespec::refuse_far_future(at, now).map_err(|e| Error::Usage(format!("--at: {e}")))?;
-    }
     let inputs = expand_inputs(&args.inputs)?;
     let mut store = LazyStore::new(db);
     let mut summary = Summary::new(opts.policy, args.quiet);
@@ -139,7 +136,11 @@ fn ingest_one(store: &mut LazyStore<'_>, input: &Input, opts: &Options, quiet: b
     let digest = Digested::default();
     let hashing: Box<dyn Read> = Box::new(Hashing { inner: reader, digest: digest.clone() });
     let mut reader = BufReader::with_capacity(256 * 1024, hashing);
-    let format = match reader.fill_buf().map_err(|e| Error::io("cannot read it", e)).and_then(|head| read::sniff(&head[..head.len().min(read::SNIFF_BYTES)])) {
+    let format = match reader
+        .fill_buf()
+        .map_err(|e| Error::io("cannot read it", e))
+        .and_then(|head| read::sniff(&head[..head.len().min(read::SNIFF_BYTES)]))
+    {
         Ok(f) => f,
         Err(e) => return summary.failed(&name, e),
     };
@@ -156,7 +157,10 @@ fn ingest_one(store: &mut LazyStore<'_>, input: &Input, opts: &Options, quiet: b
                 return summary.failed(&name, Error::io("cannot read it", e));
             }
             if bytes.len() > read::MAX_DOCUMENT_BYTES && format != Format::Ticker {
-                return summary.failed(&name, Error::invalid(format!("is larger than the {} MiB a document may be: refused", read::MAX_DOCUMENT_BYTES >> 20)));
+                return summary.failed(
+                    &name,
+                    Error::invalid(format!("is larger than the {} MiB a document may be: refused", read::MAX_DOCUMENT_BYTES >> 20)),
+                );
             }
             let undated_at = match input {
                 Input::Stdin => Some(opts.now),

@@ -17,10 +17,10 @@
 //! [`sniff`] tells which reader an input needs; [`read_bank`] reads a bank document.
 
 pub mod bank;
-pub mod csv;
 pub mod cbr;
 pub mod cbt;
 pub mod cbu;
+pub mod csv;
 pub mod nbk;
 pub mod nbkr;
 pub mod nbt;
@@ -117,7 +117,9 @@ pub fn read_bank(format: Format, bytes: &[u8]) -> Result<BankDocument> {
         Format::CbrDaily => cbr::read_daily(bytes),
         Format::CbrDynamic => cbr::read_dynamic(bytes),
         Format::Ticker | Format::Csv | Format::Warc => Err(Error::invalid(format!("is read as {}, not as a bank document", format.name()))),
-        Format::NbkrHistory => Err(Error::invalid("is NBKR's history page, which names no currency: only `fetch nbkr`, which asked for one, reads it")),
+        Format::NbkrHistory => {
+            Err(Error::invalid("is NBKR's history page, which names no currency: only `fetch nbkr`, which asked for one, reads it"))
+        }
     }
 }
 
