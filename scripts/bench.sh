@@ -168,11 +168,8 @@ bench_report() {
     local rdb=$W/bundled.db site=$W/report-site charts=$W/report-charts
     fresh "$rdb"
     "$FX" --db "$rdb" ingest -q "$REPO/data/pages" "$REPO/data/history/nbu-usd-cross.csv"
-    # The bank documents, less NBKR's history page (read only through fetch, which knows its currency).
-    local feeds=()
-    mapfile -t feeds < <(find "$REPO/data/feeds" -type f ! -name 'nbkr-history-*' ! -name '*.md' | sort)
-    if "$FX" --db "$rdb" ingest -q "${feeds[@]}" 2>/dev/null; then
-        echo "  bundled data: pages, NBU history and ${#feeds[@]} bank documents" >&2
+    if "$FX" --db "$rdb" ingest -q "$REPO/data/feeds" 2>/dev/null; then
+        echo "  bundled data: pages, NBU history and the bank documents of data/feeds" >&2
     else
         echo "  bundled data: pages and NBU history (this build's ingest does not read the bank documents)" >&2
     fi
