@@ -367,20 +367,29 @@ fn a_real_browser_shows_the_whole_page_without_sideways_scroll() {
         report(&db, &dir, &["--theme", theme]);
         let svgs = fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "svg")).count();
         assert!(svgs >= 10, "charts drawn: {svgs}");
-        let url = format!("file://{}", dir.join("index.html").display());
-        for width in [375, 1280] {
-            let shot = shots.join(format!("report-{theme}-{width}.png"));
+        // From disk, and from a plain static server (Python's, which knows .svg is image/svg+xml).
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut server = Command::new("python3")
+            .args(["-m", "http.server", "--bind", "127.0.0.1", "--directory", s(&dir), &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 -m http.server");
+        wait_for_port(port);
+        let urls = [(format!("file://{}", dir.join("index.html").display()), "disk"), (format!("http://127.0.0.1:{port}/"), "http")];
+        for (width, (url, how)) in [(375, &urls[0]), (1280, &urls[0]), (375, &urls[1])] {
+            let shot = shots.join(format!("report-{theme}-{width}-{how}.png"));
             let out = Command::new(&node)
                 .arg(manifest("tests/browser/check.mjs"))
                 .arg(&chromium)
-                .arg(&url)
+                .arg(url)
                 .arg(width.to_string())
                 .arg(&shot)
                 .output()
                 .unwrap();
             assert!(out.status.success(), "check.mjs failed: {}", String::from_utf8_lossy(&out.stderr));
             let r: Value = serde_json::from_slice(&out.stdout).expect("check.mjs JSON");
-            let what = format!("{theme} at {width} px");
+            let what = format!("{theme} at {width} px from {how}");
             assert_eq!(r["console"].as_array().unwrap().len(), 0, "{what}: console errors or failed requests: {}", r["console"]);
             let images = r["images"].as_array().unwrap();
             assert_eq!(images.len(), svgs, "{what}: one <img> per chart file");
@@ -402,7 +411,20 @@ fn a_real_browser_shows_the_whole_page_without_sideways_scroll() {
             let ink = png["nonWhiteFraction"].as_f64().unwrap();
             assert!(ink > 0.02 && ink < 0.999, "{what}: a blank screenshot? {png}");
         }
+        let _ = server.kill();
+        let _ = server.wait();
     }
+}
+
+/// Waits until something listens on the port (the test server starting).
+fn wait_for_port(port: u16) {
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the test web server did not start on port {port}");
 }
 
 fn which(name: &str) -> Option<PathBuf> {

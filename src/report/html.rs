@@ -35,7 +35,8 @@ pub struct Page {
 }
 
 impl Page {
-    /// `<!DOCTYPE html>` up to the opening of `<body>`.
+    /// `<!DOCTYPE html>` up to the opening of `<body>`. The empty `data:` icon
+    /// keeps browsers from asking a server for `/favicon.ico` (a 404 in the console).
     pub fn new(title: &str, theme: Theme) -> Page {
         let mut out = String::with_capacity(64 * 1024);
         let t = escape(title);
@@ -43,7 +44,8 @@ impl Page {
             out,
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <meta name=\"color-scheme\" content=\"{}\">\n<meta name=\"generator\" content=\"fxsnap {}\">\n<title>{t}</title>\n<style>\n{}{}\
+             <meta name=\"color-scheme\" content=\"{}\">\n<meta name=\"generator\" content=\"fxsnap {}\">\n\
+             <link rel=\"icon\" href=\"data:,\">\n<title>{t}</title>\n<style>\n{}{}\
              @media (max-width:{CARDS_BELOW}){{\n{CARDS}}}\n@media (max-width:{WIDE_CARDS_BELOW}){{\n{}}}\n</style>\n</head>\n<body>\n",
             match theme {
                 Theme::Light => "light",
