@@ -6,8 +6,6 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use plotters::prelude::*;
-
 use super::{ChartError, ChartOptions, ImageFormat};
 
 /// What is written: the drawn RGB pixels or the SVG document.
@@ -16,11 +14,18 @@ pub(super) enum Payload {
     Svg(String),
 }
 
-/// Writes RGB pixels as a PNG file at `path` (whose extension must be `.png`).
+/// Writes RGB pixels as a PNG file at `path`, encoding straight from `rgb` row by row: the only
+/// image-sized allocation is the buffer drawn into (the compressed stream is held until written,
+/// a small fraction of it for a chart).
 fn encode_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> Result<(), String> {
-    let mut backend = BitMapBackend::new(path, (width, height));
-    backend.blit_bitmap((0, 0), (width, height), rgb).map_err(|e| e.to_string())?;
-    backend.present().map_err(|e| e.to_string())
+    let file = fs::OpenOptions::new().write(true).create(true).truncate(true).open(path).map_err(|e| e.to_string())?;
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_compression(png::Compression::Fast);
+    let mut writer = enc.write_header().map_err(|e| e.to_string())?;
+    writer.write_image_data(rgb).map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())
 }
 
 /// Writes `payload` to `path` atomically: see the `chart` module documentation.

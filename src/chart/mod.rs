@@ -85,11 +85,13 @@
 //!   value → row); `ticks`: time and value ticks; `font`: the embedded font and its metrics;
 //!   `theme`: colours; `draw`: drawing on a plotters backend; `encode`: PNG/SVG files, atomically.
 
+pub mod deviation;
 mod draw;
 mod encode;
 mod font;
 pub mod gaps;
 mod layout;
+pub mod meaning;
 pub mod reduce;
 mod scene;
 mod theme;
@@ -110,10 +112,17 @@ pub const MARKER_LIMIT: usize = 60;
 /// One line of a panel: one source's observations of the panel's pair.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
-    /// The source, e.g. `"nbu"`; the legend shows it when a panel has several lines.
+    /// The source, e.g. `"nbu"`; its legend entry starts with it.
     pub label: String,
     /// `(unix seconds UTC, rate)`, sorted by time.
     pub points: Vec<(i64, f64)>,
+    /// The source's last value in the range exactly as it should be shown, e.g. `"0.00192"`.
+    pub last: Option<String>,
+    /// The source's own change over the range in percent (`-1.5` for −1.5 %), if known.
+    pub change_pct: Option<f64>,
+    /// What the line's colour follows under `--index`: its currency (`"KZT"`), so the sources
+    /// of one currency share a colour and differ in dash.
+    pub group: String,
 }
 
 /// One pair: its panel (default mode) or its lines in the single rebased panel (index mode).
@@ -121,11 +130,15 @@ pub struct Line {
 pub struct Panel {
     /// The pair as shown, e.g. `"KZT/USD"`.
     pub pair: String,
+    /// What its values mean, e.g. `"US dollars per tenge"`; the title is `pair — meaning`.
+    pub meaning: String,
     pub lines: Vec<Line>,
-    /// The last value exactly as it should be shown, e.g. `"0.00192"`.
-    pub last: String,
-    /// The change over the range in percent (`-1.5` for −1.5 %), if known.
-    pub change_pct: Option<f64>,
+    /// The data's last quoted digit as a power of ten: 5 for `0.01144` (a step of 0.00001),
+    /// −1 for a step of 10. The y-axis spans at least ten such steps and its labels carry no
+    /// more decimals. `None`: no limit known.
+    pub decimals: Option<i32>,
+    /// Draw a line at 0 (a panel of deviations).
+    pub zero_line: bool,
 }
 
 /// The image format of an output file.
@@ -146,6 +159,16 @@ impl ImageFormat {
     }
 }
 
+/// The colours of a chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Theme {
+    /// Dark lines on white.
+    #[default]
+    Light,
+    /// Light lines on a dark grey.
+    Dark,
+}
+
 /// What to draw, and over which range.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartOptions {
@@ -156,23 +179,41 @@ pub struct ChartOptions {
     pub title: Option<String>,
     /// One panel, every line rebased to 100 at its first point in the range.
     pub index: bool,
+    /// Logarithmic y-axes.
+    pub log: bool,
+    pub theme: Theme,
+    /// Lines of small text under the chart (sources, when it was made), wrapped to the width.
+    pub caption: Vec<String>,
     /// The time range drawn, Unix seconds UTC, both ends included.
     pub t0: i64,
     pub t1: i64,
     /// Column boundaries moved to multiples of this many seconds (see
-    /// [`m4::column_of_snapped`]); 0 for plain linear columns.
+    /// [`column_of_snapped`]); 0 for plain linear columns.
     pub snap: i64,
 }
 
 impl ChartOptions {
     /// 1200×900, no title, one panel per pair, over `t0..=t1`.
     pub fn new(t0: i64, t1: i64) -> ChartOptions {
-        ChartOptions { width: DEFAULT_WIDTH, height: DEFAULT_HEIGHT, title: None, index: false, t0, t1, snap: 0 }
+        ChartOptions {
+            width: DEFAULT_WIDTH,
+            height: DEFAULT_HEIGHT,
+            title: None,
+            index: false,
+            log: false,
+            theme: Theme::Light,
+            caption: Vec::new(),
+            t0,
+            t1,
+            snap: 0,
+        }
     }
 }
 
 pub const DEFAULT_WIDTH: u32 = 1200;
 pub const DEFAULT_HEIGHT: u32 = 900;
+/// The largest side accepted: a 20,000² chart is 1.2 GB of RGB, drawn and encoded from one buffer.
+pub const MAX_SIDE: u32 = 20_000;
 
 /// Why a chart could not be drawn or written.
 #[derive(Debug, thiserror::Error)]
@@ -185,6 +226,8 @@ pub enum ChartError {
     UnknownFormat { path: PathBuf },
     #[error("cannot draw a {width}x{height} chart: {reason}")]
     Size { width: u32, height: u32, reason: String },
+    #[error("cannot draw {what} on a logarithmic axis: it has the value {value}, not above 0")]
+    NotPositive { what: String, value: f64 },
     #[error("cannot rebase {what} to 100: its first value in the range is {value}")]
     CannotRebase { what: String, value: f64 },
     #[error("the embedded font could not be loaded")]
@@ -205,7 +248,7 @@ pub enum ChartError {
 /// `opts.width` (the same for every panel and in index mode). Ask the M4 reduction for this
 /// many columns over `opts.t0..=opts.t1`.
 pub fn plot_columns(opts: &ChartOptions) -> u32 {
-    layout::plot_columns_for_width(opts.width)
+    layout::plot_columns_for(opts.width, opts.height)
 }
 
 /// Draws the chart into RGB pixels (`width * height * 3` bytes, row by row), as the PNG holds.
