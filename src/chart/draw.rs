@@ -89,7 +89,6 @@ fn dashed(path: &[(i32, i32)], dash: Dash, origin: i32, scale: f64) -> Vec<Vec<(
     pieces
 }
 
-
 #[derive(Clone, Copy)]
 struct Painter {
     svg: bool,

@@ -141,7 +141,7 @@ impl Sizes {
             panel_gap: k(18),
             bottom: k(34),
             caption_row: k(22),
-            min_plot: k(60),
+            min_plot: k(40),
             tick_gap: k(TICK_LABEL_GAP),
             swatch: k(26),
             swatch_gap: k(8),
@@ -225,9 +225,10 @@ struct Header {
 }
 
 /// The header of one panel: the title on the first row, from the plot's left edge (or the
-/// image's margin when it does not fit there); the legend on the same row, right-aligned, when
-/// it fits, else on rows of its own.
-fn header(p: &DPanel, sz: &Sizes, x0: i32, right: i32, text_right: i32) -> Result<Header, String> {
+/// image's margin when it does not fit there); the legend (its labels of `level`, see
+/// [`super::scene::DLine::labels`]) on the same row, right-aligned, when it fits, else on rows
+/// of its own.
+fn header(p: &DPanel, level: usize, sz: &Sizes, x0: i32, right: i32, text_right: i32) -> Result<Header, String> {
     let title_w: i32 = p.title.iter().map(|(s, b, _)| text_width(s, sz.panel, *b)).sum();
     let title_x = if x0 + title_w <= right {
         x0
@@ -240,13 +241,14 @@ fn header(p: &DPanel, sz: &Sizes, x0: i32, right: i32, text_right: i32) -> Resul
     let mut items = Vec::new();
     let mut rows = 1;
     if p.legend {
-        let widths: Vec<i32> = p.lines.iter().map(|l| sz.swatch + sz.swatch_gap + text_width(&l.label, sz.small, false)).collect();
+        let label = |l: &super::scene::DLine| l.labels[level.min(2)].clone();
+        let widths: Vec<i32> = p.lines.iter().map(|l| sz.swatch + sz.swatch_gap + text_width(&label(l), sz.small, false)).collect();
         let count = i32::try_from(widths.len().max(1)).unwrap_or(i32::MAX);
         let total: i32 = widths.iter().sum::<i32>() + sz.legend_spacing * (count - 1);
         if title_x + title_w + 2 * sz.legend_spacing + total <= right {
             let mut x = right - total;
             for (l, w) in p.lines.iter().zip(&widths) {
-                items.push((0, x, l.label.clone(), l.color, l.dash));
+                items.push((0, x, label(l), l.color, l.dash));
                 x += w + sz.legend_spacing;
             }
         } else {
@@ -257,7 +259,7 @@ fn header(p: &DPanel, sz: &Sizes, x0: i32, right: i32, text_right: i32) -> Resul
                     rows += 1;
                     x = title_x;
                 }
-                items.push((rows - 1, x, l.label.clone(), l.color, l.dash));
+                items.push((rows - 1, x, label(l), l.color, l.dash));
                 x += w + sz.legend_spacing;
             }
         }
@@ -289,20 +291,34 @@ pub(super) fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) 
         b
     });
 
-    // headers first (their height depends on the legend), then share the rest among the plots
-    let headers = dpanels.iter().map(|p| header(p, &sz, x0, right, text_right)).collect::<Result<Vec<_>, _>>().map_err(size_err)?;
-    let caption_rows: Vec<String> = opts.caption.iter().flat_map(|c| wrap(c, sz.small, text_right - sz.margin)).collect();
+    // headers first (their height depends on the legend), then share the rest among the plots;
+    // when the plots would be too low, the legends drop their values (see `header`)
+    let caption_text = opts.caption.join(" ");
+    let caption_rows: Vec<String> =
+        if caption_text.is_empty() { Vec::new() } else { wrap(&caption_text, sz.small, text_right - sz.margin) };
     let n = i32::try_from(dpanels.len().max(1)).unwrap_or(i32::MAX);
     let caption_h = i32::try_from(caption_rows.len()).unwrap_or(i32::MAX) * sz.caption_row;
-    let fixed: i32 = y
-        + sz.bottom
-        + caption_h
-        + sz.margin / 2
-        + headers.iter().map(|h| h.rows * sz.header_row + sz.header_gap).sum::<i32>()
-        + sz.panel_gap * (n - 1);
-    let plot_h = (height - fixed) / n;
-    if plot_h < sz.min_plot {
-        let needed = fixed + sz.min_plot * n;
+    let mut fitted = None;
+    let mut needed = 0;
+    for level in 0..3 {
+        let headers =
+            dpanels.iter().map(|p| header(p, level, &sz, x0, right, text_right)).collect::<Result<Vec<_>, _>>().map_err(size_err)?;
+        let fixed: i32 = y
+            + sz.bottom
+            + caption_h
+            + sz.margin / 2
+            + headers.iter().map(|h| h.rows * sz.header_row + sz.header_gap).sum::<i32>()
+            + sz.panel_gap * (n - 1);
+        let plot_h = (height - fixed) / n;
+        if level == 0 {
+            needed = fixed + sz.min_plot * n;
+        }
+        if plot_h >= sz.min_plot {
+            fitted = Some((headers, plot_h));
+            break;
+        }
+    }
+    let Some((headers, plot_h)) = fitted else {
         let reason = if n > 1 {
             format!(
                 "{n} panels need a height of at least {needed}: ask for fewer pairs (--pair), draw them in one panel (--index), or give a larger --height"
@@ -311,11 +327,12 @@ pub(super) fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) 
             format!("the panel needs a height of at least {needed} (a larger --height)")
         };
         return Err(size_err(reason));
-    }
+    };
     let mut panels = Vec::new();
     for h in headers {
         let row_baseline = |r: i32| y + r * sz.header_row + (sz.header_row + cap_height(sz.panel)) / 2;
-        let legend = h.items.into_iter().map(|(r, x, label, color, dash)| LegendItem { x, baseline: row_baseline(r), label, color, dash }).collect();
+        let legend =
+            h.items.into_iter().map(|(r, x, label, color, dash)| LegendItem { x, baseline: row_baseline(r), label, color, dash }).collect();
         let title_baseline = row_baseline(0);
         y += h.rows * sz.header_row + sz.header_gap;
         panels.push(PanelBox { title_x: h.title_x, title_baseline, legend, y0: y, h: plot_h });

@@ -20,9 +20,11 @@ fn dash_of(i: usize) -> Dash {
     [Dash::Solid, Dash::Dashed, Dash::Dotted, Dash::DashDot][i % 4]
 }
 
-/// One line as drawn: its legend label, colour, dash and points (in the range, sorted).
+/// One line as drawn: its legend labels, colour, dash and points (in the range, sorted).
 pub(super) struct DLine {
-    pub label: String,
+    /// The legend entry, in full and shorter: `[name, last and change; name and change; name]`
+    /// (a chart short of height drops the values before it drops anything else).
+    pub labels: [String; 3],
     pub color: RGBColor,
     pub dash: Dash,
     pub points: Vec<(i64, f64)>,
@@ -74,18 +76,12 @@ pub(super) fn format_change(pct: f64) -> String {
     }
 }
 
-/// A legend label: the name, then the last value and the change when known.
-fn legend_label(name: &str, last: Option<&str>, change: Option<f64>) -> String {
-    let mut s = name.to_string();
-    if let Some(l) = last.filter(|l| !l.is_empty()) {
-        s.push_str("  ");
-        s.push_str(l);
-    }
-    if let Some(c) = change.filter(|c| c.is_finite()) {
-        s.push_str("  ");
-        s.push_str(&format_change(c));
-    }
-    s
+/// The legend labels of a line: the name, then the last value and the change when known; the
+/// same without the last value; the name alone.
+fn legend_labels(name: &str, last: Option<&str>, change: Option<f64>) -> [String; 3] {
+    let change = change.filter(|c| c.is_finite()).map(|c| format!("  {}", format_change(c))).unwrap_or_default();
+    let last = last.filter(|l| !l.is_empty()).map(|l| format!("  {l}")).unwrap_or_default();
+    [format!("{name}{last}{change}"), format!("{name}{change}"), name.to_string()]
 }
 
 /// The first value under 0 (or at 0) of a panel, for a log axis.
@@ -107,8 +103,8 @@ pub(super) fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i
                 if opts.log {
                     check_positive(&format!("{} from {}", p.pair, l.label), &points)?;
                 }
-                let label = legend_label(&l.label, l.last.as_deref(), l.change_pct);
-                lines.push(DLine { label, color: c.line(i), dash: Dash::Solid, points });
+                let labels = legend_labels(&l.label, l.last.as_deref(), l.change_pct);
+                lines.push(DLine { labels, color: c.line(i), dash: Dash::Solid, points });
             }
             let mut title = vec![(p.pair.clone(), true, c.ink)];
             if !p.meaning.is_empty() {
@@ -151,10 +147,10 @@ pub(super) fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i
                 finest = Some(finest.map_or(step, |f| f.min(step)));
             }
             let last = rebased.last().map_or(100.0, |p| p.1);
-            let label = legend_label(&what, None, Some(last - 100.0));
+            let labels = legend_labels(&what, None, Some(last - 100.0));
             let g = groups.iter().position(|g| *g == l.group).unwrap_or(0);
             let s = sources.iter().position(|s| *s == l.label).unwrap_or(0);
-            keyed.push(((g, s), DLine { label, color: c.line(g), dash: dash_of(s), points: rebased }));
+            keyed.push(((g, s), DLine { labels, color: c.line(g), dash: dash_of(s), points: rebased }));
         }
     }
     keyed.sort_by_key(|k| k.0);

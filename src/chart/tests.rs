@@ -7,7 +7,7 @@ use plotters::style::RGBColor;
 
 use super::draw::layout_for;
 use super::font::{ensure_fonts, font, metrics, text_width};
-use super::layout::{plot_columns_for_width, LEFT, SIZE_PANEL, SIZE_SMALL, SIZE_TITLE, TICK_LABEL_GAP};
+use super::layout::{plot_columns_for, LEFT, SIZE_PANEL, SIZE_SMALL, SIZE_TITLE, TICK_LABEL_GAP};
 use super::scene::{build_panels, format_change};
 use super::theme::PALETTE;
 use super::ticks::{time_ticks, value_ticks};
@@ -31,9 +31,19 @@ impl Lcg {
 fn panel(pair: &str, lines: Vec<(&str, Vec<(i64, f64)>)>) -> Panel {
     Panel {
         pair: pair.to_string(),
-        last: "0.00192".to_string(),
-        change_pct: Some(-1.5),
-        lines: lines.into_iter().map(|(label, points)| Line { label: label.to_string(), points }).collect(),
+        meaning: "US dollars per tenge".to_string(),
+        decimals: None,
+        zero_line: false,
+        lines: lines
+            .into_iter()
+            .map(|(label, points)| Line {
+                label: label.to_string(),
+                points,
+                last: Some("0.00192".to_string()),
+                change_pct: Some(-1.5),
+                group: pair.split('/').next().unwrap_or(pair).to_string(),
+            })
+            .collect(),
     }
 }
 
@@ -280,7 +290,7 @@ fn two_sources_get_two_colours_and_a_legend() {
     let lay = layout_for(&opts, &panels).unwrap();
     let p = &lay.panels[0];
     assert_eq!(p.legend.len(), 2);
-    assert_eq!(lay.panels[1].legend.len(), 0, "one source: no legend");
+    assert_eq!(lay.panels[1].legend.len(), 1, "v2: a single source has its legend entry too");
     let header = lay.panels[0].title_baseline - 30..p.y0 - 1;
     let plot = p.y0..p.y0 + p.h;
     for c in [PALETTE[0], PALETTE[1]] {
@@ -331,7 +341,7 @@ fn index_mode_rebases_to_100() {
     assert_eq!(d[0].lines.len(), 2);
     assert_eq!(d[0].lines[0].points, vec![(t0, 100.0), (t0 + DAY, 50.0)]);
     assert!((d[0].lines[1].points[1].1 - 150.0).abs() < 1e-9);
-    assert_eq!(d[0].lines[0].label, "KZT/USD  \u{2212}50.0%");
+    assert_eq!(d[0].lines[0].labels[0], "KZT/USD nbu  \u{2212}50.0%");
     let rgb = render_png_bytes(&opts, &panels).unwrap();
     for c in [PALETTE[0], PALETTE[1]] {
         assert!(count_colour(&rgb, 1200, 0..900, c) > 100);
@@ -343,10 +353,10 @@ fn index_mode_rebases_to_100() {
 #[test]
 fn time_labels_suit_the_range() {
     let x0 = LEFT;
-    let cols = plot_columns_for_width(1200);
+    let cols = plot_columns_for(1200, 900);
     let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
     let check = |t0: i64, t1: i64| {
-        let ticks = time_ticks(t0, t1, x0, cols, 1200);
+        let ticks = time_ticks(t0, t1, x0, cols, 1200, SIZE_SMALL);
         assert!(ticks.len() >= 2, "{ticks:?}");
         for w in ticks.windows(2) {
             let right = w[0].label_at + text_width(&w[0].label, SIZE_SMALL, false) / 2;

@@ -21,8 +21,8 @@ use crate::selection::View;
 use crate::store::Store;
 use crate::timespec::{parse_time, End};
 
-use crate::chart::reduce::rollups::{all_points, reduced_points};
 pub use crate::chart::reduce::rollups::snap_for;
+use crate::chart::reduce::rollups::{all_points, reduced_points};
 
 /// The placeholder in `-o` that `--ranges` replaces with each range's name.
 const RANGE_PLACEHOLDER: &str = "{range}";
@@ -141,7 +141,9 @@ fn range_specs(args: &ChartArgs, from: Option<Instant>, to: Option<Instant>, mad
         return Err(Error::Usage("--ranges counts back from --to (or now): it does not go with --from".into()));
     }
     if !args.output.to_string_lossy().contains(RANGE_PLACEHOLDER) {
-        return Err(Error::Usage(format!("--ranges writes one file per range: put {RANGE_PLACEHOLDER} in the -o name (rates-{{range}}.png)")));
+        return Err(Error::Usage(format!(
+            "--ranges writes one file per range: put {RANGE_PLACEHOLDER} in the -o name (rates-{{range}}.png)"
+        )));
     }
     let end = to.unwrap_or(made);
     let mut out: Vec<RangeSpec> = Vec::new();
