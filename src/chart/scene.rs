@@ -131,7 +131,7 @@ pub(super) fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i
     for p in panels {
         for l in &p.lines {
             let pts = in_range(&l.points, t0, t1);
-            let what = format!("{} {}", p.pair, l.label);
+            let what = if sources.len() > 1 { format!("{} {}", p.pair, l.label) } else { p.pair.clone() };
             let Some(&(_, first)) = pts.first() else {
                 continue;
             };

@@ -308,7 +308,7 @@ pub(super) struct ValueAxis {
 /// How many value labels a panel of `h` pixels gets, for labels of cap height `cap`: (at
 /// least, at most). A panel 150 px or taller gets at least four.
 pub(super) fn label_counts(h: i32, cap: i32) -> (usize, usize) {
-    let max_n = usize::try_from(h / (cap.max(1) * 5 / 2)).unwrap_or(0).clamp(2, 8);
+    let max_n = usize::try_from(h / (cap.max(1) * 2)).unwrap_or(0).clamp(2, 8);
     let min_n = if h >= 150 { 4 } else { 2 };
     (min_n, max_n.max(min_n))
 }
@@ -349,18 +349,19 @@ pub(super) fn value_axis(lo: f64, hi: f64, decimals: Option<i32>, log: bool, cou
         if let Some(axis) = log_axis(a, b, decimals, counts) {
             return axis;
         }
-        let (ticks, a, b) = linear_ticks(a, b, decimals, counts);
+        let (ticks, a, b) = linear_ticks(a, b, true, decimals, counts);
         return ValueAxis { lo: a.log10(), hi: b.log10(), log: true, ticks };
     }
+    let nonneg = lo >= 0.0;
     let (lo, hi) = padded(lo, hi);
-    let (ticks, a, b) = linear_ticks(lo, hi, decimals, counts);
+    let (ticks, a, b) = linear_ticks(lo, hi, nonneg, decimals, counts);
     ValueAxis { lo: a, hi: b, log: false, ticks }
 }
 
 /// Linear ticks over `lo..=hi`: the finest nice step with at most `max_n` ticks and no more
 /// decimals than the data; when that leaves fewer than `min_n`, the range grows to whole steps,
 /// then by a step at a time, until it holds `min_n`. Returns the ticks and the range.
-fn linear_ticks(lo: f64, hi: f64, decimals: Option<i32>, (min_n, max_n): (usize, usize)) -> (Vec<(f64, String)>, f64, f64) {
+fn linear_ticks(lo: f64, hi: f64, nonneg: bool, decimals: Option<i32>, (min_n, max_n): (usize, usize)) -> (Vec<(f64, String)>, f64, f64) {
     let span = hi - lo;
     if span.is_nan() || span <= 0.0 || span.is_infinite() {
         return (Vec::new(), lo, hi);
@@ -372,11 +373,13 @@ fn linear_ticks(lo: f64, hi: f64, decimals: Option<i32>, (min_n, max_n): (usize,
     let (mut lo, mut hi) = (lo, hi);
     let count = |f: i64, l: i64| usize::try_from(l - f + 1).unwrap_or(0);
     if count(first, last) < min_n {
-        first = whole((lo / step).floor());
+        // rates are positive: an axis of non-negative data never grows below 0
+        let floor = if nonneg { 0 } else { i64::MIN };
+        first = whole((lo / step).floor()).max(floor.min(first));
         last = whole((hi / step).ceil());
         let mut grow_top = true;
         while count(first, last) < min_n {
-            if grow_top {
+            if grow_top || first <= floor {
                 last += 1;
             } else {
                 first -= 1;
@@ -415,18 +418,44 @@ fn log_axis(lo: f64, hi: f64, decimals: Option<i32>, (min_n, max_n): (usize, usi
         out
     };
     let axis = |ticks: Vec<(f64, String)>| ValueAxis { lo: llo, hi: lhi, log: true, ticks };
-    let one_two_five = ticks_of(&[1.0, 2.0, 5.0], 1);
-    if one_two_five.len() > max_n {
-        // powers of ten, every `every` decades
-        for every in 1..=(k_hi - k_lo).max(1) {
-            let powers = ticks_of(&[1.0], every);
-            if powers.len() <= max_n && powers.len() >= 2 {
-                return Some(axis(powers));
-            }
-        }
-        return None;
+    // in order of preference: 1-2-5 in each decade, 1-3, finer nice mantissas for a range of a
+    // decade or two, then powers of ten every decade or every few
+    let mut candidates: Vec<Vec<(f64, String)>> = Vec::new();
+    for m in [&[1.0, 2.0, 5.0][..], &[1.0, 3.0], &[1.0, 2.0, 3.0, 5.0], &[1.0, 1.5, 2.0, 3.0, 5.0, 7.0]] {
+        candidates.push(ticks_of(m, 1));
     }
-    // within a decade or two, finer nice mantissas, still spaced about evenly on the log axis
-    let sets: [&[f64]; 3] = [&[1.0, 2.0, 5.0], &[1.0, 2.0, 3.0, 5.0], &[1.0, 1.5, 2.0, 3.0, 5.0, 7.0]];
-    sets.iter().map(|m| ticks_of(m, 1)).find(|t| t.len() >= min_n && t.len() <= max_n).map(axis)
+    for every in 1..=(k_hi - k_lo).max(1) {
+        candidates.push(ticks_of(&[1.0], every));
+    }
+    if let Some(best) = candidates.iter().find(|t| t.len() >= min_n && t.len() <= max_n) {
+        return Some(axis(best.clone()));
+    }
+    // none has enough labels: the one with the most that fit, if two or more
+    candidates.into_iter().filter(|t| t.len() >= 2 && t.len() <= max_n).max_by_key(Vec::len).map(axis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_axis_of_three_decades_on_a_short_panel_has_four_labels() {
+        // UZS/USD since 1996 in a 177 px panel with text at scale 1.29 (cap height 16)
+        let a = value_axis(0.00008, 0.0128, Some(14), true, label_counts(177, 16));
+        assert!(a.log);
+        let labels: Vec<&str> = a.ticks.iter().map(|t| t.1.as_str()).collect();
+        assert_eq!(labels, ["0.0001", "0.0003", "0.001", "0.003", "0.01"]);
+    }
+
+    #[test]
+    fn honest_linear_axis() {
+        // one step of the last quoted digit: the axis spans ten steps and more, labels have 5 decimals
+        let a = value_axis(0.01143, 0.01144, Some(5), false, label_counts(300, 13));
+        assert!(a.hi - a.lo >= 10.0 * 0.00001);
+        assert!(a.ticks.len() >= 4 && a.ticks.iter().all(|t| t.1.split('.').nth(1).map_or(0, str::len) <= 5), "{a:?}");
+        // non-negative data never get a negative label
+        let b = value_axis(0.00008, 0.0128, Some(14), false, label_counts(177, 16));
+        assert!(b.ticks.iter().all(|t| t.0 >= 0.0), "{b:?}");
+        assert!(b.ticks.len() >= 4);
+    }
 }
