@@ -341,7 +341,7 @@ fn index_mode_rebases_to_100() {
     assert_eq!(d[0].lines.len(), 2);
     assert_eq!(d[0].lines[0].points, vec![(t0, 100.0), (t0 + DAY, 50.0)]);
     assert!((d[0].lines[1].points[1].1 - 150.0).abs() < 1e-9);
-    assert_eq!(d[0].lines[0].labels[0], "KZT/USD nbu  \u{2212}50.0%");
+    assert_eq!(d[0].lines[0].labels[0], "KZT/USD  \u{2212}50.0%");
     let rgb = render_png_bytes(&opts, &panels).unwrap();
     for c in [PALETTE[0], PALETTE[1]] {
         assert!(count_colour(&rgb, 1200, 0..900, c) > 100);
