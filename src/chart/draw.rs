@@ -33,7 +33,7 @@ fn dash_pattern(d: Dash) -> &'static [i32] {
         Dash::Solid => &[],
         Dash::Dashed => &[12, 6],
         Dash::Dotted => &[3, 5],
-        Dash::DashDot => &[12, 5, 3, 5],
+        Dash::LongShort => &[12, 5, 3, 5],
     }
 }
 

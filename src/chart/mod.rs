@@ -85,6 +85,10 @@
 //!   value → row); `ticks`: time and value ticks; `font`: the embedded font and its metrics;
 //!   `theme`: colours; `draw`: drawing on a plotters backend; `encode`: PNG/SVG files, atomically.
 
+// Pixels, columns and times are converted in one place each (`layout`, `reduce::columns`):
+// no silent truncating or sign-losing casts, and every match names its variants.
+#![deny(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::wildcard_enum_match_arm)]
+
 pub mod deviation;
 mod draw;
 mod encode;

@@ -12,12 +12,12 @@ pub(super) enum Dash {
     Solid,
     Dashed,
     Dotted,
-    DashDot,
+    LongShort,
 }
 
 /// The dash of the `i`-th source.
 fn dash_of(i: usize) -> Dash {
-    [Dash::Solid, Dash::Dashed, Dash::Dotted, Dash::DashDot][i % 4]
+    [Dash::Solid, Dash::Dashed, Dash::Dotted, Dash::LongShort][i % 4]
 }
 
 /// One line as drawn: its legend labels, colour, dash and points (in the range, sorted).
@@ -154,7 +154,7 @@ pub(super) fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i
         }
     }
     keyed.sort_by_key(|k| k.0);
-    let decimals = finest.filter(|f| f.is_finite() && *f > 0.0).map(|f| decimals_of_step(f));
+    let decimals = finest.filter(|f| f.is_finite() && *f > 0.0).map(decimals_of_step);
     Ok(vec![DPanel {
         title: vec![("Index".to_string(), true, c.ink), (" \u{2014} 100 = first value in the range".to_string(), false, c.muted)],
         lines: keyed.into_iter().map(|k| k.1).collect(),
