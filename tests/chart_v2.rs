@@ -128,7 +128,7 @@ fn parse(svg: &str) -> Svg {
         let tag = &rest[..=end];
         if tag.starts_with("<text ") {
             let close = rest.find("</text>").unwrap();
-            let body = rest[end + 1..close].trim().replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">");
+            let body = rest[end + 1..close].trim().replace('\u{a0}', " ").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">");
             out.order.push(('t', out.texts.len()));
             out.texts.push(Text {
                 x: num(tag, "x"),

@@ -228,7 +228,8 @@ fn draw_chart<DB: DrawingBackend>(
         }
 
         // grid and frame
-        let range = data_range(&p.lines);
+        // a panel of deviations always shows 0, the reference
+        let range = data_range(&p.lines).map(|(lo, hi)| if p.zero_line { (lo.min(0.0), hi.max(0.0)) } else { (lo, hi) });
         let axis = range.map(|(lo, hi)| value_axis(lo, hi, p.decimals, opts.log, label_counts(h, cap_height(sz.small))));
         let yaxis = match &axis {
             Some(a) => YAxis { y0, h, lo: a.lo, hi: a.hi, log: a.log },

@@ -298,7 +298,10 @@ pub(super) fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) 
         if caption_text.is_empty() { Vec::new() } else { wrap(&caption_text, sz.small, text_right - sz.margin) };
     let n = i32::try_from(dpanels.len().max(1)).unwrap_or(i32::MAX);
     let caption_h = i32::try_from(caption_rows.len()).unwrap_or(i32::MAX) * sz.caption_row;
+    // the first legend level that leaves the plots at least 30% of the image (a chart is about
+    // its lines), else the first that leaves them their minimum
     let mut fitted = None;
+    let mut fallback = None;
     let mut needed = 0;
     for level in 0..3 {
         let headers =
@@ -313,12 +316,15 @@ pub(super) fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) 
         if level == 0 {
             needed = fixed + sz.min_plot * n;
         }
-        if plot_h >= sz.min_plot {
+        if plot_h >= sz.min_plot && n * plot_h * 10 >= height * 3 {
             fitted = Some((headers, plot_h));
             break;
         }
+        if plot_h >= sz.min_plot && fallback.is_none() {
+            fallback = Some((headers, plot_h));
+        }
     }
-    let Some((headers, plot_h)) = fitted else {
+    let Some((headers, plot_h)) = fitted.or(fallback) else {
         let reason = if n > 1 {
             format!(
                 "{n} panels need a height of at least {needed}: ask for fewer pairs (--pair), draw them in one panel (--index), or give a larger --height"

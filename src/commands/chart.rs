@@ -16,7 +16,7 @@ use crate::chart::meaning::meaning;
 use crate::chart::{self, ChartError, ChartOptions, Line, Panel, Theme};
 use crate::cli::{ChartArgs, ThemeArg};
 use crate::error::{Error, Result};
-use crate::model::{Currency, Instant, Observation, Pair, Source};
+use crate::model::{round_significant, Currency, Instant, Observation, Pair, Source};
 use crate::selection::View;
 use crate::store::Store;
 use crate::timespec::{parse_time, End};
@@ -84,7 +84,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
         if panels.is_empty() {
             return Err(nothing_to_chart(&what));
         }
-        opts.caption = caption(&panels, made);
+        opts.caption = caption(&panels, vs.as_ref(), made);
         let path = match &spec.name {
             Some(n) => PathBuf::from(args.output.to_string_lossy().replace(RANGE_PLACEHOLDER, n)),
             None => args.output.clone(),
@@ -193,6 +193,18 @@ fn change_pct(first: &Observation, last: &Observation, shown: Pair) -> Option<f6
     ((ratio - Decimal::ONE) * Decimal::ONE_HUNDRED).to_f64()
 }
 
+/// A legend's last value: exactly as stored when shown as quoted; a computed inverse gets no
+/// more significant digits than the quote had, and `≈` (1 / 0.01143 is ≈87.49, not 87.48906387).
+fn shown_text(o: &Observation, shown: Pair) -> String {
+    if shown == o.pair {
+        return o.rate.to_string();
+    }
+    let quoted = o.rate.decimal();
+    let digits = quoted.mantissa().unsigned_abs().to_string().len();
+    let digits = u32::try_from(digits).unwrap_or(10).clamp(1, 10);
+    format!("\u{2248}{}", round_significant(o.rate_as(shown).decimal(), digits))
+}
+
 /// The power of ten at or below `step` as decimals (0.0076 → 3, 20 → −1).
 fn decimals_of_step(step: f64) -> Option<i32> {
     let e = step.log10().floor();
@@ -248,8 +260,8 @@ pub fn build_panels(store: &Store, views: &[View], t0: i64, t1: i64, columns: Op
         let last = store.latest(&v.series, Some(Instant::from_unix(t1)))?.filter(|l| l.at.unix() >= t0);
         let first = store.first_observation(&v.series, Instant::from_unix(t0), Instant::from_unix(t1))?;
         let (last_text, change) = match (&last, &first) {
-            (Some(l), Some(f)) => (Some(l.rate_as(v.shown).to_string()), change_pct(f, l, v.shown)),
-            (Some(l), None) => (Some(l.rate_as(v.shown).to_string()), None),
+            (Some(l), Some(f)) => (Some(shown_text(l, v.shown)), change_pct(f, l, v.shown)),
+            (Some(l), None) => (Some(shown_text(l, v.shown)), None),
             _ => (None, None),
         };
         for o in last.iter().chain(first.iter()) {
@@ -318,11 +330,14 @@ fn relative_step(store: &Store, v: &View, t1: i64) -> Result<Option<f64>> {
 }
 
 /// The caption: the sources drawn, with their full names, and when the chart was made.
-fn caption(panels: &[Panel], made: Instant) -> Vec<String> {
+fn caption(panels: &[Panel], reference: Option<&Source>, made: Instant) -> Vec<String> {
     let mut sources: Vec<&str> = panels.iter().flat_map(|p| p.lines.iter().map(|l| l.label.as_str())).collect();
+    sources.extend(reference.map(Source::as_str));
     sources.sort_unstable();
     sources.dedup();
     let names: Vec<String> = sources.iter().map(|s| format!("{s} \u{2014} {}", crate::sources::full_name(s))).collect();
     let what = if names.len() == 1 { "Source" } else { "Sources" };
-    vec![format!("{what}: {}.", names.join("; ")), format!("Made {} UTC with fxsnap.", made.datetime().format("%Y-%m-%d %H:%M"))]
+    // no-break spaces keep the time in one piece when the caption wraps
+    let made = format!("Made {} UTC with fxsnap.", made.datetime().format("%Y-%m-%d %H:%M")).replace(' ', "\u{a0}");
+    vec![format!("{what}: {}.", names.join("; ")), made]
 }
