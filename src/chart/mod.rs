@@ -268,11 +268,31 @@ pub fn render_svg_string(opts: &ChartOptions, panels: &[Panel]) -> Result<String
 /// Draws the chart and writes it to `path` (format from the extension), atomically: see the
 /// module documentation.
 pub fn render_to_file(opts: &ChartOptions, panels: &[Panel], path: &Path) -> Result<(), ChartError> {
-    let format = ImageFormat::from_path(path)?;
-    // Draw first: a chart that cannot be drawn creates no file at all.
-    let payload = match format {
-        ImageFormat::Png => Payload::Rgb(draw::render_rgb(opts, panels)?),
-        ImageFormat::Svg => Payload::Svg(draw::render_svg(opts, panels)?),
-    };
-    encode::write_atomically(path, format, opts, &payload)
+    render_files(&[(opts, panels, path)]).map_err(|(_, e)| e)
+}
+
+/// Draws several charts and writes each to its path: one image buffer at a time (each is
+/// encoded to its temporary file before the next is drawn), then all are synced together and
+/// renamed into place. Nothing is renamed unless every chart could be drawn and written; the
+/// error says which chart (its index) failed.
+pub fn render_files(charts: &[(&ChartOptions, &[Panel], &Path)]) -> Result<(), (usize, ChartError)> {
+    let mut staged = Vec::new();
+    for (i, (opts, panels, path)) in charts.iter().enumerate() {
+        let drawn = ImageFormat::from_path(path).and_then(|format| {
+            // Draw first: a chart that cannot be drawn creates no file at all.
+            let payload = match format {
+                ImageFormat::Png => Payload::Rgb(draw::render_rgb(opts, panels)?),
+                ImageFormat::Svg => Payload::Svg(draw::render_svg(opts, panels)?),
+            };
+            encode::stage(path, format, opts, &payload)
+        });
+        match drawn {
+            Ok(s) => staged.push(s),
+            Err(e) => {
+                encode::discard(staged);
+                return Err((i, e));
+            }
+        }
+    }
+    encode::commit(staged)
 }

@@ -94,10 +94,8 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     store.conn().execute_batch("COMMIT").map_err(|e| crate::store::db_err(db, e))?;
     drop(store);
 
-    for (opts, panels, path, what) in charts {
-        chart::render_to_file(&opts, &panels, &path).map_err(|e| chart_error(e, &what))?;
-    }
-    Ok(())
+    let jobs: Vec<(&ChartOptions, &[Panel], &Path)> = charts.iter().map(|(o, p, path, _)| (o, p.as_slice(), path.as_path())).collect();
+    chart::render_files(&jobs).map_err(|(i, e)| chart_error(e, charts.get(i).map_or("", |c| c.3.as_str())))
 }
 
 fn chart_error(e: ChartError, what: &str) -> Error {
