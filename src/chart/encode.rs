@@ -22,7 +22,10 @@ fn encode_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> Result<(), St
     let mut enc = png::Encoder::new(std::io::BufWriter::new(file), width, height);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
+    // the fast compressor with a filter chosen per row: a chart in a few milliseconds, and
+    // smaller than with one filter for all rows
     enc.set_compression(png::Compression::Fast);
+    enc.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
     let mut writer = enc.write_header().map_err(|e| e.to_string())?;
     writer.write_image_data(rgb).map_err(|e| e.to_string())?;
     writer.finish().map_err(|e| e.to_string())
