@@ -5,8 +5,8 @@
 #     scripts/gallery.sh
 #
 # Every picture is reproducible byte for byte: SOURCE_DATE_EPOCH (default: the time of the
-# last commit) fixes the time the charts say they were made, which is also where their time
-# axes end, so a feed that stopped shows as the gap it is.
+# last commit that changed data/) fixes the time the charts say they were made, which is also
+# where their time axes end, so a feed that stopped shows as the gap it is.
 #
 # The bundled data (data/pages: the timesca ticker 2024-2026; data/history: NBU cross rates
 # 1996-2022) has no day with both sources, so --vs has nothing to compare there: vs.png is
@@ -21,7 +21,7 @@ if [ -z "${FXSNAP:-}" ]; then
     (cd "$root" && cargo build --release --quiet)
     FXSNAP="${CARGO_TARGET_DIR:-$root/target}/release/fxsnap"
 fi
-export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct)}"
+export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct -- data)}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/fxsnap-gallery.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 db="$work/rates.db"
@@ -58,6 +58,8 @@ PY
 "$FXSNAP" --db "$vsdb" chart -o "$out/vs.png" --vs nbk --to 2026-03-02 --title="fxsnap chart --vs nbk, on constructed data (not real rates)"
 echo "  $out/vs.png" >&2
 
-# The README picture: the quick-start command's chart.
-"$FXSNAP" --db "$db" chart -o "$root/docs/rates.png"
-echo "  $root/docs/rates.png" >&2
+# The README picture: the quick-start command's chart (not with OUT set elsewhere).
+if [ -z "${OUT:-}" ]; then
+    "$FXSNAP" --db "$db" chart -o "$root/docs/rates.png"
+    echo "  $root/docs/rates.png" >&2
+fi
