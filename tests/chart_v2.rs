@@ -347,6 +347,8 @@ fn one_step_series_stays_small_and_labels_are_never_finer_than_the_data() {
     let uzs = Svg::read(&chart(&bundled(), "uzs.svg", &["--pair", "UZS", "--source", "timesca"]));
     let ul = uzs.y_labels(&uzs.frames()[0]);
     assert!(ul.len() >= 4 && ul.iter().all(|(_, l, _)| decimals(l) <= 5), "{ul:?}");
+    // and its legend says how precise one significant digit is (DESIGN: ±6.25%)
+    assert!(uzs.has_text("timesca  0.00008 \u{b1}6.25%  0.00%"), "{:?}", uzs.texts.iter().map(|t| &t.text).collect::<Vec<_>>());
 }
 
 #[test]

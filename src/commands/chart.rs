@@ -194,13 +194,19 @@ fn change_pct(first: &Observation, last: &Observation, shown: Pair) -> Option<f6
 /// A legend's last value: exactly as stored when shown as quoted; a computed inverse gets no
 /// more significant digits than the quote had, and `≈` (1 / 0.01143 is ≈87.49, not 87.48906387).
 fn shown_text(o: &Observation, shown: Pair) -> String {
-    if shown == o.pair {
-        return o.rate.to_string();
-    }
     let quoted = o.rate.decimal();
-    let digits = quoted.mantissa().unsigned_abs().to_string().len();
-    let digits = u32::try_from(digits).unwrap_or(10).clamp(1, 10);
-    format!("\u{2248}{}", round_significant(o.rate_as(shown).decimal(), digits))
+    let text = if shown == o.pair {
+        o.rate.to_string()
+    } else {
+        let digits = quoted.mantissa().unsigned_abs().to_string().len();
+        let digits = u32::try_from(digits).unwrap_or(10).clamp(1, 10);
+        format!("\u{2248}{}", round_significant(o.rate_as(shown).decimal(), digits))
+    };
+    // DESIGN's low-precision mark: half a unit of the last quoted digit over 2% of the value
+    match (i32::try_from(quoted.scale()), quoted.to_f64()) {
+        (Ok(scale), Some(q)) if q > 0.0 && 50.0 * 10f64.powi(-scale) / q > 2.0 => format!("{text} \u{b1}{:.2}%", 50.0 * 10f64.powi(-scale) / q),
+        _ => text,
+    }
 }
 
 /// The power of ten at or below `step` as decimals (0.0076 → 3, 20 → −1).
