@@ -245,7 +245,7 @@ fn header(p: &DPanel, level: usize, sz: &Sizes, x0: i32, right: i32, text_right:
         let widths: Vec<i32> = p.lines.iter().map(|l| sz.swatch + sz.swatch_gap + text_width(&label(l), sz.small, false)).collect();
         let count = i32::try_from(widths.len().max(1)).unwrap_or(i32::MAX);
         let total: i32 = widths.iter().sum::<i32>() + sz.legend_spacing * (count - 1);
-        if title_x + title_w + 2 * sz.legend_spacing + total <= right {
+        if title_x + title_w + sz.legend_spacing + total <= right {
             let mut x = right - total;
             for (l, w) in p.lines.iter().zip(&widths) {
                 items.push((0, x, label(l), l.color, l.dash));

@@ -204,7 +204,9 @@ fn shown_text(o: &Observation, shown: Pair) -> String {
     };
     // DESIGN's low-precision mark: half a unit of the last quoted digit over 2% of the value
     match (i32::try_from(quoted.scale()), quoted.to_f64()) {
-        (Ok(scale), Some(q)) if q > 0.0 && 50.0 * 10f64.powi(-scale) / q > 2.0 => format!("{text} \u{b1}{:.2}%", 50.0 * 10f64.powi(-scale) / q),
+        (Ok(scale), Some(q)) if q > 0.0 && 50.0 * 10f64.powi(-scale) / q > 2.0 => {
+            format!("{text} \u{b1}{:.2}%", 50.0 * 10f64.powi(-scale) / q)
+        }
         _ => text,
     }
 }
