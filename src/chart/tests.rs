@@ -142,6 +142,40 @@ fn m4_reduction_draws_the_same_pixels() {
 }
 
 /// The hole of a series is not bridged: no line pixel in the middle of a 4-month hole.
+/// The same exactness with v2's drawing: thicker lines at a larger size, a log axis, a dark
+/// theme, two sources, and `--index` dashes (dashes follow x, not the path's length).
+#[test]
+fn m4_reduction_is_exact_at_every_size_and_mode() {
+    let t0 = 1_600_000_000;
+    let mut r = Lcg(11);
+    let (mut a, mut b) = (0.0019, 0.0021);
+    let mut pa = Vec::new();
+    let mut pb = Vec::new();
+    for i in 0..60_000i64 {
+        a *= 1.0 + (r.next() - 0.5) * 0.004;
+        b *= 1.0 + (r.next() - 0.5) * 0.004;
+        pa.push((t0 + i * 300, a));
+        pb.push((t0 + i * 300 + 100, b));
+    }
+    let t1 = t0 + 60_000 * 300;
+    for (w, h, log, index) in [(2400, 1800, false, false), (1600, 1000, true, false), (1200, 900, false, true), (3000, 1500, true, true)] {
+        let mut opts = ChartOptions::new(t0, t1);
+        (opts.width, opts.height, opts.log, opts.index) = (w, h, log, index);
+        opts.theme = super::Theme::Dark;
+        let cols = plot_columns(&opts);
+        let full = [panel("KZT/USD", vec![("nbk", pa.clone()), ("timesca", pb.clone())])];
+        let reduced = [panel("KZT/USD", vec![("nbk", m4_reduce(&pa, t0, t1, cols)), ("timesca", m4_reduce(&pb, t0, t1, cols))])];
+        let x = render_png_bytes(&opts, &full).unwrap();
+        let y = render_png_bytes(&opts, &reduced).unwrap();
+        let differing = x.chunks_exact(3).zip(y.chunks_exact(3)).filter(|(p, q)| p != q).count();
+        assert_eq!(differing, 0, "{w}x{h} log {log} index {index}: {differing} pixels differ");
+        // the comparison can fail: every 20th point instead draws another picture
+        let every: Vec<(i64, f64)> = pa.iter().step_by(20).copied().collect();
+        let z = render_png_bytes(&opts, &[panel("KZT/USD", vec![("nbk", every), ("timesca", pb.clone())])]).unwrap();
+        assert!(x.chunks_exact(3).zip(z.chunks_exact(3)).filter(|(p, q)| p != q).count() > 500);
+    }
+}
+
 #[test]
 fn a_hole_is_drawn_as_a_break() {
     let t0 = 946_684_800; // 2000-01-01
