@@ -189,7 +189,7 @@ fn hostile_documents_are_refused_whole_in_bounded_time_and_memory() {
         secret.display()
     );
     refused("xxe.xml", xxe.as_bytes(), "DTD");
-    let twice = nbk.replacen("<description>478.77</description>", "<description>478.77</description>", 1).replacen(
+    let twice = nbk.replacen(
         "</rates>",
         "<item><fullname>x</fullname><title>USD</title><description>479.01</description><quant>1</quant></item></rates>",
         1,
