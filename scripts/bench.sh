@@ -16,6 +16,8 @@
 #   3. chart -o out.png of the full range    vs  a one-day chart from the same db <= 3x
 #                                            vs  gnuplot drawing the same five series
 #                                                from a prepared data file       <= 0.1x
+#      chart --ranges 7d,90d,2y,all (4 files)  vs  one chart of the whole range   <= 2x
+#                                                (both up to the data's last day)
 #   4. history --format csv of everything    vs  sqlite3 -csv selecting the same rows
 #      (to /dev/null)                            (a: same order, so the same bytes;
 #                                                b: key order, no sort)           <= 1.5x
@@ -70,6 +72,7 @@ DB=$W/fx.db
 REF=$W/ref.db
 RES=$W/results
 DAY=$(( 2016 + YEARS - 1 ))-06-15   # the one-day chart: a day inside the data
+LAST=$(( 2016 + YEARS - 1 ))-12-31  # the data's last day: where --ranges counts back from
 
 say() { printf '\n== %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
@@ -329,6 +332,14 @@ EOF
     echo "  gnuplot runs: $(cut -d' ' -f1 "$RES/gnuplot" | tr '\n' ' ')s" >&2
     ratio_row "3a. full-range chart vs one-day chart" "$(cat "$RES/chart_full.s")" "$(cat "$RES/chart_day.s")" 3
     ratio_row "3b. full-range chart vs gnuplot (same 5 series)" "$(cat "$RES/chart_full.s")" "$(median_col "$RES/gnuplot" 1)" 0.1
+    # four ranges in one run (one read transaction) against one chart of the whole range
+    interleaved ranges \
+        --name ranges --prepare '' --cmd "$FX --db $DB chart -o $W/r-{range}.png --ranges 7d,90d,2y,all --to $LAST" \
+        --name one --prepare '' --cmd "$FX --db $DB chart -o $W/one.png --to $LAST"
+    for r in 7d 90d 2y all; do [ -s "$W/r-$r.png" ] || die "--ranges did not write r-$r.png"; done
+    jget ranges ranges median >"$RES/chart_ranges.s"; jget ranges one median >"$RES/chart_one.s"
+    rss_once chart_ranges "$FX" --db "$DB" chart -o "$W/r-{range}.png" --ranges 7d,90d,2y,all --to "$LAST"
+    ratio_row "3c. chart --ranges 7d,90d,2y,all (4 files) vs one chart" "$(cat "$RES/chart_ranges.s")" "$(cat "$RES/chart_one.s")" 2
 fi
 
 # ---------------------------------------------------------------- 2. cron run
@@ -369,6 +380,7 @@ rss_row "cron run, duplicates" "$(cat "$RES/dup_fx.rss")" "$(cat "$RES/dup_ref.r
 if [ $chart_ok = 1 ]; then
     rss_row "chart, full range" "$(cat "$RES/chart_full.rss")"
     rss_row "chart, one day" "$(cat "$RES/chart_day.rss")"
+    rss_row "chart --ranges (4 files)" "$(cat "$RES/chart_ranges.rss")"
     row "6. peak RSS: (gnuplot, the chart reference)" "-" "$(mib "$(max_col "$RES/gnuplot" 2)")" "-" "-" "(info)"
 fi
 rss_row "history csv" "$(cat "$RES/hist.fx.rss")" "$(cat "$RES/hist.ref.rss")"

@@ -408,8 +408,12 @@ fn a_real_browser_shows_the_whole_page_without_sideways_scroll() {
             let png = &r["screenshot"];
             assert_eq!(png["width"].as_f64().unwrap(), width as f64, "{what}: screenshot {png}");
             assert!(png["colours"].as_f64().unwrap() > 100.0, "{what}: a blank screenshot? {png}");
-            let ink = png["nonWhiteFraction"].as_f64().unwrap();
-            assert!(ink > 0.02 && ink < 0.999, "{what}: a blank screenshot? {png}");
+            let ink = png["nonBackgroundFraction"].as_f64().unwrap();
+            assert!(ink > 0.02 && ink < 0.9, "{what}: a blank screenshot? {png}");
+            let bg = u32::from_str_radix(png["background"].as_str().unwrap().trim_start_matches('#'), 16).unwrap();
+            let light = [bg >> 16, (bg >> 8) & 255, bg & 255].iter().all(|c| *c > 200);
+            let dark = [bg >> 16, (bg >> 8) & 255, bg & 255].iter().all(|c| *c < 60);
+            assert!(if theme == "light" { light } else { dark }, "{what}: the commonest colour {} is not the theme's", png["background"]);
         }
         let _ = server.kill();
         let _ = server.wait();

@@ -2,10 +2,10 @@
 
 use std::path::Path;
 
-use crate::cli::ReportArgs;
+use crate::cli::{ReportArgs, ThemeArg};
 use crate::error::{Error, Result};
 use crate::model::Instant;
-use crate::report::{self, charts, Options};
+use crate::report::{self, charts, Options, Theme};
 use crate::store::Store;
 
 pub fn run(db: &Path, args: &ReportArgs) -> Result<()> {
@@ -15,7 +15,10 @@ pub fn run(db: &Path, args: &ReportArgs) -> Result<()> {
     let opts = Options {
         ranges: charts::parse_ranges(&args.ranges)?,
         title: args.title.clone().unwrap_or_else(|| "Exchange rates".into()),
-        theme: args.theme,
+        theme: match args.theme {
+            ThemeArg::Light => Theme::Light,
+            ThemeArg::Dark => Theme::Dark,
+        },
         stale_secs: charts::parse_stale(&args.stale, now)?,
         stale_label: args.stale.trim().to_ascii_lowercase(),
         now,

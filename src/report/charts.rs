@@ -3,8 +3,8 @@
 //! same reduction, the same reading of the store), each with a text
 //! alternative that says what it shows.
 
-use crate::chart::{self, ChartOptions, Panel};
-use crate::commands::chart::{build_panels, snap_for};
+use crate::chart::{self, ChartOptions, Panel, Theme};
+use crate::commands::chart::{build_panels, caption, snap_for};
 use crate::error::{Error, Result};
 use crate::model::Instant;
 use crate::selection::{Selection, View};
@@ -15,7 +15,7 @@ use crate::timespec::{parse_time, End};
 /// (shown at about 0.85 of this on a 375 px screen) and three abreast on a
 /// desktop.
 pub const CHART_WIDTH: u32 = 480;
-pub const CHART_HEIGHT: u32 = 330;
+pub const CHART_HEIGHT: u32 = 420;
 
 /// One `--ranges` item: a span back from the end (`30d`, `1y`) or `all`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -115,7 +115,14 @@ pub struct PairCharts {
 
 /// The charts of every pair of `views` (grouped by shown pair, in their
 /// order) over every range; the end of each range is `--to`, or `now`.
-pub fn pair_charts(store: &Store, sel: &Selection, views: &[View], ranges: &[RangeSpec], now: Instant) -> Result<Vec<PairCharts>> {
+pub fn pair_charts(
+    store: &Store,
+    sel: &Selection,
+    views: &[View],
+    ranges: &[RangeSpec],
+    now: Instant,
+    theme: Theme,
+) -> Result<Vec<PairCharts>> {
     let end = sel.to.unwrap_or(now);
     let mut out: Vec<PairCharts> = Vec::new();
     let mut i = 0;
@@ -126,14 +133,14 @@ pub fn pair_charts(store: &Store, sel: &Selection, views: &[View], ranges: &[Ran
         i += n;
         let mut figures = Vec::new();
         for r in ranges {
-            figures.push(figure(store, sel, group, r, end)?);
+            figures.push(figure(store, sel, group, r, end, now, theme)?);
         }
         out.push(PairCharts { pair: pair.to_string(), figures });
     }
     Ok(out)
 }
 
-fn figure(store: &Store, sel: &Selection, views: &[View], range: &RangeSpec, end: Instant) -> Result<Figure> {
+fn figure(store: &Store, sel: &Selection, views: &[View], range: &RangeSpec, end: Instant, made: Instant, theme: Theme) -> Result<Figure> {
     let pair = views.first().map(|v| v.shown.to_string()).unwrap_or_default();
     let from = match &range.span {
         Some(span) => {
@@ -169,12 +176,14 @@ fn figure(store: &Store, sel: &Selection, views: &[View], range: &RangeSpec, end
     let mut opts = ChartOptions::new(t0, t1);
     opts.width = CHART_WIDTH;
     opts.height = CHART_HEIGHT;
+    opts.theme = theme;
     let columns = chart::plot_columns(&opts);
     opts.snap = snap_for(t0, t1, columns);
     let panels = build_panels(store, views, t0, t1, Some(columns))?;
     let Some(panel) = panels.first() else {
         return Ok(empty());
     };
+    opts.caption = caption(&panels, None, made);
     let svg = match chart::render_svg_string(&opts, &panels) {
         Ok(s) => s,
         Err(chart::ChartError::NoData) => return Ok(empty()),
@@ -184,22 +193,25 @@ fn figure(store: &Store, sel: &Selection, views: &[View], range: &RangeSpec, end
     Ok(Figure { range: range.clone(), alt: alt_text(panel, range, &span), svg: Some((name, svg)), span })
 }
 
-/// What the chart shows, in words: the pair, the range, the sources, the
-/// last value and the change over the range.
+/// What the chart shows, in words: the pair and its meaning, the range,
+/// and each source's last value and change over the range (the legend).
 fn alt_text(panel: &Panel, range: &RangeSpec, span: &str) -> String {
-    let sources: Vec<&str> = panel.lines.iter().map(|l| l.label.as_str()).collect();
-    let mut s = format!("Chart of {} over {} ({span}), ", panel.pair, range.phrase());
-    if sources.len() == 1 {
-        s.push_str(&format!("one line from {}", sources[0]));
-    } else {
-        s.push_str(&format!("{} lines, from {}", sources.len(), sources.join(", ")));
-    }
-    if !panel.last.is_empty() {
-        s.push_str(&format!("; last value {}", panel.last));
-    }
-    if let Some(c) = panel.change_pct {
-        s.push_str(&format!(", {:+.2}% over the range", c));
-    }
+    let mut s = format!("Chart of {} ({}) over {} ({span}): ", panel.pair, panel.meaning, range.phrase());
+    let lines: Vec<String> = panel
+        .lines
+        .iter()
+        .map(|l| {
+            let mut t = l.label.clone();
+            if let Some(last) = &l.last {
+                t.push_str(&format!(", last {last}"));
+            }
+            if let Some(c) = l.change_pct {
+                t.push_str(&format!(", {c:+.2}% over the range"));
+            }
+            t
+        })
+        .collect();
+    s.push_str(&lines.join("; "));
     s.push('.');
     s
 }

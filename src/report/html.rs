@@ -116,7 +116,7 @@ nav ul{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;list-style:none;padding:0;ma
 .stale-note{background:var(--stale-bg);color:var(--stale);padding:.5rem .7rem;border-radius:.4rem}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,24rem),1fr));gap:1rem 1.2rem}
 figure{margin:0;min-width:0}
-figure img{display:block;width:100%;height:auto;border:1px solid var(--line);border-radius:.3rem;background:#fff}
+figure img{display:block;width:100%;height:auto;border:1px solid var(--line);border-radius:.3rem}
 figcaption{font-size:.9rem;margin-top:.3rem}
 .empty{border:1px dashed var(--line);border-radius:.3rem;padding:1.2rem .8rem;color:var(--muted)}
 .table-wrap{max-width:100%;overflow-x:auto}

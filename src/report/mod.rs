@@ -44,13 +44,8 @@ use write::ReportFile;
 /// How many of the newest conflicts the page lists.
 pub const CONFLICTS_SHOWN: usize = 20;
 
-/// `--theme`: the page's colours (and the charts', where the chart code has themes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Theme {
-    #[default]
-    Light,
-    Dark,
-}
+/// `--theme`: the page's colours and its charts'.
+pub use crate::chart::Theme;
 
 /// What the report is asked for, typed.
 #[derive(Clone, Debug)]
@@ -104,7 +99,7 @@ fn gather(store: &Store, db: &Path, sel: &Selection, opts: &Options) -> Result<G
         stats_columns: stats::columns(sel.cross),
         stats: stats::rows(store, sel, &resolved)?,
         conflicts: conflicts::rows(store, sel, &resolved.direct)?,
-        charts: charts::pair_charts(store, sel, &resolved.direct, &opts.ranges, opts.now)?,
+        charts: charts::pair_charts(store, sel, &resolved.direct, &opts.ranges, opts.now, opts.theme)?,
         sources: sources::states(store, db, sel)?,
     })
 }

@@ -7,7 +7,8 @@
 // needed. Reports: console messages of level error/warning, uncaught exceptions, failed
 // requests, every <img> and <svg> with its rendered size (and whether the image decoded), the
 // document's scroll width against the viewport's, and a full-page screenshot (saved, and
-// decoded here: its size, the number of distinct colours and the share of non-white pixels).
+// decoded here: its size, the number of distinct colours, the commonest colour (the background)
+// and the share of other pixels).
 // Used by tests/report.rs; exits 0 when it could measure, whatever it found.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -175,12 +176,17 @@ function analyse(png) {
       out[y * stride + x] = v & 255;
     }
   }
-  const colours = new Set();
+  // Colours by count: the commonest is the background, whatever the theme.
+  const counts = new Map();
   let nonWhite = 0;
   for (let i = 0; i < out.length; i += bpp) {
     const [r, g, b] = [out[i], out[i + 1], out[i + 2]];
-    colours.add((r << 16) | (g << 8) | b);
+    const c = (r << 16) | (g << 8) | b;
+    counts.set(c, (counts.get(c) || 0) + 1);
     if (r < 245 || g < 245 || b < 245) nonWhite++;
   }
-  return { width: w, height: h, colours: colours.size, nonWhiteFraction: nonWhite / (w * h) };
+  let background = 0, most = 0;
+  for (const [c, n] of counts) if (n > most) { most = n; background = c; }
+  return { width: w, height: h, colours: counts.size, background: "#" + background.toString(16).padStart(6, "0"),
+    nonBackgroundFraction: 1 - most / (w * h), nonWhiteFraction: nonWhite / (w * h) };
 }
