@@ -216,6 +216,22 @@ mod tests {
     }
 
     #[test]
+    fn folders_of_killed_runs_are_removed() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("site");
+        // pid_max on Linux is at most 2^22: no process has this id.
+        for leftover in [".site.tmp-99999999", ".site.old-99999999"] {
+            fs::create_dir(t.path().join(leftover)).unwrap();
+            fs::write(t.path().join(leftover).join("index.html"), "half").unwrap();
+        }
+        fs::create_dir(t.path().join(".other.tmp-99999999")).unwrap();
+        replace_dir(&dir, &files("one")).unwrap();
+        let mut names: Vec<String> = fs::read_dir(t.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        assert_eq!(names, [".other.tmp-99999999", "site"]);
+    }
+
+    #[test]
     fn a_failed_write_leaves_the_previous_report() {
         let t = tempfile::tempdir().unwrap();
         let dir = t.path().join("site");
