@@ -25,4 +25,7 @@ if ! command -v bean-check >/dev/null 2>&1; then
     export PATH
 fi
 
+# Every outside tool above is now required: a test that needs one fails
+# rather than skips when it is missing.
+export FXSNAP_REQUIRE_TOOLS=1
 cargo test --locked
