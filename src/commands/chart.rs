@@ -5,6 +5,7 @@
 //! to `crate::chart`; `--vs` turns them into deviations from one source,
 //! `--ranges` draws several ranges from one read transaction.
 
+use crate::cross::{CrossView, Derived};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -49,7 +50,11 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     let ranges = range_specs(args, sel.from, sel.to, made)?;
 
     let store = Store::open_existing(db)?;
-    let views = sel.resolve(&store)?;
+    let resolved = sel.resolve_with_cross(&store)?;
+    let (views, crosses) = (resolved.direct, resolved.cross);
+    if vs.is_some() && !crosses.is_empty() {
+        return Err(Error::Usage("--vs compares the sources' own quotes: it does not go with --cross".into()));
+    }
     if let Some(r) = &vs {
         if !views.iter().any(|v| v.series.source == *r) {
             return Err(Error::invalid(format!("--vs {r}: no observations from source '{r}' among the selected series")));
@@ -62,7 +67,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     let mut charts = Vec::new();
     for spec in &ranges {
         let what = spec.name.as_deref().map(|n| format!(" (range {n})")).unwrap_or_default();
-        let Some((t0, t1)) = range(&store, &views, spec.from, spec.to, made)? else {
+        let Some((t0, t1)) = range(&store, &views, &crosses, spec.from, spec.to, made)? else {
             return Err(nothing_to_chart(&what));
         };
         let mut opts = ChartOptions::new(t0, t1);
@@ -78,7 +83,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
         let columns = chart::plot_columns(&opts);
         opts.snap = snap_for(t0, t1, columns);
         let panels = match &vs {
-            None => build_panels(&store, &views, t0, t1, Some(columns))?,
+            None => with_cross_lines(build_panels(&store, &views, t0, t1, Some(columns))?, &store, &crosses, t0, t1, columns)?,
             Some(r) => vs_panels(&store, &views, r, t0, t1, columns, opts.snap)?,
         };
         if panels.is_empty() {
@@ -167,11 +172,20 @@ fn range_specs(args: &ChartArgs, from: Option<Instant>, to: Option<Instant>, mad
 
 /// The range drawn: from `--from` (or the data's first time) to `--to`, or to the time the chart
 /// is made, so a feed that stopped shows as a gap at the right. `None`: no data in it.
-fn range(store: &Store, views: &[View], from: Option<Instant>, to: Option<Instant>, made: Instant) -> Result<Option<(i64, i64)>> {
+fn range(
+    store: &Store,
+    views: &[View],
+    crosses: &[CrossView],
+    from: Option<Instant>,
+    to: Option<Instant>,
+    made: Instant,
+) -> Result<Option<(i64, i64)>> {
     let mut lo = i64::MAX;
     let mut hi = i64::MIN;
-    for v in views {
-        if let Some((a, b)) = store.time_span(v.series.id, from, to)? {
+    // A derived line spans at most its legs' common span: the legs' spans bound it.
+    let legs = crosses.iter().flat_map(|c| [c.num.id, c.den.id]);
+    for id in views.iter().map(|v| v.series.id).chain(legs) {
+        if let Some((a, b)) = store.time_span(id, from, to)? {
             lo = lo.min(a.unix());
             hi = hi.max(b.unix());
         }
@@ -286,6 +300,63 @@ pub fn build_panels(store: &Store, views: &[View], t0: i64, t1: i64, columns: Op
     Ok(out)
 }
 
+/// `--cross`: each derived pair's line (`nbk via KZT`) in its pair's panel,
+/// from the values both legs have at the same time, reduced per pixel column
+/// like a stored series (there are no rollups of a derived series: its
+/// points are computed from the legs' observations, a few thousand for ten
+/// years of daily quotes).
+fn with_cross_lines(mut panels: Vec<Panel>, store: &Store, crosses: &[CrossView], t0: i64, t1: i64, columns: u32) -> Result<Vec<Panel>> {
+    let snap = snap_for(t0, t1, columns);
+    for cv in crosses {
+        let mut points = Vec::new();
+        let mut first: Option<Derived> = None;
+        let mut last: Option<Derived> = None;
+        cv.for_each(store, Some(Instant::from_unix(t0)), Some(Instant::from_unix(t1)), |d| {
+            points.push((d.obs.at.unix(), d.obs.rate.to_f64()));
+            if first.is_none() {
+                first = Some(d.clone());
+            }
+            last = Some(d);
+            Ok(())
+        })?;
+        let Some(l) = last else { continue };
+        let points = chart::m4_reduce_snapped(&points, t0, t1, columns, snap);
+        let change = first.as_ref().and_then(|f| change_pct(&f.obs, &l.obs, cv.shown));
+        let digits = l.quoted_digits.clamp(1, 10);
+        let mut text = format!("\u{2248}{}", round_significant(l.obs.rate.decimal(), digits));
+        if let Some(p) = l.precision_pct {
+            text = format!("{text} {}", crate::precision::mark(p));
+        }
+        // The last quoted digit's worth in the derived value, for the axis.
+        let v = l.obs.rate.to_f64();
+        let decimals = (v > 0.0).then(|| decimals_of_step(10f64.powf(v.log10().floor() - f64::from(digits - 1)))).flatten();
+        let line = Line {
+            label: format!("{} via {}", cv.source, cv.via),
+            points,
+            last: Some(text),
+            change_pct: change,
+            group: group_of(cv.shown),
+        };
+        let pair = cv.shown.to_string();
+        match panels.iter_mut().find(|p| p.pair == pair) {
+            Some(panel) => {
+                panel.lines.push(line);
+                if let Some(d) = decimals {
+                    panel.decimals = Some(panel.decimals.map_or(d, |e| e.max(d)));
+                }
+            }
+            None => panels.push(Panel {
+                pair,
+                meaning: meaning(cv.shown.base.as_str(), cv.shown.quote.as_str()),
+                lines: vec![line],
+                decimals,
+                zero_line: false,
+            }),
+        }
+    }
+    Ok(panels)
+}
+
 /// `--vs`: per shown pair that `reference` quotes, every other source's deviation from it in %
 /// on each day both have (see `chart::deviation`), reduced per pixel column like any line.
 fn vs_panels(store: &Store, views: &[View], reference: &Source, t0: i64, t1: i64, columns: u32, snap: i64) -> Result<Vec<Panel>> {
@@ -337,7 +408,9 @@ fn relative_step(store: &Store, v: &View, t1: i64) -> Result<Option<f64>> {
 
 /// The caption: the sources drawn, with their full names, and when the chart was made.
 pub fn caption(panels: &[Panel], reference: Option<&Source>, made: Instant) -> Vec<String> {
-    let mut sources: Vec<&str> = panels.iter().flat_map(|p| p.lines.iter().map(|l| l.label.as_str())).collect();
+    // A derived line's label is `nbk via KZT`: its source is the first word.
+    let mut sources: Vec<&str> =
+        panels.iter().flat_map(|p| p.lines.iter().map(|l| l.label.split(' ').next().unwrap_or(l.label.as_str()))).collect();
     sources.extend(reference.map(Source::as_str));
     sources.sort_unstable();
     sources.dedup();
