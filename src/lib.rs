@@ -4,7 +4,8 @@
 //! The map is docs/ARCHITECTURE.md: `read` holds one reader per input
 //! format, `intake` stores one document, `store` keeps observations in
 //! SQLite, `selection` and `cross` say what a reading command shows,
-//! `commands` holds one file per subcommand, `chart` draws, and `error`
+//! `commands` holds one file per subcommand, `chart` draws, `report` writes
+//! the HTML page, and `error`
 //! maps every failure to an exit code in one place.
 
 pub mod chart;
