@@ -5,8 +5,8 @@
 //! format, `intake` stores one document, `store` keeps observations in
 //! SQLite, `selection` and `cross` say what a reading command shows,
 //! `commands` holds one file per subcommand, `chart` draws, `report` writes
-//! the HTML page, and `error`
-//! maps every failure to an exit code in one place.
+//! the HTML page, and `error` maps every failure to an exit code in one
+//! place.
 
 pub mod chart;
 pub mod cli;
