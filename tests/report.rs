@@ -115,6 +115,29 @@ fn tables_say_what_latest_and_stats_say() {
             assert!(want.lines().count() > 2, "{cmd} {sel:?} has rows: {want}");
             assert_eq!(table_as_csv(&page, id, header), want, "{id} differs from `{cmd} --format csv {}`", sel.join(" "));
         }
+        // The conflicts table: the newest of `conflicts --format csv`, newest first, every
+        // column it shows equal (`conflicts` has no derived pairs: it refuses a --cross-only pair).
+        if sel.contains(&"--cross") {
+            continue;
+        }
+        let mut a = vec!["conflicts", "--format", "csv"];
+        a.extend_from_slice(sel);
+        let log = db.ok(&a);
+        let mut r = csv::Reader::from_reader(log.as_bytes());
+        let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        let mut want: Vec<Vec<String>> = r.records().map(|x| x.unwrap().iter().map(String::from).collect()).collect();
+        want.reverse();
+        assert!(!want.is_empty(), "the store has its conflict");
+        let rows = page["tables"]["conflicts-table"]["rows"].as_array().cloned().unwrap_or_default();
+        assert_eq!(rows.len(), want.len().min(20), "conflicts {sel:?}: {log}");
+        for (row, w) in rows.iter().zip(&want) {
+            let shown = row["values"].as_object().unwrap();
+            assert!(shown.len() >= 9, "the conflict row shows its columns: {row}");
+            for (k, v) in shown {
+                let i = header.iter().position(|h| h == k).unwrap_or_else(|| panic!("{k} is not a conflicts column"));
+                assert_eq!(v.as_str().unwrap(), w[i], "conflicts {sel:?}: column {k}");
+            }
+        }
     }
 }
 
