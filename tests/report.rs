@@ -141,6 +141,38 @@ fn tables_say_what_latest_and_stats_say() {
     }
 }
 
+/// The report's charts are the ones `chart` draws for the same pair, range and size (made at
+/// one SOURCE_DATE_EPOCH, the same bytes), stored series and `--cross` derived ones alike.
+#[test]
+fn the_charts_are_what_chart_draws() {
+    let db = store();
+    let epoch = Utc::now().timestamp().to_string();
+    let run = |args: &[&str]| {
+        let out = db.cmd(args).env("SOURCE_DATE_EPOCH", &epoch).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let site = db.dir.path().join("site");
+    let charts = db.dir.path().join("charts");
+    fs::create_dir(&charts).unwrap();
+    for (sel, pair, file) in [(&["--pair", "KZT"][..], "KZT/USD", "kzt-usd"), (&["--pair", "KZT/UZS", "--cross"][..], "KZT/UZS", "kzt-uzs")]
+    {
+        let mut a = vec!["report", "-o", s(&site), "--ranges", "1y,all"];
+        a.extend_from_slice(sel);
+        run(&a);
+        for range in ["1y", "all"] {
+            let out = charts.join(format!("{file}-{{range}}.svg"));
+            let mut c = vec!["chart", "-o", s(&out), "--pair", pair, "--ranges", range, "--width", "480", "--height", "420"];
+            c.extend(sel.iter().filter(|x| **x == "--cross"));
+            run(&c);
+            let name = format!("{file}-{range}.svg");
+            let mine = fs::read(site.join(&name)).unwrap_or_else(|e| panic!("{name} not in the report: {e}"));
+            assert_eq!(mine, fs::read(charts.join(&name)).unwrap(), "{name}: the report's chart is not chart's");
+        }
+    }
+    let derived = fs::read_to_string(site.join("kzt-uzs-all.svg")).unwrap();
+    assert!(derived.contains("via USD"), "the derived line is in the chart");
+}
+
 /// With SOURCE_DATE_EPOCH the same store gives the same folder, byte for byte (the page's
 /// times, ages and ranges count from it).
 #[test]

@@ -305,7 +305,14 @@ pub fn build_panels(store: &Store, views: &[View], t0: i64, t1: i64, columns: Op
 /// like a stored series (there are no rollups of a derived series: its
 /// points are computed from the legs' observations, a few thousand for ten
 /// years of daily quotes).
-fn with_cross_lines(mut panels: Vec<Panel>, store: &Store, crosses: &[CrossView], t0: i64, t1: i64, columns: u32) -> Result<Vec<Panel>> {
+pub fn with_cross_lines(
+    mut panels: Vec<Panel>,
+    store: &Store,
+    crosses: &[CrossView],
+    t0: i64,
+    t1: i64,
+    columns: u32,
+) -> Result<Vec<Panel>> {
     let snap = snap_for(t0, t1, columns);
     for cv in crosses {
         let mut points = Vec::new();

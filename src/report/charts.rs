@@ -4,10 +4,11 @@
 //! alternative that says what it shows.
 
 use crate::chart::{self, ChartOptions, Panel, Theme};
-use crate::commands::chart::{build_panels, caption, snap_for};
+use crate::commands::chart::{build_panels, caption, snap_for, with_cross_lines};
+use crate::cross::CrossView;
 use crate::error::{Error, Result};
-use crate::model::Instant;
-use crate::selection::{Selection, View};
+use crate::model::{Instant, Pair};
+use crate::selection::{Resolved, Selection, View};
 use crate::store::Store;
 use crate::timespec::{parse_time, End};
 
@@ -113,35 +114,46 @@ pub struct PairCharts {
     pub figures: Vec<Figure>,
 }
 
-/// The charts of every pair of `views` (grouped by shown pair, in their
-/// order) over every range; the end of each range is `--to`, or `now`.
+/// The charts of every selected pair (stored series, and with `--cross`
+/// derived ones, in one panel per pair as `chart` draws them), in pair
+/// order, over every range; the end of each range is `--to`, or `now`.
 pub fn pair_charts(
     store: &Store,
     sel: &Selection,
-    views: &[View],
+    resolved: &Resolved,
     ranges: &[RangeSpec],
     now: Instant,
     theme: Theme,
 ) -> Result<Vec<PairCharts>> {
     let end = sel.to.unwrap_or(now);
+    let mut pairs: Vec<Pair> = resolved.direct.iter().map(|v| v.shown).chain(resolved.cross.iter().map(|c| c.shown)).collect();
+    pairs.sort_by_key(|p| p.to_string());
+    pairs.dedup();
     let mut out: Vec<PairCharts> = Vec::new();
-    let mut i = 0;
-    while i < views.len() {
-        let pair = views[i].shown;
-        let n = views[i..].iter().take_while(|v| v.shown == pair).count();
-        let group = &views[i..i + n];
-        i += n;
+    for pair in pairs {
+        let group = Group {
+            pair,
+            views: resolved.direct.iter().filter(|v| v.shown == pair).cloned().collect(),
+            crosses: resolved.cross.iter().filter(|c| c.shown == pair).cloned().collect(),
+        };
         let mut figures = Vec::new();
         for r in ranges {
-            figures.push(figure(store, sel, group, r, end, now, theme)?);
+            figures.push(figure(store, sel, &group, r, end, now, theme)?);
         }
         out.push(PairCharts { pair: pair.to_string(), figures });
     }
     Ok(out)
 }
 
-fn figure(store: &Store, sel: &Selection, views: &[View], range: &RangeSpec, end: Instant, made: Instant, theme: Theme) -> Result<Figure> {
-    let pair = views.first().map(|v| v.shown.to_string()).unwrap_or_default();
+/// What one pair's charts draw: its stored series and its derived ones.
+struct Group {
+    pair: Pair,
+    views: Vec<View>,
+    crosses: Vec<CrossView>,
+}
+
+fn figure(store: &Store, sel: &Selection, g: &Group, range: &RangeSpec, end: Instant, made: Instant, theme: Theme) -> Result<Figure> {
+    let pair = g.pair.to_string();
     let from = match &range.span {
         Some(span) => {
             let start = parse_time(span, End::Start, end)?;
@@ -149,9 +161,10 @@ fn figure(store: &Store, sel: &Selection, views: &[View], range: &RangeSpec, end
         }
         None => sel.from,
     };
+    // A derived line spans at most its legs' common span: the legs' spans bound it.
     let mut first = i64::MAX;
-    for v in views {
-        if let Some((a, _)) = store.time_span(v.series.id, from, Some(end))? {
+    for id in g.views.iter().map(|v| v.series.id).chain(g.crosses.iter().flat_map(|c| [c.num.id, c.den.id])) {
+        if let Some((a, _)) = store.time_span(id, from, Some(end))? {
             first = first.min(a.unix());
         }
     }
@@ -160,7 +173,7 @@ fn figure(store: &Store, sel: &Selection, views: &[View], range: &RangeSpec, end
     let day = |t: i64| Instant::from_unix(t).datetime().format("%Y-%m-%d").to_string();
     let span = format!("{} to {}", day(t0.min(t1)), day(t1));
     let mut newest: Option<Instant> = None;
-    for v in views {
+    for v in &g.views {
         if let Some(o) = store.latest(&v.series, Some(end))? {
             newest = Some(newest.map_or(o.at, |n| n.max(o.at)));
         }
@@ -179,7 +192,7 @@ fn figure(store: &Store, sel: &Selection, views: &[View], range: &RangeSpec, end
     opts.theme = theme;
     let columns = chart::plot_columns(&opts);
     opts.snap = snap_for(t0, t1, columns);
-    let panels = build_panels(store, views, t0, t1, Some(columns))?;
+    let panels = with_cross_lines(build_panels(store, &g.views, t0, t1, Some(columns))?, store, &g.crosses, t0, t1, columns)?;
     let Some(panel) = panels.first() else {
         return Ok(empty());
     };

@@ -99,7 +99,7 @@ fn gather(store: &Store, db: &Path, sel: &Selection, opts: &Options) -> Result<G
         stats_columns: stats::columns(sel.cross),
         stats: stats::rows(store, sel, &resolved)?,
         conflicts: conflicts::rows(store, sel, &resolved.direct)?,
-        charts: charts::pair_charts(store, sel, &resolved.direct, &opts.ranges, opts.now, opts.theme)?,
+        charts: charts::pair_charts(store, sel, &resolved, &opts.ranges, opts.now, opts.theme)?,
         sources: sources::states(store, db, sel)?,
     })
 }
