@@ -79,7 +79,9 @@ impl Shape {
         precision: Option<Option<Decimal>>,
         input: Option<&InputRecord>,
     ) -> Vec<Cell> {
-        let precision = precision.unwrap_or_else(|| low_precision(&[obs.rate.decimal()]));
+        // Only tables (the mark) and JSON (`precision_pct`) show it.
+        let shows_precision = self.table || self.json;
+        let precision = if shows_precision { precision.unwrap_or_else(|| low_precision(&[obs.rate.decimal()])) } else { None };
         let rate = obs.rate_as(shown).to_string();
         let rate = match precision {
             Some(p) if self.table => format!("{rate} {}", mark(p)),
