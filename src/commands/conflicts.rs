@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::cli::ReadArgs;
 use crate::error::Result;
-use crate::output::{self, Cell, RecordWriter};
+use crate::export::{self, Cell, RecordWriter};
 use crate::selection::{Selection, View};
 use crate::store::Store;
 
@@ -58,7 +58,7 @@ pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
     let sel = args.selection()?;
     let store = Store::open_existing(db)?;
     let views = sel.resolve(&store)?;
-    let mut w = RecordWriter::new(output::stdout(), args.format, COLUMNS);
+    let mut w = RecordWriter::new(export::stdout(), args.format.format(), COLUMNS);
     for r in rows(&store, &sel, &views)? {
         w.write(r)?;
     }

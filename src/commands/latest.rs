@@ -11,8 +11,8 @@ use rust_decimal::Decimal;
 use crate::cli::ReadArgs;
 use crate::commands::history::Shape;
 use crate::error::Result;
+use crate::export::{self, Cell, Format, RecordWriter};
 use crate::model::{Currency, Instant, Pair, Source};
-use crate::output::{self, Cell, Format, RecordWriter};
 use crate::precision::low_precision;
 use crate::selection::{Resolved, Selection};
 use crate::store::Store;
@@ -67,8 +67,8 @@ pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
     let sel = args.selection()?;
     let store = Store::open_existing(db)?;
     let resolved = sel.resolve_with_cross(&store)?;
-    let mut w = RecordWriter::new(output::stdout(), args.format, columns(args.format, sel.cross));
-    for r in rows(&store, &sel, &resolved, args.format)? {
+    let mut w = RecordWriter::new(export::stdout(), args.format.format(), columns(args.format.format(), sel.cross));
+    for r in rows(&store, &sel, &resolved, args.format.format())? {
         w.write(r.record)?;
     }
     w.finish()

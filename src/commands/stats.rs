@@ -23,8 +23,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::cli::ReadArgs;
 use crate::error::Result;
+use crate::export::{self, Cell, RecordWriter};
 use crate::model::{Observation, Pair, Source};
-use crate::output::{self, Cell, RecordWriter};
 use crate::selection::{Resolved, Selection};
 use crate::store::Store;
 
@@ -230,7 +230,7 @@ pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
     let sel = args.selection()?;
     let store = Store::open_existing(db)?;
     let resolved = sel.resolve_with_cross(&store)?;
-    let mut w = RecordWriter::new(output::stdout(), args.format, columns(sel.cross));
+    let mut w = RecordWriter::new(export::stdout(), args.format.format(), columns(sel.cross));
     for r in rows(&store, &sel, &resolved)? {
         w.write(r.record)?;
     }

@@ -29,8 +29,8 @@ use std::path::Path;
 
 use crate::commands::{conflicts, latest, stats};
 use crate::error::{Error, Result};
+use crate::export::{Cell, Format};
 use crate::model::Instant;
-use crate::output::{Cell, Format};
 use crate::precision::mark;
 use crate::selection::Selection;
 use crate::sources::full_name;
