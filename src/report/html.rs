@@ -129,6 +129,7 @@ time{white-space:nowrap}
 td.long{overflow-wrap:anywhere;min-width:8rem}
 .name{display:block;color:var(--muted);font-size:.85rem;font-weight:normal}
 .prec{color:var(--muted);font-size:.85rem}
+.name-inline{color:var(--muted);font-weight:normal}
 .stale{color:var(--stale);font-weight:600}
 .fresh{color:var(--ok)}
 tr.is-stale{background:var(--stale-bg)}

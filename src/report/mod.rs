@@ -218,7 +218,13 @@ fn charts_section(g: &Gathered) -> String {
     let mut s = String::from("<section id=\"charts\">\n<h2>Charts</h2>\n");
     for pc in &g.charts {
         let id = pc.pair.to_ascii_lowercase().replace('/', "-");
-        let _ = writeln!(s, "<section id=\"chart-{id}\">\n<h3>{}</h3>\n<div class=\"charts\">", escape(&pc.pair));
+        let meaning = match pc.pair.split_once('/') {
+            Some((base, quote)) => {
+                format!(" <span class=\"name-inline\">— {}</span>", escape(&crate::chart::meaning::meaning(base, quote)))
+            }
+            None => String::new(),
+        };
+        let _ = writeln!(s, "<section id=\"chart-{id}\">\n<h3>{}{meaning}</h3>\n<div class=\"charts\">", escape(&pc.pair));
         for f in &pc.figures {
             let caption = format!("{} · {}", capitalize(&f.range.describe()), f.span);
             match &f.svg {
