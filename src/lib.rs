@@ -10,6 +10,7 @@ pub mod commands;
 pub mod cross;
 pub mod csvio;
 pub mod error;
+pub mod fetch;
 pub mod model;
 pub mod output;
 pub mod precision;
@@ -49,5 +50,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Completions { shell } => commands::completions::completions(*shell),
         Command::Man => commands::completions::man(),
         Command::Chart(a) => commands::chart::run(&db, a),
+        Command::Fetch(a) => commands::fetch::run(&db, a),
     }
 }

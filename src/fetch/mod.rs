@@ -1,0 +1,286 @@
+//! Fetching the built-in sources' documents over HTTP (DESIGN "fetch").
+//!
+//! - [`plan`]: which URLs a run asks, per source, for the current documents,
+//!   one past day or a range;
+//! - [`origin`]: `FXSNAP_<SOURCE>_ORIGIN`, a mirror or test server in place
+//!   of a source's scheme, host and port;
+//! - [`http`]: the polite, bounded, retrying client;
+//! - [`warc_write`]: appending every response to a WARC 1.1 archive;
+//! - [`ids`]: the banks' ids of the currencies asked one by one.
+//!
+//! [`run`] asks each URL in turn and hands every document to a [`Sink`]
+//! (the store, in `commands::fetch`): one input per response, named by the
+//! URL asked, observed at the response's `Date`. This module decides what
+//! counts as a document of its source; reading it is the sink's business.
+
+pub mod http;
+pub mod ids;
+pub mod origin;
+pub mod plan;
+pub mod warc_write;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+
+use crate::error::{exit, Error, Result};
+use crate::model::{Currency, Instant};
+use crate::store::{ConflictPolicy, Counts};
+pub use plan::{Kind, Request, When};
+
+/// One response given to the store: everything a reader needs, and the
+/// request's own knowledge (NBKR's history page names no currency).
+#[derive(Clone, Debug)]
+pub struct FetchedDocument {
+    /// The URL asked: the input's name.
+    pub url: String,
+    /// The source label (`nbk`).
+    pub source: &'static str,
+    pub kind: Kind,
+    /// The response's `Date` (else when it arrived).
+    pub observed: Instant,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// The day asked for, for per-day documents.
+    pub asked_date: Option<NaiveDate>,
+    /// The currency asked for (NBKR history, CBR dynamic).
+    pub currency: Option<Currency>,
+}
+
+/// What storing one document gave.
+#[derive(Clone, Debug, Default)]
+pub struct Ingested {
+    pub counts: Counts,
+    /// The document's own date, when it has one.
+    pub date: Option<NaiveDate>,
+    /// The bank says it has no rates for that day: nothing stored.
+    pub empty: bool,
+}
+
+/// Where fetched documents go: the store, in `commands::fetch`.
+pub trait Sink {
+    /// True when an input of this name was already ingested successfully.
+    fn already_ingested(&mut self, url: &str) -> Result<bool>;
+    /// Reads and stores one document in one transaction.
+    fn ingest(&mut self, doc: &FetchedDocument, policy: ConflictPolicy) -> Result<Ingested>;
+    /// Records a failed fetch (listed by `inputs --failed`).
+    fn record_failure(&mut self, url: &str, source: &str, at: Instant, reason: &str) -> Result<()>;
+}
+
+/// Typed `fetch` options.
+pub struct Options {
+    pub policy: ConflictPolicy,
+    pub refetch: bool,
+    pub archive: Option<std::path::PathBuf>,
+    pub settings: http::Settings,
+    pub quiet: bool,
+}
+
+/// What a run did, for the summary line.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// Responses handled (requests made, not those skipped as already fetched).
+    pub inputs: usize,
+    pub counts: Counts,
+    pub empty: usize,
+    /// Dated URLs not asked again.
+    pub already: usize,
+    /// (URL, asked, got): documents dated other than asked, stored under their own date.
+    pub other_date: Vec<(String, NaiveDate, NaiveDate)>,
+    /// (URL, reason).
+    pub failed: Vec<(String, String)>,
+    pub refused: bool,
+}
+
+impl Summary {
+    /// The summary line, in `ingest`'s words and then fetch's own.
+    pub fn line(&self, policy: ConflictPolicy) -> String {
+        let c = &self.counts;
+        let how = match policy {
+            ConflictPolicy::Keep => " (kept)",
+            ConflictPolicy::Replace => " (replaced)",
+            ConflictPolicy::Fail => " (refused)",
+            #[allow(unreachable_patterns)]
+            _ => " (newest kept)",
+        };
+        let mut s = format!(
+            "fxsnap: {} input{}, {} rate{}: {} new, {} duplicate, {} conflict{}{}",
+            self.inputs,
+            plural(self.inputs as u64),
+            c.rates(),
+            plural(c.rates()),
+            c.new,
+            c.duplicate,
+            c.conflict,
+            plural(c.conflict),
+            if c.conflict > 0 { how } else { "" }
+        );
+        if self.empty > 0 {
+            s += &format!("; {} empty", self.empty);
+        }
+        if !self.other_date.is_empty() {
+            s += &format!("; {} dated other than asked (stored under their own date)", self.other_date.len());
+        }
+        if self.already > 0 {
+            s += &format!("; {} already fetched", self.already);
+        }
+        s + &format!("; {} failed", self.failed.len())
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Asks every request in turn and stores what comes back.
+pub fn run(requests: &[Request], sink: &mut dyn Sink, opts: &Options) -> Result<Summary> {
+    let mut archive = opts.archive.as_deref().map(warc_write::Archive::open).transpose()?;
+    if let (Some(a), false) = (&archive, opts.quiet) {
+        if let Some(n) = a.repaired {
+            eprintln!("fxsnap: the archive's last record was cut ({n} bytes): removed before appending");
+        }
+    }
+    let mut client = http::Client::new(opts.settings);
+    let mut summary = Summary::default();
+    let progress = crate::progress::Steps::new(opts.quiet, requests.len() as u64, "fetching");
+    for req in requests {
+        progress.step(&req.url);
+        if req.dated && !opts.refetch && sink.already_ingested(&req.url)? {
+            summary.already += 1;
+            continue;
+        }
+        summary.inputs += 1;
+        let mut archive_failed = None;
+        let got = client.get(&req.url, &mut |resp| match archive.as_mut().map(|a| a.append(resp)) {
+            Some(Err(e)) => {
+                let why = e.to_string();
+                archive_failed = Some(e);
+                Err(why)
+            }
+            _ => Ok(()),
+        });
+        if let Some(e) = archive_failed {
+            // The archive is what a later `ingest` trusts: without it, stop.
+            progress.finish();
+            return Err(e);
+        }
+        let outcome = got.and_then(|resp| document(req, resp));
+        let result = match outcome {
+            Ok(Some(doc)) => sink.ingest(&doc, opts.policy).map_err(|e| {
+                if e.exit_code() == exit::CONFLICT_REFUSED {
+                    summary.refused = true;
+                    summary.counts.conflict += 1;
+                }
+                e.to_string()
+            }),
+            Ok(None) => Ok(Ingested { empty: true, ..Ingested::default() }),
+            Err(why) => Err(why),
+        };
+        match result {
+            Ok(done) => {
+                summary.counts.add(&done.counts);
+                summary.empty += usize::from(done.empty);
+                if let (Some(asked), Some(got)) = (req.asked_date, done.date) {
+                    if asked != got && !done.empty {
+                        summary.other_date.push((req.url.clone(), asked, got));
+                    }
+                }
+            }
+            Err(why) => {
+                let why = one_line(&why);
+                sink.record_failure(&req.url, req.source, Instant::now(), &why)?;
+                summary.failed.push((req.url.clone(), why));
+            }
+        }
+    }
+    progress.finish();
+    Ok(summary)
+}
+
+/// A response as a document of its source, `None` for an answer that says
+/// there is none (CBT's Sunday 404), or the reason it is not one.
+fn document(req: &Request, resp: http::Response) -> std::result::Result<Option<FetchedDocument>, String> {
+    if resp.status == 404 && req.kind == Kind::Cbt && req.asked_date.is_some_and(|d| d.weekday() == Weekday::Sun) {
+        return Ok(None);
+    }
+    if resp.status != 200 {
+        return Err(format!("HTTP {} {}", resp.status, resp.reason).trim_end().to_string());
+    }
+    if !matches!(req.kind, Kind::Ticker | Kind::NbkrHistory) && looks_like_html(&resp.body) {
+        return Err(format!("an HTML page, not {}'s document", req.source));
+    }
+    if resp.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(format!("an empty body, not {}'s document", req.source));
+    }
+    Ok(Some(FetchedDocument {
+        url: req.url.clone(),
+        source: req.source,
+        kind: req.kind,
+        observed: resp.observed(),
+        status: resp.status,
+        headers: resp.headers,
+        body: resp.body,
+        asked_date: req.asked_date,
+        currency: req.currency,
+    }))
+}
+
+/// An HTML page (an error page, a login wall) where XML or JSON belongs.
+pub fn looks_like_html(body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(1024)]).to_ascii_lowercase();
+    let t = head.trim_start_matches('\u{feff}').trim_start();
+    if t.starts_with("<?xml") || t.starts_with('[') || t.starts_with('{') {
+        return false;
+    }
+    t.starts_with("<!doctype html") || t.starts_with("<html") || t.starts_with("<head") || t.starts_with("<body") || t.contains("<html")
+}
+
+/// A reason on one line (a server's message may hold line breaks).
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The date the current documents are asked for: today, in UTC.
+pub fn today() -> NaiveDate {
+    Instant::now().datetime().date_naive()
+}
+
+/// The error a run ends with: 1 when any request failed, 3 when a conflict was refused.
+pub fn outcome(summary: &Summary, quiet: bool) -> Result<()> {
+    if summary.failed.is_empty() && !summary.refused {
+        return Ok(());
+    }
+    let code = if summary.refused { exit::CONFLICT_REFUSED } else { exit::ERROR };
+    let detail =
+        if quiet { summary.failed.iter().map(|(u, why)| format!("{u}: {why}")).collect::<Vec<_>>().join("\n") } else { String::new() };
+    Err(Error::Summary(detail, code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_told_from_documents() {
+        assert!(looks_like_html(b"<!DOCTYPE html><html><body>Error</body></html>"));
+        assert!(looks_like_html(b"\n  <HTML><p>503</p>"));
+        assert!(!looks_like_html(b"<?xml version=\"1.0\"?><rates></rates>"));
+        assert!(!looks_like_html(b"[{\"Ccy\":\"USD\"}]"));
+        assert!(!looks_like_html(b"<ValCurs Date=\"2026-05-18\">"));
+    }
+
+    #[test]
+    fn the_summary_line_starts_as_ingest_and_says_what_fetch_adds() {
+        let mut s = Summary { inputs: 2, ..Summary::default() };
+        s.counts.new = 3;
+        s.other_date.push(("u".into(), "2026-05-19".parse().unwrap(), "2026-05-18".parse().unwrap()));
+        s.already = 4;
+        assert_eq!(
+            s.line(ConflictPolicy::Keep),
+            "fxsnap: 2 inputs, 3 rates: 3 new, 0 duplicate, 0 conflicts; 1 dated other than asked (stored under their own date); 4 already fetched; 0 failed"
+        );
+    }
+}
