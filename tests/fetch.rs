@@ -1,0 +1,230 @@
+//! `fxsnap fetch` against a loopback HTTP server serving the banks' real
+//! documents (tests/fixtures/feeds/) and the ticker page: politeness,
+//! backfills, faults, archives, crashes. No test reaches the internet;
+//! every run of the binary is bounded by a timeout.
+
+mod common;
+#[path = "fetch_support/server.rs"]
+mod server;
+
+use std::process::Output;
+use std::time::Duration;
+
+use common::{fixture, s, TempDb};
+use server::{Mode, Reply, Server};
+
+const SOURCES: [&str; 7] = ["timesca", "nbk", "nbkr", "cbu", "nbt", "cbt", "cbr"];
+
+fn doc(name: &str) -> Vec<u8> {
+    std::fs::read(fixture(&format!("feeds/{name}"))).expect("feed fixture")
+}
+
+fn ticker() -> Vec<u8> {
+    std::fs::read(fixture("pages/seed-page.txt")).expect("ticker fixture")
+}
+
+/// `fxsnap fetch ARGS` with every source's origin on `server`, no proxy.
+fn fetch_cmd(db: &TempDb, server: &Server, args: &[&str]) -> assert_cmd::Command {
+    let mut c = db.cmd(&["fetch"]);
+    c.args(args);
+    for src in SOURCES {
+        c.env(format!("FXSNAP_{}_ORIGIN", src.to_uppercase()), &server.base);
+    }
+    for v in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
+        c.env_remove(v);
+    }
+    c.timeout(Duration::from_secs(120));
+    c
+}
+
+fn fetch(db: &TempDb, server: &Server, args: &[&str]) -> Output {
+    fetch_cmd(db, server, args).output().expect("run fetch")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Rows of `history --pair all --format csv` (0 when there is no database).
+fn stored(db: &TempDb) -> usize {
+    if !db.path.exists() {
+        return 0;
+    }
+    db.ok(&["history", "--pair", "all", "--format", "csv"]).lines().count().saturating_sub(1)
+}
+
+/// The lines of stderr that are not the summary.
+fn failure_lines(o: &Output) -> Vec<String> {
+    stderr(o).lines().filter(|l| !l.contains(" inputs, ") && !l.contains(" input, ")).map(str::to_string).collect()
+}
+
+#[test]
+fn the_ticker_is_fetched_with_a_user_agent_naming_fxsnap() {
+    let server = Server::start(|_, _| Reply::ok(ticker()));
+    let db = TempDb::new();
+    let out = fetch(&db, &server, &["timesca"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(server.targets(), ["/"]);
+    let ua = &server.hits()[0].user_agent;
+    assert!(ua.starts_with(&format!("fxsnap/{} ", env!("CARGO_PKG_VERSION"))), "{ua}");
+    assert_eq!(stored(&db), 5);
+    assert!(db.csv().contains("2025-12-12T00:00:00Z,KGS/USD,0.01144,0,timesca"), "{}", db.csv());
+    assert!(stderr(&out).contains("fxsnap: 1 input, 5 rates: 5 new, 0 duplicate, 0 conflicts; 0 failed"), "{}", stderr(&out));
+}
+
+#[test]
+fn two_503s_then_a_200_is_stored_after_three_requests() {
+    let server = Server::start(|_, n| if n < 2 { Reply::status(503, "busy") } else { Reply::ok(ticker()) });
+    let db = TempDb::new();
+    let out = fetch(&db, &server, &["timesca", "--delay", "0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(server.hits().len(), 3);
+    assert_eq!(stored(&db), 5);
+}
+
+#[test]
+fn a_429_with_retry_after_is_waited_out() {
+    let server = Server::start(|_, n| if n == 0 { Reply::status(429, "slow down").header("Retry-After", "1") } else { Reply::ok(ticker()) });
+    let db = TempDb::new();
+    let out = fetch(&db, &server, &["timesca", "--delay", "0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let hits = server.hits();
+    assert_eq!(hits.len(), 2);
+    // The back-off alone would be 0.5 to 0.75 s: the second request waited for Retry-After.
+    assert!(hits[1].start.duration_since(hits[0].end) >= Duration::from_secs(1), "{:?}", hits[1].start.duration_since(hits[0].end));
+    assert_eq!(stored(&db), 5);
+}
+
+#[test]
+fn a_retry_after_over_a_minute_is_given_up_at_once() {
+    let server = Server::start(|_, _| Reply::status(429, "").header("Retry-After", "3600"));
+    let db = TempDb::new();
+    let out = fetch(&db, &server, &["timesca", "--delay", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(server.hits().len(), 1);
+    assert!(stderr(&out).contains("Retry-After 3600 is more than 60 s"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_404_is_one_request_and_one_line_naming_the_url() {
+    let server = Server::start(|_, _| Reply::status(404, "<html>not here</html>"));
+    let db = TempDb::new();
+    let out = fetch(&db, &server, &["timesca", "--delay", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(server.hits().len(), 1);
+    let lines = failure_lines(&out);
+    assert_eq!(lines, [format!("fxsnap: {}/: HTTP 404 Not Found", server.base)], "{}", stderr(&out));
+    assert!(stderr(&out).contains("; 1 failed"));
+    assert_eq!(stored(&db), 0);
+}
+
+#[test]
+fn a_cut_body_is_retried_then_failed_and_nothing_stored() {
+    let page = ticker();
+    let half = page.len() / 2;
+    let server = Server::start(move |_, _| Reply::ok(page.clone()).mode(Mode::Truncate(half)));
+    let db = TempDb::new();
+    let out = fetch(&db, &server, &["timesca", "--delay", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(server.hits().len(), 4);
+    let lines = failure_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("the body was cut") && lines[0].contains("(4 attempts)"), "{lines:?}");
+    assert_eq!(stored(&db), 0);
+}
+
+#[test]
+fn a_reset_connection_is_retried_then_failed() {
+    let server = Server::start(|_, _| Reply::ok("").mode(Mode::Reset));
+    let db = TempDb::new();
+    let out = fetch(&db, &server, &["timesca", "--delay", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(server.hits().len(), 4);
+    let lines = failure_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].starts_with(&format!("fxsnap: {}/: ", server.base)), "{lines:?}");
+    assert_eq!(stored(&db), 0);
+}
+
+#[test]
+fn a_9_mib_body_is_refused_without_retry() {
+    let mut big = ticker();
+    big.resize(9 * 1024 * 1024, b' ');
+    let server = Server::start(move |_, _| Reply::ok(big.clone()));
+    let db = TempDb::new();
+    let out = fetch(&db, &server, &["timesca", "--delay", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(server.hits().len(), 1);
+    assert!(stderr(&out).contains("over the 8 MiB a document may be"), "{}", stderr(&out));
+    assert_eq!(stored(&db), 0);
+}
+
+#[test]
+fn a_redirect_to_another_path_on_the_host_is_followed_and_one_off_it_is_not() {
+    let server = Server::start(|t, _| if t == "/" { Reply::status(302, "").header("Location", "/moved/page") } else { Reply::ok(ticker()) });
+    let db = TempDb::new();
+    let out = fetch(&db, &server, &["timesca", "--delay", "0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(server.targets(), ["/", "/moved/page"]);
+    assert_eq!(stored(&db), 5);
+
+    let port = server.base.rsplit(':').next().unwrap().to_string();
+    let elsewhere = format!("http://127.0.0.2:{port}/page");
+    let loc = elsewhere.clone();
+    let off = Server::start(move |_, _| Reply::status(301, "").header("Location", &loc));
+    let db = TempDb::new();
+    let out = fetch(&db, &off, &["timesca", "--delay", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(off.hits().len(), 1);
+    let lines = failure_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains(&format!("redirected to {elsewhere}")) && lines[0].contains("not followed"), "{lines:?}");
+    assert_eq!(stored(&db), 0);
+}
+
+#[test]
+fn a_server_slower_than_the_timeout_fails_after_the_retries() {
+    let server = Server::start(|_, _| Reply::ok(ticker()).mode(Mode::Delay(Duration::from_secs(3))));
+    let db = TempDb::new();
+    let out = fetch(&db, &server, &["timesca", "--delay", "0", "--timeout", "0.5"]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines = failure_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("in time") && lines[0].contains("(4 attempts)"), "{lines:?}");
+    assert_eq!(stored(&db), 0);
+}
+
+#[test]
+fn origins_must_be_http_or_https() {
+    let db = TempDb::new();
+    let out = db.cmd(&["fetch", "nbk", "--dry-run"]).env("FXSNAP_NBK_ORIGIN", "ftp://127.0.0.1:21").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("FXSNAP_NBK_ORIGIN=ftp://127.0.0.1:21: only http and https are fetched"), "{}", stderr(&out));
+    assert!(!db.path.exists());
+}
+
+#[test]
+fn the_ticker_has_no_past() {
+    let db = TempDb::new();
+    let out = db.cmd(&["fetch", "timesca", "--date", "2026-01-05"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("timesca has no past documents"), "{}", stderr(&out));
+}
+
+#[test]
+fn dry_run_prints_the_urls_and_creates_nothing() {
+    let server = Server::start(|_, _| Reply::ok(ticker()));
+    let db = TempDb::new();
+    let out = fetch(&db, &server, &["nbk", "cbt", "--from", "2026-05-16", "--to", "2026-05-17", "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let b = &server.base;
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "{b}/rss/get_rates.cfm?fdate=16.05.2026\n{b}/kurs/2026/16052026.xml\n{b}/rss/get_rates.cfm?fdate=17.05.2026\n{b}/kurs/2026/17052026.xml\n"
+        )
+    );
+    assert!(server.hits().is_empty());
+    assert!(!db.path.exists());
+    let _ = s(&db.path);
+}
