@@ -21,8 +21,9 @@ use crate::timespec::{parse_time, End};
     after_help = "Examples:\n  curl -s https://timesca.com/ | fxsnap ingest -\n  fxsnap latest\n  fxsnap chart -o rates.png --from 2y"
 )]
 pub struct Cli {
-    /// The database file [default: $XDG_DATA_HOME/fxsnap/rates.db]
-    #[arg(long, global = true, env = "FXSNAP_DB", value_name = "PATH")]
+    /// The database file, for the commands that use one (also accepted after the command)
+    /// [default: $XDG_DATA_HOME/fxsnap/rates.db]
+    #[arg(long, env = "FXSNAP_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -84,7 +85,7 @@ pub enum Command {
     Conflicts(ReadArgs),
     /// Check the database: SQLite's integrity check and the store's invariants
     #[command(after_help = "Examples:\n  fxsnap check\n  fxsnap --db /var/lib/fxsnap/rates.db check")]
-    Check,
+    Check(CheckArgs),
     /// Fetch the built-in sources' documents over HTTP and store them
     ///
     /// Each response is one input named by its URL and observed at its Date header. A URL that
@@ -107,15 +108,45 @@ pub enum Command {
     Man,
 }
 
+impl Command {
+    /// The `--db` given after the command, for the commands that open the
+    /// database; None for those that open none (they do not offer `--db`).
+    pub fn db_arg(&self) -> Option<&DbArg> {
+        match self {
+            Command::Ingest(a) => Some(&a.db),
+            Command::Latest(a) | Command::Stats(a) | Command::Conflicts(a) => Some(&a.db),
+            Command::History(a) => Some(&a.db),
+            Command::Convert(a) => Some(&a.db),
+            Command::Chart(a) => Some(&a.db),
+            Command::Check(a) => Some(&a.db),
+            Command::Fetch(a) => Some(&a.db),
+            Command::Completions { .. } | Command::Man => None,
+        }
+    }
+}
+
+/// `--db` of a command that opens the database. `FXSNAP_DB` is read by the
+/// top-level `--db` only, so a path given here wins over the environment.
+#[derive(Args, Debug, Clone, Default)]
+pub struct DbArg {
+    /// The database file; wins over FXSNAP_DB and a --db before the command
+    /// [default: $XDG_DATA_HOME/fxsnap/rates.db]
+    #[arg(long = "db", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
 #[derive(Args, Debug)]
 pub struct IngestArgs {
-    /// Files, folders (every file below, in path order) or - for standard input
+    /// Files, folders (every file below, in path order, hidden files skipped) or - for standard input [default: -]
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// The time of every page's snapshot (CSV rows carry their own): YYYY-MM-DD, RFC 3339 or now
+    /// The time of every page's snapshot (CSV rows carry their own): YYYY-MM-DD (midnight UTC), RFC 3339 with Z or an
+    /// offset, now, or a span back from now (36h, 90d, 12w, 6m, 2y); at most 7 days after now
+    /// [default: the page's date line, else the file's modification time, else now]
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
-    /// The source label [default: timesca for pages; a CSV's own column]
+    /// The source label of pages, and of CSV files without a source column (1-64 letters, digits, '-', '_' or '.')
+    /// [default: timesca]
     #[arg(long)]
     pub source: Option<String>,
     /// What to do when a stored key meets a different value
@@ -124,6 +155,8 @@ pub struct IngestArgs {
     /// No summary line
     #[arg(short, long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub db: DbArg,
 }
 
 #[derive(Args, Debug)]
@@ -162,6 +195,23 @@ pub struct FetchArgs {
     /// No summary line (failures are still reported)
     #[arg(short, long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Exit 4 when a selected series' newest observation is older than this (36h, 2d, 1w)
+    #[arg(long, value_name = "DUR")]
+    pub max_age: Option<String>,
+    /// Exit 4 when a selected series moved more than this between two consecutive observations
+    /// in the range (5%, 0.5) [range default: the last 7 days]
+    #[arg(long, value_name = "PCT")]
+    pub max_move: Option<String>,
+    #[command(flatten)]
+    pub db: DbArg,
 }
 
 /// What a reading command (and `chart`) selects: pairs, source, range, direction.
@@ -174,10 +224,11 @@ pub struct SelectArgs {
     /// Only these sources (nbk, timesca, ...; any case); repeatable or comma-separated [default: all]
     #[arg(long, value_name = "S")]
     pub source: Vec<String>,
-    /// From this time (inclusive): YYYY-MM-DD, RFC 3339, now, or 90d/12w/6m/2y back
+    /// From this time (inclusive): YYYY-MM-DD (its start), RFC 3339 with Z or an offset, now, or a span back from now
+    /// (36h, 90d, 12w, 6m, 2y)
     #[arg(long, value_name = "T")]
     pub from: Option<String>,
-    /// To this time (inclusive), same forms as --from
+    /// To this time (inclusive): the same forms as --from (YYYY-MM-DD means the end of that day)
     #[arg(long, value_name = "T")]
     pub to: Option<String>,
     /// Show USD/XXX (units per dollar) instead of XXX/USD
@@ -219,6 +270,8 @@ pub struct ReadArgs<F: clap::ValueEnum + Clone + Send + Sync + 'static = Format>
     pub select: SelectArgs,
     #[arg(long, value_enum, default_value = "table")]
     pub format: F,
+    #[command(flatten)]
+    pub db: DbArg,
 }
 
 impl<F: clap::ValueEnum + Clone + Send + Sync + 'static> ReadArgs<F> {
@@ -229,14 +282,15 @@ impl<F: clap::ValueEnum + Clone + Send + Sync + 'static> ReadArgs<F> {
 
 #[derive(Args, Debug)]
 pub struct ConvertArgs {
-    /// The amount, a decimal number such as 1000 or 1234.56 (no separators)
+    /// The amount, a positive decimal number such as 1000 or 1234.56 (no separators or exponent)
     #[arg(allow_negative_numbers = true)]
     pub amount: String,
     /// Currency converted from, e.g. KZT
     pub from: String,
     /// Currency converted to, e.g. UZS
     pub to: String,
-    /// Use the newest rates at or before this time: YYYY-MM-DD (end of that day), RFC 3339, now, or 90d/12w/6m/2y back [default: now]
+    /// Use the newest rates at or before this time: YYYY-MM-DD (the end of that day), RFC 3339 with Z or an offset, now,
+    /// or a span back from now (36h, 90d, 12w, 6m, 2y) [default: now]
     #[arg(long, value_name = "T")]
     pub at: Option<String>,
     /// Only rates from this source (any case)
@@ -247,11 +301,13 @@ pub struct ConvertArgs {
     pub via: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ConvertFormat,
+    #[command(flatten)]
+    pub db: DbArg,
 }
 
 #[derive(Args, Debug)]
 pub struct ChartArgs {
-    /// The output file: .png or .svg
+    /// The output file: its name ends in .png or .svg, which says the format
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     #[command(flatten)]
@@ -259,13 +315,15 @@ pub struct ChartArgs {
     /// Every pair in one panel, rebased to 100 at its first point
     #[arg(long)]
     pub index: bool,
-    /// Image width in pixels
+    /// Image width in pixels (300 to 20000)
     #[arg(long, default_value_t = 1200)]
     pub width: u32,
-    /// Image height in pixels
+    /// Image height in pixels (200 to 20000)
     #[arg(long, default_value_t = 900)]
     pub height: u32,
     /// A title above the chart
     #[arg(long)]
     pub title: Option<String>,
+    #[command(flatten)]
+    pub db: DbArg,
 }

@@ -63,6 +63,8 @@ pub struct CsvRows<R: Read> {
     default_source: Option<Source>,
     record: csv::ByteRecord,
     last_source: Option<Source>,
+    /// When reading began: a row dated well after it is refused.
+    now: Instant,
 }
 
 impl<R: Read> CsvRows<R> {
@@ -86,10 +88,17 @@ impl<R: Read> CsvRows<R> {
             change: find("change_pct"),
             source: find("source"),
         };
-        if columns.source.is_none() && default_source.is_none() {
-            return Err(Error::invalid("CSV has no 'source' column: say which source it is with --source"));
+        match (&columns.source, &default_source) {
+            (None, None) => return Err(Error::invalid("CSV has no 'source' column: say which source it is with --source")),
+            (Some(_), Some(s)) => {
+                return Err(Error::Usage(format!(
+                    "--source {s} is for inputs without a source: this CSV has its own 'source' column (drop --source)"
+                )))
+            }
+            _ => {}
         }
-        Ok(CsvRows { reader, pulled, columns, default_source, record: csv::ByteRecord::new(), last_source: None })
+        let now = crate::timespec::now();
+        Ok(CsvRows { reader, pulled, columns, default_source, record: csv::ByteRecord::new(), last_source: None, now })
     }
 
     /// The next observation, or None at the end.
@@ -112,6 +121,7 @@ impl<R: Read> CsvRows<R> {
     fn parse_record(&mut self) -> Result<Observation> {
         let c = &self.columns;
         let at = Instant::parse(self.field(c.timestamp)?)?;
+        crate::timespec::refuse_far_future(at, self.now)?;
         let pair: Pair = self.field(c.pair)?.parse()?;
         let rate: Rate = self.field(c.rate)?.parse()?;
         let change = match c.change {

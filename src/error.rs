@@ -8,6 +8,8 @@ pub mod exit {
     pub const ERROR: i32 = 1;
     pub const USAGE: i32 = 2;
     pub const CONFLICT_REFUSED: i32 = 3;
+    /// `check --max-age`/`--max-move` found a series past its limit.
+    pub const LIMIT_EXCEEDED: i32 = 4;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +36,9 @@ pub enum Error {
     },
     #[error("{0}")]
     Chart(String),
+    /// `check` found series past `--max-age` or `--max-move` (each already reported).
+    #[error("{0}")]
+    LimitExceeded(String),
     /// Several inputs failed; each was already reported on its own line.
     #[error("{0}")]
     Summary(String, i32),
@@ -62,6 +67,7 @@ impl Error {
             Error::Usage(_) => exit::USAGE,
             Error::ConflictRefused(_) => exit::CONFLICT_REFUSED,
             Error::Summary(_, code) => *code,
+            Error::LimitExceeded(_) => exit::LIMIT_EXCEEDED,
             _ => exit::ERROR,
         }
     }

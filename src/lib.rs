@@ -26,9 +26,10 @@ use std::path::PathBuf;
 use cli::{Cli, Command};
 use error::{Error, Result};
 
-/// The database path: `--db`, `FXSNAP_DB`, or `$XDG_DATA_HOME/fxsnap/rates.db`.
+/// The database path: `--db` after the command, `--db` before it,
+/// `FXSNAP_DB`, or `$XDG_DATA_HOME/fxsnap/rates.db`.
 pub fn db_path(cli: &Cli) -> Result<PathBuf> {
-    if let Some(p) = &cli.db {
+    if let Some(p) = cli.command.db_arg().and_then(|a| a.db.as_ref()).or(cli.db.as_ref()) {
         return Ok(p.clone());
     }
     directories::BaseDirs::new()
@@ -36,20 +37,21 @@ pub fn db_path(cli: &Cli) -> Result<PathBuf> {
         .ok_or_else(|| Error::Usage("no home folder to keep the database in: give --db or FXSNAP_DB".into()))
 }
 
-/// Runs one command.
+/// Runs one command. The database path is worked out only for the commands
+/// that open one, so `completions` and `man` need no home folder.
 pub fn run(cli: Cli) -> Result<()> {
-    let db = db_path(&cli)?;
+    let db = || db_path(&cli);
     match &cli.command {
-        Command::Ingest(a) => commands::ingest::run(&db, a),
-        Command::Latest(a) => commands::latest::run(&db, a),
-        Command::History(a) => commands::history::run(&db, a),
-        Command::Conflicts(a) => commands::conflicts::run(&db, a),
-        Command::Check => commands::check::run(&db),
-        Command::Stats(a) => commands::stats::run(&db, a),
-        Command::Convert(a) => commands::convert::run(&db, a),
+        Command::Ingest(a) => commands::ingest::run(&db()?, a),
+        Command::Latest(a) => commands::latest::run(&db()?, a),
+        Command::History(a) => commands::history::run(&db()?, a),
+        Command::Conflicts(a) => commands::conflicts::run(&db()?, a),
+        Command::Check(a) => commands::check::run(&db()?, a),
+        Command::Stats(a) => commands::stats::run(&db()?, a),
+        Command::Convert(a) => commands::convert::run(&db()?, a),
         Command::Completions { shell } => commands::completions::completions(*shell),
         Command::Man => commands::completions::man(),
-        Command::Chart(a) => commands::chart::run(&db, a),
-        Command::Fetch(a) => commands::fetch::run(&db, a),
+        Command::Chart(a) => commands::chart::run(&db()?, a),
+        Command::Fetch(a) => commands::fetch::run(&db()?, a),
     }
 }

@@ -333,7 +333,8 @@ impl Instant {
         if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
             return Ok(Instant::start_of_day(d));
         }
-        Err(Error::invalid(format!("'{}' is not a date (YYYY-MM-DD) or an RFC 3339 time", echo(s))))
+        let why = crate::timespec::time_problem(t).map(|w| format!(": {w}")).unwrap_or_default();
+        Err(Error::invalid(format!("'{}' is not a date (YYYY-MM-DD) or an RFC 3339 time{why}", echo(s))))
     }
 }
 

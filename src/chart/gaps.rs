@@ -12,7 +12,7 @@
 //!
 //! ## M4-reduced data
 //!
-//! A reduced series (see [`super::m4`]) has up to four points per pixel column. Its consecutive
+//! A reduced series (see [`super::reduce`]) has up to four points per pixel column. Its consecutive
 //! differences mix two kinds: inside a column (first → min → max → last, anything from a second
 //! to a column width, however dense the raw data was) and across a column boundary. The plain
 //! median of a reduced series is thus not the series' usual spacing: it depends on the zoom, and
@@ -28,7 +28,7 @@
 //! - hence the full and the reduced series are split at exactly the same places, and a hole
 //!   wider than a column is judged on the same raw differences whatever the reduction.
 
-use super::m4::column_of_snapped;
+use super::reduce::column_of_snapped;
 
 /// A hole is a difference larger than this many times the usual spacing.
 pub const GAP_FACTOR: i64 = 10;
@@ -92,8 +92,9 @@ pub fn split_at_gaps_in_snapped_columns(points: &[(i64, f64)], t0: i64, t1: i64,
     let mut d: Vec<i64> =
         points.windows(2).filter(|w| col(w[0].0) != col(w[1].0)).map(|w| w[1].0.saturating_sub(w[0].0)).filter(|&d| d > 0).collect();
     let usual = median(&mut d);
-    let span = (t1 as i128 - t0 as i128).max(0);
-    let col_width = ((span + columns as i128 - 1) / columns as i128).min(i64::MAX as i128) as i64;
+    let span = (i128::from(t1) - i128::from(t0)).max(0);
+    let cols = i128::from(columns);
+    let col_width = i64::try_from((span + cols - 1) / cols).unwrap_or(i64::MAX);
     // A snapped column is up to one `snap` wider than a linear one: two
     // points of one column are never a hole.
     split_where(points, threshold(usual, col_width.saturating_add(snap.max(0))))
@@ -177,7 +178,7 @@ mod tests {
         pts.retain(|p| !(t0 + 9_000 * 300..t0 + 10_200 * 300).contains(&p.0));
         let t1 = pts.last().unwrap().0;
         let cols = 1000;
-        let reduced = super::super::m4::m4_reduce(&pts, t0, t1, cols);
+        let reduced = super::super::reduce::m4_reduce(&pts, t0, t1, cols);
         assert!(reduced.len() < pts.len() / 3);
         // the column rule splits both at the hole only, at the same timestamps
         let full = split_at_gaps_in_columns(&pts, t0, t1, cols);

@@ -20,7 +20,8 @@
 //!                       Write, Encode }
 //! ```
 //!
-//! A sketch of the caller (the store gives the points; M4 in SQL works the same way):
+//! A sketch of the caller (the store gives the points, already reduced by
+//! [`reduce::rollups::reduced_points`]):
 //!
 //! ```ignore
 //! let mut opts = ChartOptions::new(t0, t1);               // 1200x900, one panel per pair
@@ -60,11 +61,10 @@
 //!
 //! # Reducing large ranges (M4)
 //!
-//! Ask for [`plot_columns`]`(opts)` columns and reduce each line with [`m4_reduce`] (or the same
-//! in SQL, see [`m4`]) over the same `t0`, `t1`: the chart of the reduced points is pixel for
-//! pixel the chart of the full points. This holds because the renderer puts every point of a
-//! pixel column on the same x (the column of [`column_of`]), draws one-pixel lines, and splits
-//! at holes by column (see [`gaps`]).
+//! Ask for [`plot_columns`]`(opts)` columns and reduce each line with [`m4_reduce`] (or read it
+//! reduced from the store's rollups, [`reduce::rollups`]) over the same `t0`, `t1` and
+//! [`ChartOptions::snap`]: the chart of the reduced points is pixel for pixel the chart of the
+//! full points. See [`reduce`] for why.
 //!
 //! # Files
 //!
@@ -76,16 +76,33 @@
 //! process is gone). A range with `t1 == t0` (a single instant) is drawn over a day centred on it;
 //! `t1 < t0` is [`ChartError::InvalidRange`].
 
-pub mod gaps;
-pub mod m4;
-mod render;
+//! # Where things live
+//!
+//! - [`reduce`]: pixel columns, M4 and the reducer that reads the store's rollups (and why the
+//!   reduced chart is the full one, pixel for pixel); [`gaps`]: where a line breaks.
+//! - `scene`: the panels and lines as shown (range, rebasing, titles, legend labels);
+//!   `layout`: sizes, margins, panel boxes and the typed pixel layer (time → column → x,
+//!   value → row); `ticks`: time and value ticks; `font`: the embedded font and its metrics;
+//!   `theme`: colours; `draw`: drawing on a plotters backend; `encode`: PNG/SVG files, atomically.
 
-use std::fs;
-use std::io::Write;
+mod draw;
+mod encode;
+mod font;
+pub mod gaps;
+mod layout;
+pub mod reduce;
+mod scene;
+mod theme;
+mod ticks;
+
+#[cfg(test)]
+mod tests;
+
 use std::path::{Path, PathBuf};
 
+use encode::Payload;
 pub use gaps::split_at_gaps;
-pub use m4::{column_of, column_of_snapped, m4_reduce, m4_reduce_snapped};
+pub use reduce::{column_of, column_of_snapped, m4, m4_reduce, m4_reduce_snapped};
 
 /// A line with points in fewer pixel columns than this gets a marker at every point.
 pub const MARKER_LIMIT: usize = 60;
@@ -188,17 +205,17 @@ pub enum ChartError {
 /// `opts.width` (the same for every panel and in index mode). Ask the M4 reduction for this
 /// many columns over `opts.t0..=opts.t1`.
 pub fn plot_columns(opts: &ChartOptions) -> u32 {
-    render::plot_columns_for_width(opts.width)
+    layout::plot_columns_for_width(opts.width)
 }
 
 /// Draws the chart into RGB pixels (`width * height * 3` bytes, row by row), as the PNG holds.
 pub fn render_png_bytes(opts: &ChartOptions, panels: &[Panel]) -> Result<Vec<u8>, ChartError> {
-    render::render_rgb(opts, panels)
+    draw::render_rgb(opts, panels)
 }
 
 /// Draws the chart as an SVG document (text stays text, in a sans-serif font).
 pub fn render_svg_string(opts: &ChartOptions, panels: &[Panel]) -> Result<String, ChartError> {
-    render::render_svg(opts, panels)
+    draw::render_svg(opts, panels)
 }
 
 /// Draws the chart and writes it to `path` (format from the extension), atomically: see the
@@ -207,104 +224,8 @@ pub fn render_to_file(opts: &ChartOptions, panels: &[Panel], path: &Path) -> Res
     let format = ImageFormat::from_path(path)?;
     // Draw first: a chart that cannot be drawn creates no file at all.
     let payload = match format {
-        ImageFormat::Png => Payload::Rgb(render::render_rgb(opts, panels)?),
-        ImageFormat::Svg => Payload::Svg(render::render_svg(opts, panels)?),
+        ImageFormat::Png => Payload::Rgb(draw::render_rgb(opts, panels)?),
+        ImageFormat::Svg => Payload::Svg(draw::render_svg(opts, panels)?),
     };
-    let tmp = temp_path(path, format);
-    let result = write_payload(&tmp, path, opts, &payload)
-        .and_then(|()| fs::rename(&tmp, path).map_err(|source| ChartError::Write { path: path.to_path_buf(), source }));
-    match result {
-        Ok(()) => {
-            sync_parent(path);
-            remove_stale_temps(path, format);
-            Ok(())
-        }
-        Err(e) => {
-            let _ = fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
-}
-
-enum Payload {
-    Rgb(Vec<u8>),
-    Svg(String),
-}
-
-/// `.NAME.tmp-PID.EXT` beside `path` (the PNG encoder picks its format from the extension).
-fn temp_path(path: &Path, format: ImageFormat) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "chart".to_string());
-    let ext = match format {
-        ImageFormat::Png => "png",
-        ImageFormat::Svg => "svg",
-    };
-    let tmp_name = format!(".{name}.tmp-{}.{ext}", std::process::id());
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.join(tmp_name),
-        _ => PathBuf::from(tmp_name),
-    }
-}
-
-/// Removes the temporary files of earlier runs that were killed before they
-/// could (`.NAME.tmp-PID.EXT` whose process is gone), so a cron job's chart
-/// folder does not collect them. Only where `/proc` tells which processes
-/// live; best effort, errors ignored.
-fn remove_stale_temps(path: &Path, format: ImageFormat) {
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
-    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else { return };
-    let ext = match format {
-        ImageFormat::Png => "png",
-        ImageFormat::Svg => "svg",
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let prefix = format!(".{name}.tmp-");
-    let suffix = format!(".{ext}");
-    let Ok(entries) = fs::read_dir(&dir) else { return };
-    for entry in entries.flatten() {
-        let file = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = file.strip_prefix(&prefix).and_then(|r| r.strip_suffix(&suffix)) else { continue };
-        let Ok(pid) = pid.parse::<u32>() else { continue };
-        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
-}
-
-fn write_payload(tmp: &Path, target: &Path, opts: &ChartOptions, payload: &Payload) -> Result<(), ChartError> {
-    let io_err = |source| ChartError::Write { path: target.to_path_buf(), source };
-    match payload {
-        Payload::Rgb(rgb) => {
-            render::encode_png(tmp, opts.width, opts.height, rgb)
-                .map_err(|message| ChartError::Encode { path: target.to_path_buf(), message })?;
-            let f = fs::OpenOptions::new().write(true).open(tmp).map_err(io_err)?;
-            f.sync_all().map_err(io_err)?;
-        }
-        Payload::Svg(svg) => {
-            let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).open(tmp).map_err(io_err)?;
-            f.write_all(svg.as_bytes()).map_err(io_err)?;
-            f.sync_all().map_err(io_err)?;
-        }
-    }
-    Ok(())
-}
-
-/// Best effort: make the rename durable too.
-fn sync_parent(path: &Path) {
-    #[cfg(unix)]
-    {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
+    encode::write_atomically(path, format, opts, &payload)
 }

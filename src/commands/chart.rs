@@ -13,11 +13,10 @@ use crate::cli::ChartArgs;
 use crate::error::{Error, Result};
 use crate::model::{Instant, Observation, Pair};
 use crate::selection::View;
-use crate::store::{Store, ROLLUP_WIDTHS};
+use crate::store::Store;
 
-/// A rollup level is used when this many of its buckets fit in one pixel
-/// column; column boundaries then snap to its buckets (`snap_for`).
-const BUCKETS_PER_COLUMN: i64 = 2;
+pub use crate::chart::reduce::rollups::snap_for;
+use crate::chart::reduce::rollups::{all_points, reduced_points};
 
 pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     chart::ImageFormat::from_path(&args.output).map_err(|e| Error::Usage(e.to_string()))?;
@@ -49,7 +48,14 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     }
     chart::render_to_file(&opts, &out, &args.output).map_err(|e| match e {
         chart::ChartError::NoData => nothing_to_chart(),
-        other => Error::Chart(other.to_string()),
+        other @ (chart::ChartError::InvalidRange { .. }
+        | chart::ChartError::UnknownFormat { .. }
+        | chart::ChartError::Size { .. }
+        | chart::ChartError::CannotRebase { .. }
+        | chart::ChartError::Font
+        | chart::ChartError::Draw(_)
+        | chart::ChartError::Write { .. }
+        | chart::ChartError::Encode { .. }) => Error::Chart(other.to_string()),
     })
 }
 
@@ -79,104 +85,6 @@ fn change_pct(first: &Observation, last: &Observation, shown: Pair) -> Option<f6
     let l = last.rate_as(shown).decimal();
     let ratio = l.checked_div(f)?;
     ((ratio - Decimal::ONE) * Decimal::ONE_HUNDRED).to_f64()
-}
-
-/// The points of one series over `t0..=t1` in the shown direction, reduced
-/// to first/min/max/last per pixel column. Long ranges read the daily or
-/// hourly rollups, whose buckets the snapped columns never split; only the
-/// partial buckets at the range's ends are opened, a level finer each time,
-/// down to the observations. The result is what M4 over every observation
-/// gives, at a cost bounded by the number of columns, not by the history's
-/// length.
-fn reduced_points(store: &Store, v: &View, t0: i64, t1: i64, columns: u32) -> Result<Vec<(i64, f64)>> {
-    let invert = v.shown != v.series.pair;
-    let levels = levels_for(t0, t1, columns);
-    let snap = levels.first().copied().unwrap_or(0);
-    let mut r = Reducer { store, series_id: v.series.id, t0, t1, columns, snap, levels, points: Vec::new() };
-    r.collect(0, t0, t1)?;
-    let points: Vec<(i64, f64)> = r.points.into_iter().map(|(ts, x)| (ts, if invert { 1.0 / x } else { x })).collect();
-    Ok(chart::m4_reduce_snapped(&points, t0, t1, columns, snap))
-}
-
-/// The rollup widths worth reading for a chart of `columns` pixel columns
-/// over `t0..=t1`, coarsest first: those of which several buckets fit in
-/// one column.
-fn levels_for(t0: i64, t1: i64, columns: u32) -> Vec<i64> {
-    let column_width = (t1 - t0 + 1) / i64::from(columns.max(1));
-    ROLLUP_WIDTHS.iter().rev().copied().filter(|w| w * BUCKETS_PER_COLUMN <= column_width).collect()
-}
-
-/// The column snap of a chart (`ChartOptions::snap`): on a range long enough
-/// for the rollups, pixel columns hold whole buckets of the coarsest level
-/// read, so no bucket straddles two columns and M4 needs only the rollups.
-/// Boundaries move by at most a quarter of a column: invisible, and the
-/// same for the full data as for the reduced.
-pub fn snap_for(t0: i64, t1: i64, columns: u32) -> i64 {
-    levels_for(t0, t1, columns).first().copied().unwrap_or(0)
-}
-
-struct Reducer<'a> {
-    store: &'a Store,
-    series_id: i64,
-    t0: i64,
-    t1: i64,
-    columns: u32,
-    snap: i64,
-    /// Rollup widths in use, coarsest first.
-    levels: Vec<i64>,
-    /// (time, canonical value), in time order.
-    points: Vec<(i64, f64)>,
-}
-
-impl Reducer<'_> {
-    fn column(&self, ts: i64) -> u32 {
-        chart::column_of_snapped(ts, self.t0, self.t1, self.columns, self.snap)
-    }
-
-    /// Collects the points that matter in `from..=to` at level `level`
-    /// (an index into `levels`; past the end means the observations).
-    fn collect(&mut self, level: usize, from: i64, to: i64) -> Result<()> {
-        let Some(&width) = self.levels.get(level) else {
-            let points = &mut self.points;
-            return self.store.for_each_value(self.series_id, from, to, |ts, x| {
-                points.push((ts, x));
-                Ok(())
-            });
-        };
-        // Whole buckets inside from..=to; the partial ones at the ends go a level finer.
-        let inner_start = from.div_euclid(width) * width + if from.rem_euclid(width) == 0 { 0 } else { width };
-        let inner_end = (to + 1).div_euclid(width) * width; // exclusive
-        if inner_start >= inner_end {
-            return self.collect(level + 1, from, to);
-        }
-        if from < inner_start {
-            self.collect(level + 1, from, inner_start - 1)?;
-        }
-        let mut buckets = Vec::new();
-        self.store.for_each_rollup(self.series_id, width, inner_start, inner_end - 1, |r| buckets.push(r))?;
-        for b in buckets {
-            let end = b.bucket + width - 1;
-            if self.column(b.bucket) == self.column(end) {
-                // A bucket inside one column: its extremes are all M4 needs of it.
-                let mut four = [b.first, b.min, b.max, b.last];
-                four.sort_by_key(|p| p.0);
-                for (ts, x) in four {
-                    if self.points.last().is_none_or(|p| p.0 != ts) {
-                        self.points.push((ts, x));
-                    }
-                }
-            } else {
-                // Unreachable while every rollup width divides the coarser
-                // ones (columns snap to the coarsest); kept so that a width
-                // that does not stays exact.
-                self.collect(level + 1, b.bucket, end)?;
-            }
-        }
-        if inner_end <= to {
-            self.collect(level + 1, inner_end, to)?;
-        }
-        Ok(())
-    }
 }
 
 /// A panel being gathered: its lines, its newest and its oldest observation.
@@ -228,15 +136,4 @@ pub fn build_panels(store: &Store, views: &[View], t0: i64, t1: i64, columns: Op
         out.push(Panel { pair: key, lines, last: last_text, change_pct });
     }
     Ok(out)
-}
-
-/// Every point of a series in the range, unreduced.
-fn all_points(store: &Store, v: &View, t0: i64, t1: i64) -> Result<Vec<(i64, f64)>> {
-    let invert = v.shown != v.series.pair;
-    let mut points = Vec::new();
-    store.for_each_value(v.series.id, t0, t1, |ts, x| {
-        points.push((ts, if invert { 1.0 / x } else { x }));
-        Ok(())
-    })?;
-    Ok(points)
 }

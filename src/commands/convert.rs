@@ -49,7 +49,7 @@ struct Options {
 
 impl Options {
     fn parse(args: &ConvertArgs) -> Result<Options> {
-        let amount = parse_amount(&args.amount)?;
+        let amount = positive(parse_amount(&args.amount)?, &args.amount)?;
         let from: Currency = args.from.parse().map_err(|e: Error| Error::Usage(format!("FROM: {e}")))?;
         let to: Currency = args.to.parse().map_err(|e: Error| Error::Usage(format!("TO: {e}")))?;
         let now = crate::timespec::now();
@@ -80,6 +80,15 @@ pub fn parse_amount(s: &str) -> Result<Decimal> {
         )));
     }
     Decimal::from_str_exact(t).map_err(|_| Error::Usage(format!("AMOUNT '{s}' has more digits than a decimal can hold (28)")))
+}
+
+/// AMOUNT must be above zero: a rate converts an amount held, and a negative
+/// or zero one is a mistyped argument, not a question.
+fn positive(amount: Decimal, text: &str) -> Result<Decimal> {
+    if amount > Decimal::ZERO {
+        return Ok(amount);
+    }
+    Err(Error::Usage(format!("AMOUNT '{}' is not positive: give an amount above zero, such as 1000", text.trim())))
 }
 
 /// One leg: the observation of CUR against USD that was used.
@@ -271,6 +280,16 @@ mod tests {
             let e = parse_amount(bad).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{bad}");
         }
+    }
+
+    #[test]
+    fn amounts_must_be_positive() {
+        for bad in ["-5", "0", "0.00", "-0", "+0"] {
+            let e = positive(parse_amount(bad).unwrap(), bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad}");
+            assert!(e.to_string().contains("not positive"), "{bad}: {e}");
+        }
+        assert_eq!(positive(parse_amount("0.01").unwrap(), "0.01").unwrap().to_string(), "0.01");
     }
 
     #[test]

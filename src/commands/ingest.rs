@@ -90,7 +90,8 @@ pub fn run(db: &Path, args: &IngestArgs) -> Result<()> {
     if failed.is_empty() {
         return Ok(());
     }
-    let code = if failed.iter().any(|(_, e)| e.exit_code() == exit::CONFLICT_REFUSED) { exit::CONFLICT_REFUSED } else { exit::ERROR };
+    let code =
+        [exit::USAGE, exit::CONFLICT_REFUSED].into_iter().find(|c| failed.iter().any(|(_, e)| e.exit_code() == *c)).unwrap_or(exit::ERROR);
     // Under -q the reasons were not printed yet: an error must never be silent.
     let detail = if opts.quiet { failed.iter().map(|(n, e)| format!("{n}: {e}")).collect::<Vec<_>>().join("\n") } else { String::new() };
     Err(Error::Summary(detail, code))
@@ -217,6 +218,7 @@ fn ingest_page(store: &mut LazyStore<'_>, input: &Input, reader: impl Read, mtim
         (None, None, Input::File(_)) => mtime.ok_or_else(|| Error::invalid("has no date line and no modification time; give --at"))?,
         (None, None, Input::Stdin) => crate::timespec::now(),
     };
+    crate::timespec::refuse_far_future(at, crate::timespec::now())?;
     let source = match &opts.source {
         Some(s) => s.clone(),
         None => "timesca".parse()?,

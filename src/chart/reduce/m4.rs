@@ -1,62 +1,8 @@
 //! M4 reduction: keep, for each pixel column, the first, the lowest, the highest and the last
-//! observation, which is all a line chart can show of that column.
-//!
-//! Column `c` of `columns` covers the times `t` with
-//! `c = (t - t0) * columns / (t1 - t0)` (integer division, `t0 <= t <= t1`), and the time `t1`
-//! itself falls in the last column. [`column_of`] is that formula; the renderer puts every point of
-//! a column on the same pixel x with the same function, which is why the reduced series draws
-//! exactly the pixels the full one does.
-//!
-//! The same reduction in SQL (SQLite integer arithmetic, `:cols` columns, `t` in `[:t0, :t1]`,
-//! `:t1 > :t0`):
-//!
-//! ```sql
-//! -- col = MIN(((t - :t0) * :cols) / (:t1 - :t0), :cols - 1)
-//! -- keep the rows that are, within their column, the earliest, the latest, the lowest value
-//! -- (earliest such row on ties) or the highest value (earliest such row on ties).
-//! ```
+//! observation, which is all a line chart can show of that column (columns of
+//! [`column_of_snapped`]).
 
-/// The pixel column (0-based, `< columns`) that the time `t` falls in, for a range `t0..=t1`
-/// drawn over `columns` columns. Times before `t0` give 0 and times after `t1` the last column;
-/// a range with `t1 <= t0` (a single instant) puts everything in column 0.
-pub fn column_of(t: i64, t0: i64, t1: i64, columns: u32) -> u32 {
-    if columns <= 1 || t1 <= t0 || t <= t0 {
-        return 0;
-    }
-    let span = (t1 as i128) - (t0 as i128);
-    let c = ((t as i128 - t0 as i128) * columns as i128) / span;
-    c.min(columns as i128 - 1) as u32
-}
-
-/// [`column_of`] with every column boundary moved to the nearest multiple of `snap` seconds
-/// (UTC days or hours): on a long range each pixel column then holds whole days (or hours), so
-/// the store's daily (hourly) rollups never straddle two columns. `snap` must be at most half a
-/// column's width (a boundary then moves by at most a quarter column, and `t` lands at most one
-/// column away from its linear one); `snap <= 1` is [`column_of`] itself.
-pub fn column_of_snapped(t: i64, t0: i64, t1: i64, columns: u32, snap: i64) -> u32 {
-    let c = column_of(t, t0, t1, columns);
-    if snap <= 1 || columns <= 1 || t1 <= t0 || t <= t0 {
-        return c;
-    }
-    if c + 1 < columns && snapped_start(c + 1, t0, t1, columns, snap) <= t {
-        c + 1
-    } else if c >= 1 && snapped_start(c, t0, t1, columns, snap) > t {
-        c - 1
-    } else {
-        c
-    }
-}
-
-/// Where column `c` (≥ 1) starts: the first time of the linear column `c`, rounded to the
-/// nearest multiple of `snap`.
-fn snapped_start(c: u32, t0: i64, t1: i64, columns: u32, snap: i64) -> i64 {
-    let span = (t1 as i128) - (t0 as i128);
-    let linear = t0 as i128 + (c as i128 * span + columns as i128 - 1) / columns as i128;
-    let snap = snap as i128;
-    let down = linear.div_euclid(snap) * snap;
-    let start = if (linear - down) * 2 >= snap { down + snap } else { down };
-    start.clamp(i64::MIN as i128, i64::MAX as i128) as i64
-}
+use super::columns::column_of_snapped;
 
 /// Reduces `points` to at most four per pixel column: the first, the lowest, the highest and the
 /// last point of the column, each with its own original timestamp.
@@ -131,20 +77,6 @@ pub fn m4_reduce_snapped(points: &[(i64, f64)], t0: i64, t1: i64, columns: u32, 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn column_of_covers_the_range() {
-        assert_eq!(column_of(0, 0, 100, 10), 0);
-        assert_eq!(column_of(9, 0, 100, 10), 0);
-        assert_eq!(column_of(10, 0, 100, 10), 1);
-        assert_eq!(column_of(99, 0, 100, 10), 9);
-        assert_eq!(column_of(100, 0, 100, 10), 9, "t1 is in the last column");
-        assert_eq!(column_of(-5, 0, 100, 10), 0);
-        assert_eq!(column_of(500, 0, 100, 10), 9);
-        assert_eq!(column_of(7, 7, 7, 10), 0, "a single instant");
-        // large timestamps do not overflow
-        assert_eq!(column_of(i64::MAX / 2, 0, i64::MAX / 2, 2000), 1999);
-    }
 
     #[test]
     fn m4_keeps_first_min_max_last_per_column() {
