@@ -228,3 +228,62 @@ fn dry_run_prints_the_urls_and_creates_nothing() {
     assert!(!db.path.exists());
     let _ = s(&db.path);
 }
+
+/// A store with KZT/USD from nbk: 0.00200 four days ago, 0.00220 three days
+/// ago (+10%), and KGS/USD from nbkr an hour ago, unchanged.
+fn limits_db() -> (TempDb, String, String) {
+    let db = TempDb::new();
+    let now = chrono::Utc::now().timestamp();
+    let at = |secs_ago: i64| chrono::DateTime::from_timestamp(now - secs_ago, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let (t4, t3) = (at(4 * 86400), at(3 * 86400));
+    let csv = format!(
+        "timestamp,pair,rate,change_pct,source\n{t4},KZT/USD,0.00200,,nbk\n{t3},KZT/USD,0.00220,,nbk\n{},KGS/USD,0.01144,,nbkr\n{},KGS/USD,0.01144,,nbkr\n",
+        at(7200),
+        at(3600)
+    );
+    let file = db.dir.path().join("rates.csv");
+    std::fs::write(&file, csv).unwrap();
+    db.ok(&["ingest", s(&file)]);
+    (db, t4, t3)
+}
+
+#[test]
+fn check_max_age_names_the_stale_series_and_exits_4() {
+    let (db, _, t3) = limits_db();
+    let out = db.cmd(&["check", "--max-age", "2d"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let findings: Vec<_> = stderr(&out).lines().filter(|l| l.contains("--max-age")).map(str::to_string).collect();
+    assert_eq!(findings.len(), 1, "{}", stderr(&out));
+    assert!(findings[0].starts_with(&format!("fxsnap: KZT/USD from nbk: newest observation 0.00220 at {t3}, 3d 0h old")), "{findings:?}");
+    let ok = db.cmd(&["check", "--max-age", "5d"]).output().unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    assert!(String::from_utf8_lossy(&ok.stdout).ends_with(": ok\n"));
+}
+
+#[test]
+fn check_max_move_names_both_observations_and_exits_4() {
+    let (db, t4, t3) = limits_db();
+    let out = db.cmd(&["check", "--max-move", "5%"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let findings: Vec<_> = stderr(&out).lines().filter(|l| l.contains("--max-move")).map(str::to_string).collect();
+    assert_eq!(findings, [format!("fxsnap: KZT/USD from nbk: 0.00200 at {t4} to 0.00220 at {t3}, +10% (--max-move 5%)")], "{}", stderr(&out));
+    assert_eq!(db.cmd(&["check", "--max-move", "15%"]).output().unwrap().status.code(), Some(0));
+    // The range: moves before --from are not looked at.
+    assert_eq!(db.cmd(&["check", "--max-move", "5%", "--from", "2d"]).output().unwrap().status.code(), Some(0));
+    // Both limits, both findings.
+    let both = db.cmd(&["check", "--max-move", "5%", "--max-age", "2d"]).output().unwrap();
+    assert_eq!(both.status.code(), Some(4));
+    assert_eq!(stderr(&both).lines().filter(|l| l.contains("(--max-")).count(), 2, "{}", stderr(&both));
+}
+
+#[test]
+fn check_integrity_problems_still_exit_1_with_limits_given() {
+    let (db, _, _) = limits_db();
+    {
+        let conn = rusqlite::Connection::open(&db.path).unwrap();
+        conn.execute("DELETE FROM rollup", []).unwrap();
+    }
+    let out = db.cmd(&["check", "--max-age", "2d", "--max-move", "5%"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("(--max-"), "{}", stderr(&out));
+}
