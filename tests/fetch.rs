@@ -287,3 +287,86 @@ fn check_integrity_problems_still_exit_1_with_limits_given() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(!stderr(&out).contains("(--max-"), "{}", stderr(&out));
 }
+
+/// warcio (scripts/test.sh installs it): `warcio index` of an archive as
+/// (type, target URI) rows, after `warcio check` has verified every digest.
+fn warcio_records(archive: &std::path::Path) -> Vec<(String, String)> {
+    let check = std::process::Command::new("warcio").arg("check").arg(archive).output();
+    let check = check.expect("warcio is not installed: run scripts/test.sh, which installs it with pip");
+    assert!(check.status.success(), "warcio check: {}{}", String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
+    let out = std::process::Command::new("warcio").args(["index", "-f", "warc-type,warc-target-uri"]).arg(archive).output().expect("warcio index");
+    assert!(out.status.success(), "warcio index: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("warcio index prints JSON lines");
+            let f = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+            (f("warc-type"), f("warc-target-uri"))
+        })
+        .collect()
+}
+
+#[test]
+fn the_archive_is_read_by_warcio_and_a_torn_tail_is_repaired_by_the_next_append() {
+    let server = Server::start(|t, n| if t == "/" && n == 0 { Reply::status(503, "busy") } else { Reply::ok(ticker()) });
+    let db = TempDb::new();
+    let archive = db.dir.path().join("responses.warc.gz");
+    let out = fetch(&db, &server, &["timesca", "--delay", "0", "--archive", s(&archive)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let url = format!("{}/", server.base);
+    let response = ("response".to_string(), url.clone());
+    // Every response, the 503 before the 200 too; one warcinfo per file.
+    assert_eq!(warcio_records(&archive), [("warcinfo".to_string(), String::new()), response.clone(), response.clone()]);
+    let whole = std::fs::metadata(&archive).unwrap().len();
+    let out = fetch(&db, &server, &["timesca", "--delay", "0", "--archive", s(&archive)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(warcio_records(&archive).len(), 4);
+
+    // A crash mid-append: the last record cut in the middle.
+    let len = std::fs::metadata(&archive).unwrap().len();
+    let f = std::fs::OpenOptions::new().write(true).open(&archive).unwrap();
+    f.set_len(whole + (len - whole) / 2).unwrap();
+    drop(f);
+    let out = fetch(&db, &server, &["timesca", "--delay", "0", "--archive", s(&archive)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("the archive's last record was cut"), "{}", stderr(&out));
+    assert_eq!(warcio_records(&archive), [("warcinfo".to_string(), String::new()), response.clone(), response.clone(), response]);
+}
+
+#[test]
+fn an_archive_that_is_not_gzip_per_record_is_left_alone() {
+    let server = Server::start(|_, _| Reply::ok(ticker()));
+    let db = TempDb::new();
+    let archive = db.dir.path().join("plain.warc");
+    std::fs::write(&archive, b"WARC/1.1\r\nWARC-Type: warcinfo\r\n").unwrap();
+    let out = fetch(&db, &server, &["timesca", "--archive", s(&archive)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not appending to it"), "{}", stderr(&out));
+    assert!(server.hits().is_empty());
+    assert_eq!(std::fs::read(&archive).unwrap(), b"WARC/1.1\r\nWARC-Type: warcinfo\r\n");
+}
+
+#[test]
+fn a_kill_during_appends_leaves_an_archive_warcio_reads() {
+    let body = doc("nbk-2026-04-01.xml");
+    let server = Server::start(move |_, _| Reply::ok(body.clone()).mode(Mode::Delay(Duration::from_millis(30))));
+    let db = TempDb::new();
+    let archive = db.dir.path().join("a.warc.gz");
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("fxsnap"));
+    cmd.env_remove("FXSNAP_DB").arg("--db").arg(&db.path).args(["fetch", "nbk", "--from", "2026-03-01", "--to", "2026-03-31", "--delay", "0"]);
+    cmd.arg("--archive").arg(&archive).env("FXSNAP_NBK_ORIGIN", &server.base).stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    // Killed once a few responses are in: some appended, one maybe under way.
+    for _ in 0..500 {
+        if server.hits().len() >= 8 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let records = warcio_records(&archive);
+    assert!(records.len() >= 6, "{records:?}");
+    assert_eq!(records[0].0, "warcinfo");
+    assert!(records[1..].iter().all(|(t, u)| t == "response" && u.starts_with(&format!("{}/rss/get_rates.cfm?fdate=", server.base))), "{records:?}");
+}
