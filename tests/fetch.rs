@@ -84,7 +84,8 @@ fn two_503s_then_a_200_is_stored_after_three_requests() {
 
 #[test]
 fn a_429_with_retry_after_is_waited_out() {
-    let server = Server::start(|_, n| if n == 0 { Reply::status(429, "slow down").header("Retry-After", "1") } else { Reply::ok(ticker()) });
+    let server =
+        Server::start(|_, n| if n == 0 { Reply::status(429, "slow down").header("Retry-After", "1") } else { Reply::ok(ticker()) });
     let db = TempDb::new();
     let out = fetch(&db, &server, &["timesca", "--delay", "0"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -161,7 +162,8 @@ fn a_9_mib_body_is_refused_without_retry() {
 
 #[test]
 fn a_redirect_to_another_path_on_the_host_is_followed_and_one_off_it_is_not() {
-    let server = Server::start(|t, _| if t == "/" { Reply::status(302, "").header("Location", "/moved/page") } else { Reply::ok(ticker()) });
+    let server =
+        Server::start(|t, _| if t == "/" { Reply::status(302, "").header("Location", "/moved/page") } else { Reply::ok(ticker()) });
     let db = TempDb::new();
     let out = fetch(&db, &server, &["timesca", "--delay", "0"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -266,7 +268,12 @@ fn check_max_move_names_both_observations_and_exits_4() {
     let out = db.cmd(&["check", "--max-move", "5%"]).output().unwrap();
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let findings: Vec<_> = stderr(&out).lines().filter(|l| l.contains("--max-move")).map(str::to_string).collect();
-    assert_eq!(findings, [format!("fxsnap: KZT/USD from nbk: 0.00200 at {t4} to 0.00220 at {t3}, +10% (--max-move 5%)")], "{}", stderr(&out));
+    assert_eq!(
+        findings,
+        [format!("fxsnap: KZT/USD from nbk: 0.00200 at {t4} to 0.00220 at {t3}, +10% (--max-move 5%)")],
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(db.cmd(&["check", "--max-move", "15%"]).output().unwrap().status.code(), Some(0));
     // The range: moves before --from are not looked at.
     assert_eq!(db.cmd(&["check", "--max-move", "5%", "--from", "2d"]).output().unwrap().status.code(), Some(0));
@@ -294,7 +301,11 @@ fn warcio_records(archive: &std::path::Path) -> Vec<(String, String)> {
     let check = std::process::Command::new("warcio").arg("check").arg(archive).output();
     let check = check.expect("warcio is not installed: run scripts/test.sh, which installs it with pip");
     assert!(check.status.success(), "warcio check: {}{}", String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
-    let out = std::process::Command::new("warcio").args(["index", "-f", "warc-type,warc-target-uri"]).arg(archive).output().expect("warcio index");
+    let out = std::process::Command::new("warcio")
+        .args(["index", "-f", "warc-type,warc-target-uri"])
+        .arg(archive)
+        .output()
+        .expect("warcio index");
     assert!(out.status.success(), "warcio index: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -353,7 +364,16 @@ fn a_kill_during_appends_leaves_an_archive_warcio_reads() {
     let db = TempDb::new();
     let archive = db.dir.path().join("a.warc.gz");
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("fxsnap"));
-    cmd.env_remove("FXSNAP_DB").arg("--db").arg(&db.path).args(["fetch", "nbk", "--from", "2026-03-01", "--to", "2026-03-31", "--delay", "0"]);
+    cmd.env_remove("FXSNAP_DB").arg("--db").arg(&db.path).args([
+        "fetch",
+        "nbk",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-03-31",
+        "--delay",
+        "0",
+    ]);
     cmd.arg("--archive").arg(&archive).env("FXSNAP_NBK_ORIGIN", &server.base).stderr(std::process::Stdio::null());
     let mut child = cmd.spawn().unwrap();
     // Killed once a few responses are in: some appended, one maybe under way.
@@ -368,5 +388,240 @@ fn a_kill_during_appends_leaves_an_archive_warcio_reads() {
     let records = warcio_records(&archive);
     assert!(records.len() >= 6, "{records:?}");
     assert_eq!(records[0].0, "warcinfo");
-    assert!(records[1..].iter().all(|(t, u)| t == "response" && u.starts_with(&format!("{}/rss/get_rates.cfm?fdate=", server.base))), "{records:?}");
+    assert!(
+        records[1..].iter().all(|(t, u)| t == "response" && u.starts_with(&format!("{}/rss/get_rates.cfm?fdate=", server.base))),
+        "{records:?}"
+    );
+}
+
+// ------------------------------------------------------------------ the banks
+
+/// The query parameter `key` of a request target.
+fn param(target: &str, key: &str) -> Option<String> {
+    let query = target.split_once('?')?.1;
+    query.split('&').find_map(|kv| kv.strip_prefix(&format!("{key}="))).map(str::to_string)
+}
+
+/// Every source's URLs answered with the real documents. Constructed from
+/// them, for the requests the recordings do not cover: NBK's document re-dated
+/// to the day asked (so a backfill has one document a day), `weekly.xml` as
+/// the daily file renamed "Weekly", and CBR's dynamic documents of other
+/// currencies as the USD one under the asked id.
+fn banks(target: &str) -> Reply {
+    let path = target.split('?').next().unwrap_or("");
+    let replace = |name: &str, from: &str, to: &str| Reply::ok(String::from_utf8_lossy(&doc(name)).replace(from, to).into_bytes());
+    match path {
+        "/" => Reply::ok(ticker()),
+        "/rss/get_rates.cfm" => match param(target, "fdate") {
+            Some(d) => replace("nbk-2026-04-01.xml", "<date>01.04.2026</date>", &format!("<date>{d}</date>")),
+            None => Reply::status(400, ""),
+        },
+        "/XML/daily.xml" => Reply::ok(doc("nbkr-daily-2026-05-24.xml")),
+        "/XML/weekly.xml" => replace("nbkr-daily-2026-05-24.xml", "Daily Exchange Rates", "Weekly Exchange Rates"),
+        "/index1.jsp" => Reply::ok(doc("nbkr-history-USD-2005-06.html")),
+        "/en/kurs/export_xml.php" => Reply::ok(doc("nbt-2026-05-18.xml")),
+        "/scripts/XML_daily.asp" => Reply::ok(doc("cbr-daily-2026-04-25.xml")),
+        "/scripts/XML_dynamic.asp" => match param(target, "VAL_NM_RQ").as_deref() {
+            Some("R01335") => Reply::ok(doc("cbr-dynamic-KZT-2026-03.xml")),
+            Some(id) => replace("cbr-dynamic-USD-2026-03.xml", "R01235", id),
+            None => Reply::status(400, ""),
+        },
+        p if p.starts_with("/en/arkhiv-kursov-valyut/json/all/") => Reply::ok(doc("cbu-2026-04-03.json")),
+        p if p.starts_with("/kurs/") => Reply::ok(doc("cbt-2026-05-20.xml")),
+        _ => Reply::status(404, ""),
+    }
+}
+
+/// `history --pair P --source S --format csv` without its header.
+fn rows_of(db: &TempDb, pair: &str, source: &str) -> Vec<String> {
+    db.ok(&["history", "--pair", pair, "--source", source, "--format", "csv"]).lines().skip(1).map(str::to_string).collect()
+}
+
+#[test]
+fn the_current_document_of_every_source_is_stored_one_request_at_a_time() {
+    let server = Server::start(|t, _| banks(t));
+    let db = TempDb::new();
+    let out = fetch(&db, &server, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let hits = server.hits();
+    // timesca, nbk, nbkr daily and weekly, cbu, nbt, cbt, cbr.
+    assert_eq!(hits.len(), 8, "{:?}", server.targets());
+    assert!(server.never_overlapped(), "{hits:?}");
+    assert!(hits.iter().all(|h| h.user_agent.starts_with("fxsnap/")), "{hits:?}");
+    // The spot checks of the feeds README, each as its bank quoted it.
+    assert!(rows_of(&db, "USD/KZT", "nbk").contains(&"2026-04-01T00:00:00Z,USD/KZT,478.77,,nbk".to_string()));
+    assert!(rows_of(&db, "USD/KGS", "nbkr").contains(&"2026-05-24T00:00:00Z,USD/KGS,87.4500,,nbkr".to_string()));
+    assert!(rows_of(&db, "USD/UZS", "cbu").contains(&"2026-04-03T00:00:00Z,USD/UZS,12149.84,,cbu".to_string()));
+    assert!(rows_of(&db, "USD/TJS", "nbt").contains(&"2026-05-18T00:00:00Z,USD/TJS,9.3450,,nbt".to_string()));
+    assert!(rows_of(&db, "USD/TMT", "cbt").contains(&"2026-05-20T00:00:00Z,USD/TMT,3.5,,cbt".to_string()));
+    assert!(rows_of(&db, "USD/RUB", "cbr").contains(&"2026-04-25T00:00:00Z,USD/RUB,75.5273,,cbr".to_string()));
+    assert_eq!(rows_of(&db, "KGS/USD", "timesca").len(), 1);
+    // Each response is one input named by its URL, observed at its Date.
+    let inputs = db.ok(&["inputs", "--format", "csv"]);
+    assert!(inputs.contains(&format!("{}/XML/daily.xml", server.base)), "{inputs}");
+    assert!(inputs.contains("2026-04-08T13:43:25Z"), "{inputs}");
+}
+
+#[test]
+fn backfills_ask_per_day_per_currency_and_a_second_run_asks_nothing() {
+    let server = Server::start(|t, _| banks(t));
+    let db = TempDb::new();
+    let nbk = ["nbk", "--from", "2026-03-30", "--to", "2026-04-01", "--delay", "0"];
+    let out = fetch(&db, &server, &nbk);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(server.hits().len(), 3);
+    assert_eq!(rows_of(&db, "USD/KZT", "nbk").len(), 3);
+    let cbr = ["cbr", "--from", "2026-03-01", "--to", "2026-03-05", "--delay", "0"];
+    let out = fetch(&db, &server, &cbr);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dynamic: Vec<_> = server.targets().into_iter().filter(|t| t.starts_with("/scripts/XML_dynamic.asp")).collect();
+    assert_eq!(dynamic.len(), 8, "{dynamic:?}");
+    for id in ["R01235", "R01239", "R01375", "R01335", "R01370", "R01670", "R01717", "R01710A"] {
+        assert!(dynamic.iter().any(|t| t.ends_with(&format!("VAL_NM_RQ={id}"))), "{id}: {dynamic:?}");
+    }
+    assert_eq!(
+        rows_of(&db, "USD/RUB", "cbr"),
+        [
+            "2026-03-03T00:00:00Z,USD/RUB,77.1734,,cbr",
+            "2026-03-04T00:00:00Z,USD/RUB,77.6093,,cbr",
+            "2026-03-05T00:00:00Z,USD/RUB,77.8009,,cbr"
+        ]
+    );
+    let nbkr = ["nbkr", "--from", "2005-06-01", "--to", "2005-06-30", "--delay", "0"];
+    let out = fetch(&db, &server, &nbkr);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let history: Vec<_> = server.targets().into_iter().filter(|t| t.starts_with("/index1.jsp")).collect();
+    assert_eq!(history.len(), 8, "{history:?}");
+    assert!(history.iter().all(|t| t.contains("beg_day=01&beg_month=06&beg_year=2005&end_day=30&end_month=06&end_year=2005")));
+    assert_eq!(rows_of(&db, "USD/KGS", "nbkr").len(), 4);
+    let before = server.hits().len();
+    let csv = db.csv();
+
+    // Again: every URL names its dates and was ingested: no request.
+    for args in [&nbk[..], &cbr[..], &nbkr[..]] {
+        let out = fetch(&db, &server, args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stderr(&out).contains("already fetched"), "{}", stderr(&out));
+    }
+    assert_eq!(server.hits().len(), before);
+    // --refetch asks again; the same documents change nothing.
+    let mut again = nbk.to_vec();
+    again.push("--refetch");
+    let out = fetch(&db, &server, &again);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(server.hits().len(), before + 3);
+    assert_eq!(db.csv(), csv);
+}
+
+#[test]
+fn an_html_page_where_a_document_belongs_is_a_failed_input() {
+    let server = Server::start(|_, _| Reply::ok("<!DOCTYPE html><html><body><h1>Service temporarily unavailable</h1></body></html>"));
+    let db = TempDb::new();
+    let out = fetch(&db, &server, &["nbk", "--date", "2026-04-01"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(server.hits().len(), 1);
+    assert_eq!(
+        failure_lines(&out),
+        [format!("fxsnap: {}/rss/get_rates.cfm?fdate=01.04.2026: an HTML page, not nbk's document", server.base)]
+    );
+    assert_eq!(stored(&db), 0);
+}
+
+#[test]
+fn a_sunday_404_from_cbt_is_no_error() {
+    let server = Server::start(|t, _| if t.contains("17052026") { Reply::status(404, "") } else { banks(t) });
+    let db = TempDb::new();
+    // 2026-05-17 is a Sunday.
+    let out = fetch(&db, &server, &["cbt", "--from", "2026-05-16", "--to", "2026-05-17", "--delay", "0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(server.hits().len(), 2);
+    assert!(stderr(&out).contains("; 1 empty;") && stderr(&out).contains("; 0 failed"), "{}", stderr(&out));
+    // A 404 on a weekday is a failure.
+    let out = fetch(&db, &server, &["cbt", "--date", "2026-05-17"]);
+    assert!(out.status.success());
+    let weekday = Server::start(|_, _| Reply::status(404, ""));
+    let out = fetch(&db, &weekday, &["cbt", "--date", "2026-05-18"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+#[test]
+fn nbt_answering_with_another_date_is_stored_under_its_own_and_said() {
+    let server = Server::start(|t, _| banks(t));
+    let db = TempDb::new();
+    let out = fetch(&db, &server, &["nbt", "--date", "2026-05-20"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("asked for 2026-05-20, the document is dated 2026-05-18: stored under 2026-05-18"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 dated other than asked"), "{}", stderr(&out));
+    assert_eq!(rows_of(&db, "USD/TJS", "nbt"), ["2026-05-18T00:00:00Z,USD/TJS,9.3450,,nbt"]);
+}
+
+#[test]
+fn one_source_failing_leaves_the_others_stored_and_is_listed() {
+    let server = Server::start(|t, _| if t.starts_with("/en/kurs/") { Reply::status(500, "oops") } else { banks(t) });
+    let db = TempDb::new();
+    let out = fetch(&db, &server, &["nbk", "nbt", "cbr", "--delay", "0"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let lines = failure_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("/en/kurs/export_xml.php?date=") && lines[0].contains("HTTP 500"), "{lines:?}");
+    assert!(!rows_of(&db, "USD/KZT", "nbk").is_empty());
+    assert!(!rows_of(&db, "USD/RUB", "cbr").is_empty());
+    let failed = db.ok(&["inputs", "--failed", "--format", "csv"]);
+    assert!(failed.contains("/en/kurs/export_xml.php?date=") && failed.contains("nbt") && failed.contains("HTTP 500"), "{failed}");
+}
+
+#[test]
+fn an_archive_ingested_into_a_new_store_gives_the_same_history() {
+    let server = Server::start(|t, _| banks(t));
+    let db = TempDb::new();
+    let archive = db.dir.path().join("all.warc.gz");
+    let out = fetch(&db, &server, &["--delay", "0", "--archive", s(&archive)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = fetch(&db, &server, &["nbk", "cbr", "--from", "2026-03-01", "--to", "2026-03-05", "--delay", "0", "--archive", s(&archive)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let records = warcio_records(&archive);
+    let targets: Vec<String> = server.targets().into_iter().map(|t| format!("{}{t}", server.base)).collect();
+    let mut archived: Vec<String> = records.iter().filter(|(t, _)| t == "response").map(|(_, u)| u.clone()).collect();
+    let mut asked = targets.clone();
+    archived.sort();
+    asked.sort();
+    assert_eq!(archived, asked);
+    let copy = TempDb::new();
+    copy.ok(&["ingest", s(&archive)]);
+    let all = |d: &TempDb| d.ok(&["history", "--pair", "all", "--format", "csv"]);
+    assert_eq!(all(&copy), all(&db));
+}
+
+#[test]
+fn a_backfill_killed_midway_is_finished_by_the_rerun() {
+    let server = Server::start(|t, _| banks(t).mode(Mode::Delay(Duration::from_millis(60))));
+    let db = TempDb::new();
+    let args = ["fetch", "nbk", "--from", "2026-03-01", "--to", "2026-03-20", "--delay", "0"];
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("fxsnap"));
+    cmd.env_remove("FXSNAP_DB")
+        .arg("--db")
+        .arg(&db.path)
+        .args(args)
+        .env("FXSNAP_NBK_ORIGIN", &server.base)
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    for _ in 0..500 {
+        if server.hits().len() >= 8 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let first = server.hits().len();
+    assert!((8..20).contains(&first), "{first} requests before the kill");
+    let have = rows_of(&db, "USD/KZT", "nbk").len();
+    assert!(have < 20, "{have}");
+    let out = fetch(&db, &server, &args[1..]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let asked_again = server.hits().len() - first;
+    // Only the days not stored are asked (the one killed in flight among them).
+    assert_eq!(asked_again, 20 - have, "asked {asked_again} with {have} stored");
+    assert_eq!(rows_of(&db, "USD/KZT", "nbk").len(), 20);
+    db.ok(&["check"]);
 }

@@ -94,13 +94,7 @@ fn stale(store: &Store, v: &View, now: Instant, limit: i64, text: &str) -> Resul
         return Ok(None);
     }
     let shown = v.shown_for(obs.pair);
-    Ok(Some(format!(
-        "{}: newest observation {} at {}, {} old (--max-age {text})",
-        name(v, &obs),
-        obs.rate_as(shown),
-        obs.at,
-        span(age)
-    )))
+    Ok(Some(format!("{}: newest observation {} at {}, {} old (--max-age {text})", name(v, &obs), obs.rate_as(shown), obs.at, span(age))))
 }
 
 /// Every move between consecutive observations in the range over the limit.
