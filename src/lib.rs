@@ -15,6 +15,7 @@ pub mod model;
 pub mod output;
 pub mod precision;
 pub mod progress;
+pub mod read;
 pub mod selection;
 pub mod sources;
 pub mod store;
