@@ -19,6 +19,8 @@ pub enum Mode {
     Reset,
     /// Wait this long before answering.
     Delay(Duration),
+    /// No `Content-Length`: the body ends when the connection closes.
+    NoLength,
 }
 
 #[derive(Clone, Debug)]
@@ -151,7 +153,7 @@ fn serve(mut conn: TcpStream, route: &Route, hits: &Mutex<Vec<Hit>>, active: &At
     for (k, v) in &reply.headers {
         head += &format!("{k}: {v}\r\n");
     }
-    if !has("content-length") {
+    if !has("content-length") && !matches!(reply.mode, Mode::NoLength) {
         head += &format!("Content-Length: {}\r\n", reply.body.len());
     }
     head += "Connection: close\r\n\r\n";
