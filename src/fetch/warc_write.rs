@@ -11,11 +11,13 @@
 //! (see `http::Response::archived_headers`).
 //!
 //! A record is compressed in memory and written with one `write`, then the
-//! file is synced before the response is ingested. On opening, the archive
-//! is scanned member by member; a last member that the file ends inside (a
-//! crash mid-append, a disk that filled up) is cut off before anything is
-//! appended. Anything else that is not a gzip WARC member is left alone and
-//! refused, so an archive is never damaged by appending to it.
+//! file is synced before the response is ingested. On opening, the end of
+//! the archive is checked: a last member that the file ends inside (a crash
+//! mid-append, a disk that filled up) is cut off before anything is
+//! appended. Only the end is read when it is sound (an hourly append to a
+//! years-long archive does not inflate all of it); otherwise every member is
+//! checked from the start, and anything that is not a gzip WARC member is
+//! left alone and refused, so an archive is never damaged by appending.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -110,8 +112,75 @@ impl<R: BufRead> BufRead for Counted<R> {
     }
 }
 
-/// The offset after the last complete record.
+/// How much of an archive's end the quick check reads: a cut record and
+/// the complete one before it, each at the largest size.
+const TAIL_WINDOW: u64 = 2 * MAX_RECORD_BYTES + 1024 * 1024;
+
+/// The offset after the last complete record. The end of the file is
+/// looked at first, so an hourly append to a years-long archive does not
+/// inflate all of it; when the end is not a complete record (or one cut
+/// member after it), every member is checked from the start.
 fn scan(file: &mut File, len: u64) -> Result<u64, Scan> {
+    let mut head = Vec::new();
+    file.seek(SeekFrom::Start(0)).map_err(Scan::Io)?;
+    (&mut *file).take(2).read_to_end(&mut head).map_err(Scan::Io)?;
+    match head.as_slice() {
+        [] => return Ok(0),
+        // Cut inside the first member's first bytes.
+        [0x1f] => return Ok(0),
+        [0x1f, 0x8b] => {}
+        _ => return Err(Scan::Bad("it does not start with a gzip member (only a WARC compressed per record is appended to)".into())),
+    }
+    match scan_tail(file, len)? {
+        Some(end) => Ok(end),
+        None => scan_all(file, len),
+    }
+}
+
+/// From the end: the last member that inflates to a complete record, when
+/// what follows it is nothing or one cut member. None when the window shows
+/// neither (the full scan then decides and names any damage).
+fn scan_tail(file: &mut File, len: u64) -> Result<Option<u64>, Scan> {
+    let base = len.saturating_sub(TAIL_WINDOW);
+    file.seek(SeekFrom::Start(base)).map_err(Scan::Io)?;
+    let mut buf = Vec::new();
+    (&mut *file).take(len - base).read_to_end(&mut buf).map_err(Scan::Io)?;
+    let mut record = Vec::new();
+    let starts = (0..buf.len().saturating_sub(2)).rev().filter(|&i| buf[i..i + 3] == [0x1f, 0x8b, 0x08]);
+    for c in starts {
+        let Some(n) = member_end(&buf[c..], &mut record) else { continue };
+        let end = c + n;
+        let rest = &buf[end..];
+        if rest.is_empty() {
+            return Ok(Some(len));
+        }
+        let cut = rest.starts_with(&[0x1f]) && (rest.len() < 3 || rest.starts_with(&[0x1f, 0x8b, 0x08])) && runs_out(rest, &mut record);
+        return Ok(cut.then_some(base + end as u64));
+    }
+    Ok(None)
+}
+
+/// The length of the gzip member at the start of `bytes`, when it inflates
+/// to one complete WARC record.
+fn member_end(bytes: &[u8], record: &mut Vec<u8>) -> Option<usize> {
+    record.clear();
+    let mut member = flate2::bufread::GzDecoder::new(bytes);
+    (&mut member).take(MAX_RECORD_BYTES).read_to_end(record).ok()?;
+    let rest = member.into_inner().len();
+    complete_record(record).then(|| bytes.len() - rest)
+}
+
+/// True when the gzip member at the start of `bytes` needs more bytes than
+/// there are: cut by the end of the file, not damaged before it.
+fn runs_out(bytes: &[u8], record: &mut Vec<u8>) -> bool {
+    record.clear();
+    let mut member = flate2::bufread::GzDecoder::new(bytes);
+    let failed = (&mut member).take(MAX_RECORD_BYTES).read_to_end(record).is_err();
+    (failed || !complete_record(record)) && member.into_inner().is_empty()
+}
+
+/// Every member from the start: the offset after the last complete record.
+fn scan_all(file: &mut File, len: u64) -> Result<u64, Scan> {
     file.seek(SeekFrom::Start(0)).map_err(Scan::Io)?;
     let mut input = Counted { inner: BufReader::with_capacity(256 * 1024, &mut *file), pos: 0 };
     let mut record = Vec::new();
@@ -303,6 +372,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.warc.gz");
         let mut a = Archive::open(&path).unwrap();
+        let info = std::fs::metadata(&path).unwrap().len();
         a.append(&resp(b"one")).unwrap();
         drop(a);
         let good = std::fs::metadata(&path).unwrap().len();
@@ -322,6 +392,23 @@ mod tests {
             let mut a = Archive::open(&path).unwrap();
             a.append(&resp(&[b'x'; 5000])).unwrap();
         }
+        // The full scan agrees with the quick one, and names damage in the middle.
+        let len = std::fs::metadata(&path).unwrap().len();
+        let mut f = OpenOptions::new().read(true).write(true).open(&path).unwrap();
+        assert!(matches!(scan_all(&mut f, len), Ok(n) if n == len));
+        assert!(matches!(scan_tail(&mut f, len), Ok(Some(n)) if n == len));
+        f.seek(SeekFrom::Start(info + 12)).unwrap();
+        f.write_all(b"garbage!").unwrap();
+        assert!(matches!(scan_all(&mut f, len), Err(Scan::Bad(_))));
+        // Damage before a sound end is not looked for: appending cannot make it worse.
+        assert!(matches!(scan(&mut f, len), Ok(n) if n == len));
+        // A last record damaged (not cut) is not taken for a torn tail.
+        f.seek(SeekFrom::Start(good + 12)).unwrap();
+        f.write_all(b"garbage!").unwrap();
+        assert!(matches!(scan(&mut f, len), Err(Scan::Bad(_))));
+        drop(f);
+        assert!(matches!(Archive::open(&path), Err(Error::Invalid(_))));
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), len);
         let plain = dir.path().join("plain.warc");
         std::fs::write(&plain, b"WARC/1.1\r\n").unwrap();
         assert!(matches!(Archive::open(&plain), Err(Error::Invalid(_))));
