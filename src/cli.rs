@@ -84,7 +84,13 @@ pub enum Command {
     #[command(after_help = "Examples:\n  fxsnap conflicts\n  fxsnap conflicts --format csv")]
     Conflicts(ReadArgs),
     /// Check the database: SQLite's integrity check and the store's invariants
-    #[command(after_help = "Examples:\n  fxsnap check\n  fxsnap --db /var/lib/fxsnap/rates.db check")]
+    ///
+    /// With --max-age or --max-move, also the limits a cron job alerts on: exit 4 when a selected
+    /// series' newest observation is too old or a series moved too much between two consecutive
+    /// observations, one line per finding. Integrity problems exit 1 first.
+    #[command(
+        after_help = "Examples:\n  fxsnap check\n  fxsnap --db /var/lib/fxsnap/rates.db check\n  fxsnap check --max-age 2d --max-move 5%"
+    )]
     Check(CheckArgs),
     /// Fetch the built-in sources' documents over HTTP and store them
     ///
