@@ -1,14 +1,34 @@
--- fxsnap store, schema version 1 (PRAGMA user_version = 1).
--- Embedded in the binary with include_str!; applied once to a new database.
+-- fxsnap store, schema version 2 (PRAGMA user_version = 2;
+-- PRAGMA application_id = 0x46585331, 'FXS1').
+-- Embedded in the binary with include_str!; a new database gets it whole.
+-- A version-1 database is brought here by src/store/migrations/v2.sql
+-- (a test proves both give the same schema).
 
 -- A series: one pair (in its canonical direction, XXX/USD) from one source.
--- A pair and its inverse are the same series.
+-- A pair and its inverse are the same series; any two currencies make a pair.
 CREATE TABLE series (
     id     INTEGER PRIMARY KEY,
     source TEXT NOT NULL,
     base   TEXT NOT NULL,          -- KZT in KZT/USD
     quote  TEXT NOT NULL,          -- USD in KZT/USD
     UNIQUE (source, base, quote)
+) STRICT;
+
+-- Every input that stored, duplicated or conflicted anything, once per
+-- (name, content): ingesting the same document again reuses its row.
+CREATE TABLE input (
+    id        INTEGER PRIMARY KEY,
+    name      TEXT    NOT NULL,    -- path, '-' or URL
+    size      INTEGER NOT NULL,    -- bytes read
+    sha256    TEXT    NOT NULL,    -- of those bytes, lower-case hex
+    reader    TEXT    NOT NULL,    -- 'ticker', 'csv', 'nbk', 'cbr-dynamic', 'warc', ...
+    observed  INTEGER NOT NULL,    -- unix s: when its content was seen (HTTP Date, mtime, now)
+    ingested  INTEGER NOT NULL,    -- unix s of its latest ingest
+    new       INTEGER NOT NULL,    -- counts of its latest ingest
+    duplicate INTEGER NOT NULL,
+    conflict  INTEGER NOT NULL,
+    skipped   INTEGER NOT NULL,
+    UNIQUE (name, sha256)
 ) STRICT;
 
 -- Every observation, keyed by (series, UTC second). Rates are exact decimal
@@ -20,6 +40,7 @@ CREATE TABLE observation (
     rate      TEXT    NOT NULL,
     inverted  INTEGER NOT NULL CHECK (inverted IN (0, 1)),
     change    TEXT,                -- percent as quoted ('-0' kept), NULL when none
+    input_id  INTEGER REFERENCES input (id),  -- the input that brought the value; NULL before version 2
     PRIMARY KEY (series_id, ts)
 ) STRICT, WITHOUT ROWID;
 
@@ -28,15 +49,17 @@ CREATE TABLE conflict (
     id               INTEGER PRIMARY KEY,
     series_id        INTEGER NOT NULL REFERENCES series (id),
     ts               INTEGER NOT NULL,
-    policy           TEXT    NOT NULL CHECK (policy IN ('keep', 'replace')),
+    policy           TEXT    NOT NULL CHECK (policy IN ('keep', 'replace', 'newest')),
     kept_rate        TEXT    NOT NULL,
     kept_inverted    INTEGER NOT NULL,
     kept_change      TEXT,
     dropped_rate     TEXT    NOT NULL,
     dropped_inverted INTEGER NOT NULL,
     dropped_change   TEXT,
-    input            TEXT    NOT NULL,  -- the input that brought the new value
-    logged_at        INTEGER NOT NULL
+    input            TEXT    NOT NULL,  -- the name of the input that brought the new value
+    logged_at        INTEGER NOT NULL,
+    kept_input_id    INTEGER REFERENCES input (id),  -- NULL: from before version 2
+    dropped_input_id INTEGER REFERENCES input (id)
 ) STRICT;
 CREATE INDEX conflict_key ON conflict (series_id, ts);
 
@@ -59,3 +82,12 @@ CREATE TABLE rollup (
     last      REAL    NOT NULL,
     PRIMARY KEY (series_id, width, bucket)
 ) STRICT, WITHOUT ROWID;
+
+-- A fetch that gave no document (`fetch`; listed by `inputs --failed`).
+CREATE TABLE fetch_failure (
+    id     INTEGER PRIMARY KEY,
+    url    TEXT    NOT NULL,
+    source TEXT    NOT NULL,
+    at     INTEGER NOT NULL,       -- unix s
+    reason TEXT    NOT NULL
+) STRICT;

@@ -8,7 +8,6 @@ use clap::{Args, Parser, Subcommand};
 use crate::error::{Error, Result};
 use crate::output::{ConvertFormat, Format, HistoryFormat};
 use crate::selection::{parse_pairs, Selection};
-use crate::store::ConflictPolicy;
 use crate::timespec::{parse_time, End};
 
 #[derive(Parser, Debug)]
@@ -80,9 +79,12 @@ pub enum Command {
         after_help = "Examples:\n  fxsnap chart -o rates.png\n  fxsnap chart -o kzt.svg --pair KZT --invert --from 2y\n  fxsnap chart -o index.png --index --from 2015-01-01"
     )]
     Chart(ChartArgs),
-    /// The conflict log: values that were not kept
+    /// The conflict log: values that were not kept, with the input of each value
     #[command(after_help = "Examples:\n  fxsnap conflicts\n  fxsnap conflicts --format csv")]
     Conflicts(ReadArgs),
+    /// The inputs recorded, newest first: name, size, SHA-256, reader, times, counts
+    #[command(after_help = "Examples:\n  fxsnap inputs\n  fxsnap inputs --format csv\n  fxsnap inputs --failed")]
+    Inputs(InputsArgs),
     /// Check the database: SQLite's integrity check and the store's invariants
     ///
     /// With --max-age or --max-move, also the limits a cron job alerts on: exit 4 when a selected
@@ -126,6 +128,7 @@ impl Command {
             Command::Chart(a) => Some(&a.db),
             Command::Check(a) => Some(&a.db),
             Command::Fetch(a) => Some(&a.db),
+            Command::Inputs(a) => Some(&a.db),
             Command::Completions { .. } | Command::Man => None,
         }
     }
@@ -157,7 +160,7 @@ pub struct IngestArgs {
     pub source: Option<String>,
     /// What to do when a stored key meets a different value
     #[arg(long, value_enum, default_value = "keep")]
-    pub on_conflict: ConflictPolicy,
+    pub on_conflict: OnConflict,
     /// No summary line
     #[arg(short, long)]
     pub quiet: bool,
@@ -182,7 +185,7 @@ pub struct FetchArgs {
     pub to: Option<String>,
     /// What to do when a stored key meets a different value [default: newest]
     #[arg(long, value_enum)]
-    pub on_conflict: Option<ConflictPolicy>,
+    pub on_conflict: Option<OnConflict>,
     /// Ask again for dated documents already ingested
     #[arg(long)]
     pub refetch: bool,
@@ -263,9 +266,9 @@ impl SelectArgs {
     }
 }
 
-/// A `--source` value, typed; a malformed label is a usage error.
+/// A `--source` value, typed and in lower case; a malformed label is a usage error.
 pub fn source_arg(value: Option<&str>) -> Result<Option<crate::model::Source>> {
-    value.map(str::parse).transpose().map_err(|e: Error| Error::Usage(format!("--source: {e}")))
+    value.map(crate::model::Source::label).transpose().map_err(|e: Error| Error::Usage(format!("--source: {e}")))
 }
 
 /// Arguments of the reading commands; `F` is the command's own set of
@@ -284,6 +287,17 @@ impl<F: clap::ValueEnum + Clone + Send + Sync + 'static> ReadArgs<F> {
     pub fn selection(&self) -> Result<Selection> {
         self.select.selection()
     }
+}
+
+#[derive(Args, Debug)]
+pub struct InputsArgs {
+    /// List the fetches that failed (URL, source, time, reason) instead
+    #[arg(long)]
+    pub failed: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    #[command(flatten)]
+    pub db: DbArg,
 }
 
 #[derive(Args, Debug)]
@@ -332,4 +346,30 @@ pub struct ChartArgs {
     pub title: Option<String>,
     #[command(flatten)]
     pub db: DbArg,
+}
+
+/// `--on-conflict`: what to do when a stored key meets a different value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnConflict {
+    /// Keep the stored value; log the new one.
+    Keep,
+    /// Store the new value; log the old one.
+    Replace,
+    /// Keep the value whose input was observed later (ties: the stored one); log the other
+    Newest,
+    /// Refuse the whole input (exit 3).
+    Fail,
+}
+
+impl OnConflict {
+    /// The store's policy this value names.
+    pub fn policy(self) -> crate::store::ConflictPolicy {
+        use crate::store::ConflictPolicy;
+        match self {
+            OnConflict::Keep => ConflictPolicy::Keep,
+            OnConflict::Replace => ConflictPolicy::Replace,
+            OnConflict::Newest => ConflictPolicy::Newest,
+            OnConflict::Fail => ConflictPolicy::Fail,
+        }
+    }
 }

@@ -145,7 +145,7 @@ mod tests {
     }
 
     fn series(id: i64, pair: &str) -> Series {
-        Series { id, source: "nbk".parse().unwrap(), pair: pair.parse::<Pair>().unwrap().canonical() }
+        Series { id: crate::store::SeriesId(id), source: "nbk".parse().unwrap(), pair: pair.parse::<Pair>().unwrap().canonical() }
     }
 
     #[test]

@@ -39,9 +39,36 @@ pub enum Error {
     /// `check` found series past `--max-age` or `--max-move` (each already reported).
     #[error("{0}")]
     LimitExceeded(String),
-    /// Several inputs failed; each was already reported on its own line.
+    /// Some inputs of an `ingest` or `fetch` failed; each was reported on
+    /// its own line (`detail` repeats them under `-q`, where nothing else is
+    /// printed). The worst failure decides the exit code.
+    #[error("{detail}")]
+    InputsFailed { detail: String, worst: Failure },
+    /// `check` found integrity problems, each already printed on its own line.
     #[error("{0}")]
-    Summary(String, i32),
+    CheckFailed(String),
+}
+
+/// How bad the worst failed input of a run was, for its exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Failure {
+    /// A bad input, I/O or database trouble.
+    Error,
+    /// A conflict refused by `--on-conflict fail`.
+    ConflictRefused,
+    /// An option that does not apply to an input (`--source` on a CSV with its own column).
+    Usage,
+}
+
+impl Failure {
+    /// The failure an input's error stands for.
+    pub fn of(e: &Error) -> Failure {
+        match e {
+            Error::Usage(_) => Failure::Usage,
+            Error::ConflictRefused(_) => Failure::ConflictRefused,
+            _ => Failure::Error,
+        }
+    }
 }
 
 impl Error {
@@ -66,7 +93,9 @@ impl Error {
         match self {
             Error::Usage(_) => exit::USAGE,
             Error::ConflictRefused(_) => exit::CONFLICT_REFUSED,
-            Error::Summary(_, code) => *code,
+            Error::InputsFailed { worst: Failure::Usage, .. } => exit::USAGE,
+            Error::InputsFailed { worst: Failure::ConflictRefused, .. } => exit::CONFLICT_REFUSED,
+            Error::InputsFailed { worst: Failure::Error, .. } | Error::CheckFailed(_) => exit::ERROR,
             Error::LimitExceeded(_) => exit::LIMIT_EXCEEDED,
             _ => exit::ERROR,
         }

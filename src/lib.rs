@@ -8,9 +8,9 @@ pub mod chart;
 pub mod cli;
 pub mod commands;
 pub mod cross;
-pub mod csvio;
 pub mod error;
 pub mod fetch;
+pub mod intake;
 pub mod model;
 pub mod output;
 pub mod precision;
@@ -19,7 +19,7 @@ pub mod read;
 pub mod selection;
 pub mod sources;
 pub mod store;
-pub mod ticker;
+pub mod summary;
 pub mod timespec;
 
 use std::path::PathBuf;
@@ -48,6 +48,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::History(a) => commands::history::run(&db()?, a),
         Command::Conflicts(a) => commands::conflicts::run(&db()?, a),
         Command::Check(a) => commands::check::run(&db()?, a),
+        Command::Inputs(a) => commands::inputs::run(&db()?, a),
         Command::Stats(a) => commands::stats::run(&db()?, a),
         Command::Convert(a) => commands::convert::run(&db()?, a),
         Command::Completions { shell } => commands::completions::completions(*shell),

@@ -369,6 +369,19 @@ impl Source {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A label given as input (a CSV `source` column, `--source`): stored
+    /// in lower case, as DESIGN v2 says labels are. (Parsing keeps the case,
+    /// so a label stored by version 1 reads back exactly as stored.)
+    pub fn label(s: &str) -> Result<Source, Error> {
+        let parsed: Source = s.parse()?;
+        Ok(Source(parsed.0.to_ascii_lowercase()))
+    }
+
+    /// Whether two labels name the same source: `--source NBK` selects `nbk`.
+    pub fn matches(&self, other: &Source) -> bool {
+        self.0.eq_ignore_ascii_case(&other.0)
+    }
 }
 
 impl FromStr for Source {

@@ -13,7 +13,7 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use fxsnap::ticker::{read_page, DateLine, Page, MAX_PAGE_BYTES};
+use fxsnap::read::ticker::{read_page, DateLine, Page, MAX_PAGE_BYTES};
 use proptest::prelude::*;
 
 /// Real pages, verbatim (tests/fixtures/README.md), text and HTML.

@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    if let Ok(page) = fxsnap::ticker::read_page(&text) {
+    if let Ok(page) = fxsnap::read::ticker::read_page(&text) {
         assert!(!page.quotes.is_empty(), "a page that reads has at least one quote");
         for q in &page.quotes {
             let rate: fxsnap::model::Rate = q.rate.to_string().parse().expect("a stored rate reads back");

@@ -69,8 +69,8 @@ fn range(store: &Store, views: &[View], from: Option<Instant>, to: Option<Instan
     let mut hi = i64::MIN;
     for v in views {
         if let Some((a, b)) = store.time_span(v.series.id, from, to)? {
-            lo = lo.min(a);
-            hi = hi.max(b);
+            lo = lo.min(a.unix());
+            hi = hi.max(b.unix());
         }
     }
     if lo > hi {

@@ -9,7 +9,7 @@ use std::path::Path;
 use rust_decimal::Decimal;
 
 use crate::cli::CheckArgs;
-use crate::error::{exit, Error, Result};
+use crate::error::{Error, Result};
 use crate::model::{Instant, Observation};
 use crate::selection::View;
 use crate::store::Store;
@@ -29,7 +29,7 @@ pub fn run(db: &Path, args: &CheckArgs) -> Result<()> {
         for p in &problems {
             eprintln!("fxsnap: {}: {p}", db.display());
         }
-        return Err(Error::Summary(format!("{}: {} problem(s) found", db.display(), problems.len()), exit::ERROR));
+        return Err(Error::CheckFailed(format!("{}: {} problem(s) found", db.display(), problems.len())));
     }
     let mut findings = Vec::new();
     if max_age.is_some() || max_move.is_some() {

@@ -1,4 +1,7 @@
-//! `fxsnap conflicts`: the values that were not kept, so none is lost silently.
+//! `fxsnap conflicts`: the values that were not kept, so none is lost
+//! silently. `input` is the input that brought the new value (all that
+//! version 1 recorded); `kept_input` and `dropped_input` name the input of
+//! each value ("" where unknown: a value stored before version 2).
 
 use std::path::Path;
 
@@ -7,8 +10,20 @@ use crate::error::Result;
 use crate::output::{self, RecordWriter};
 use crate::store::Store;
 
-const COLUMNS: &[&str] =
-    &["timestamp", "pair", "source", "kept", "dropped", "kept_change_pct", "dropped_change_pct", "policy", "input", "logged_at"];
+const COLUMNS: &[&str] = &[
+    "timestamp",
+    "pair",
+    "source",
+    "kept",
+    "dropped",
+    "kept_change_pct",
+    "dropped_change_pct",
+    "policy",
+    "input",
+    "logged_at",
+    "kept_input",
+    "dropped_input",
+];
 
 pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
     let sel = args.selection()?;
@@ -29,9 +44,11 @@ pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
             c.dropped.rate_as(shown).to_string().into(),
             c.kept.change_as(shown).map(|x| x.to_string()).into(),
             c.dropped.change_as(shown).map(|x| x.to_string()).into(),
-            c.policy.into(),
+            c.policy.as_str().into(),
             c.input.into(),
             c.logged_at.rfc3339().into(),
+            c.kept_input.unwrap_or_default().into(),
+            c.dropped_input.unwrap_or_default().into(),
         ])?;
     }
     w.finish()

@@ -115,7 +115,7 @@ fn find_leg(store: &Store, cur: Currency, via: Currency, at: Instant, source: Op
     let mut seen_series = false;
     // series() is ordered by pair then source: on a full tie the first source stays.
     for s in store.series()? {
-        if s.pair != pair || source.is_some_and(|src| *src != s.source) {
+        if s.pair != pair || source.is_some_and(|src| !src.matches(&s.source)) {
             continue;
         }
         seen_series = true;

@@ -8,9 +8,9 @@ use chrono::NaiveDate;
 
 use crate::cli::FetchArgs;
 use crate::error::{Error, Result};
-use crate::fetch::{self, plan, FetchedDocument, Ingested, Sink, When};
-use crate::model::{Instant, Observation};
-use crate::store::{ConflictPolicy, Store};
+use crate::fetch::ingest::StoreSink;
+use crate::fetch::{self, plan, When};
+use crate::store::ConflictPolicy;
 
 pub fn run(db: &Path, args: &FetchArgs) -> Result<()> {
     let timeout = parse_duration(&args.timeout, "--timeout")?;
@@ -21,10 +21,10 @@ pub fn run(db: &Path, args: &FetchArgs) -> Result<()> {
     let when = when(args)?;
     let sources = sources(&args.sources, when)?;
     let requests = plan::plan(&sources, when)?;
-    let mut sink = StoreSink { path: db, store: None };
+    let mut sink = StoreSink::new(db);
     if args.dry_run {
         for r in &requests {
-            if r.dated && !args.refetch && sink.already_ingested_read_only(&r.url)? {
+            if r.dated && !args.refetch && sink.has_read_only(&r.url)? {
                 continue;
             }
             println!("{}", r.url);
@@ -32,7 +32,7 @@ pub fn run(db: &Path, args: &FetchArgs) -> Result<()> {
         return Ok(());
     }
     let opts = fetch::Options {
-        policy: args.on_conflict.unwrap_or(default_policy()),
+        policy: args.on_conflict.map_or(default_policy(), |c| c.policy()),
         refetch: args.refetch,
         archive: args.archive.clone(),
         settings: fetch::http::Settings { timeout, delay },
@@ -53,7 +53,7 @@ pub fn run(db: &Path, args: &FetchArgs) -> Result<()> {
 
 /// `fetch` keeps the value seen last (DESIGN: `--on-conflict newest`).
 fn default_policy() -> ConflictPolicy {
-    ConflictPolicy::Keep
+    ConflictPolicy::Newest
 }
 
 /// The dates asked for: current, one day, or a range.
@@ -132,55 +132,6 @@ pub fn parse_duration(s: &str, what: &str) -> Result<Duration> {
         return Err(bad());
     }
     Ok(Duration::from_secs_f64(v * scale))
-}
-
-/// The store as `fetch`'s sink, opened at the first write.
-struct StoreSink<'a> {
-    path: &'a Path,
-    store: Option<Store>,
-}
-
-impl StoreSink<'_> {
-    fn get(&mut self) -> Result<&mut Store> {
-        let store = match self.store.take() {
-            Some(s) => s,
-            None => Store::open_for_write(self.path)?,
-        };
-        Ok(self.store.insert(store))
-    }
-
-    /// For `--dry-run`: reads an existing store, never creates one.
-    fn already_ingested_read_only(&mut self, _url: &str) -> Result<bool> {
-        Ok(false)
-    }
-}
-
-impl Sink for StoreSink<'_> {
-    fn already_ingested(&mut self, _url: &str) -> Result<bool> {
-        Ok(false)
-    }
-
-    fn ingest(&mut self, doc: &FetchedDocument, policy: ConflictPolicy) -> Result<Ingested> {
-        if doc.kind != fetch::Kind::Ticker {
-            return Err(Error::invalid("the bank readers are not in this build yet"));
-        }
-        let text = String::from_utf8_lossy(&doc.body);
-        let page = crate::ticker::read_page(&text)?;
-        let at = match &page.date_line {
-            Some(crate::ticker::DateLine::Date(d)) => Instant::start_of_day(*d),
-            _ => doc.observed,
-        };
-        let source: crate::model::Source = doc.source.parse()?;
-        let mut tx = self.get()?.begin_input(policy, &doc.url)?;
-        for q in page.quotes {
-            tx.put(&Observation { source: source.clone(), pair: q.pair, at, rate: q.rate, change: q.change })?;
-        }
-        Ok(Ingested { counts: tx.commit()?, date: None, empty: false })
-    }
-
-    fn record_failure(&mut self, _url: &str, _source: &str, _at: Instant, _reason: &str) -> Result<()> {
-        Ok(())
-    }
 }
 
 #[cfg(test)]

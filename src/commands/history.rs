@@ -12,12 +12,17 @@ use crate::model::{Currency, Observation, Pair};
 use crate::output::{self, Cell, Format, HistoryFormat, RecordWriter};
 use crate::precision::{low_precision, mark};
 use crate::selection::names_direction;
-use crate::store::Store;
+use crate::store::{InputRecord, Store};
 
 pub const COLUMNS: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source"];
 const COLUMNS_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via"];
 const JSON_COLUMNS: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "precision_pct"];
 const JSON_COLUMNS_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via", "precision_pct"];
+/// History's JSON adds provenance: `input` is the name of the input that
+/// brought the value ("" for one stored before version 2, or derived),
+/// `observed` when that input was seen (RFC 3339; null without an input).
+const PROVENANCE_COLUMNS: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "input", "observed", "precision_pct"];
+const PROVENANCE_COLUMNS_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via", "input", "observed", "precision_pct"];
 
 /// The columns of a record of observations: the exchange columns (CSV,
 /// tables), `via` with `--cross`, and in JSON the `precision_pct` that
@@ -27,19 +32,29 @@ pub struct Shape {
     via: bool,
     json: bool,
     table: bool,
+    /// JSON rows name their input (history).
+    provenance: bool,
 }
 
 impl Shape {
     pub fn new(format: Format, cross: bool) -> Shape {
-        Shape { via: cross, json: matches!(format, Format::Json | Format::Jsonl), table: format == Format::Table }
+        Shape { via: cross, json: matches!(format, Format::Json | Format::Jsonl), table: format == Format::Table, provenance: false }
+    }
+
+    /// With `input` and `observed` in the JSON formats.
+    pub fn with_provenance(mut self) -> Shape {
+        self.provenance = true;
+        self
     }
 
     pub fn columns(&self) -> &'static [&'static str] {
-        match (self.json, self.via) {
-            (false, false) => COLUMNS,
-            (false, true) => COLUMNS_VIA,
-            (true, false) => JSON_COLUMNS,
-            (true, true) => JSON_COLUMNS_VIA,
+        match (self.json, self.via, self.provenance) {
+            (false, false, _) => COLUMNS,
+            (false, true, _) => COLUMNS_VIA,
+            (true, false, false) => JSON_COLUMNS,
+            (true, true, false) => JSON_COLUMNS_VIA,
+            (true, false, true) => PROVENANCE_COLUMNS,
+            (true, true, true) => PROVENANCE_COLUMNS_VIA,
         }
     }
 
@@ -47,6 +62,18 @@ impl Shape {
     /// the derived uncertainty of a cross rate; a stored value's own
     /// quoting gives it otherwise.
     pub fn record(&self, obs: &Observation, shown: Pair, via: Option<Currency>, precision: Option<Option<Decimal>>) -> Vec<Cell> {
+        self.record_from(obs, shown, via, precision, None)
+    }
+
+    /// [`Shape::record`] naming the input the value came from.
+    pub fn record_from(
+        &self,
+        obs: &Observation,
+        shown: Pair,
+        via: Option<Currency>,
+        precision: Option<Option<Decimal>>,
+        input: Option<&InputRecord>,
+    ) -> Vec<Cell> {
         let precision = precision.unwrap_or_else(|| low_precision(&[obs.rate.decimal()]));
         let rate = obs.rate_as(shown).to_string();
         let rate = match precision {
@@ -62,6 +89,10 @@ impl Shape {
         ];
         if self.via {
             cells.push(via.map(|c| c.to_string()).into());
+        }
+        if self.json && self.provenance {
+            cells.push(input.map(|r| r.meta.name.as_str()).unwrap_or("").into());
+            cells.push(input.map(|r| r.meta.observed.rfc3339()).into());
         }
         if self.json {
             cells.push(precision.map(|p| Cell::Number(p.to_string())).unwrap_or(Cell::Empty));
@@ -125,9 +156,10 @@ pub fn run(db: &Path, args: &ReadArgs<HistoryFormat>) -> Result<()> {
             writeln!(out, "{}", COLUMNS.join(","))?;
             let mut day = i64::MIN;
             let mut date = String::new();
-            store.for_each_merged_raw(&series, sel.from, sel.to, |i, ts, inverted, rate, change| {
-                let s = &series[i];
-                let pair = if inverted { s.pair.inverse() } else { s.pair };
+            store.for_each_merged_raw(&series, sel.from, sel.to, |row| {
+                let s = &series[row.series];
+                let (ts, rate, change) = (row.at.unix(), row.rate, row.change);
+                let pair = if row.inverted { s.pair.inverse() } else { s.pair };
                 let d = ts.div_euclid(86_400);
                 if d != day {
                     day = d;
@@ -148,20 +180,20 @@ pub fn run(db: &Path, args: &ReadArgs<HistoryFormat>) -> Result<()> {
             out.flush()?;
         }
         Some(format) => {
-            let shape = Shape::new(format, sel.cross);
+            let shape = Shape::new(format, sel.cross).with_provenance();
             let widths = if sel.cross { vec![20, 7, 16, 10, 8, 3] } else { vec![20, 7, 16, 10, 8] };
             let mut w = RecordWriter::new(out, format, shape.columns()).with_fixed_widths(widths);
             let mut pending = derived.iter().peekable();
             let crosses = &resolved.cross;
             // Not the CSV export as stored (the arm above): rows in the shown
             // direction, or as quoted when no direction was asked.
-            store.for_each_merged(&series, sel.from, sel.to, |i, obs| {
+            store.for_each_merged_with_input(&series, sel.from, sel.to, |i, obs, input| {
                 let key = (obs.at, views[i].shown.to_string(), obs.source.clone());
                 while let Some((k, d)) = pending.next_if(|(_, d)| order(d) < key) {
                     w.write(shape.record(&d.obs, d.obs.pair, Some(crosses[*k].via), Some(d.precision_pct)))?;
                 }
                 let shown = if as_stored { obs.pair } else { views[i].shown_for(obs.pair) };
-                w.write(shape.record(&obs, shown, None, None))
+                w.write(shape.record_from(&obs, shown, None, None, input))
             })?;
             for (k, d) in pending {
                 w.write(shape.record(&d.obs, d.obs.pair, Some(crosses[*k].via), Some(d.precision_pct)))?;

@@ -1,16 +1,25 @@
-//! `fxsnap ingest`: ticker pages and CSV files into the store, one
-//! transaction per input, with a summary line.
+//! `fxsnap ingest`: every input into the store, one transaction per input
+//! (each response record of a WARC archive is an input of its own), with a
+//! summary line. Each input is recorded with its size and SHA-256, hashed as
+//! it is read (a CSV is streamed, never held), and observed at its file's
+//! modification time (now for stdin; `WARC-Date` for an archived response).
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use sha2::{Digest, Sha256};
 
 use crate::cli::IngestArgs;
-use crate::csvio::{self, CsvRows};
-use crate::error::{exit, Error, Result};
-use crate::model::{Instant, Observation, Source};
-use crate::store::{ConflictPolicy, Counts, Store};
-use crate::ticker::{self, DateLine};
+use crate::error::{Error, Result};
+use crate::intake::{self, Document, LazyStore, Options, Outcome};
+use crate::model::Instant;
+use crate::read::csv::CsvRows;
+use crate::read::{self, Format};
+use crate::store::{Counts, InputMeta};
+use crate::summary::Summary;
 use crate::timespec::{parse_time, End};
 
 /// One input as named on the command line (folders already expanded).
@@ -29,80 +38,24 @@ impl Input {
     }
 }
 
-/// Typed ingest options, built before any work.
-struct Options {
-    at: Option<Instant>,
-    source: Option<Source>,
-    policy: ConflictPolicy,
-    quiet: bool,
-}
-
 pub fn run(db: &Path, args: &IngestArgs) -> Result<()> {
+    let now = crate::timespec::now();
     let opts = Options {
-        at: args.at.as_deref().map(|t| parse_time(t, End::Start, crate::timespec::now())).transpose()?,
-        source: crate::cli::source_arg(args.source.as_deref())?,
-        policy: args.on_conflict,
-        quiet: args.quiet,
+        at: args.at.as_deref().map(|t| parse_time(t, End::Start, now)).transpose()?,
+        source: crate::cli::source_arg(args.source.as_ref().map(|s| s.to_ascii_lowercase()).as_deref())?,
+        policy: args.on_conflict.policy(),
+        now,
     };
+    if let Some(at) = opts.at {
+        crate::timespec::refuse_far_future(at, now).map_err(|e| Error::Usage(format!("--at: {e}")))?;
+    }
     let inputs = expand_inputs(&args.inputs)?;
-    // Opened at the first input that has something to store, so a run whose
-    // inputs all fail leaves no new database behind.
-    let mut store = LazyStore { path: db, store: None };
-
-    let mut total = Counts::default();
-    let mut failed: Vec<(String, Error)> = Vec::new();
+    let mut store = LazyStore::new(db);
+    let mut summary = Summary::new(opts.policy, args.quiet);
     for input in &inputs {
-        match ingest_one(&mut store, input, &opts) {
-            Ok(c) => total.add(&c),
-            Err(e) => {
-                if e.exit_code() == exit::CONFLICT_REFUSED {
-                    // The refused value is a conflict too: count it.
-                    total.conflict += 1;
-                }
-                if !opts.quiet {
-                    eprintln!("fxsnap: {}: {e}", input.name());
-                }
-                failed.push((input.name(), e));
-            }
-        }
+        ingest_one(&mut store, input, &opts, args.quiet, &mut summary);
     }
-    if !opts.quiet {
-        let conflict_word = if total.conflict == 1 { "conflict" } else { "conflicts" };
-        let how = match opts.policy {
-            ConflictPolicy::Keep => " (kept)",
-            ConflictPolicy::Replace => " (replaced)",
-            ConflictPolicy::Fail => " (refused)",
-        };
-        eprintln!(
-            "fxsnap: {} input{}, {} rate{}: {} new, {} duplicate, {} {}{}; {} failed",
-            inputs.len(),
-            plural(inputs.len() as u64),
-            total.rates(),
-            plural(total.rates()),
-            total.new,
-            total.duplicate,
-            total.conflict,
-            conflict_word,
-            if total.conflict > 0 { how } else { "" },
-            failed.len()
-        );
-    }
-    if failed.is_empty() {
-        return Ok(());
-    }
-    let code =
-        [exit::USAGE, exit::CONFLICT_REFUSED].into_iter().find(|c| failed.iter().any(|(_, e)| e.exit_code() == *c)).unwrap_or(exit::ERROR);
-    // Under -q the reasons were not printed yet: an error must never be silent.
-    let detail = if opts.quiet { failed.iter().map(|(n, e)| format!("{n}: {e}")).collect::<Vec<_>>().join("\n") } else { String::new() };
-    Err(Error::Summary(detail, code))
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
+    summary.finish()
 }
 
 /// Files and folders to a list of inputs: a folder gives every file below
@@ -144,24 +97,95 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-struct LazyStore<'a> {
-    path: &'a Path,
-    store: Option<Store>,
-}
+/// The size and SHA-256 of what a reader has read so far, shared with the
+/// code that asks for them once the input is read.
+#[derive(Clone, Default)]
+struct Digested(Rc<RefCell<(Sha256, u64)>>);
 
-impl LazyStore<'_> {
-    fn get(&mut self) -> Result<&mut Store> {
-        let store = match self.store.take() {
-            Some(store) => store,
-            None => Store::open_for_write(self.path)?,
-        };
-        Ok(self.store.insert(store))
+impl Digested {
+    /// Size in bytes and lower-case hex SHA-256 of everything read so far.
+    fn finish(&self) -> (u64, String) {
+        let state = self.0.borrow();
+        let hex: String = state.0.clone().finalize().iter().map(|b| format!("{b:02x}")).collect();
+        (state.1, hex)
     }
 }
 
-/// Reads, parses and stores one input in one transaction.
-fn ingest_one(store: &mut LazyStore<'_>, input: &Input, opts: &Options) -> Result<Counts> {
-    let (reader, mtime): (Box<dyn Read>, Option<Instant>) = match input {
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    digest: Digested,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut state = self.digest.0.borrow_mut();
+        state.0.update(&buf[..n]);
+        state.1 += n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads one input and stores it (a WARC archive: each response record),
+/// reporting to the summary.
+fn ingest_one(store: &mut LazyStore<'_>, input: &Input, opts: &Options, quiet: bool, summary: &mut Summary) {
+    let name = input.name();
+    let opened = match open(input) {
+        Ok(o) => o,
+        Err(e) => return summary.failed(&name, e),
+    };
+    let (reader, mtime) = opened;
+    let digest = Digested::default();
+    let hashing: Box<dyn Read> = Box::new(Hashing { inner: reader, digest: digest.clone() });
+    let mut reader = BufReader::with_capacity(256 * 1024, hashing);
+    let format = match reader
+        .fill_buf()
+        .map_err(|e| Error::io("cannot read it", e))
+        .and_then(|head| read::sniff(&head[..head.len().min(read::SNIFF_BYTES)]))
+    {
+        Ok(f) => f,
+        Err(e) => return summary.failed(&name, e),
+    };
+    let observed = mtime.unwrap_or(opts.now);
+    match format {
+        Format::Csv => match ingest_csv(store, &name, &digest, observed, reader, opts, quiet) {
+            Ok(c) => summary.stored(&c),
+            Err(e) => summary.failed(&name, e),
+        },
+        Format::Warc => ingest_warc(store, &name, reader, opts, summary),
+        _ => {
+            let mut bytes = Vec::new();
+            if let Err(e) = reader.take(read::MAX_DOCUMENT_BYTES as u64 + 1).read_to_end(&mut bytes) {
+                return summary.failed(&name, Error::io("cannot read it", e));
+            }
+            if bytes.len() > read::MAX_DOCUMENT_BYTES && format != Format::Ticker {
+                return summary.failed(
+                    &name,
+                    Error::invalid(format!("is larger than the {} MiB a document may be: refused", read::MAX_DOCUMENT_BYTES >> 20)),
+                );
+            }
+            let undated_at = match input {
+                Input::Stdin => Some(opts.now),
+                Input::File(_) => mtime,
+            };
+            let doc = Document { name: name.clone(), bytes: &bytes, observed, undated_at, currency: None };
+            report(summary, &name, intake::store_document(store, &doc, opts));
+        }
+    }
+}
+
+fn report(summary: &mut Summary, name: &str, outcome: Result<Outcome>) {
+    match outcome {
+        Ok(Outcome::Stored { counts, .. }) => summary.stored(&counts),
+        Ok(Outcome::Empty { .. }) => summary.empty(),
+        Err(e) => summary.failed(name, e),
+    }
+}
+
+/// The input's reader and modification time.
+fn open(input: &Input) -> Result<(Box<dyn Read>, Option<Instant>)> {
+    Ok(match input {
         Input::Stdin => (Box::new(io::stdin().lock()), None),
         Input::File(p) => {
             let f = File::open(p).map_err(|e| Error::io("cannot open it", e))?;
@@ -176,70 +200,49 @@ fn ingest_one(store: &mut LazyStore<'_>, input: &Input, opts: &Options) -> Resul
                 .map(|d| Instant::from_unix(d.as_secs() as i64));
             (Box::new(f), mtime)
         }
-    };
-    let mut reader = BufReader::with_capacity(256 * 1024, reader);
-    let first_line = peek_first_line(&mut reader).map_err(|e| Error::io("cannot read it", e))?;
-    if csvio::is_header(&first_line) {
-        ingest_csv(store, input, reader, opts)
-    } else {
-        ingest_page(store, input, reader, mtime, opts)
-    }
+    })
 }
 
-/// The first line of the buffered input, without consuming it.
-fn peek_first_line(reader: &mut BufReader<Box<dyn Read>>) -> io::Result<String> {
-    let buf = reader.fill_buf()?;
-    let end = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());
-    Ok(String::from_utf8_lossy(&buf[..end]).into_owned())
-}
-
-fn ingest_page(store: &mut LazyStore<'_>, input: &Input, reader: impl Read, mtime: Option<Instant>, opts: &Options) -> Result<Counts> {
-    let mut bytes = Vec::new();
-    reader.take(ticker::MAX_PAGE_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(|e| Error::io("cannot read it", e))?;
-    if bytes.is_empty() {
-        return Err(Error::invalid("is empty: no ticker"));
-    }
-    if bytes.len() > ticker::MAX_PAGE_BYTES {
-        // Said here, where the input's size is known to be over (not equal to) the limit.
-        return Err(Error::invalid(format!(
-            "is larger than the {} MiB a ticker page may be, and is not CSV (no '{}' header): refused",
-            ticker::MAX_PAGE_BYTES / (1024 * 1024),
-            csvio::HEADER
-        )));
-    }
-    let text = String::from_utf8_lossy(&bytes);
-    let page = ticker::read_page(&text)?;
-    let at = match (opts.at, &page.date_line, input) {
-        (Some(at), _, _) => at,
-        (None, Some(DateLine::Date(d)), _) => Instant::start_of_day(*d),
-        (None, Some(DateLine::Impossible(s)), _) => {
-            return Err(Error::invalid(format!("the date line '{s}' names no real day (give --at to ingest it)")));
+/// Each response record of an archive is one input, named by its target URI
+/// and observed at its `WARC-Date`; responses other than 200 (a Sunday's 404
+/// kept by `fetch --archive`) are not documents and are passed over. A cut
+/// last record fails the archive after the complete ones are stored.
+fn ingest_warc(store: &mut LazyStore<'_>, name: &str, reader: impl Read, opts: &Options, summary: &mut Summary) {
+    for record in read::warc::responses(reader) {
+        let r = match record {
+            Ok(r) => r,
+            Err(e) => return summary.failed(name, e),
+        };
+        if r.status != 200 {
+            continue;
         }
-        (None, None, Input::File(_)) => mtime.ok_or_else(|| Error::invalid("has no date line and no modification time; give --at"))?,
-        (None, None, Input::Stdin) => crate::timespec::now(),
-    };
-    crate::timespec::refuse_far_future(at, crate::timespec::now())?;
-    let source = match &opts.source {
-        Some(s) => s.clone(),
-        None => "timesca".parse()?,
-    };
-    let mut tx = store.get()?.begin_input(opts.policy, &input.name())?;
-    for q in page.quotes {
-        let obs = Observation { source: source.clone(), pair: q.pair, at, rate: q.rate, change: q.change };
-        tx.put(&obs)?;
+        let currency = read::nbkr::history_currency_of_url(&r.target_uri);
+        let doc = Document { name: r.target_uri.clone(), bytes: &r.body, observed: r.date, undated_at: Some(r.date), currency };
+        report(summary, &r.target_uri, intake::store_document(store, &doc, opts));
     }
-    tx.commit()
 }
 
-fn ingest_csv(store: &mut LazyStore<'_>, input: &Input, reader: impl Read, opts: &Options) -> Result<Counts> {
+fn ingest_csv(
+    store: &mut LazyStore<'_>,
+    name: &str,
+    digest: &Digested,
+    observed: Instant,
+    reader: impl Read,
+    opts: &Options,
+    quiet: bool,
+) -> Result<Counts> {
     let mut rows = CsvRows::new(reader, opts.source.clone())?;
-    let mut tx = store.get()?.begin_input(opts.policy, &input.name())?;
-    let progress = crate::progress::Progress::new(opts.quiet, &input.name());
+    // Streamed: the digest is complete only after the last row.
+    let meta = InputMeta { name: name.to_string(), size: 0, sha256: String::new(), reader: Format::Csv.name().to_string(), observed };
+    let mut tx = store.get()?.begin_input(opts.policy, meta)?;
+    let progress = crate::progress::Progress::new(quiet, name);
     // CSV rows carry their own timestamps: --at is for pages.
     while let Some(obs) = rows.next_observation()? {
         tx.put(&obs)?;
         progress.tick();
     }
     progress.finish();
-    tx.commit()
+    let (size, sha256) = digest.finish();
+    tx.set_content(size, sha256);
+    Ok(tx.commit()?.counts)
 }

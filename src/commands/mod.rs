@@ -8,5 +8,6 @@ pub mod convert;
 pub mod fetch;
 pub mod history;
 pub mod ingest;
+pub mod inputs;
 pub mod latest;
 pub mod stats;

@@ -15,13 +15,14 @@
 
 pub mod http;
 pub mod ids;
+pub mod ingest;
 pub mod origin;
 pub mod plan;
 pub mod warc_write;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
-use crate::error::{exit, Error, Result};
+use crate::error::{exit, Error, Failure, Result};
 use crate::model::{Currency, Instant};
 use crate::store::{ConflictPolicy, Counts};
 pub use plan::{Kind, Request, When};
@@ -99,8 +100,7 @@ impl Summary {
             ConflictPolicy::Keep => " (kept)",
             ConflictPolicy::Replace => " (replaced)",
             ConflictPolicy::Fail => " (refused)",
-            #[allow(unreachable_patterns)]
-            _ => " (newest kept)",
+            ConflictPolicy::Newest => " (newest kept)",
         };
         let mut s = format!(
             "fxsnap: {} input{}, {} rate{}: {} new, {} duplicate, {} conflict{}{}",
@@ -114,6 +114,9 @@ impl Summary {
             plural(c.conflict),
             if c.conflict > 0 { how } else { "" }
         );
+        if c.skipped > 0 {
+            s += &format!(", {} skipped", c.skipped);
+        }
         if self.empty > 0 {
             s += &format!("; {} empty", self.empty);
         }
@@ -253,10 +256,10 @@ pub fn outcome(summary: &Summary, quiet: bool) -> Result<()> {
     if summary.failed.is_empty() && !summary.refused {
         return Ok(());
     }
-    let code = if summary.refused { exit::CONFLICT_REFUSED } else { exit::ERROR };
+    let worst = if summary.refused { Failure::ConflictRefused } else { Failure::Error };
     let detail =
         if quiet { summary.failed.iter().map(|(u, why)| format!("{u}: {why}")).collect::<Vec<_>>().join("\n") } else { String::new() };
-    Err(Error::Summary(detail, code))
+    Err(Error::InputsFailed { detail, worst })
 }
 
 #[cfg(test)]

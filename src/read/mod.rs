@@ -1,6 +1,9 @@
-//! The readers of inputs other than ticker pages and CSV: the central banks'
-//! documents and WARC archives, recognized by their content, never by name.
+//! The readers of inputs, one file per format, recognized by their content
+//! (never by name): ticker pages, CSV, the central banks' documents and WARC
+//! archives.
 //!
+//! - [`ticker`]: ticker pages, text or HTML (`• KGS/USD = 0.01144 0%`);
+//! - [`csv`]: the CSV exchange format, streamed;
 //! - [`xml`]: the safe XML every bank reader parses with (no DTD, bounded);
 //! - [`bank`]: the document they yield and the rules for rows, nominals and dates;
 //! - [`nbk`]: National Bank of Kazakhstan (`<rates>`, X/KZT);
@@ -17,9 +20,11 @@ pub mod bank;
 pub mod cbr;
 pub mod cbt;
 pub mod cbu;
+pub mod csv;
 pub mod nbk;
 pub mod nbkr;
 pub mod nbt;
+pub mod ticker;
 pub mod warc;
 pub mod xml;
 
@@ -44,6 +49,8 @@ pub enum Format {
     Cbt,
     CbrDaily,
     CbrDynamic,
+    /// NBKR's history page: only read with the currency its request named.
+    NbkrHistory,
     Warc,
 }
 
@@ -61,13 +68,14 @@ impl Format {
             Format::Cbt => "cbt",
             Format::CbrDaily => "cbr-daily",
             Format::CbrDynamic => "cbr-dynamic",
+            Format::NbkrHistory => "nbkr-history",
             Format::Warc => "warc",
         }
     }
 
     /// True for the seven formats [`read_bank`] reads.
     pub fn is_bank(self) -> bool {
-        !matches!(self, Format::Ticker | Format::Csv | Format::Warc)
+        !matches!(self, Format::Ticker | Format::Csv | Format::Warc | Format::NbkrHistory)
     }
 
     /// The root element of an XML bank format.
@@ -109,6 +117,9 @@ pub fn read_bank(format: Format, bytes: &[u8]) -> Result<BankDocument> {
         Format::CbrDaily => cbr::read_daily(bytes),
         Format::CbrDynamic => cbr::read_dynamic(bytes),
         Format::Ticker | Format::Csv | Format::Warc => Err(Error::invalid(format!("is read as {}, not as a bank document", format.name()))),
+        Format::NbkrHistory => {
+            Err(Error::invalid("is NBKR's history page, which names no currency: only `fetch nbkr`, which asked for one, reads it"))
+        }
     }
 }
 
@@ -165,7 +176,7 @@ pub fn sniff(head: &[u8]) -> Result<Format> {
         return Err(Error::invalid("is a JSON object, not one of the banks' formats (expected CBU's JSON array of rates)"));
     }
     let first = text.split('\n').next().unwrap_or("").trim_end_matches('\r');
-    if crate::csvio::is_header(first) {
+    if crate::read::csv::is_header(first) {
         return Ok(Format::Csv);
     }
     if let Some(why) = almost_csv(first) {
@@ -336,7 +347,7 @@ fn almost_csv(line: &str) -> Option<String> {
         if !plausible || !fields.iter().any(|f| CSV_WORDS.contains(&f.as_str())) {
             continue;
         }
-        if sep != ',' && crate::csvio::is_header(&fields.join(",")) {
+        if sep != ',' && crate::read::csv::is_header(&fields.join(",")) {
             return Some(format!(
                 "is separated by {said}: fxsnap reads comma-separated CSV (header timestamp,pair,rate[,change_pct,source])"
             ));

@@ -42,6 +42,20 @@ pub fn history_valuta_id(currency: Currency) -> Option<u32> {
     })
 }
 
+/// The currency of an NBKR history request, from its URL's `valuta_id`
+/// (how an archived response is read again without its request).
+pub fn history_currency_of_url(url: &str) -> Option<Currency> {
+    if !url.contains("nbkr.kg") && !url.contains("index1.jsp") {
+        return None;
+    }
+    let query = url.split_once('?')?.1;
+    let id: u32 = query.split('&').find_map(|kv| kv.strip_prefix("valuta_id="))?.parse().ok()?;
+    ["USD", "EUR", "CNY", "KZT", "RUB", "TJS", "UZS", "TMT"]
+        .iter()
+        .filter_map(|c| c.parse::<Currency>().ok())
+        .find(|c| history_valuta_id(*c) == Some(id))
+}
+
 const DATE_MARK: &str = "<!--date-->";
 const VALUE_MARK: &str = "<!--value-->";
 
@@ -76,7 +90,7 @@ pub fn read_history(bytes: &[u8], currency: Currency) -> Result<BankDocument> {
     if page[pos..].contains(VALUE_MARK) {
         return Err(Error::invalid("has a value without a date"));
     }
-    Ok(rows.finish(Format::NbkrDaily, None))
+    Ok(rows.finish(Format::NbkrHistory, None))
 }
 
 #[cfg(test)]

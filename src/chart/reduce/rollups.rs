@@ -4,8 +4,9 @@
 
 use crate::chart::reduce::{column_of_snapped, m4_reduce_snapped};
 use crate::error::Result;
+use crate::model::Instant;
 use crate::selection::View;
-use crate::store::{Store, ROLLUP_WIDTHS};
+use crate::store::{SeriesId, Store, ROLLUP_WIDTHS};
 
 /// A rollup level is used when this many of its buckets fit in one pixel
 /// column; column boundaries then snap to its buckets ([`snap_for`]).
@@ -47,7 +48,7 @@ pub fn snap_for(t0: i64, t1: i64, columns: u32) -> i64 {
 
 struct Reducer<'a> {
     store: &'a Store,
-    series_id: i64,
+    series_id: SeriesId,
     t0: i64,
     t1: i64,
     columns: u32,
@@ -68,7 +69,7 @@ impl Reducer<'_> {
     fn collect(&mut self, level: usize, from: i64, to: i64) -> Result<()> {
         let Some(&width) = self.levels.get(level) else {
             let points = &mut self.points;
-            return self.store.for_each_value(self.series_id, from, to, |ts, x| {
+            return self.store.for_each_value(self.series_id, Instant::from_unix(from), Instant::from_unix(to), |ts, x| {
                 points.push((ts, x));
                 Ok(())
             });
@@ -83,7 +84,9 @@ impl Reducer<'_> {
             self.collect(level + 1, from, inner_start - 1)?;
         }
         let mut buckets = Vec::new();
-        self.store.for_each_rollup(self.series_id, width, inner_start, inner_end - 1, |r| buckets.push(r))?;
+        self.store.for_each_rollup(self.series_id, width, Instant::from_unix(inner_start), Instant::from_unix(inner_end - 1), |r| {
+            buckets.push(r)
+        })?;
         for b in buckets {
             let end = b.bucket + width - 1;
             if self.column(b.bucket) == self.column(end) {
@@ -113,7 +116,7 @@ impl Reducer<'_> {
 pub fn all_points(store: &Store, v: &View, t0: i64, t1: i64) -> Result<Vec<(i64, f64)>> {
     let invert = v.shown != v.series.pair;
     let mut points = Vec::new();
-    store.for_each_value(v.series.id, t0, t1, |ts, x| {
+    store.for_each_value(v.series.id, Instant::from_unix(t0), Instant::from_unix(t1), |ts, x| {
         points.push((ts, if invert { 1.0 / x } else { x }));
         Ok(())
     })?;

@@ -145,7 +145,7 @@ impl<R: Read> CsvRows<R> {
             match &self.last_source {
                 Some(s) if s.as_str() == source_cell => s.clone(),
                 _ => {
-                    let s: Source = source_cell.parse()?;
+                    let s = Source::label(source_cell)?;
                     self.last_source = Some(s.clone());
                     s
                 }

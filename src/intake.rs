@@ -1,0 +1,202 @@
+//! One document into the store: the bytes of a ticker page, a bank's
+//! document or a small CSV, read by the reader its content asks for and
+//! stored in one transaction with its provenance. Files (`ingest`), WARC
+//! records and HTTP responses (`fetch`) all come through here.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::model::{Currency, Instant, Observation, Source};
+use crate::read::bank::BankDocument;
+use crate::read::csv::CsvRows;
+use crate::read::ticker::{self, DateLine};
+use crate::read::{self, Format};
+use crate::store::{ConflictPolicy, Counts, InputMeta, Store};
+use crate::timespec::refuse_far_future;
+
+/// Opened at the first input that has something to store, so a run whose
+/// inputs all fail leaves no new database behind.
+pub struct LazyStore<'a> {
+    path: &'a Path,
+    store: Option<Store>,
+}
+
+impl<'a> LazyStore<'a> {
+    pub fn new(path: &'a Path) -> LazyStore<'a> {
+        LazyStore { path, store: None }
+    }
+
+    pub fn get(&mut self) -> Result<&mut Store> {
+        let store = match self.store.take() {
+            Some(store) => store,
+            None => Store::open_for_write(self.path)?,
+        };
+        Ok(self.store.insert(store))
+    }
+
+    /// The store, when it exists already (nothing is created).
+    pub fn existing(&mut self) -> Result<Option<&mut Store>> {
+        if self.store.is_none() && self.path.exists() {
+            return self.get().map(Some);
+        }
+        Ok(self.store.as_mut())
+    }
+}
+
+/// How a run stores what it reads.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// `--at`: the timestamp of ticker pages.
+    pub at: Option<Instant>,
+    /// `--source`: the source of ticker pages and of CSV without a source column.
+    pub source: Option<Source>,
+    pub policy: ConflictPolicy,
+    /// The clock, read once per run (far-future dates are refused against it).
+    pub now: Instant,
+}
+
+/// One document as received.
+#[derive(Clone, Debug)]
+pub struct Document<'a> {
+    /// Path, `-` or URL.
+    pub name: String,
+    pub bytes: &'a [u8],
+    /// When its content was seen: an HTTP `Date`, `WARC-Date`, a file's
+    /// modification time, or now for standard input.
+    pub observed: Instant,
+    /// The timestamp of a ticker page without a date line (None: such a
+    /// page is refused and needs `--at`).
+    pub undated_at: Option<Instant>,
+    /// A currency the request named (NBKR's history page names none itself).
+    pub currency: Option<Currency>,
+}
+
+/// What storing one document did.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    Stored {
+        format: Format,
+        counts: Counts,
+        date: Option<chrono::NaiveDate>,
+    },
+    /// A bank's reply that it has no rates for the day: nothing stored.
+    Empty {
+        format: Format,
+    },
+}
+
+/// Lower-case hex SHA-256 of a document's bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads one document by its content and stores it in one transaction.
+pub fn store_document(store: &mut LazyStore<'_>, doc: &Document<'_>, opts: &Options) -> Result<Outcome> {
+    let format = match doc.currency {
+        Some(_) if looks_like_history(doc.bytes) => Format::NbkrHistory,
+        _ => read::sniff(&doc.bytes[..doc.bytes.len().min(read::SNIFF_BYTES)])?,
+    };
+    if format.is_bank() || format == Format::NbkrHistory {
+        if opts.source.is_some() {
+            return Err(Error::Usage(format!(
+                "--source names the source of ticker pages and CSV; this is a {} document, always stored as its bank's",
+                format.name()
+            )));
+        }
+        let bank = match (format, doc.currency) {
+            (Format::NbkrHistory, Some(c)) => read::nbkr::read_history(doc.bytes, c)?,
+            _ => read::read_bank(format, doc.bytes)?,
+        };
+        return store_bank(store, doc, &bank, opts);
+    }
+    match format {
+        Format::Csv => {
+            let mut rows = CsvRows::new(doc.bytes, opts.source.clone())?;
+            let mut tx = store.get()?.begin_input(opts.policy, meta(doc, format))?;
+            while let Some(obs) = rows.next_observation()? {
+                refuse_far_future(obs.at, opts.now)?;
+                tx.put(&obs)?;
+            }
+            Ok(Outcome::Stored { format, counts: tx.commit()?.counts, date: None })
+        }
+        Format::Warc => Err(Error::invalid("is a WARC archive inside an archive or a response: not read")),
+        _ => store_page(store, doc, opts),
+    }
+}
+
+/// NBKR's history page: `<!--date-->` markers in an HTML table.
+fn looks_like_history(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(read::SNIFF_BYTES)];
+    head.windows(11).any(|w| w == b"<!--date-->")
+}
+
+fn meta(doc: &Document<'_>, format: Format) -> InputMeta {
+    InputMeta {
+        name: doc.name.clone(),
+        size: doc.bytes.len() as u64,
+        sha256: sha256_hex(doc.bytes),
+        reader: format.name().to_string(),
+        observed: doc.observed,
+    }
+}
+
+fn store_bank(store: &mut LazyStore<'_>, doc: &Document<'_>, bank: &BankDocument, opts: &Options) -> Result<Outcome> {
+    if bank.is_empty_day() {
+        return Ok(Outcome::Empty { format: bank.format });
+    }
+    for obs in &bank.rows {
+        refuse_far_future(obs.at, opts.now)?;
+    }
+    let mut tx = store.get()?.begin_input(opts.policy, meta(doc, bank.format))?;
+    for obs in &bank.rows {
+        tx.put(obs)?;
+    }
+    tx.skipped(bank.skipped.len() as u64);
+    Ok(Outcome::Stored { format: bank.format, counts: tx.commit()?.counts, date: bank.date })
+}
+
+fn store_page(store: &mut LazyStore<'_>, doc: &Document<'_>, opts: &Options) -> Result<Outcome> {
+    if doc.bytes.is_empty() {
+        return Err(Error::invalid("is empty: no ticker"));
+    }
+    if doc.bytes.len() > ticker::MAX_PAGE_BYTES {
+        return Err(Error::invalid(format!(
+            "is larger than the {} MiB a ticker page may be, and is not CSV (no '{}' header): refused",
+            ticker::MAX_PAGE_BYTES / (1024 * 1024),
+            read::csv::HEADER
+        )));
+    }
+    let text = String::from_utf8_lossy(doc.bytes);
+    let page = ticker::read_page(&text)?;
+    let at = match (opts.at, &page.date_line) {
+        (Some(at), _) => at,
+        (None, Some(DateLine::Date(d))) => Instant::start_of_day(*d),
+        (None, Some(DateLine::Impossible(s))) => {
+            return Err(Error::invalid(format!("the date line '{s}' names no real day (give --at to ingest it)")));
+        }
+        (None, None) => doc.undated_at.ok_or_else(|| Error::invalid("has no date line and no modification time; give --at"))?,
+    };
+    refuse_far_future(at, opts.now)?;
+    let source = match &opts.source {
+        Some(s) => s.clone(),
+        None => "timesca".parse()?,
+    };
+    let mut tx = store.get()?.begin_input(opts.policy, meta(doc, Format::Ticker))?;
+    for q in page.quotes {
+        tx.put(&Observation { source: source.clone(), pair: q.pair, at, rate: q.rate, change: q.change })?;
+    }
+    Ok(Outcome::Stored { format: Format::Ticker, counts: tx.commit()?.counts, date: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_is_the_hex_digest_sha256sum_prints() {
+        // `printf abc | sha256sum`
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}

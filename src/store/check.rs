@@ -1,0 +1,120 @@
+//! `check`: SQLite's integrity check plus the store's own invariants
+//! (series in canonical direction, stored values that parse, rollups that
+//! agree with the observations, no orphans, a known schema version).
+
+use rusqlite::params;
+
+use super::read::{canonical_value, row_observation};
+use super::rollup::{rollup_from_row, RollupBuilder, RollupRow, ROLLUP_COLUMNS, ROLLUP_WIDTHS};
+use super::{db_err, Store, SCHEMA_VERSION};
+use crate::error::Result;
+use crate::model::Instant;
+
+impl Store {
+    /// SQLite's integrity check plus the store's own invariants; returns the
+    /// problems found (empty when sound).
+    pub fn check(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let p = |e| db_err(&self.path, e);
+        {
+            // SQLite stops when the damage is too deep to walk on: that error
+            // is a finding too, reported after the ones made before it.
+            let mut st = match self.conn.prepare("PRAGMA integrity_check") {
+                Ok(st) => st,
+                Err(e) => return Ok(vec![format!("integrity: {e}")]),
+            };
+            let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(p)?;
+            for r in rows {
+                match r {
+                    Ok(line) if line == "ok" => {}
+                    Ok(line) => problems.extend(line.lines().map(|l| format!("integrity: {l}"))),
+                    Err(e) => {
+                        problems.push(format!("integrity: {e} (the check stopped here)"));
+                        break;
+                    }
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Ok(problems);
+        }
+        {
+            let mut st = self.conn.prepare("PRAGMA foreign_key_check").map_err(p)?;
+            let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))).map_err(p)?;
+            for r in rows {
+                let (table, rowid) = r.map_err(p)?;
+                problems.push(format!("foreign key: a row of {table} ({rowid:?}) names a missing series or input"));
+            }
+        }
+        if !problems.is_empty() {
+            return Ok(problems);
+        }
+        let series = match self.series() {
+            Ok(s) => s,
+            Err(e) => return Ok(vec![format!("series table: {e}")]),
+        };
+        for s in &series {
+            if !s.pair.is_canonical() {
+                problems.push(format!("series {} ({}, {}) is not stored in its canonical direction", s.id, s.pair, s.source));
+            }
+            // One pass over the observations, compared as they fold with
+            // one cursor per rollup width: memory stays flat however long
+            // the series.
+            let mut st =
+                self.conn.prepare("SELECT ts, rate, inverted, change FROM observation WHERE series_id = ?1 ORDER BY ts").map_err(p)?;
+            let mut rows = st.query(params![s.id.0]).map_err(p)?;
+            let rollup_sql = format!("SELECT {ROLLUP_COLUMNS} FROM rollup WHERE series_id = ?1 AND width = ?2 ORDER BY bucket");
+            let mut statements = Vec::new();
+            for _ in ROLLUP_WIDTHS {
+                statements.push(self.conn.prepare(&rollup_sql).map_err(p)?);
+            }
+            let mut cursors = Vec::new();
+            for (st, w) in statements.iter_mut().zip(ROLLUP_WIDTHS) {
+                cursors.push(st.query(params![s.id.0, w]).map_err(p)?);
+            }
+            let (mut expected, mut differing) = (0u64, 0u64);
+            let mut compare = |row: RollupRow| -> Result<()> {
+                expected += 1;
+                let i = ROLLUP_WIDTHS.iter().position(|w| *w == row.width).unwrap_or(0);
+                match cursors[i].next().map_err(p)? {
+                    Some(r) if rollup_from_row(r).map_err(p)?.same(&row) => {}
+                    _ => differing += 1,
+                }
+                Ok(())
+            };
+            let mut acc = RollupBuilder::default();
+            while let Some(r) = rows.next().map_err(p)? {
+                let ts: i64 = r.get(0).map_err(p)?;
+                match row_observation(s, r).map_err(p)? {
+                    Ok(obs) => acc.push(ts, canonical_value(&obs), &mut compare)?,
+                    Err(e) => problems.push(format!("{} {} at {}: {e}", s.source, s.pair, Instant::from_unix(ts))),
+                }
+            }
+            acc.finish(&mut compare)?;
+            let mut extra = 0u64;
+            for c in &mut cursors {
+                while c.next().map_err(p)?.is_some() {
+                    extra += 1;
+                }
+            }
+            if differing > 0 || extra > 0 {
+                problems.push(format!(
+                    "rollups of {} {} disagree with its observations ({differing} of {expected} expected rows differ or are missing, {extra} extra)",
+                    s.source, s.pair
+                ));
+            }
+        }
+        let orphans: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM observation WHERE series_id NOT IN (SELECT id FROM series)", [], |r| r.get(0))
+            .map_err(p)?;
+        if orphans > 0 {
+            problems.push(format!("{orphans} observations belong to no series"));
+        }
+        let v = self.version;
+        if !(1..=SCHEMA_VERSION).contains(&v) {
+            problems.push(format!("schema version {v}, expected 1 to {SCHEMA_VERSION}"));
+        }
+        Ok(problems)
+    }
+}

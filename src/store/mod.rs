@@ -1,0 +1,250 @@
+//! The SQLite store. What lives where:
+//!
+//! - `open`: opening a file for reading or writing, pragmas, `application_id`,
+//!   read-only and immutable opening, database error messages;
+//! - `migrate`: the schema ladder (numbered steps; `schema.sql` at the top
+//!   level is the full current schema a new database gets);
+//! - `write`: the one transaction of one input, de-duplication and conflicts;
+//! - `read`: series, selections of observations, the k-way merge, conflicts;
+//! - `rollup`: the hour and day first/min/max/last rows charts read;
+//! - `check`: SQLite's integrity check plus the store's own invariants.
+
+mod check;
+mod migrate;
+mod open;
+mod read;
+mod rollup;
+#[cfg(test)]
+mod tests;
+mod write;
+
+use std::path::PathBuf;
+
+use rusqlite::Connection;
+
+use crate::model::{Instant, Observation, Pair, Source};
+
+pub use migrate::SCHEMA_VERSION;
+pub use open::db_err;
+pub use read::{canonical_value, RawRow};
+pub use rollup::{RollupRow, ROLLUP_WIDTHS};
+pub use write::InputTx;
+
+/// The row id of a series in the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SeriesId(pub(crate) i64);
+
+impl SeriesId {
+    /// The id as stored, for messages.
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for SeriesId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// The row id of an input in the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InputId(pub(crate) i64);
+
+impl InputId {
+    /// The id as stored (what `inputs` lists).
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for InputId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// What `--on-conflict` asks for when a key meets a different value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConflictPolicy {
+    /// Keep the stored value; log the new one.
+    Keep,
+    /// Store the new value; log the old one.
+    Replace,
+    /// Keep the value whose input was observed later (ties, and a stored
+    /// value from before provenance: see `write`); log the other.
+    Newest,
+    /// Refuse the whole input (exit 3).
+    Fail,
+}
+
+impl ConflictPolicy {
+    /// The word stored in the conflict log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictPolicy::Keep => "keep",
+            ConflictPolicy::Replace => "replace",
+            ConflictPolicy::Newest => "newest",
+            ConflictPolicy::Fail => "fail",
+        }
+    }
+
+    /// The policy a conflict-log word names.
+    pub fn from_stored(s: &str) -> Option<ConflictPolicy> {
+        match s {
+            "keep" => Some(ConflictPolicy::Keep),
+            "replace" => Some(ConflictPolicy::Replace),
+            "newest" => Some(ConflictPolicy::Newest),
+            "fail" => Some(ConflictPolicy::Fail),
+            _ => None,
+        }
+    }
+}
+
+/// Counts of one input or of a whole run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub new: u64,
+    pub duplicate: u64,
+    pub conflict: u64,
+    /// Rows a reader could not use (a zero rate, a bad nominal), counted, not stored.
+    pub skipped: u64,
+}
+
+impl Counts {
+    /// The rates that reached the store: new, duplicate or conflicting.
+    pub fn rates(&self) -> u64 {
+        self.new + self.duplicate + self.conflict
+    }
+    pub fn add(&mut self, o: &Counts) {
+        self.new += o.new;
+        self.duplicate += o.duplicate;
+        self.conflict += o.conflict;
+        self.skipped += o.skipped;
+    }
+}
+
+/// What is known of an input before its rows are stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputMeta {
+    /// A path, `-` or a URL.
+    pub name: String,
+    /// Bytes read.
+    pub size: u64,
+    /// SHA-256 of those bytes, lower-case hex; empty until known for an
+    /// input hashed while it is read (`InputTx::set_content`).
+    pub sha256: String,
+    /// The reader that read it: `ticker`, `csv`, `nbk`, `cbr-dynamic`, `warc`, ...
+    pub reader: String,
+    /// When its content was seen: an HTTP `Date`, a file's modification time, now for stdin.
+    pub observed: Instant,
+}
+
+/// An input as recorded (`fxsnap inputs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputRecord {
+    pub id: InputId,
+    pub meta: InputMeta,
+    /// When it was last ingested.
+    pub ingested: Instant,
+    /// The counts of its latest ingest.
+    pub counts: Counts,
+}
+
+/// What a committed input left: its counts, and its input row (None when
+/// it stored, duplicated and conflicted nothing, and so was not recorded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Committed {
+    pub counts: Counts,
+    pub input: Option<InputId>,
+}
+
+/// A fetch that gave no document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchFailure {
+    pub id: i64,
+    pub url: String,
+    pub source: String,
+    pub at: Instant,
+    pub reason: String,
+}
+
+/// One series: a pair from a source, keyed by its canonical direction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Series {
+    pub id: SeriesId,
+    pub source: Source,
+    pub pair: Pair,
+}
+
+/// A logged conflict.
+#[derive(Clone, Debug)]
+pub struct ConflictRecord {
+    pub logged_at: Instant,
+    pub policy: ConflictPolicy,
+    /// The name of the input that brought the new value (the one column
+    /// version 1 had).
+    pub input: String,
+    pub kept: Observation,
+    pub dropped: Observation,
+    /// The name of the input each value came from; for a conflict logged
+    /// before version 2, the one `input` names, the other None.
+    pub kept_input: Option<String>,
+    pub dropped_input: Option<String>,
+}
+
+/// An open store. Reading commands get one from `Store::open_existing`,
+/// which never writes; `Store::open_for_write` creates or upgrades.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    /// The schema version the file has (reads adapt to an older one; an
+    /// empty file reads as the current version).
+    version: i64,
+}
+
+impl Store {
+    /// The connection, for the chart's one read transaction (`BEGIN` ...
+    /// `COMMIT` around its queries); `begin_read` says the same without it.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// One read transaction around several reads: one consistent snapshot,
+    /// and no WAL lock and unlock per query. Ends at `ReadSnapshot::finish`
+    /// (or when dropped).
+    pub fn begin_read(&self) -> crate::error::Result<ReadSnapshot<'_>> {
+        self.retry_busy(|c| c.execute_batch("BEGIN"))?;
+        Ok(ReadSnapshot { store: self, open: true })
+    }
+}
+
+/// A read transaction of a `Store` (see `Store::begin_read`); the store's
+/// reads are made through the store as usual while it is held.
+pub struct ReadSnapshot<'a> {
+    store: &'a Store,
+    open: bool,
+}
+
+impl ReadSnapshot<'_> {
+    /// Ends the read transaction.
+    pub fn finish(mut self) -> crate::error::Result<()> {
+        self.open = false;
+        self.store.retry_busy(|c| c.execute_batch("COMMIT"))
+    }
+}
+
+impl Drop for ReadSnapshot<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.store.conn.execute_batch("COMMIT");
+        }
+    }
+}
+
+fn lo(from: Option<Instant>) -> i64 {
+    from.map(|i| i.unix()).unwrap_or(i64::MIN)
+}
+fn hi(to: Option<Instant>) -> i64 {
+    to.map(|i| i.unix()).unwrap_or(i64::MAX)
+}

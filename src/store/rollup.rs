@@ -1,0 +1,134 @@
+//! Rollups: first, min, max and last per hour and per day of each series, in
+//! its canonical direction as floating point, kept current by every write so
+//! a long-range chart reads a few thousand rows. For drawing only: exact
+//! values stay in `observation`.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection};
+
+use super::read::for_each_value_in;
+use super::{db_err, SeriesId};
+use crate::error::Result;
+
+/// Rollup bucket widths in seconds: hour and day.
+pub const ROLLUP_WIDTHS: [i64; 2] = [3600, 86400];
+
+/// The columns `rollup_from_row` reads, in its order.
+pub(super) const ROLLUP_COLUMNS: &str = "width, bucket, n, first_ts, first, min_ts, min, max_ts, max, last_ts, last";
+
+/// A rollup from a `ROLLUP_COLUMNS` row.
+pub(super) fn rollup_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RollupRow> {
+    Ok(RollupRow {
+        width: r.get(0)?,
+        bucket: r.get(1)?,
+        n: r.get(2)?,
+        first: (r.get(3)?, r.get(4)?),
+        min: (r.get(5)?, r.get(6)?),
+        max: (r.get(7)?, r.get(8)?),
+        last: (r.get(9)?, r.get(10)?),
+    })
+}
+
+/// First, min, max, last of one bucket: (unix seconds, canonical value).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RollupRow {
+    pub width: i64,
+    pub bucket: i64,
+    pub n: i64,
+    pub first: (i64, f64),
+    pub min: (i64, f64),
+    pub max: (i64, f64),
+    pub last: (i64, f64),
+}
+
+impl RollupRow {
+    fn start(width: i64, ts: i64, v: f64) -> RollupRow {
+        RollupRow { width, bucket: ts.div_euclid(width) * width, n: 1, first: (ts, v), min: (ts, v), max: (ts, v), last: (ts, v) }
+    }
+    fn add(&mut self, ts: i64, v: f64) {
+        self.n += 1;
+        if v < self.min.1 {
+            self.min = (ts, v);
+        }
+        if v > self.max.1 {
+            self.max = (ts, v);
+        }
+        self.last = (ts, v);
+    }
+    /// The same row, values compared to floating-point noise.
+    pub(super) fn same(&self, o: &RollupRow) -> bool {
+        let close = |a: f64, b: f64| a == b || (a - b).abs() <= 1e-12 * a.abs().max(b.abs());
+        self.width == o.width
+            && self.bucket == o.bucket
+            && self.n == o.n
+            && [(self.first, o.first), (self.min, o.min), (self.max, o.max), (self.last, o.last)]
+                .iter()
+                .all(|((t1, v1), (t2, v2))| t1 == t2 && close(*v1, *v2))
+    }
+}
+
+/// Folds observations (in time order) into rollup rows of every width.
+#[derive(Default)]
+pub(super) struct RollupBuilder {
+    open: [Option<RollupRow>; 2],
+}
+
+impl RollupBuilder {
+    pub(super) fn push(&mut self, ts: i64, v: f64, out: &mut impl FnMut(RollupRow) -> Result<()>) -> Result<()> {
+        for (i, &w) in ROLLUP_WIDTHS.iter().enumerate() {
+            let bucket = ts.div_euclid(w) * w;
+            match &mut self.open[i] {
+                Some(r) if r.bucket == bucket => r.add(ts, v),
+                slot => {
+                    if let Some(done) = slot.take() {
+                        out(done)?;
+                    }
+                    *slot = Some(RollupRow::start(w, ts, v));
+                }
+            }
+        }
+        Ok(())
+    }
+    pub(super) fn finish(mut self, out: &mut impl FnMut(RollupRow) -> Result<()>) -> Result<()> {
+        for slot in &mut self.open {
+            if let Some(done) = slot.take() {
+                out(done)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Rebuilds the rollups of a series over the widest buckets that hold
+/// `lo_ts..=hi_ts` (the times an input wrote), inside the write transaction.
+pub(super) fn rebuild(conn: &Connection, path: &Path, sid: SeriesId, lo_ts: i64, hi_ts: i64) -> Result<()> {
+    let p = |e| db_err(path, e);
+    let widest = ROLLUP_WIDTHS[ROLLUP_WIDTHS.len() - 1];
+    let b0 = lo_ts.div_euclid(widest) * widest;
+    let b1 = hi_ts.div_euclid(widest) * widest + widest;
+    // One index range per width: with `width` unconstrained the primary key
+    // (series_id, width, bucket) only narrows to the series, and the delete
+    // would scan all its rollups.
+    for w in ROLLUP_WIDTHS {
+        conn.prepare_cached("DELETE FROM rollup WHERE series_id = ?1 AND width = ?2 AND bucket >= ?3 AND bucket < ?4")
+            .map_err(p)?
+            .execute(params![sid.0, w, b0, b1])
+            .map_err(p)?;
+    }
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO rollup (series_id, width, bucket, n, first_ts, first, min_ts, min, max_ts, max, last_ts, last) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )
+        .map_err(p)?;
+    let mut write = |r: RollupRow| -> Result<()> {
+        insert
+            .execute(params![sid.0, r.width, r.bucket, r.n, r.first.0, r.first.1, r.min.0, r.min.1, r.max.0, r.max.1, r.last.0, r.last.1])
+            .map_err(p)?;
+        Ok(())
+    };
+    let mut acc = RollupBuilder::default();
+    for_each_value_in(conn, path, sid, b0, b1 - 1, |ts, v| acc.push(ts, v, &mut write))?;
+    acc.finish(&mut write)
+}

@@ -1,0 +1,138 @@
+//! The end of an `ingest` or `fetch` run, reported from one place: one line
+//! per failed input as it fails, then the summary line (DESIGN "Exit
+//! codes"), then the error that carries the exit code.
+//!
+//! `fxsnap: 2 inputs, 10 rates: 5 new, 4 duplicate, 1 conflict (kept); 0 failed`
+
+use crate::error::{Error, Failure, Result};
+use crate::store::{ConflictPolicy, Counts};
+
+/// What a run did, input by input.
+#[derive(Debug)]
+pub struct Summary {
+    policy: ConflictPolicy,
+    quiet: bool,
+    inputs: u64,
+    counts: Counts,
+    /// Recognized inputs that had no rates for their day (NBK's `<info>` reply).
+    empty: u64,
+    failed: Vec<(String, Error)>,
+    /// Lines worth saying beside the counts (a document dated other than asked).
+    notes: Vec<String>,
+}
+
+impl Summary {
+    pub fn new(policy: ConflictPolicy, quiet: bool) -> Summary {
+        Summary { policy, quiet, inputs: 0, counts: Counts::default(), empty: 0, failed: Vec::new(), notes: Vec::new() }
+    }
+
+    /// An input stored (or found to be all duplicates).
+    pub fn stored(&mut self, c: &Counts) {
+        self.inputs += 1;
+        self.counts.add(c);
+    }
+
+    /// An input that was a bank's "no rates for this day" reply.
+    pub fn empty(&mut self) {
+        self.inputs += 1;
+        self.empty += 1;
+    }
+
+    /// An input that failed: said at once on its own line (unless quiet).
+    pub fn failed(&mut self, name: &str, e: Error) {
+        self.inputs += 1;
+        if Failure::of(&e) == Failure::ConflictRefused {
+            // The refused value is a conflict too: count it.
+            self.counts.conflict += 1;
+        }
+        if !self.quiet {
+            eprintln!("fxsnap: {name}: {e}");
+        }
+        self.failed.push((name.to_string(), e));
+    }
+
+    /// A line printed after the summary (unless quiet).
+    pub fn note(&mut self, line: String) {
+        self.notes.push(line);
+    }
+
+    pub fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    /// The summary line, without the `fxsnap: ` prefix.
+    pub fn line(&self) -> String {
+        let c = &self.counts;
+        let how = match self.policy {
+            ConflictPolicy::Keep => " (kept)",
+            ConflictPolicy::Replace => " (replaced)",
+            ConflictPolicy::Newest => " (newest kept)",
+            ConflictPolicy::Fail => " (refused)",
+        };
+        let skipped = if c.skipped > 0 { format!(", {} skipped", c.skipped) } else { String::new() };
+        let empty = if self.empty > 0 { format!(", {} empty", self.empty) } else { String::new() };
+        format!(
+            "{} input{}, {} rate{}: {} new, {} duplicate, {} conflict{}{}{skipped}{empty}; {} failed",
+            self.inputs,
+            plural(self.inputs),
+            c.rates(),
+            plural(c.rates()),
+            c.new,
+            c.duplicate,
+            c.conflict,
+            plural(c.conflict),
+            if c.conflict > 0 { how } else { "" },
+            self.failed.len()
+        )
+    }
+
+    /// Prints the summary and notes (unless quiet) and gives the run's
+    /// outcome: Ok, or the error whose exit code the worst failure decides.
+    pub fn finish(self) -> Result<()> {
+        if !self.quiet {
+            eprintln!("fxsnap: {}", self.line());
+            for n in &self.notes {
+                eprintln!("fxsnap: {n}");
+            }
+        }
+        let Some(worst) = self.failed.iter().map(|(_, e)| Failure::of(e)).max() else { return Ok(()) };
+        // Under -q the reasons were not printed yet: an error must never be silent.
+        let detail =
+            if self.quiet { self.failed.iter().map(|(n, e)| format!("{n}: {e}")).collect::<Vec<_>>().join("\n") } else { String::new() };
+        Err(Error::InputsFailed { detail, worst })
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_reads_as_design_shows_it() {
+        let mut s = Summary::new(ConflictPolicy::Keep, true);
+        s.stored(&Counts { new: 5, duplicate: 4, conflict: 1, skipped: 0 });
+        s.stored(&Counts::default());
+        assert_eq!(s.line(), "2 inputs, 10 rates: 5 new, 4 duplicate, 1 conflict (kept); 0 failed");
+        s.empty();
+        s.stored(&Counts { new: 1, duplicate: 0, conflict: 0, skipped: 2 });
+        assert_eq!(s.line(), "4 inputs, 11 rates: 6 new, 4 duplicate, 1 conflict (kept), 2 skipped, 1 empty; 0 failed");
+    }
+
+    #[test]
+    fn the_worst_failure_decides_the_exit_code() {
+        let mut s = Summary::new(ConflictPolicy::Fail, true);
+        s.failed("a", Error::invalid("bad"));
+        s.failed("b", Error::ConflictRefused("refused".into()));
+        let e = s.finish().unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert_eq!(e.to_string(), "a: bad\nb: refused");
+    }
+}
