@@ -646,3 +646,29 @@ fn a_backfill_killed_midway_is_finished_by_the_rerun() {
     assert_eq!(rows_of(&db, "USD/KZT", "nbk").len(), 20);
     db.ok(&["check"]);
 }
+
+#[test]
+fn a_corrected_document_wins_under_newest_unless_told_otherwise() {
+    // The second answer corrects USD/KZT and is dated a day later.
+    let server = Server::start(|t, n| {
+        let Reply { body, .. } = banks(t);
+        if n == 0 {
+            Reply::ok(body)
+        } else {
+            let fixed = String::from_utf8_lossy(&body).replace("<description>478.77</description>", "<description>479.01</description>");
+            Reply::ok(fixed.into_bytes()).header("Date", "Thu, 09 Apr 2026 10:00:00 GMT")
+        }
+    });
+    let db = TempDb::new();
+    let day = ["nbk", "--date", "2026-04-01", "--delay", "0"];
+    assert!(fetch(&db, &server, &day).status.success());
+    let keep = fetch(&db, &server, &[&day[..], &["--refetch", "--on-conflict", "keep"]].concat());
+    assert!(keep.status.success(), "{}", stderr(&keep));
+    assert!(stderr(&keep).contains("1 conflict (kept)"), "{}", stderr(&keep));
+    assert_eq!(rows_of(&db, "USD/KZT", "nbk"), ["2026-04-01T00:00:00Z,USD/KZT,478.77,,nbk"]);
+    let newest = fetch(&db, &server, &[&day[..], &["--refetch"]].concat());
+    assert!(newest.status.success(), "{}", stderr(&newest));
+    assert!(stderr(&newest).contains("1 conflict (newest kept)"), "{}", stderr(&newest));
+    assert_eq!(rows_of(&db, "USD/KZT", "nbk"), ["2026-04-01T00:00:00Z,USD/KZT,479.01,,nbk"]);
+    assert!(db.ok(&["conflicts", "--pair", "USD/KZT", "--format", "csv"]).contains("478.77"));
+}
