@@ -146,61 +146,104 @@ pub fn run(requests: &[Request], sink: &mut dyn Sink, opts: &Options) -> Result<
             eprintln!("fxsnap: the archive's last record was cut ({n} bytes): removed before appending");
         }
     }
-    let mut client = http::Client::new(opts.settings);
     let mut summary = Summary::default();
-    let progress = crate::progress::Steps::new(opts.quiet, requests.len() as u64, "fetching");
+    // Decided before the first request: a plan names each URL once.
+    let mut todo = Vec::new();
     for req in requests {
-        progress.step(&req.url);
         if req.dated && !opts.refetch && sink.already_ingested(&req.url)? {
             summary.already += 1;
-            continue;
-        }
-        summary.inputs += 1;
-        let mut archive_failed = None;
-        let got = client.get(&req.url, &mut |resp| match archive.as_mut().map(|a| a.append(resp)) {
-            Some(Err(e)) => {
-                let why = e.to_string();
-                archive_failed = Some(e);
-                Err(why)
-            }
-            _ => Ok(()),
-        });
-        if let Some(e) = archive_failed {
-            // The archive is what a later `ingest` trusts: without it, stop.
-            progress.finish();
-            return Err(e);
-        }
-        let outcome = got.and_then(|resp| document(req, resp));
-        let result = match outcome {
-            Ok(Some(doc)) => sink.ingest(&doc, opts.policy).map_err(|e| {
-                if e.exit_code() == exit::CONFLICT_REFUSED {
-                    summary.refused = true;
-                    summary.counts.conflict += 1;
-                }
-                e.to_string()
-            }),
-            Ok(None) => Ok(Ingested { empty: true, ..Ingested::default() }),
-            Err(why) => Err(why),
-        };
-        match result {
-            Ok(done) => {
-                summary.counts.add(&done.counts);
-                summary.empty += usize::from(done.empty);
-                if let (Some(asked), Some(got)) = (req.asked_date, done.date) {
-                    if asked != got && !done.empty {
-                        summary.other_date.push((req.url.clone(), asked, got));
-                    }
-                }
-            }
-            Err(why) => {
-                let why = one_line(&why);
-                sink.record_failure(&req.url, req.source, Instant::now(), &why)?;
-                summary.failed.push((req.url.clone(), why));
-            }
+        } else {
+            todo.push(req);
         }
     }
+    summary.inputs = todo.len();
+    let progress = crate::progress::Steps::new(opts.quiet, todo.len() as u64, "fetching");
+    // One thread asks, one at a time and politely, while this one stores
+    // the previous answer: a backfill's requests wait on the network while
+    // its transactions wait on the disk, and neither waits for the other.
+    // At most one answer waits in between (memory: two documents).
+    let result = std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Fetched>(1);
+        let todo_ref = &todo;
+        let archive = &mut archive;
+        let settings = opts.settings;
+        scope.spawn(move || {
+            let mut client = http::Client::new(settings);
+            for (i, req) in todo_ref.iter().enumerate() {
+                let mut archive_failed = None;
+                let got = client.get(&req.url, &mut |resp| match archive.as_mut().map(|a| a.append(resp)) {
+                    Some(Err(e)) => {
+                        let why = e.to_string();
+                        archive_failed = Some(e);
+                        Err(why)
+                    }
+                    _ => Ok(()),
+                });
+                let stop = archive_failed.is_some();
+                if tx.send(Fetched { index: i, got, archive_failed }).is_err() || stop {
+                    return;
+                }
+            }
+        });
+        for fetched in rx {
+            if let Some(e) = fetched.archive_failed {
+                // The archive is what a later `ingest` trusts: without it, stop.
+                return Err(e);
+            }
+            let req = todo[fetched.index];
+            progress.step(&req.url);
+            store_one(req, fetched.got, sink, opts.policy, &mut summary)?;
+        }
+        Ok(())
+    });
     progress.finish();
-    Ok(summary)
+    result.map(|()| summary)
+}
+
+/// One answer from the asking thread.
+struct Fetched {
+    index: usize,
+    got: std::result::Result<http::Response, String>,
+    /// The archive could not be written: the run stops.
+    archive_failed: Option<Error>,
+}
+
+/// Stores one answer (or records why it is not a document).
+fn store_one(
+    req: &Request,
+    got: std::result::Result<http::Response, String>,
+    sink: &mut dyn Sink,
+    policy: ConflictPolicy,
+    summary: &mut Summary,
+) -> Result<()> {
+    let result = match got.and_then(|resp| document(req, resp)) {
+        Ok(Some(doc)) => sink.ingest(&doc, policy).map_err(|e| {
+            if e.exit_code() == exit::CONFLICT_REFUSED {
+                summary.refused = true;
+                summary.counts.conflict += 1;
+            }
+            e.to_string()
+        }),
+        Ok(None) => Ok(Ingested { empty: true, ..Ingested::default() }),
+        Err(why) => Err(why),
+    };
+    match result {
+        Ok(done) => {
+            summary.counts.add(&done.counts);
+            summary.empty += usize::from(done.empty);
+            if let (Some(asked), Some(got)) = (req.asked_date, done.date) {
+                if asked != got && !done.empty {
+                    summary.other_date.push((req.url.clone(), asked, got));
+                }
+            }
+        }
+        Err(why) => {
+            let why = one_line(&why);
+            sink.record_failure(&req.url, req.source, Instant::now(), &why)?;
+            summary.failed.push((req.url.clone(), why));
+        }
+    }
+    Ok(())
 }
 
 /// A response as a document of its source, `None` for an answer that says
