@@ -226,7 +226,7 @@ pub struct CheckArgs {
 /// What a reading command (and `chart`) selects: pairs, source, range, direction.
 #[derive(Args, Debug, Clone)]
 pub struct SelectArgs {
-    /// KZT/USD, USD/KZT, KZT (against USD), any pair such as KZT/KGS, or `all` (every series);
+    /// KZT/USD, USD/KZT, KZT (against USD), any pair such as KZT/KGS, or `all` (every series), any case;
     /// repeatable or comma-separated [default: the five, KGS KZT TJS UZS TMT against USD]
     #[arg(long, value_name = "P")]
     pub pair: Vec<String>,

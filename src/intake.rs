@@ -94,8 +94,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Reads one document by its content and stores it in one transaction.
 pub fn store_document(store: &mut LazyStore<'_>, doc: &Document<'_>, opts: &Options) -> Result<Outcome> {
-    let format = match doc.currency {
-        Some(_) if looks_like_history(doc.bytes) => Format::NbkrHistory,
+    let format = match (doc.currency, looks_like_history(doc.bytes)) {
+        (Some(_), true) => Format::NbkrHistory,
+        (None, true) => {
+            return Err(Error::invalid(
+                "is NBKR's history page, which names no currency (its request did): `fxsnap fetch nbkr --from … --to …` reads it",
+            ))
+        }
         _ => read::sniff(&doc.bytes[..doc.bytes.len().min(read::SNIFF_BYTES)])?,
     };
     if format.is_bank() || format == Format::NbkrHistory {

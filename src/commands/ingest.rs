@@ -46,9 +46,6 @@ pub fn run(db: &Path, args: &IngestArgs) -> Result<()> {
         policy: args.on_conflict.policy(),
         now,
     };
-    if let Some(at) = opts.at {
-        crate::timespec::refuse_far_future(at, now).map_err(|e| Error::Usage(format!("--at: {e}")))?;
-    }
     let inputs = expand_inputs(&args.inputs)?;
     let mut store = LazyStore::new(db);
     let mut summary = Summary::new(opts.policy, args.quiet);
