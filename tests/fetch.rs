@@ -672,3 +672,18 @@ fn a_corrected_document_wins_under_newest_unless_told_otherwise() {
     assert_eq!(rows_of(&db, "USD/KZT", "nbk"), ["2026-04-01T00:00:00Z,USD/KZT,479.01,,nbk"]);
     assert!(db.ok(&["conflicts", "--pair", "USD/KZT", "--format", "csv"]).contains("478.77"));
 }
+
+#[test]
+fn another_sources_document_is_refused_whole() {
+    // A mirror answering NBK's URL with CBU's document.
+    let server = Server::start(|_, _| Reply::ok(doc("cbu-2026-04-03.json")));
+    let db = TempDb::new();
+    let out = fetch(&db, &server, &["nbk", "--date", "2026-04-03"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        failure_lines(&out),
+        [format!("fxsnap: {}/rss/get_rates.cfm?fdate=03.04.2026: not nbk's document: it reads as cbu", server.base)]
+    );
+    assert_eq!(stored(&db), 0);
+    assert!(db.ok(&["inputs", "--failed", "--format", "csv"]).contains("not nbk's document"));
+}
