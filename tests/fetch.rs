@@ -687,3 +687,23 @@ fn another_sources_document_is_refused_whole() {
     assert_eq!(stored(&db), 0);
     assert!(db.ok(&["inputs", "--failed", "--format", "csv"]).contains("not nbk's document"));
 }
+
+#[test]
+fn requests_go_through_the_proxy_the_environment_names() {
+    // The proxy is the test server; the origin's host does not exist.
+    let proxy = Server::start(|_, _| Reply::ok(ticker()));
+    let db = TempDb::new();
+    let mut c = db.cmd(&["fetch", "timesca"]);
+    for v in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy", "NO_PROXY", "no_proxy"] {
+        c.env_remove(v);
+    }
+    let out = c
+        .env("FXSNAP_TIMESCA_ORIGIN", "http://timesca.invalid")
+        .env("HTTP_PROXY", &proxy.base)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(proxy.targets(), ["http://timesca.invalid/"]);
+    assert_eq!(stored(&db), 5);
+}

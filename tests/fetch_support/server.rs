@@ -105,21 +105,44 @@ impl Server {
     }
 }
 
-fn serve(mut conn: TcpStream, route: &Route, hits: &Mutex<Vec<Hit>>, active: &AtomicUsize) {
-    let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
-    let _ = conn.set_write_timeout(Some(Duration::from_secs(10)));
+/// Reads one request head (up to the blank line).
+fn read_head(conn: &mut TcpStream) -> Option<Vec<u8>> {
     let mut req = Vec::new();
     let mut buf = [0u8; 4096];
     while !req.windows(4).any(|w| w == b"\r\n\r\n") && req.len() < 64 * 1024 {
         match conn.read(&mut buf) {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => return None,
             Ok(n) => req.extend_from_slice(&buf[..n]),
         }
+    }
+    Some(req)
+}
+
+fn serve(mut conn: TcpStream, route: &Route, hits: &Mutex<Vec<Hit>>, active: &AtomicUsize) {
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = conn.set_write_timeout(Some(Duration::from_secs(10)));
+    let mut buf = [0u8; 4096];
+    let Some(mut req) = read_head(&mut conn) else { return };
+    // As a proxy: `CONNECT host:port` opens a tunnel; the request inside it
+    // is recorded with the tunnel's host (`http://host:port/path`).
+    let mut tunnel = None;
+    if req.starts_with(b"CONNECT ") {
+        let text = String::from_utf8_lossy(&req).into_owned();
+        tunnel = text.split_whitespace().nth(1).map(str::to_string);
+        if conn.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").is_err() {
+            return;
+        }
+        let Some(inner) = read_head(&mut conn) else { return };
+        req = inner;
     }
     let start = Instant::now();
     let now_active = active.fetch_add(1, Ordering::SeqCst) + 1;
     let text = String::from_utf8_lossy(&req).into_owned();
-    let target = text.split_whitespace().nth(1).unwrap_or("").to_string();
+    let path = text.split_whitespace().nth(1).unwrap_or("");
+    let target = match &tunnel {
+        Some(host) => format!("http://{}{path}", host.trim_end_matches(":80")),
+        None => path.to_string(),
+    };
     let user_agent = text
         .lines()
         .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("user-agent")).map(|(_, v)| v.trim().to_string()))
