@@ -91,7 +91,7 @@ pub enum Command {
     /// series' newest observation is too old or a series moved too much between two consecutive
     /// observations, one line per finding. Integrity problems exit 1 first.
     #[command(
-        after_help = "Examples:\n  fxsnap check\n  fxsnap --db /var/lib/fxsnap/rates.db check\n  fxsnap check --max-age 2d --max-move 5%"
+        after_help = "Examples:\n  fxsnap check\n  fxsnap --db /var/lib/fxsnap/rates.db check\n  fxsnap check --max-age 2d --max-move 5% || echo \"alert: fxsnap check exited $?\""
     )]
     Check(CheckArgs),
     /// Fetch the built-in sources' documents over HTTP and store them

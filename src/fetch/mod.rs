@@ -6,12 +6,14 @@
 //!   of a source's scheme, host and port;
 //! - [`http`]: the polite, bounded, retrying client;
 //! - [`warc_write`]: appending every response to a WARC 1.1 archive;
-//! - [`ids`]: the banks' ids of the currencies asked one by one.
+//! - [`ids`]: the currencies asked one by one;
+//! - [`ingest`]: the store as the [`Sink`], through `intake`.
 //!
-//! [`run`] asks each URL in turn and hands every document to a [`Sink`]
-//! (the store, in `commands::fetch`): one input per response, named by the
-//! URL asked, observed at the response's `Date`. This module decides what
-//! counts as a document of its source; reading it is the sink's business.
+//! [`run`] asks each URL in turn (one thread asks while the other stores
+//! the previous answer) and hands every document to a [`Sink`]: one input
+//! per response, named by the URL asked, observed at the response's `Date`.
+//! This module decides what counts as a document of its source (status,
+//! HTML where XML belongs, CBT's Sunday 404); reading it is the sink's.
 
 pub mod http;
 pub mod ids;
@@ -278,7 +280,8 @@ fn document(req: &Request, resp: http::Response) -> std::result::Result<Option<F
 pub fn looks_like_html(body: &[u8]) -> bool {
     let head = String::from_utf8_lossy(&body[..body.len().min(1024)]).to_ascii_lowercase();
     let t = head.trim_start_matches('\u{feff}').trim_start();
-    if t.starts_with("<?xml") || t.starts_with('[') || t.starts_with('{') {
+    // JSON (CBU's) is never HTML; an XML prolog may still open an XHTML page.
+    if t.starts_with('[') || t.starts_with('{') {
         return false;
     }
     t.starts_with("<!doctype html") || t.starts_with("<html") || t.starts_with("<head") || t.starts_with("<body") || t.contains("<html")
@@ -314,6 +317,7 @@ mod tests {
         assert!(looks_like_html(b"<!DOCTYPE html><html><body>Error</body></html>"));
         assert!(looks_like_html(b"\n  <HTML><p>503</p>"));
         assert!(!looks_like_html(b"<?xml version=\"1.0\"?><rates></rates>"));
+        assert!(looks_like_html(b"<?xml version=\"1.0\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0//EN\">\n<html>"));
         assert!(!looks_like_html(b"[{\"Ccy\":\"USD\"}]"));
         assert!(!looks_like_html(b"<ValCurs Date=\"2026-05-18\">"));
     }
