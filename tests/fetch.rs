@@ -70,7 +70,10 @@ fn the_ticker_is_fetched_with_a_user_agent_naming_fxsnap() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(server.targets(), ["/"]);
     let ua = &server.hits()[0].user_agent;
-    assert!(ua.starts_with(&format!("fxsnap/{} ", env!("CARGO_PKG_VERSION"))), "{ua}");
+    assert!(
+        ua == &format!("fxsnap/{}", env!("CARGO_PKG_VERSION")) || ua.starts_with(&format!("fxsnap/{} (+", env!("CARGO_PKG_VERSION"))),
+        "{ua}"
+    );
     assert_eq!(stored(&db), 5);
     assert!(db.csv().contains("2025-12-12T00:00:00Z,KGS/USD,0.01144,0,timesca"), "{}", db.csv());
     assert!(stderr(&out).contains("fxsnap: 1 input, 5 rates: 5 new, 0 duplicate, 0 conflicts; 0 failed"), "{}", stderr(&out));

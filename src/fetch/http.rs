@@ -37,9 +37,15 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_REDIRECTS: u32 = 5;
 
-/// `fxsnap/<version> (+<repository>)`: who is asking, so a bank can tell.
+/// `fxsnap/<version> (+<repository>)`: who is asking, so a bank can tell
+/// and reach its maintainers. The repository is Cargo.toml's `repository`
+/// (left out while that is not set).
 pub fn user_agent() -> String {
-    format!("fxsnap/{} (+https://github.com/fxsnap/fxsnap)", env!("CARGO_PKG_VERSION"))
+    let version = env!("CARGO_PKG_VERSION");
+    match env!("CARGO_PKG_REPOSITORY") {
+        "" => format!("fxsnap/{version}"),
+        repo => format!("fxsnap/{version} (+{repo})"),
+    }
 }
 
 /// One complete HTTP response.
@@ -403,7 +409,11 @@ mod tests {
 
     #[test]
     fn the_user_agent_names_fxsnap_and_its_version() {
-        assert!(user_agent().starts_with(&format!("fxsnap/{} (+https://", env!("CARGO_PKG_VERSION"))));
+        let ua = user_agent();
+        assert!(
+            ua == format!("fxsnap/{}", env!("CARGO_PKG_VERSION")) || ua.starts_with(&format!("fxsnap/{} (+", env!("CARGO_PKG_VERSION"))),
+            "{ua}"
+        );
     }
 
     #[test]
