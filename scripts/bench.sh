@@ -16,9 +16,16 @@
 #   3. chart -o out.png of the full range    vs  a one-day chart from the same db <= 3x
 #                                            vs  gnuplot drawing the same five series
 #                                                from a prepared data file       <= 0.1x
+#      chart --ranges 7d,90d,2y,all (4 files)  vs  one chart of the whole range   <= 2x
+#                                                (both up to the data's last day)
 #   4. history --format csv of everything    vs  sqlite3 -csv selecting the same rows
 #      (to /dev/null)                            (a: same order, so the same bytes;
 #                                                b: key order, no sort)           <= 1.5x
+#      (v2) 2c. a bank document (cbu, 75 rates, vs  the 5-rate ticker page's cron run    <= 1.5x
+#      a new day each run) into the big database
+#      (v2) 3d. chart --cross of ten years of  vs  the direct chart of the same source <= 2x
+#      daily bank quotes (KGS/USD from nbk =       (USD/KZT from nbk)
+#      KGS/KZT / USD/KZT)
 #   5. bytes per observation on disk, indexes included (after a WAL checkpoint) <= 48
 #   6. peak memory (max RSS) of every fxsnap run above                          <= 100 MiB
 #   7. fetch of one NBK document from a     vs  curl -s URL | fxsnap ingest -     <= 1.3x
@@ -71,6 +78,7 @@ DB=$W/fx.db
 REF=$W/ref.db
 RES=$W/results
 DAY=$(( 2016 + YEARS - 1 ))-06-15   # the one-day chart: a day inside the data
+LAST=$(( 2016 + YEARS - 1 ))-12-31  # the data's last day: where --ranges counts back from
 
 say() { printf '\n== %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
@@ -361,6 +369,14 @@ EOF
     echo "  gnuplot runs: $(cut -d' ' -f1 "$RES/gnuplot" | tr '\n' ' ')s" >&2
     ratio_row "3a. full-range chart vs one-day chart" "$(cat "$RES/chart_full.s")" "$(cat "$RES/chart_day.s")" 3
     ratio_row "3b. full-range chart vs gnuplot (same 5 series)" "$(cat "$RES/chart_full.s")" "$(median_col "$RES/gnuplot" 1)" 0.1
+    # four ranges in one run (one read transaction) against one chart of the whole range
+    interleaved ranges \
+        --name ranges --prepare '' --cmd "$FX --db $DB chart -o $W/r-{range}.png --ranges 7d,90d,2y,all --to $LAST" \
+        --name one --prepare '' --cmd "$FX --db $DB chart -o $W/one.png --to $LAST"
+    for r in 7d 90d 2y all; do [ -s "$W/r-$r.png" ] || die "--ranges did not write r-$r.png"; done
+    jget ranges ranges median >"$RES/chart_ranges.s"; jget ranges one median >"$RES/chart_one.s"
+    rss_once chart_ranges "$FX" --db "$DB" chart -o "$W/r-{range}.png" --ranges 7d,90d,2y,all --to "$LAST"
+    ratio_row "3c. chart --ranges 7d,90d,2y,all (4 files) vs one chart" "$(cat "$RES/chart_ranges.s")" "$(cat "$RES/chart_one.s")" 2
 fi
 
 # ---------------------------------------------------------------- 2. cron run
@@ -392,6 +408,52 @@ want=$(sqlite3 "$REF" "SELECT count(*) FROM obs")
 ratio_row "2a. cron run, new day (5 inserts) vs sqlite3 INSERT" "$(cat "$RES/cron_fx.s")" "$(cat "$RES/cron_ref.s")" 1.5
 ratio_row "2b. cron run, same page (5 duplicates) vs INSERT OR IGNORE" "$(cat "$RES/dup_fx.s")" "$(cat "$RES/dup_ref.s")" 1.5
 
+# ---------------------------------------------------------------- 2c. a bank document
+say "2c. a bank document (cbu, 75 rates) into the big database vs the ticker page's cron run"
+# Each run gets cbu's real document (tests/fixtures/feeds) dated the next day
+# after the last used: 75 new rows, as a daily fetch brings.
+mkdir -p "$W/cbu"
+for n in $(seq 1 $((SHORT + WARM + 2))); do
+    d=$(date -u -d "2026-04-03 + $n days" +%d.%m.%Y)
+    sed "s/\"Date\":\"03.04.2026\"/\"Date\":\"$d\"/g" "$REPO/tests/fixtures/feeds/cbu-2026-04-03.json" >"$W/cbu/cbu-$(printf %05d "$n").json"
+done
+echo 0 >"$W/cbu.counter"
+next_cbu="n=\$((\$(cat $W/cbu.counter)+1)); echo \$n >$W/cbu.counter; cp $W/cbu/cbu-\$(printf %05d \$n).json $W/cur-cbu.json"
+interleaved bank \
+    --name bank --prepare "$next_cbu" --cmd "$FX --db $DB ingest -q $W/cur-cbu.json" \
+    --name page --prepare "$next_fx" --cmd "$FX --db $DB ingest -q $W/cur-page.txt"
+jget bank bank median >"$RES/bank_fx.s"; jget bank page median >"$RES/bank_page.s"
+sh -c "$next_cbu"; rss_once bank_fx "$FX" --db "$DB" ingest -q "$W/cur-cbu.json"
+ratio_row "2c. cron run: a 75-rate bank document vs a 5-rate ticker page" "$(cat "$RES/bank_fx.s")" "$(cat "$RES/bank_page.s")" 1.5 "fxsnap, ticker page"
+
+# ---------------------------------------------------------------- 3d. cross chart
+if [ $chart_ok = 1 ]; then
+    say "3d. chart --cross of ten years of daily bank quotes vs the direct chart"
+    XDB=$W/cross.db
+    fresh "$XDB"
+    python3 - "$W/nbk-daily.csv" <<'PY'
+import datetime, sys
+# Ten years of daily nbk quotes: USD/KZT and KGS/KZT, a deterministic walk.
+out = open(sys.argv[1], "w")
+out.write("timestamp,pair,rate,source\n")
+usd, kgs, x = 180.0, 2.5, 7
+d = datetime.date(2015, 1, 1)
+for _ in range(3653):
+    x = (x * 6364136223846793005 + 1442695040888963407) % 2**64
+    usd *= 1 + ((x >> 33) / 2**31 - 0.5) * 0.01
+    kgs *= 1 + ((x >> 13 & 0xFFFFF) / 2**20 - 0.5) * 0.01
+    out.write(f"{d.isoformat()},USD/KZT,{usd:.2f},nbk\n{d.isoformat()},KGS/KZT,{kgs:.2f},nbk\n")
+    d += datetime.timedelta(days=1)
+PY
+    "$FX" --db "$XDB" ingest -q "$W/nbk-daily.csv"
+    interleaved cross \
+        --name cross --prepare '' --cmd "$FX --db $XDB chart -o $W/cross.png --pair KGS --source nbk --cross --to 2025-01-01" \
+        --name direct --prepare '' --cmd "$FX --db $XDB chart -o $W/direct.png --pair KZT --source nbk --to 2025-01-01"
+    jget cross cross median >"$RES/cross_fx.s"; jget cross direct median >"$RES/cross_direct.s"
+    rss_once chart_cross "$FX" --db "$XDB" chart -o "$W/cross.png" --pair KGS --source nbk --cross --to 2025-01-01
+    ratio_row "3d. chart --cross, 10 years daily (via KZT) vs the direct chart" "$(cat "$RES/cross_fx.s")" "$(cat "$RES/cross_direct.s")" 2 "fxsnap, direct"
+fi
+
 # ---------------------------------------------------------------- 6. memory
 mib() { python3 -c 'import sys; print(f"{int(sys.argv[1])/1024:.1f} MiB")' "$1"; }
 rss_row() { # LABEL FX_KIB [REF_KIB]
@@ -402,9 +464,12 @@ rss_row() { # LABEL FX_KIB [REF_KIB]
 rss_row "ingest CSV" "$(cat "$RES/ingest.fx.rss")" "$(cat "$RES/ingest.ref.rss")"
 rss_row "cron run, new day" "$(cat "$RES/cron_fx.rss")" "$(cat "$RES/cron_ref.rss")"
 rss_row "cron run, duplicates" "$(cat "$RES/dup_fx.rss")" "$(cat "$RES/dup_ref.rss")"
+rss_row "cron run, a bank document" "$(cat "$RES/bank_fx.rss")"
 if [ $chart_ok = 1 ]; then
     rss_row "chart, full range" "$(cat "$RES/chart_full.rss")"
     rss_row "chart, one day" "$(cat "$RES/chart_day.rss")"
+    rss_row "chart --ranges (4 files)" "$(cat "$RES/chart_ranges.rss")"
+    rss_row "chart --cross, 10 years daily" "$(cat "$RES/chart_cross.rss")"
     row "6. peak RSS: (gnuplot, the chart reference)" "-" "$(mib "$(max_col "$RES/gnuplot" 2)")" "-" "-" "(info)"
 fi
 rss_row "history csv" "$(cat "$RES/hist.fx.rss")" "$(cat "$RES/hist.ref.rss")"

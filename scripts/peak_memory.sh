@@ -4,6 +4,11 @@
 # and ~2 GB of temporary disk).
 #
 #   scripts/peak_memory.sh [MB]      # input size, default 300
+#   CHART_ONLY=1 scripts/peak_memory.sh   # only the largest-chart figure (seconds, no big CSV)
+#
+# Charts (issue 12): a PNG at the largest size allowed (20000x20000) is drawn into one RGB
+# buffer (1.2 GB) and encoded from it, row by row: peak RSS at most 1.3x the raw buffer. Needs
+# about 1.3 GB of free memory.
 #
 # What it shows: a CSV input is streamed (peak memory does not depend on its
 # size); anything else is read as a ticker page, at most ticker::MAX_PAGE_BYTES
@@ -25,6 +30,32 @@ bin="$target/release/fxsnap"
 work="$(mktemp -d "${TMPDIR:-/tmp}/fxsnap-peak.XXXXXX")"
 if [ "${KEEP:-0}" != 1 ]; then trap 'rm -rf "$work"' EXIT; fi
 db="$work/rates.db"
+
+# largest_chart: a chart of the bundled data at the largest size allowed, PNG and SVG; its peak
+# RSS against the raw RGB buffer (width x height x 3 bytes). Exits 1 when PNG's is over 1.3x.
+largest_chart() {
+    local side=20000 cdb="$work/bundled.db" kib secs raw ratio
+    "$bin" --db "$cdb" ingest -q "$root/data/pages" "$root/data/history"
+    raw=$((side * side * 3))
+    for ext in png svg; do
+        /usr/bin/time -f "%M %e" -o "$work/time.out" "$bin" --db "$cdb" chart -o "$work/largest.$ext" --width $side --height $side
+        read -r kib secs <"$work/time.out"
+        ratio=$(echo "$kib * 1024 / $raw" | bc -l)
+        printf '%-48s peak RSS %7.1f MiB  %7.1f s  %.3fx the raw %dx%d RGB buffer (%.1f MiB); file %s\n' \
+            "chart ${side}x${side} .$ext" "$(echo "$kib / 1024" | bc -l)" "$secs" "$ratio" $side $side "$(echo "$raw / 1048576" | bc -l)" \
+            "$(du -h "$work/largest.$ext" | cut -f1)"
+        if [ "$ext" = png ] && [ "$(echo "$ratio > 1.3" | bc)" = 1 ]; then
+            echo "    NOT met: peak RSS over 1.3x the raw buffer" >&2
+            return 1
+        fi
+    done
+}
+
+if [ "${CHART_ONLY:-0}" = 1 ]; then
+    [ -x /usr/bin/time ] || { echo "CHART_ONLY needs GNU time (apt-get install -y time)" >&2; exit 1; }
+    largest_chart
+    exit
+fi
 
 # peak LABEL CMD...: runs CMD (stdin from $PEAK_STDIN if set), prints peak RSS and time.
 peak() {
@@ -90,3 +121,4 @@ peak "ingest ${mb} MB single-row CSV (refused)" "$bin" --db "$db" ingest "$work/
 peak "history --format csv (every row)" "$bin" --db "$db" history --format csv
 peak "check" "$bin" --db "$db" check
 peak "chart -o rates.png (whole range)" "$bin" --db "$db" chart -o "$work/rates.png"
+[ -x /usr/bin/time ] && largest_chart

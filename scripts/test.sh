@@ -32,4 +32,7 @@ if ! python3 -c 'import warcio' >/dev/null 2>&1; then
     command -v pyenv >/dev/null 2>&1 && pyenv rehash 2>/dev/null || true
 fi
 
+# Every outside tool above is now required: a test that needs one fails
+# rather than skips when it is missing.
+export FXSNAP_REQUIRE_TOOLS=1
 cargo test --locked

@@ -325,9 +325,18 @@ pub struct ConvertArgs {
     pub db: DbArg,
 }
 
+/// `--theme`: the colours of a chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ThemeArg {
+    /// Dark lines on white
+    Light,
+    /// Light lines on dark grey
+    Dark,
+}
+
 #[derive(Args, Debug)]
 pub struct ChartArgs {
-    /// The output file: its name ends in .png or .svg, which says the format
+    /// The output file: .png or .svg; with --ranges, {range} in it is replaced by each range's name
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     #[command(flatten)]
@@ -335,6 +344,18 @@ pub struct ChartArgs {
     /// Every pair in one panel, rebased to 100 at its first point
     #[arg(long)]
     pub index: bool,
+    /// Logarithmic y-axes
+    #[arg(long)]
+    pub log: bool,
+    /// Each other source's deviation in % from this source, per day both have
+    #[arg(long, value_name = "SOURCE")]
+    pub vs: Option<String>,
+    /// Several ranges back from --to (or now), one file each: e.g. 7d,90d,2y,all
+    #[arg(long, value_name = "LIST")]
+    pub ranges: Option<String>,
+    /// Colours
+    #[arg(long, value_enum, default_value = "light")]
+    pub theme: ThemeArg,
     /// Image width in pixels (300 to 20000)
     #[arg(long, default_value_t = 1200)]
     pub width: u32,

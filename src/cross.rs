@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use crate::error::Result;
 use crate::model::{Currency, Instant, Observation, Pair, Rate, Source};
-use crate::precision::low_precision;
+use crate::precision::{low_precision, significant_digits};
 use crate::store::{Series, Store};
 
 /// How many steps the search for the newest common timestamp may take
@@ -36,6 +36,9 @@ pub struct Derived {
     pub obs: Observation,
     /// `Some(pct)` when an operand's quoting makes it less exact than 2%.
     pub precision_pct: Option<Decimal>,
+    /// The fewer significant digits of the two quotes: what the derived
+    /// value is worth showing (a legend rounds to it).
+    pub quoted_digits: u32,
 }
 
 impl CrossView {
@@ -69,6 +72,7 @@ impl CrossView {
         Some(Derived {
             obs: Observation { source: self.source.clone(), pair: self.shown, at: num.at, rate, change: None },
             precision_pct: low_precision(&[num.rate.decimal(), den.rate.decimal()]),
+            quoted_digits: significant_digits(num.rate.decimal()).min(significant_digits(den.rate.decimal())),
         })
     }
 

@@ -1,8 +1,11 @@
-//! fxsnap: a time-series store for exchange-rate ticker snapshots.
+//! fxsnap: a time-series store for the exchange rates of the Central Asian
+//! currencies: the ticker of news sites and the central banks' documents.
 //!
-//! `ticker` reads pages, `csvio` the CSV exchange format, `store` keeps
-//! observations in SQLite, `commands` holds one file per subcommand, and
-//! `error` maps every failure to an exit code in one place.
+//! The map is docs/ARCHITECTURE.md: `read` holds one reader per input
+//! format, `intake` stores one document, `store` keeps observations in
+//! SQLite, `selection` and `cross` say what a reading command shows,
+//! `commands` holds one file per subcommand, `chart` draws, and `error`
+//! maps every failure to an exit code in one place.
 
 pub mod chart;
 pub mod cli;

@@ -263,8 +263,13 @@ fn convert_marks_stale_legs_and_refuses_what_it_cannot_do() {
 fn tool(name: &str) -> Option<()> {
     match Process::new(name).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status() {
         Ok(st) if st.success() => Some(()),
+        // Under the test script (and so in CI) a missing tool is a failure,
+        // never a pass: the script installs it.
+        _ if std::env::var_os("FXSNAP_REQUIRE_TOOLS").is_some() => {
+            panic!("`{name}` is not installed, and FXSNAP_REQUIRE_TOOLS is set: scripts/test.sh should have installed it")
+        }
         _ => {
-            eprintln!("SKIPPED: `{name}` is not installed (scripts/test.sh installs it)");
+            eprintln!("SKIPPED: `{name}` is not installed (scripts/test.sh installs it and then requires it)");
             None
         }
     }

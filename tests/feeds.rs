@@ -189,7 +189,7 @@ fn hostile_documents_are_refused_whole_in_bounded_time_and_memory() {
         secret.display()
     );
     refused("xxe.xml", xxe.as_bytes(), "DTD");
-    let twice = nbk.replacen("<description>478.77</description>", "<description>478.77</description>", 1).replacen(
+    let twice = nbk.replacen(
         "</rates>",
         "<item><fullname>x</fullname><title>USD</title><description>479.01</description><quant>1</quant></item></rates>",
         1,
@@ -312,4 +312,23 @@ fn precision_is_honest_on_the_bundled_data() {
     db.ok(&["ingest", "-q", s(&common::data("pages")), s(&common::data("feeds"))]);
     let t = db.ok(&["latest", "--invert", "--pair", "UZS", "--source", "timesca"]);
     assert!(t.contains("12500 ±6.25%"), "{t}");
+}
+
+#[test]
+fn a_cross_chart_draws_the_derived_line_with_its_legs_named() {
+    let db = TempDb::new();
+    db.ok(&["ingest", "-q", s(&common::data("feeds"))]);
+    let svg = db.dir.path().join("kzt.svg");
+    db.cmd(&["chart", "-o", s(&svg), "--pair", "KZT", "--cross", "--from", "2026-03-01", "--to", "2026-05-01"])
+        .env("SOURCE_DATE_EPOCH", "1780000000")
+        .assert()
+        .success();
+    let text = fs::read_to_string(&svg).unwrap();
+    // nbk quotes KZT/USD itself; cbr and cbu only through their own currency.
+    assert!(text.contains("cbr via RUB") && text.contains("cbu via UZS") && text.contains("nbk  ≈0.0020887"), "legend");
+    assert!(text.contains("cbr — Central Bank of Russia") && !text.contains("cbr via RUB —"), "caption names sources, not lines");
+    // Without --cross the derived lines are not drawn.
+    let plain = db.dir.path().join("plain.svg");
+    db.cmd(&["chart", "-o", s(&plain), "--pair", "KZT", "--from", "2026-03-01", "--to", "2026-05-01"]).assert().success();
+    assert!(!fs::read_to_string(&plain).unwrap().contains(" via "));
 }

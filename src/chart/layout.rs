@@ -3,17 +3,20 @@
 //! [`column_of_snapped`], so an M4-reduced series draws the pixels of the full one), [`YAxis`] a
 //! value to its pixel row. Conversions from floats to pixels go through [`round_px`] only.
 //!
-//! Text sizes are plotters sizes: with the ab_glyph font backend a size `s` renders DejaVu Sans
-//! at an em of `s / 1.164` px (ab_glyph scales ascent − descent to `s`), and the SVG backend
-//! writes `font-size = s / 1.24`. The smallest size used, [`SIZE_SMALL`] = 20, is thus a 17 px
-//! em in a PNG and `font-size="16.1"` in an SVG: no text is under 16 px.
+//! Everything scales with the image: [`Sizes::for_image`] multiplies the sizes of a 1200×900
+//! chart by `max(1, sqrt(width × height / (1200 × 900)))`, so a 2400×1800 chart has text and
+//! lines twice as large and nothing gets smaller than at 1200×900. Text sizes are plotters
+//! sizes: with the ab_glyph font backend a size `s` renders DejaVu Sans at an em of `s / 1.164`
+//! px (ab_glyph scales ascent − descent to `s`), and the SVG backend writes
+//! `font-size = s / 1.24`. The smallest size used, 20, is thus a 17 px em in a PNG and
+//! `font-size="16.1"` in an SVG: no text is under 16 px.
 
 use plotters::style::RGBColor;
 
 use super::font::{cap_height, text_width};
 use super::reduce::column_of_snapped;
-use super::scene::DPanel;
-use super::{ChartError, ChartOptions};
+use super::scene::{DPanel, Dash};
+use super::{ChartError, ChartOptions, MAX_SIDE};
 
 /// A float pixel position rounded to the nearest pixel. Float → int casts saturate, so a value
 /// outside `i32` (a point far off the frame) lands on the edge of the coordinate space.
@@ -56,48 +59,106 @@ impl XAxis {
     }
 }
 
-/// The value axis of one panel: `lo..=hi` over the rows `y0 .. y0 + h` (higher values up).
+/// The value axis of one panel: `lo..=hi` over the rows `y0 .. y0 + h` (higher values up);
+/// on a log axis `lo` and `hi` are log10 of the values.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct YAxis {
     pub y0: i32,
     pub h: i32,
     pub lo: f64,
     pub hi: f64,
+    pub log: bool,
 }
 
 impl YAxis {
     pub(super) fn row(&self, v: f64) -> i32 {
+        let v = if self.log { v.log10() } else { v };
         self.y0 + round_px((self.hi - v) / (self.hi - self.lo) * f64::from(self.h - 1))
     }
 }
 
-// Sizes and colours
+// ---------------------------------------------------------------------------------------------
+// Sizes
 
-/// Tick labels, legend, notes.
+/// Every size of a chart, in pixels (text: plotters sizes), for one image size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Sizes {
+    /// The scale against a 1200×900 chart (≥ 1).
+    pub scale: f64,
+    /// Tick labels, legend, caption.
+    pub small: f64,
+    /// Panel titles.
+    pub panel: f64,
+    /// The chart title.
+    pub title: f64,
+    /// Left of the plotting area: margin and the y tick labels (up to 10 characters).
+    pub left: i32,
+    /// Right of the plotting area: room for a time label centred on the last column.
+    pub right: i32,
+    /// Around the image's edges.
+    pub margin: i32,
+    pub title_row: i32,
+    pub header_row: i32,
+    pub header_gap: i32,
+    pub panel_gap: i32,
+    /// Under the bottom panel: the time labels.
+    pub bottom: i32,
+    pub caption_row: i32,
+    pub min_plot: i32,
+    pub tick_gap: i32,
+    pub swatch: i32,
+    pub swatch_gap: i32,
+    pub legend_spacing: i32,
+    /// Line width.
+    pub pen: i32,
+    pub marker: i32,
+}
+
+/// The smallest text size (a 17 px em in a PNG, 16.1 px in an SVG).
 pub(super) const SIZE_SMALL: f64 = 20.0;
-/// Panel titles.
 pub(super) const SIZE_PANEL: f64 = 22.0;
-/// The chart title.
 pub(super) const SIZE_TITLE: f64 = 28.0;
-
-/// Left of the plotting area: margin and the y tick labels (up to 10 characters at SIZE_SMALL).
+/// Left of the plotting area at scale 1.
 pub(super) const LEFT: i32 = 132;
-/// Right of the plotting area: room for a time label centred on the last column.
-const RIGHT: i32 = 36;
-const TOP_MARGIN: i32 = 12;
-const TITLE_ROW: i32 = 46;
-const HEADER_ROW: i32 = 30;
-const HEADER_GAP: i32 = 6;
-const PANEL_GAP: i32 = 20;
-const BOTTOM: i32 = 46;
-const MIN_PLOT_HEIGHT: i32 = 40;
-/// The largest side accepted (the CLI accepts up to 20,000): a 20,000² chart is 1.2 GB of RGB.
-const MAX_SIDE: u32 = 20_000;
 pub(super) const TICK_LABEL_GAP: i32 = 10;
 
-pub(super) fn plot_columns_for_width(width: u32) -> u32 {
-    u32::try_from((i64::from(width) - i64::from(LEFT + RIGHT)).max(1)).unwrap_or(1)
+impl Sizes {
+    pub(super) fn for_image(width: u32, height: u32) -> Sizes {
+        let area = f64::from(width) * f64::from(height) / (1200.0 * 900.0);
+        let scale = area.sqrt().max(1.0);
+        let k = |n: i32| round_px(f64::from(n) * scale);
+        Sizes {
+            scale,
+            small: SIZE_SMALL * scale,
+            panel: SIZE_PANEL * scale,
+            title: SIZE_TITLE * scale,
+            left: k(LEFT),
+            right: k(36),
+            margin: k(12),
+            title_row: k(46),
+            header_row: k(28),
+            header_gap: k(6),
+            panel_gap: k(18),
+            bottom: k(34),
+            caption_row: k(22),
+            min_plot: k(40),
+            tick_gap: k(TICK_LABEL_GAP),
+            swatch: k(26),
+            swatch_gap: k(8),
+            legend_spacing: k(22),
+            pen: k(2),
+            marker: k(4),
+        }
+    }
 }
+
+/// The plot columns of a chart of this size: the width less the left and right margins.
+pub(super) fn plot_columns_for(width: u32, height: u32) -> u32 {
+    let s = Sizes::for_image(width, height);
+    u32::try_from((i64::from(width) - i64::from(s.left + s.right)).max(1)).unwrap_or(1)
+}
+
+// ---------------------------------------------------------------------------------------------
 // Layout
 
 pub(super) struct LegendItem {
@@ -105,9 +166,12 @@ pub(super) struct LegendItem {
     pub baseline: i32,
     pub label: String,
     pub color: RGBColor,
+    pub dash: Dash,
 }
 
 pub(super) struct PanelBox {
+    /// Where the title starts.
+    pub title_x: i32,
     pub title_baseline: i32,
     pub legend: Vec<LegendItem>,
     /// Plot rows `y0 .. y0 + h`.
@@ -116,92 +180,182 @@ pub(super) struct PanelBox {
 }
 
 pub(super) struct Layout {
+    pub sizes: Sizes,
     pub width: i32,
     /// Plot columns `x0 .. x0 + cols`.
     pub x0: i32,
     pub cols: u32,
     pub title_baseline: Option<i32>,
     pub panels: Vec<PanelBox>,
+    /// Baseline of the time labels.
+    pub time_baseline: i32,
+    /// Caption rows: (baseline, text), left-aligned at the margin.
+    pub caption: Vec<(i32, String)>,
     pub t0: i64,
     pub t1: i64,
 }
 
-pub(super) const SWATCH: i32 = 26;
-pub(super) const SWATCH_GAP: i32 = 8;
-const LEGEND_SPACING: i32 = 26;
+/// Greedy word wrap of `text` to rows at most `max` pixels wide (a word wider than a row gets
+/// a row of its own).
+pub(super) fn wrap(text: &str, size: f64, max: i32) -> Vec<String> {
+    let mut rows: Vec<String> = Vec::new();
+    let mut row = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let candidate = if row.is_empty() { word.to_string() } else { format!("{row} {word}") };
+        if !row.is_empty() && text_width(&candidate, size, false) > max {
+            rows.push(std::mem::replace(&mut row, word.to_string()));
+        } else {
+            row = candidate;
+        }
+    }
+    if !row.is_empty() {
+        rows.push(row);
+    }
+    rows
+}
 
-type LegendSlot = (i32, i32, String, RGBColor);
+/// One legend entry placed in a header: (row, x, label, colour, dash).
+type LegendSlot = (i32, i32, String, RGBColor, Dash);
+
+/// A header of one panel before its vertical place is known.
+struct Header {
+    rows: i32,
+    title_x: i32,
+    items: Vec<LegendSlot>,
+}
+
+/// The header of one panel: the title on the first row, from the plot's left edge (or the
+/// image's margin when it does not fit there); the legend (its labels of `level`, see
+/// [`super::scene::DLine::labels`]) on the same row, right-aligned, when it fits, else on rows
+/// of its own.
+fn header(p: &DPanel, level: usize, sz: &Sizes, x0: i32, right: i32, text_right: i32) -> Result<Header, String> {
+    let title_w: i32 = p.title.iter().map(|(s, b, _)| text_width(s, sz.panel, *b)).sum();
+    let title_x = if x0 + title_w <= right {
+        x0
+    } else if sz.margin + title_w <= text_right {
+        sz.margin
+    } else {
+        let needed = title_w + 2 * sz.margin;
+        return Err(format!("the panel title \"{}\" needs a width of at least {needed} (a larger --width)", p.plain_title()));
+    };
+    let mut items = Vec::new();
+    let mut rows = 1;
+    if p.legend {
+        let label = |l: &super::scene::DLine| l.labels[level.min(2)].clone();
+        let widths: Vec<i32> = p.lines.iter().map(|l| sz.swatch + sz.swatch_gap + text_width(&label(l), sz.small, false)).collect();
+        let count = i32::try_from(widths.len().max(1)).unwrap_or(i32::MAX);
+        let total: i32 = widths.iter().sum::<i32>() + sz.legend_spacing * (count - 1);
+        if title_x + title_w + sz.legend_spacing + total <= right {
+            let mut x = right - total;
+            for (l, w) in p.lines.iter().zip(&widths) {
+                items.push((0, x, label(l), l.color, l.dash));
+                x += w + sz.legend_spacing;
+            }
+        } else {
+            let mut x = title_x;
+            rows = 2;
+            for (l, w) in p.lines.iter().zip(&widths) {
+                if x > title_x && x + w > text_right {
+                    rows += 1;
+                    x = title_x;
+                }
+                items.push((rows - 1, x, label(l), l.color, l.dash));
+                x += w + sz.legend_spacing;
+            }
+        }
+    }
+    Ok(Header { rows, title_x, items })
+}
 
 pub(super) fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) -> Result<Layout, ChartError> {
     let size_err = |reason: String| ChartError::Size { width: opts.width, height: opts.height, reason };
     if opts.width > MAX_SIDE || opts.height > MAX_SIDE {
         return Err(size_err(format!("at most {MAX_SIDE} pixels a side")));
     }
-    let min_w = u32::try_from(LEFT + RIGHT + 100).unwrap_or(0);
+    let sz = Sizes::for_image(opts.width, opts.height);
+    let min_w = u32::try_from(sz.left + sz.right + round_px(100.0 * sz.scale)).unwrap_or(u32::MAX);
     if opts.width < min_w {
-        return Err(size_err(format!("the width must be at least {min_w}")));
+        return Err(size_err(format!("the width must be at least {min_w} (a larger --width)")));
     }
     let width = px(opts.width);
     let height = px(opts.height);
-    let x0 = LEFT;
-    let cols = plot_columns_for_width(opts.width);
+    let x0 = sz.left;
+    let cols = plot_columns_for(opts.width, opts.height);
     let right = column_x(x0, cols);
+    let text_right = width - sz.margin;
 
-    let mut y = TOP_MARGIN;
+    let mut y = sz.margin;
     let title_baseline = opts.title.as_ref().map(|_| {
-        let b = y + (TITLE_ROW + cap_height(SIZE_TITLE)) / 2 - 2;
-        y += TITLE_ROW;
+        let b = y + (sz.title_row + cap_height(sz.title)) / 2 - 2;
+        y += sz.title_row;
         b
     });
 
-    // headers first (their height depends on the legend), then share the rest among the plots
-    // per panel: (rows, [(row, x, label, colour)])
-    let mut headers: Vec<(i32, Vec<LegendSlot>)> = Vec::new();
-    for p in dpanels {
-        let title_w: i32 = p.title.iter().map(|(s, b, _)| text_width(s, SIZE_PANEL, *b)).sum();
-        let mut items = Vec::new();
-        let mut rows = 1;
-        if p.legend {
-            let widths: Vec<i32> = p.lines.iter().map(|l| SWATCH + SWATCH_GAP + text_width(&l.label, SIZE_SMALL, false)).collect();
-            let total: i32 = widths.iter().sum::<i32>() + LEGEND_SPACING * (i32::try_from(widths.len().max(1)).unwrap_or(i32::MAX) - 1);
-            if x0 + title_w + 2 * LEGEND_SPACING + total <= right {
-                let mut x = right - total;
-                for (l, w) in p.lines.iter().zip(&widths) {
-                    items.push((0, x, l.label.clone(), l.color));
-                    x += w + LEGEND_SPACING;
-                }
-            } else {
-                let mut x = x0;
-                rows = 2;
-                for (l, w) in p.lines.iter().zip(&widths) {
-                    if x > x0 && x + w > right {
-                        rows += 1;
-                        x = x0;
-                    }
-                    items.push((rows - 1, x, l.label.clone(), l.color));
-                    x += w + LEGEND_SPACING;
-                }
-            }
-        }
-        headers.push((rows, items));
-    }
+    // headers first (their height depends on the legend), then share the rest among the plots;
+    // when the plots would be too low, the legends drop their values (see `header`)
+    let caption_text = opts.caption.join(" ");
+    let caption_rows: Vec<String> =
+        if caption_text.is_empty() { Vec::new() } else { wrap(&caption_text, sz.small, text_right - sz.margin) };
     let n = i32::try_from(dpanels.len().max(1)).unwrap_or(i32::MAX);
-    let fixed: i32 = y + BOTTOM + headers.iter().map(|(r, _)| r * HEADER_ROW + HEADER_GAP).sum::<i32>() + PANEL_GAP * (n - 1);
-    let plot_h = (height - fixed) / n;
-    if plot_h < MIN_PLOT_HEIGHT {
-        let needed = fixed + MIN_PLOT_HEIGHT * n;
-        return Err(size_err(format!("{n} panel(s) need a height of at least {needed}")));
+    let caption_h = i32::try_from(caption_rows.len()).unwrap_or(i32::MAX) * sz.caption_row;
+    // the first legend level that leaves the plots at least 30% of the image (a chart is about
+    // its lines), else the first that leaves them their minimum
+    let mut fitted = None;
+    let mut fallback = None;
+    let mut needed = 0;
+    for level in 0..3 {
+        let headers =
+            dpanels.iter().map(|p| header(p, level, &sz, x0, right, text_right)).collect::<Result<Vec<_>, _>>().map_err(size_err)?;
+        let fixed: i32 = y
+            + sz.bottom
+            + caption_h
+            + sz.margin / 2
+            + headers.iter().map(|h| h.rows * sz.header_row + sz.header_gap).sum::<i32>()
+            + sz.panel_gap * (n - 1);
+        let plot_h = (height - fixed) / n;
+        if level == 0 {
+            needed = fixed + sz.min_plot * n;
+        }
+        if plot_h >= sz.min_plot && n * plot_h * 10 >= height * 3 {
+            fitted = Some((headers, plot_h));
+            break;
+        }
+        if plot_h >= sz.min_plot && fallback.is_none() {
+            fallback = Some((headers, plot_h));
+        }
     }
+    let Some((headers, plot_h)) = fitted.or(fallback) else {
+        let reason = if n > 1 {
+            format!(
+                "{n} panels need a height of at least {needed}: ask for fewer pairs (--pair), draw them in one panel (--index), or give a larger --height"
+            )
+        } else {
+            format!("the panel needs a height of at least {needed} (a larger --height)")
+        };
+        return Err(size_err(reason));
+    };
     let mut panels = Vec::new();
-    for (rows, items) in headers {
-        let row_baseline = |r: i32| y + r * HEADER_ROW + (HEADER_ROW + cap_height(SIZE_PANEL)) / 2;
-        let legend = items.into_iter().map(|(r, x, label, color)| LegendItem { x, baseline: row_baseline(r), label, color }).collect();
+    for h in headers {
+        let row_baseline = |r: i32| y + r * sz.header_row + (sz.header_row + cap_height(sz.panel)) / 2;
+        let legend =
+            h.items.into_iter().map(|(r, x, label, color, dash)| LegendItem { x, baseline: row_baseline(r), label, color, dash }).collect();
         let title_baseline = row_baseline(0);
-        y += rows * HEADER_ROW + HEADER_GAP;
-        panels.push(PanelBox { title_baseline, legend, y0: y, h: plot_h });
-        y += plot_h + PANEL_GAP;
+        y += h.rows * sz.header_row + sz.header_gap;
+        panels.push(PanelBox { title_x: h.title_x, title_baseline, legend, y0: y, h: plot_h });
+        y += plot_h + sz.panel_gap;
     }
-    Ok(Layout { width, x0, cols, title_baseline, panels, t0, t1 })
+    let plots_end = y - sz.panel_gap;
+    let time_baseline = plots_end + round_px(8.0 * sz.scale) + cap_height(sz.small) + round_px(4.0 * sz.scale);
+    let mut cy = plots_end + sz.bottom;
+    let caption = caption_rows
+        .into_iter()
+        .map(|row| {
+            let b = cy + (sz.caption_row + cap_height(sz.small)) / 2;
+            cy += sz.caption_row;
+            (b, row)
+        })
+        .collect();
+    Ok(Layout { sizes: sz, width, x0, cols, title_baseline, panels, time_baseline, caption, t0, t1 })
 }
 
 /// The effective time range: a single instant is widened to the day around it.

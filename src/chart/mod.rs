@@ -3,34 +3,30 @@
 //! # API
 //!
 //! ```ignore
-//! pub struct Line  { pub label: String, pub points: Vec<(i64, f64)> }   // one source of a pair
-//! pub struct Panel { pub pair: String, pub lines: Vec<Line>, pub last: String,
-//!                    pub change_pct: Option<f64> }
+//! pub struct Line  { pub label: String, pub points: Vec<(i64, f64)>, pub last: Option<String>,
+//!                    pub change_pct: Option<f64>, pub group: String }   // one source of a pair
+//! pub struct Panel { pub pair: String, pub meaning: String, pub lines: Vec<Line>,
+//!                    pub decimals: Option<i32>, pub zero_line: bool }
 //! pub enum ImageFormat { Png, Svg }          // ImageFormat::from_path(&Path)
+//! pub enum Theme { Light, Dark }
 //! pub struct ChartOptions { pub width: u32, pub height: u32, pub title: Option<String>,
-//!                           pub index: bool, pub t0: i64, pub t1: i64 }
+//!                           pub index: bool, pub log: bool, pub theme: Theme,
+//!                           pub caption: Vec<String>, pub t0: i64, pub t1: i64, pub snap: i64 }
 //! pub fn plot_columns(opts: &ChartOptions) -> u32
 //! pub fn render_to_file(opts: &ChartOptions, panels: &[Panel], path: &Path) -> Result<(), ChartError>
+//! pub fn render_files(charts: &[(&ChartOptions, &[Panel], &Path)]) -> Result<(), (usize, ChartError)>
 //! pub fn render_png_bytes(opts: &ChartOptions, panels: &[Panel]) -> Result<Vec<u8>, ChartError>
 //! pub fn render_svg_string(opts: &ChartOptions, panels: &[Panel]) -> Result<String, ChartError>
 //! pub fn m4_reduce(points: &[(i64, f64)], t0: i64, t1: i64, columns: u32) -> Vec<(i64, f64)>
 //! pub fn column_of(t: i64, t0: i64, t1: i64, columns: u32) -> u32
 //! pub fn split_at_gaps(points: &[(i64, f64)]) -> Vec<Vec<(i64, f64)>>
-//! pub enum ChartError { NoData, InvalidRange, UnknownFormat, Size, CannotRebase, Font, Draw,
-//!                       Write, Encode }
+//! pub enum ChartError { NoData, InvalidRange, UnknownFormat, Size, NotPositive, CannotRebase,
+//!                       Font, Draw, Write, Encode }
 //! ```
 //!
-//! A sketch of the caller (the store gives the points, already reduced by
-//! [`reduce::rollups::reduced_points`]):
-//!
-//! ```ignore
-//! let mut opts = ChartOptions::new(t0, t1);               // 1200x900, one panel per pair
-//! let cols = chart::plot_columns(&opts);
-//! let panels = vec![Panel { pair: "KZT/USD".into(), last: "0.00192".into(),
-//!     change_pct: Some(-1.5),
-//!     lines: vec![Line { label: "nbu".into(), points: chart::m4_reduce(&pts, t0, t1, cols) }] }];
-//! chart::render_to_file(&opts, &panels, Path::new("kzt.png"))?;
-//! ```
+//! The command (`commands::chart`) gathers the panels: points already reduced by
+//! [`reduce::rollups::reduced_points`], each source's last value and change, the data's last
+//! quoted digit, the pair's meaning ([`meaning`]), deviations for `--vs` ([`deviation`]).
 //!
 //! Times are Unix seconds, UTC; the time axis is labelled in UTC. Each line's points should be
 //! sorted by time; points outside `t0..=t1` and non-finite values are ignored.
@@ -38,26 +34,36 @@
 //! # What is drawn
 //!
 //! - Default: one panel per [`Panel`], stacked, each with its own y-axis, all on the same time
-//!   range `t0..=t1` (time labels under the bottom panel only). A panel's title is the pair, its
-//!   [`Panel::last`] text as given, and its change, e.g. `KZT/USD  0.00192  −1.5% over range`.
-//!   A panel with several lines (sources) gets one colour per line and a legend of the labels.
+//!   range `t0..=t1` (time labels under the bottom panel only). A panel's title is the pair and
+//!   what its values mean, `KGS/USD — US dollars per som`. Each line (source) has a legend entry
+//!   with its own last value and change over the range, `timesca  0.01143  −3.4%`; when the
+//!   panels would be too low, the entries drop the value, then the change, before the chart is
+//!   refused.
 //! - [`ChartOptions::index`]: one panel; every line of every panel is rebased to 100 at its first
-//!   point in the range; the legend names the pair (and the source when a pair has several) and
-//!   its change over the range. A line with no point in the range is left out; a first value of
-//!   0 is [`ChartError::CannotRebase`]. [`Panel::last`] and [`Panel::change_pct`] are not used.
-//! - Colours: the lines of a panel (or of the index panel) take the Tableau 10 colours in order,
-//!   starting with blue.
+//!   point in the range; one colour per [`Line::group`] (currency), one dash per source, the
+//!   legend grouped by currency, each entry with its change over the range. A line with no point
+//!   in the range is left out; a first value of 0 is [`ChartError::CannotRebase`].
+//! - [`ChartOptions::log`]: log y-axes, ticks 1-2-5 (or 1-3, finer mantissas within a decade or
+//!   two, powers of ten over many decades); a value ≤ 0 is [`ChartError::NotPositive`].
+//! - Honest y-axes: the range spans at least ten steps of [`Panel::decimals`], tick labels carry
+//!   no more decimals, a panel 150 px or taller gets at least four labels, labels never overlap,
+//!   the data keep a margin from the frame, and an axis of positive data does not go below 0.
+//!   [`Panel::zero_line`] panels (deviations) always show 0, drawn as a line.
+//! - The caption ([`ChartOptions::caption`]) is wrapped under the time labels.
+//! - Colours: [`Theme`]; the lines of a panel take the palette in order, starting with blue.
 //! - A line whose points occupy fewer than [`MARKER_LIMIT`] pixel columns is drawn with markers
 //!   (a three-day series is three dots joined by lines); an isolated point (a run of one between
 //!   two holes) is always drawn as a dot.
 //! - A hole in a line much longer than its usual spacing is a break, never bridged: see
 //!   [`gaps`] for the rule, and why it is judged per pixel column.
-//! - All text is at least 16 px (DejaVu Sans, embedded in the binary and registered with
-//!   plotters once, as "sans-serif"); an SVG keeps its text as `<text>` in `font-family
-//!   ="sans-serif"`, so it names the pairs and is drawn by the viewer's own sans-serif font.
-//! - The layout has fixed left and right margins (y labels, room for the last time label), so
-//!   the plot width, [`plot_columns`], depends on the width only. Below about 270 px of width, or
-//!   when the panels leave less than 40 px of height each, the chart is [`ChartError::Size`].
+//! - Text and lines scale with the image (`layout::Sizes`: a 2400×1800 chart has them twice as
+//!   large as 1200×900; smaller images keep the 1200×900 sizes). All text is at least 16 px
+//!   (DejaVu Sans, embedded in the binary and registered with plotters once, as "sans-serif");
+//!   an SVG keeps its text as `<text>` in `font-family="sans-serif"`.
+//! - The left and right margins depend on the image size only, so [`plot_columns`] is known
+//!   before the data. A size too small is [`ChartError::Size`], whose message says what to drop
+//!   (`--pair`, `--index`, a larger `--height` or `--width`). At most [`MAX_SIDE`] a side: the
+//!   PNG is drawn into one RGB buffer and encoded from it row by row.
 //!
 //! # Reducing large ranges (M4)
 //!
@@ -70,7 +76,8 @@
 //!
 //! [`render_to_file`] picks the format from the extension (`.png` or `.svg`, any case), writes a
 //! temporary file `.NAME.tmp-PID.EXT` in the target's directory, syncs it and renames it over
-//! the target: the file appears complete or not at all. On an error the temporary file is
+//! the target ([`render_files`] does this for several charts, renaming none unless all were
+//! written): the file appears complete or not at all. On an error the temporary file is
 //! removed. Nothing to draw (no point in the range in any line) is [`ChartError::NoData`] and
 //! writes nothing. A successful write also removes temporary files left by killed runs (whose
 //! process is gone). A range with `t1 == t0` (a single instant) is drawn over a day centred on it;
@@ -85,11 +92,17 @@
 //!   value → row); `ticks`: time and value ticks; `font`: the embedded font and its metrics;
 //!   `theme`: colours; `draw`: drawing on a plotters backend; `encode`: PNG/SVG files, atomically.
 
+// Pixels, columns and times are converted in one place each (`layout`, `reduce::columns`):
+// no silent truncating or sign-losing casts, and every match names its variants.
+#![deny(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::wildcard_enum_match_arm)]
+
+pub mod deviation;
 mod draw;
 mod encode;
 mod font;
 pub mod gaps;
 mod layout;
+pub mod meaning;
 pub mod reduce;
 mod scene;
 mod theme;
@@ -110,10 +123,17 @@ pub const MARKER_LIMIT: usize = 60;
 /// One line of a panel: one source's observations of the panel's pair.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
-    /// The source, e.g. `"nbu"`; the legend shows it when a panel has several lines.
+    /// The source, e.g. `"nbu"`; its legend entry starts with it.
     pub label: String,
     /// `(unix seconds UTC, rate)`, sorted by time.
     pub points: Vec<(i64, f64)>,
+    /// The source's last value in the range exactly as it should be shown, e.g. `"0.00192"`.
+    pub last: Option<String>,
+    /// The source's own change over the range in percent (`-1.5` for −1.5 %), if known.
+    pub change_pct: Option<f64>,
+    /// What the line's colour follows under `--index`: its currency (`"KZT"`), so the sources
+    /// of one currency share a colour and differ in dash.
+    pub group: String,
 }
 
 /// One pair: its panel (default mode) or its lines in the single rebased panel (index mode).
@@ -121,11 +141,15 @@ pub struct Line {
 pub struct Panel {
     /// The pair as shown, e.g. `"KZT/USD"`.
     pub pair: String,
+    /// What its values mean, e.g. `"US dollars per tenge"`; the title is `pair — meaning`.
+    pub meaning: String,
     pub lines: Vec<Line>,
-    /// The last value exactly as it should be shown, e.g. `"0.00192"`.
-    pub last: String,
-    /// The change over the range in percent (`-1.5` for −1.5 %), if known.
-    pub change_pct: Option<f64>,
+    /// The data's last quoted digit as a power of ten: 5 for `0.01144` (a step of 0.00001),
+    /// −1 for a step of 10. The y-axis spans at least ten such steps and its labels carry no
+    /// more decimals. `None`: no limit known.
+    pub decimals: Option<i32>,
+    /// Draw a line at 0 (a panel of deviations).
+    pub zero_line: bool,
 }
 
 /// The image format of an output file.
@@ -146,6 +170,16 @@ impl ImageFormat {
     }
 }
 
+/// The colours of a chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Theme {
+    /// Dark lines on white.
+    #[default]
+    Light,
+    /// Light lines on a dark grey.
+    Dark,
+}
+
 /// What to draw, and over which range.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartOptions {
@@ -156,23 +190,41 @@ pub struct ChartOptions {
     pub title: Option<String>,
     /// One panel, every line rebased to 100 at its first point in the range.
     pub index: bool,
+    /// Logarithmic y-axes.
+    pub log: bool,
+    pub theme: Theme,
+    /// Lines of small text under the chart (sources, when it was made), wrapped to the width.
+    pub caption: Vec<String>,
     /// The time range drawn, Unix seconds UTC, both ends included.
     pub t0: i64,
     pub t1: i64,
     /// Column boundaries moved to multiples of this many seconds (see
-    /// [`m4::column_of_snapped`]); 0 for plain linear columns.
+    /// [`column_of_snapped`]); 0 for plain linear columns.
     pub snap: i64,
 }
 
 impl ChartOptions {
     /// 1200×900, no title, one panel per pair, over `t0..=t1`.
     pub fn new(t0: i64, t1: i64) -> ChartOptions {
-        ChartOptions { width: DEFAULT_WIDTH, height: DEFAULT_HEIGHT, title: None, index: false, t0, t1, snap: 0 }
+        ChartOptions {
+            width: DEFAULT_WIDTH,
+            height: DEFAULT_HEIGHT,
+            title: None,
+            index: false,
+            log: false,
+            theme: Theme::Light,
+            caption: Vec::new(),
+            t0,
+            t1,
+            snap: 0,
+        }
     }
 }
 
 pub const DEFAULT_WIDTH: u32 = 1200;
 pub const DEFAULT_HEIGHT: u32 = 900;
+/// The largest side accepted: a 20,000² chart is 1.2 GB of RGB, drawn and encoded from one buffer.
+pub const MAX_SIDE: u32 = 20_000;
 
 /// Why a chart could not be drawn or written.
 #[derive(Debug, thiserror::Error)]
@@ -185,6 +237,8 @@ pub enum ChartError {
     UnknownFormat { path: PathBuf },
     #[error("cannot draw a {width}x{height} chart: {reason}")]
     Size { width: u32, height: u32, reason: String },
+    #[error("cannot draw {what} on a logarithmic axis: it has the value {value}, not above 0")]
+    NotPositive { what: String, value: f64 },
     #[error("cannot rebase {what} to 100: its first value in the range is {value}")]
     CannotRebase { what: String, value: f64 },
     #[error("the embedded font could not be loaded")]
@@ -205,7 +259,7 @@ pub enum ChartError {
 /// `opts.width` (the same for every panel and in index mode). Ask the M4 reduction for this
 /// many columns over `opts.t0..=opts.t1`.
 pub fn plot_columns(opts: &ChartOptions) -> u32 {
-    layout::plot_columns_for_width(opts.width)
+    layout::plot_columns_for(opts.width, opts.height)
 }
 
 /// Draws the chart into RGB pixels (`width * height * 3` bytes, row by row), as the PNG holds.
@@ -221,11 +275,31 @@ pub fn render_svg_string(opts: &ChartOptions, panels: &[Panel]) -> Result<String
 /// Draws the chart and writes it to `path` (format from the extension), atomically: see the
 /// module documentation.
 pub fn render_to_file(opts: &ChartOptions, panels: &[Panel], path: &Path) -> Result<(), ChartError> {
-    let format = ImageFormat::from_path(path)?;
-    // Draw first: a chart that cannot be drawn creates no file at all.
-    let payload = match format {
-        ImageFormat::Png => Payload::Rgb(draw::render_rgb(opts, panels)?),
-        ImageFormat::Svg => Payload::Svg(draw::render_svg(opts, panels)?),
-    };
-    encode::write_atomically(path, format, opts, &payload)
+    render_files(&[(opts, panels, path)]).map_err(|(_, e)| e)
+}
+
+/// Draws several charts and writes each to its path: one image buffer at a time (each is
+/// encoded to its temporary file before the next is drawn), then all are synced together and
+/// renamed into place. Nothing is renamed unless every chart could be drawn and written; the
+/// error says which chart (its index) failed.
+pub fn render_files(charts: &[(&ChartOptions, &[Panel], &Path)]) -> Result<(), (usize, ChartError)> {
+    let mut staged = Vec::new();
+    for (i, (opts, panels, path)) in charts.iter().enumerate() {
+        let drawn = ImageFormat::from_path(path).and_then(|format| {
+            // Draw first: a chart that cannot be drawn creates no file at all.
+            let payload = match format {
+                ImageFormat::Png => Payload::Rgb(draw::render_rgb(opts, panels)?),
+                ImageFormat::Svg => Payload::Svg(draw::render_svg(opts, panels)?),
+            };
+            encode::stage(path, format, opts, &payload)
+        });
+        match drawn {
+            Ok(s) => staged.push(s),
+            Err(e) => {
+                encode::discard(staged);
+                return Err((i, e));
+            }
+        }
+    }
+    encode::commit(staged)
 }

@@ -1,8 +1,8 @@
 //! M4 reduction: keep, for each pixel column, the first, the lowest, the highest and the last
 //! observation, which is all a line chart can show of that column (columns of
-//! [`column_of_snapped`]).
+//! [`super::column_of_snapped`]).
 
-use super::columns::column_of_snapped;
+use super::columns::ColumnCursor;
 
 /// Reduces `points` to at most four per pixel column: the first, the lowest, the highest and the
 /// last point of the column, each with its own original timestamp.
@@ -17,7 +17,7 @@ pub fn m4_reduce(points: &[(i64, f64)], t0: i64, t1: i64, columns: u32) -> Vec<(
     m4_reduce_snapped(points, t0, t1, columns, 0)
 }
 
-/// [`m4_reduce`] over the columns of [`column_of_snapped`].
+/// [`m4_reduce`] over the columns of [`super::column_of_snapped`].
 pub fn m4_reduce_snapped(points: &[(i64, f64)], t0: i64, t1: i64, columns: u32, snap: i64) -> Vec<(i64, f64)> {
     let columns = columns.max(1);
     let mut sorted_copy;
@@ -29,6 +29,7 @@ pub fn m4_reduce_snapped(points: &[(i64, f64)], t0: i64, t1: i64, columns: u32, 
         &sorted_copy
     };
 
+    let mut cursor = ColumnCursor::new(t0, t1, columns, snap);
     let mut out = Vec::new();
     // (column, first, min, max, last) as indices into `points`
     let mut cur: Option<(u32, usize, usize, usize, usize)> = None;
@@ -49,7 +50,7 @@ pub fn m4_reduce_snapped(points: &[(i64, f64)], t0: i64, t1: i64, columns: u32, 
         if t < t0 || t > t1 || !v.is_finite() {
             continue;
         }
-        let col = column_of_snapped(t, t0, t1, columns, snap);
+        let col = cursor.column(t);
         match cur.as_mut() {
             Some(c) if c.0 == col => {
                 if v < points[c.2].1 {

@@ -2,7 +2,8 @@
 //! column (M4), from the daily or hourly rollups on long ranges and the observations at the
 //! range's ends; or every point, unreduced (to test that the reduction is faithful).
 
-use crate::chart::reduce::{column_of_snapped, m4_reduce_snapped};
+use crate::chart::reduce::columns::ColumnCursor;
+use crate::chart::reduce::m4_reduce_snapped;
 use crate::error::Result;
 use crate::model::Instant;
 use crate::selection::View;
@@ -23,7 +24,8 @@ pub fn reduced_points(store: &Store, v: &View, t0: i64, t1: i64, columns: u32) -
     let invert = v.shown != v.series.pair;
     let levels = levels_for(t0, t1, columns);
     let snap = levels.first().copied().unwrap_or(0);
-    let mut r = Reducer { store, series_id: v.series.id, t0, t1, columns, snap, levels, points: Vec::new() };
+    let cursor = ColumnCursor::new(t0, t1, columns, snap);
+    let mut r = Reducer { store, series_id: v.series.id, cursor, levels, points: Vec::new() };
     r.collect(0, t0, t1)?;
     let points: Vec<(i64, f64)> = r.points.into_iter().map(|(ts, x)| (ts, if invert { 1.0 / x } else { x })).collect();
     Ok(m4_reduce_snapped(&points, t0, t1, columns, snap))
@@ -49,10 +51,8 @@ pub fn snap_for(t0: i64, t1: i64, columns: u32) -> i64 {
 struct Reducer<'a> {
     store: &'a Store,
     series_id: SeriesId,
-    t0: i64,
-    t1: i64,
-    columns: u32,
-    snap: i64,
+    /// The chart's columns.
+    cursor: ColumnCursor,
     /// Rollup widths in use, coarsest first.
     levels: Vec<i64>,
     /// (time, canonical value), in time order.
@@ -60,8 +60,8 @@ struct Reducer<'a> {
 }
 
 impl Reducer<'_> {
-    fn column(&self, ts: i64) -> u32 {
-        column_of_snapped(ts, self.t0, self.t1, self.columns, self.snap)
+    fn column(&mut self, ts: i64) -> u32 {
+        self.cursor.column(ts)
     }
 
     /// Collects the points that matter in `from..=to` at level `level`
