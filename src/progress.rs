@@ -72,6 +72,14 @@ impl Steps {
         }
     }
 
+    /// Runs `f` with the bar hidden, so a line it prints stays whole.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(b) => b.suspend(f),
+            None => f(),
+        }
+    }
+
     pub fn finish(&self) {
         if let Some(b) = &self.bar {
             b.finish_and_clear();

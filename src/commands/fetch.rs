@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::fetch::ingest::StoreSink;
 use crate::fetch::{self, plan, When};
 use crate::store::ConflictPolicy;
+use crate::summary::Summary;
 
 pub fn run(db: &Path, args: &FetchArgs) -> Result<()> {
     let timeout = parse_duration(&args.timeout, "--timeout")?;
@@ -38,17 +39,9 @@ pub fn run(db: &Path, args: &FetchArgs) -> Result<()> {
         settings: fetch::http::Settings { timeout, delay },
         quiet: args.quiet,
     };
-    let summary = fetch::run(&requests, &mut sink, &opts)?;
-    if !opts.quiet {
-        for (url, asked, got) in &summary.other_date {
-            eprintln!("fxsnap: {url}: asked for {asked}, the document is dated {got}: stored under {got}");
-        }
-        for (url, why) in &summary.failed {
-            eprintln!("fxsnap: {url}: {why}");
-        }
-        eprintln!("{}", summary.line(opts.policy));
-    }
-    fetch::outcome(&summary, opts.quiet)
+    let mut summary = Summary::new(opts.policy, opts.quiet);
+    fetch::run(&requests, &mut sink, &opts, &mut summary)?;
+    summary.finish()
 }
 
 /// `fetch` keeps the value seen last (DESIGN: `--on-conflict newest`).

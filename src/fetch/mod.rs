@@ -24,9 +24,10 @@ pub mod warc_write;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
-use crate::error::{exit, Error, Failure, Result};
+use crate::error::{Error, Result};
 use crate::model::{Currency, Instant};
 use crate::store::{ConflictPolicy, Counts};
+use crate::summary::Summary;
 pub use plan::{Kind, Request, When};
 
 /// One response given to the store: everything a reader needs, and the
@@ -78,87 +79,30 @@ pub struct Options {
     pub quiet: bool,
 }
 
-/// What a run did, for the summary line.
-#[derive(Debug, Default)]
-pub struct Summary {
-    /// Responses handled (requests made, not those skipped as already fetched).
-    pub inputs: usize,
-    pub counts: Counts,
-    pub empty: usize,
-    /// Dated URLs not asked again.
-    pub already: usize,
-    /// (URL, asked, got): documents dated other than asked, stored under their own date.
-    pub other_date: Vec<(String, NaiveDate, NaiveDate)>,
-    /// (URL, reason).
-    pub failed: Vec<(String, String)>,
-    pub refused: bool,
-}
-
-impl Summary {
-    /// The summary line, in `ingest`'s words and then fetch's own.
-    pub fn line(&self, policy: ConflictPolicy) -> String {
-        let c = &self.counts;
-        let how = match policy {
-            ConflictPolicy::Keep => " (kept)",
-            ConflictPolicy::Replace => " (replaced)",
-            ConflictPolicy::Fail => " (refused)",
-            ConflictPolicy::Newest => " (newest kept)",
-        };
-        let mut s = format!(
-            "fxsnap: {} input{}, {} rate{}: {} new, {} duplicate, {} conflict{}{}",
-            self.inputs,
-            plural(self.inputs as u64),
-            c.rates(),
-            plural(c.rates()),
-            c.new,
-            c.duplicate,
-            c.conflict,
-            plural(c.conflict),
-            if c.conflict > 0 { how } else { "" }
-        );
-        if c.skipped > 0 {
-            s += &format!(", {} skipped", c.skipped);
-        }
-        if self.empty > 0 {
-            s += &format!("; {} empty", self.empty);
-        }
-        if !self.other_date.is_empty() {
-            s += &format!("; {} dated other than asked (stored under their own date)", self.other_date.len());
-        }
-        if self.already > 0 {
-            s += &format!("; {} already fetched", self.already);
-        }
-        s + &format!("; {} failed", self.failed.len())
-    }
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
-/// Asks every request in turn and stores what comes back.
-pub fn run(requests: &[Request], sink: &mut dyn Sink, opts: &Options) -> Result<Summary> {
+/// Asks every request in turn and stores what comes back, reporting each
+/// input to `summary` (the one `ingest` reports through). Err only for what
+/// stops the run: the archive or the store cannot be written.
+pub fn run(requests: &[Request], sink: &mut dyn Sink, opts: &Options, summary: &mut Summary) -> Result<()> {
     let mut archive = opts.archive.as_deref().map(warc_write::Archive::open).transpose()?;
     if let (Some(a), false) = (&archive, opts.quiet) {
         if let Some(n) = a.repaired {
             eprintln!("fxsnap: the archive's last record was cut ({n} bytes): removed before appending");
         }
     }
-    let mut summary = Summary::default();
     // Decided before the first request: a plan names each URL once.
     let mut todo = Vec::new();
+    let mut already = 0;
     for req in requests {
         if req.dated && !opts.refetch && sink.already_ingested(&req.url)? {
-            summary.already += 1;
+            already += 1;
         } else {
             todo.push(req);
         }
     }
-    summary.inputs = todo.len();
+    if already > 0 {
+        let s = if already == 1 { " was" } else { "s were" };
+        summary.note(format!("{already} dated URL{s} ingested before: not asked again (--refetch asks)"));
+    }
     let progress = crate::progress::Steps::new(opts.quiet, todo.len() as u64, "fetching");
     // One thread asks, one at a time and politely, while this one stores
     // the previous answer: a backfill's requests wait on the network while
@@ -194,12 +138,12 @@ pub fn run(requests: &[Request], sink: &mut dyn Sink, opts: &Options) -> Result<
             }
             let req = todo[fetched.index];
             progress.step(&req.url);
-            store_one(req, fetched.got, sink, opts.policy, &mut summary)?;
+            store_one(req, fetched.got, sink, opts.policy, summary, &progress)?;
         }
         Ok(())
     });
     progress.finish();
-    result.map(|()| summary)
+    result
 }
 
 /// One answer from the asking thread.
@@ -217,32 +161,26 @@ fn store_one(
     sink: &mut dyn Sink,
     policy: ConflictPolicy,
     summary: &mut Summary,
+    progress: &crate::progress::Steps,
 ) -> Result<()> {
     let result = match got.and_then(|resp| document(req, resp)) {
-        Ok(Some(doc)) => sink.ingest(&doc, policy).map_err(|e| {
-            if e.exit_code() == exit::CONFLICT_REFUSED {
-                summary.refused = true;
-                summary.counts.conflict += 1;
-            }
-            e.to_string()
-        }),
+        Ok(Some(doc)) => sink.ingest(&doc, policy),
         Ok(None) => Ok(Ingested { empty: true, ..Ingested::default() }),
-        Err(why) => Err(why),
+        Err(why) => Err(Error::invalid(one_line(&why))),
     };
     match result {
+        Ok(done) if done.empty => summary.empty(),
         Ok(done) => {
-            summary.counts.add(&done.counts);
-            summary.empty += usize::from(done.empty);
+            summary.stored(&done.counts);
             if let (Some(asked), Some(got)) = (req.asked_date, done.date) {
-                if asked != got && !done.empty {
-                    summary.other_date.push((req.url.clone(), asked, got));
+                if asked != got {
+                    summary.note(format!("{}: asked for {asked}, the document is dated {got}: stored under {got}", req.url));
                 }
             }
         }
-        Err(why) => {
-            let why = one_line(&why);
-            sink.record_failure(&req.url, req.source, Instant::now(), &why)?;
-            summary.failed.push((req.url.clone(), why));
+        Err(e) => {
+            sink.record_failure(&req.url, req.source, Instant::now(), &one_line(&e.to_string()))?;
+            progress.suspend(|| summary.failed(&req.url, e));
         }
     }
     Ok(())
@@ -297,17 +235,6 @@ pub fn today() -> NaiveDate {
     Instant::now().datetime().date_naive()
 }
 
-/// The error a run ends with: 1 when any request failed, 3 when a conflict was refused.
-pub fn outcome(summary: &Summary, quiet: bool) -> Result<()> {
-    if summary.failed.is_empty() && !summary.refused {
-        return Ok(());
-    }
-    let worst = if summary.refused { Failure::ConflictRefused } else { Failure::Error };
-    let detail =
-        if quiet { summary.failed.iter().map(|(u, why)| format!("{u}: {why}")).collect::<Vec<_>>().join("\n") } else { String::new() };
-    Err(Error::InputsFailed { detail, worst })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,17 +247,5 @@ mod tests {
         assert!(looks_like_html(b"<?xml version=\"1.0\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0//EN\">\n<html>"));
         assert!(!looks_like_html(b"[{\"Ccy\":\"USD\"}]"));
         assert!(!looks_like_html(b"<ValCurs Date=\"2026-05-18\">"));
-    }
-
-    #[test]
-    fn the_summary_line_starts_as_ingest_and_says_what_fetch_adds() {
-        let mut s = Summary { inputs: 2, ..Summary::default() };
-        s.counts.new = 3;
-        s.other_date.push(("u".into(), "2026-05-19".parse().unwrap(), "2026-05-18".parse().unwrap()));
-        s.already = 4;
-        assert_eq!(
-            s.line(ConflictPolicy::Keep),
-            "fxsnap: 2 inputs, 3 rates: 3 new, 0 duplicate, 0 conflicts; 1 dated other than asked (stored under their own date); 4 already fetched; 0 failed"
-        );
     }
 }
