@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::{Error, Result};
-use crate::output::{ConvertFormat, Format, HistoryFormat};
+use crate::export::{ConvertFormat, Format, HistoryFormat};
 use crate::selection::{parse_pairs, Selection};
 use crate::timespec::{parse_time, End};
 
@@ -45,7 +45,7 @@ pub enum Command {
         fxsnap history --pair KZT --from 90d\n  \
         fxsnap history --pair USD/KZT --source nbu --from 2015-08-01 --to 2015-08-31\n  \
         fxsnap history --format csv > backup.csv")]
-    History(ReadArgs<HistoryFormat>),
+    History(ReadArgs<HistoryFormatArg>),
     /// Per series: count, first, last, min, max, change, largest gap
     ///
     /// Values are in the shown direction (USD/XXX under --invert): exact where stored that way,
@@ -274,7 +274,7 @@ pub fn source_arg(value: Option<&str>) -> Result<Option<crate::model::Source>> {
 /// Arguments of the reading commands; `F` is the command's own set of
 /// `--format` values, so `--help` lists only those it accepts.
 #[derive(Args, Debug, Clone)]
-pub struct ReadArgs<F: clap::ValueEnum + Clone + Send + Sync + 'static = Format> {
+pub struct ReadArgs<F: clap::ValueEnum + Clone + Send + Sync + 'static = FormatArg> {
     #[command(flatten)]
     pub select: SelectArgs,
     #[arg(long, value_enum, default_value = "table")]
@@ -295,7 +295,7 @@ pub struct InputsArgs {
     #[arg(long)]
     pub failed: bool,
     #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
+    pub format: FormatArg,
     #[command(flatten)]
     pub db: DbArg,
 }
@@ -320,9 +320,74 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "CUR")]
     pub via: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
-    pub format: ConvertFormat,
+    pub format: ConvertFormatArg,
     #[command(flatten)]
     pub db: DbArg,
+}
+
+/// `--format` of the reading commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Csv,
+    Json,
+    Jsonl,
+}
+
+impl FormatArg {
+    /// The export format this value names.
+    pub fn format(self) -> Format {
+        match self {
+            FormatArg::Table => Format::Table,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Json => Format::Json,
+            FormatArg::Jsonl => Format::Jsonl,
+        }
+    }
+}
+
+/// `history --format`: the record formats plus price directives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum HistoryFormatArg {
+    Table,
+    Csv,
+    Json,
+    Jsonl,
+    /// ledger/hledger price directives: P 2025-12-12 00:00:00 KZT 0.00192 USD
+    Ledger,
+    /// beancount price directives: 2025-12-12 price KZT 0.00192 USD
+    Beancount,
+}
+
+impl HistoryFormatArg {
+    /// The export format this value names.
+    pub fn format(self) -> HistoryFormat {
+        match self {
+            HistoryFormatArg::Table => HistoryFormat::Table,
+            HistoryFormatArg::Csv => HistoryFormat::Csv,
+            HistoryFormatArg::Json => HistoryFormat::Json,
+            HistoryFormatArg::Jsonl => HistoryFormat::Jsonl,
+            HistoryFormatArg::Ledger => HistoryFormat::Ledger,
+            HistoryFormatArg::Beancount => HistoryFormat::Beancount,
+        }
+    }
+}
+
+/// `convert --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConvertFormatArg {
+    Table,
+    Json,
+}
+
+impl ConvertFormatArg {
+    /// The export format this value names.
+    pub fn format(self) -> ConvertFormat {
+        match self {
+            ConvertFormatArg::Table => ConvertFormat::Table,
+            ConvertFormatArg::Json => ConvertFormat::Json,
+        }
+    }
 }
 
 /// `--theme`: the colours of a chart.

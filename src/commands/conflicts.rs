@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::cli::ReadArgs;
 use crate::error::Result;
-use crate::output::{self, RecordWriter};
+use crate::export::{self, RecordWriter};
 use crate::store::Store;
 
 const COLUMNS: &[&str] = &[
@@ -30,7 +30,7 @@ pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
     let store = Store::open_existing(db)?;
     let views = sel.resolve(&store)?;
     let series: Vec<_> = views.iter().map(|v| v.series.clone()).collect();
-    let mut w = RecordWriter::new(output::stdout(), args.format, COLUMNS);
+    let mut w = RecordWriter::new(export::stdout(), args.format.format(), COLUMNS);
     for c in store.conflicts(&series, sel.from, sel.to)? {
         let Some(v) = views.iter().find(|v| v.series.pair == c.kept.pair.canonical() && v.series.source == c.kept.source) else {
             continue;

@@ -21,8 +21,8 @@ use rust_decimal::Decimal;
 
 use crate::cli::ConvertArgs;
 use crate::error::{Error, Result};
+use crate::export::{self, Cell, ConvertFormat, Format, RecordWriter};
 use crate::model::{round_significant, Currency, Instant, Observation, Pair, Source};
-use crate::output::{self, Cell, ConvertFormat, Format, RecordWriter};
 use crate::precision::{low_precision, mark, significant_digits};
 use crate::store::Store;
 use crate::timespec::{parse_time, End};
@@ -62,7 +62,7 @@ impl Options {
             Some(v) => v.parse().map_err(|e: Error| Error::Usage(format!("--via: {e}")))?,
             None => Currency::USD,
         };
-        Ok(Options { amount, amount_text: args.amount.trim().to_string(), from, to, at, source, via, format: args.format })
+        Ok(Options { amount, amount_text: args.amount.trim().to_string(), from, to, at, source, via, format: args.format.format() })
     }
 }
 
@@ -194,7 +194,7 @@ pub fn run(db: &Path, args: &ConvertArgs) -> Result<()> {
     let legs: Vec<&Leg> = [from_leg.as_ref(), to_leg.as_ref()].into_iter().flatten().collect();
     let precision = low_precision(&legs.iter().map(|l| l.obs.rate.decimal()).collect::<Vec<_>>());
 
-    let mut out = output::stdout();
+    let mut out = export::stdout();
     match opts.format {
         ConvertFormat::Json => {
             let legs_json: Vec<serde_json::Value> = legs
@@ -220,11 +220,9 @@ pub fn run(db: &Path, args: &ConvertArgs) -> Result<()> {
                 "precision_pct": precision.and_then(|p| p.to_string().parse::<serde_json::Number>().ok()),
                 "legs": legs_json,
             });
-            serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::from)?;
-            writeln!(out)?;
-            out.flush()?;
+            export::json::write_document(out, &doc)?;
         }
-        _ => {
+        ConvertFormat::Table => {
             writeln!(out, "{} {} = {} {}", opts.amount_text, opts.from, result, opts.to)?;
             if legs.is_empty() {
                 writeln!(out, "(no rate needed)")?;

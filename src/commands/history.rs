@@ -1,15 +1,14 @@
 //! `fxsnap history`: observations in a range, ordered by time then pair.
 
-use std::io::Write;
 use std::path::Path;
 
-use crate::cli::ReadArgs;
+use crate::cli::{HistoryFormatArg, ReadArgs};
 use crate::error::Result;
 use rust_decimal::Decimal;
 
 use crate::cross::Derived;
+use crate::export::{self, Cell, HistoryFormat, RecordWriter};
 use crate::model::{Currency, Observation, Pair};
-use crate::output::{self, Cell, Format, HistoryFormat, RecordWriter};
 use crate::precision::{low_precision, mark};
 use crate::selection::names_direction;
 use crate::store::{InputRecord, Store};
@@ -25,8 +24,8 @@ const PROVENANCE_COLUMNS: &[&str] = &["timestamp", "pair", "rate", "change_pct",
 const PROVENANCE_COLUMNS_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via", "input", "observed", "precision_pct"];
 
 /// The columns of a record of observations: the exchange columns (CSV,
-/// tables), `via` with `--cross`, and in JSON the `precision_pct` that
-/// tables show as `±N%` beside the rate.
+/// tables, prices), `via` with `--cross`, and in JSON the `precision_pct`
+/// that tables show as `±N%` beside the rate.
 #[derive(Clone, Copy, Debug)]
 pub struct Shape {
     via: bool,
@@ -37,8 +36,14 @@ pub struct Shape {
 }
 
 impl Shape {
-    pub fn new(format: Format, cross: bool) -> Shape {
-        Shape { via: cross, json: matches!(format, Format::Json | Format::Jsonl), table: format == Format::Table, provenance: false }
+    pub fn new(format: impl Into<HistoryFormat>, cross: bool) -> Shape {
+        let format = format.into();
+        Shape {
+            via: cross,
+            json: matches!(format, HistoryFormat::Json | HistoryFormat::Jsonl),
+            table: format == HistoryFormat::Table,
+            provenance: false,
+        }
     }
 
     /// With `input` and `observed` in the JSON formats.
@@ -74,7 +79,9 @@ impl Shape {
         precision: Option<Option<Decimal>>,
         input: Option<&InputRecord>,
     ) -> Vec<Cell> {
-        let precision = precision.unwrap_or_else(|| low_precision(&[obs.rate.decimal()]));
+        // Only tables (the mark) and JSON (`precision_pct`) show it.
+        let shows_precision = self.table || self.json;
+        let precision = if shows_precision { precision.unwrap_or_else(|| low_precision(&[obs.rate.decimal()])) } else { None };
         let rate = obs.rate_as(shown).to_string();
         let rate = match precision {
             Some(p) if self.table => format!("{rate} {}", mark(p)),
@@ -101,14 +108,15 @@ impl Shape {
     }
 }
 
-pub fn run(db: &Path, args: &ReadArgs<HistoryFormat>) -> Result<()> {
+pub fn run(db: &Path, args: &ReadArgs<HistoryFormatArg>) -> Result<()> {
+    let format = args.format.format();
     let sel = args.selection()?;
     let store = Store::open_existing(db)?;
     let resolved = sel.resolve_with_cross(&store)?;
     let views = resolved.direct;
     // CSV is the exchange format and must round-trip exactly: unless a
     // direction is asked for, each row stays in the direction it was quoted.
-    let as_stored = args.format == HistoryFormat::Csv && !args.select.invert && !names_direction(&args.select.pair);
+    let as_stored = format == HistoryFormat::Csv && !args.select.invert && !names_direction(&args.select.pair);
     let series: Vec<_> = views.iter().map(|v| v.series.clone()).collect();
     // Derived rows (--cross) are few beside the stored ones: computed first,
     // then merged into the stored rows' stream in time, pair, source order.
@@ -121,85 +129,34 @@ pub fn run(db: &Path, args: &ReadArgs<HistoryFormat>) -> Result<()> {
     }
     let order = |d: &Derived| (d.obs.at, d.obs.pair.to_string(), d.obs.source.clone());
     derived.sort_by_key(|(_, d)| order(d));
-    let mut out = output::stdout();
-    match args.format.records() {
-        None => {
-            let ledger = args.format == HistoryFormat::Ledger;
-            let mut price = |obs: &Observation, shown: Pair| -> Result<()> {
-                let dt = obs.at.datetime();
-                let rate = obs.rate_as(shown);
-                if ledger {
-                    writeln!(out, "P {} {} {} {}", dt.format("%Y-%m-%d %H:%M:%S"), shown.base, rate, shown.quote)?;
-                } else {
-                    writeln!(out, "{} price {} {} {}", dt.format("%Y-%m-%d"), shown.base, rate, shown.quote)?;
-                }
-                Ok(())
-            };
-            let mut pending = derived.iter().peekable();
-            store.for_each_merged(&series, sel.from, sel.to, |i, obs| {
-                let key = (obs.at, views[i].shown.to_string(), obs.source.clone());
-                while let Some((_, d)) = pending.next_if(|(_, d)| order(d) < key) {
-                    price(&d.obs, d.obs.pair)?;
-                }
-                price(&obs, views[i].shown_for(obs.pair))
-            })?;
-            for (_, d) in pending {
-                price(&d.obs, d.obs.pair)?;
-            }
-            out.flush()?;
-        }
-        Some(_) if as_stored && derived.is_empty() && !sel.cross => {
-            // The exchange format, rows as stored: the stored text is already
-            // exact, so it goes out as is (no decimal parse and re-format), and
-            // the date part of the timestamp is formatted once per day. Every
-            // cell is a validated code, decimal or label: nothing to quote.
-            writeln!(out, "{}", COLUMNS.join(","))?;
-            let mut day = i64::MIN;
-            let mut date = String::new();
-            store.for_each_merged_raw(&series, sel.from, sel.to, |row| {
-                let s = &series[row.series];
-                let (ts, rate, change) = (row.at.unix(), row.rate, row.change);
-                let pair = if row.inverted { s.pair.inverse() } else { s.pair };
-                let d = ts.div_euclid(86_400);
-                if d != day {
-                    day = d;
-                    date = crate::model::Instant::from_unix(d * 86_400).rfc3339()[..11].to_string();
-                }
-                let sec = ts.rem_euclid(86_400);
-                writeln!(
-                    out,
-                    "{date}{:02}:{:02}:{:02}Z,{pair},{rate},{},{}",
-                    sec / 3600,
-                    sec / 60 % 60,
-                    sec % 60,
-                    change.unwrap_or(""),
-                    s.source
-                )?;
-                Ok(())
-            })?;
-            out.flush()?;
-        }
-        Some(format) => {
-            let shape = Shape::new(format, sel.cross).with_provenance();
-            let widths = if sel.cross { vec![20, 7, 16, 10, 8, 3] } else { vec![20, 7, 16, 10, 8] };
-            let mut w = RecordWriter::new(out, format, shape.columns()).with_fixed_widths(widths);
-            let mut pending = derived.iter().peekable();
-            let crosses = &resolved.cross;
-            // Not the CSV export as stored (the arm above): rows in the shown
-            // direction, or as quoted when no direction was asked.
-            store.for_each_merged_with_input(&series, sel.from, sel.to, |i, obs, input| {
-                let key = (obs.at, views[i].shown.to_string(), obs.source.clone());
-                while let Some((k, d)) = pending.next_if(|(_, d)| order(d) < key) {
-                    w.write(shape.record(&d.obs, d.obs.pair, Some(crosses[*k].via), Some(d.precision_pct)))?;
-                }
-                let shown = if as_stored { obs.pair } else { views[i].shown_for(obs.pair) };
-                w.write(shape.record_from(&obs, shown, None, None, input))
-            })?;
-            for (k, d) in pending {
-                w.write(shape.record(&d.obs, d.obs.pair, Some(crosses[*k].via), Some(d.precision_pct)))?;
-            }
-            w.finish()?;
-        }
+    let out = export::stdout();
+    if as_stored && derived.is_empty() && !sel.cross {
+        // The exchange format, rows as stored: written without parsing them.
+        let mut raw = export::csv::RawRows::new(out, COLUMNS)?;
+        store.for_each_merged_raw(&series, sel.from, sel.to, |row| {
+            let s = &series[row.series];
+            let pair = if row.inverted { s.pair.inverse() } else { s.pair };
+            raw.write(row.at, pair, row.rate, row.change, &s.source)
+        })?;
+        return raw.finish();
     }
-    Ok(())
+    let shape = Shape::new(format, sel.cross).with_provenance();
+    let widths = if sel.cross { vec![20, 7, 16, 10, 8, 3] } else { vec![20, 7, 16, 10, 8] };
+    let mut w = RecordWriter::new(out, format, shape.columns()).with_fixed_widths(widths);
+    let mut pending = derived.iter().peekable();
+    let crosses = &resolved.cross;
+    // Not the CSV export as stored (above): rows in the shown direction, or
+    // as quoted when no direction was asked.
+    store.for_each_merged_with_input(&series, sel.from, sel.to, |i, obs, input| {
+        let key = (obs.at, views[i].shown.to_string(), obs.source.clone());
+        while let Some((k, d)) = pending.next_if(|(_, d)| order(d) < key) {
+            w.write(shape.record(&d.obs, d.obs.pair, Some(crosses[*k].via), Some(d.precision_pct)))?;
+        }
+        let shown = if as_stored { obs.pair } else { views[i].shown_for(obs.pair) };
+        w.write(shape.record_from(&obs, shown, None, None, input))
+    })?;
+    for (k, d) in pending {
+        w.write(shape.record(&d.obs, d.obs.pair, Some(crosses[*k].via), Some(d.precision_pct)))?;
+    }
+    w.finish()
 }

@@ -6,15 +6,15 @@ use std::path::Path;
 use crate::cli::ReadArgs;
 use crate::commands::history::Shape;
 use crate::error::Result;
-use crate::output::{self, RecordWriter};
+use crate::export::{self, RecordWriter};
 use crate::store::Store;
 
 pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
     let sel = args.selection()?;
     let store = Store::open_existing(db)?;
     let resolved = sel.resolve_with_cross(&store)?;
-    let shape = Shape::new(args.format, sel.cross);
-    let mut w = RecordWriter::new(output::stdout(), args.format, shape.columns());
+    let shape = Shape::new(args.format.format(), sel.cross);
+    let mut w = RecordWriter::new(export::stdout(), args.format.format(), shape.columns());
     // With --from, a series whose newest observation is older is left out.
     let in_range = |at| sel.from.is_none_or(|from| at >= from);
     let mut rows = Vec::new();

@@ -23,8 +23,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::cli::ReadArgs;
 use crate::error::Result;
+use crate::export::{self, Cell, RecordWriter};
 use crate::model::{Observation, Pair};
-use crate::output::{self, Cell, RecordWriter};
 use crate::store::Store;
 
 pub const COLUMNS: &[&str] = &[
@@ -206,7 +206,7 @@ pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
         rows.push((cv.shown.to_string(), cv.source.to_string(), r));
     }
     rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-    let mut w = RecordWriter::new(output::stdout(), args.format, columns);
+    let mut w = RecordWriter::new(export::stdout(), args.format.format(), columns);
     for (_, _, r) in rows {
         w.write(r)?;
     }

@@ -1,0 +1,95 @@
+use super::*;
+use crate::model::{Instant, Pair};
+
+fn written(format: HistoryFormat, columns: &'static [&'static str], rows: &[&[&str]]) -> String {
+    let mut out = Vec::new();
+    let mut w = RecordWriter::new(&mut out, format, columns);
+    for r in rows {
+        w.write(r.iter().map(|c| Cell::from(*c)).collect()).unwrap();
+    }
+    w.finish().unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+const PRICE: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source"];
+
+#[test]
+fn price_directives_say_what_history_always_said() {
+    // The times the old inline code formatted from the instant itself, now
+    // read from the record's RFC 3339 text: the same text, first day to last.
+    for secs in [-62_167_219_200, -1, 0, 86_399, 1_765_497_600, 1_765_541_045, 253_402_300_799] {
+        let at = Instant::from_unix(secs);
+        let ts = at.rfc3339();
+        let rows: &[&[&str]] = &[&[&ts, "KZT/USD", "0.00192", "", "nbk"]];
+        let dt = at.datetime();
+        assert_eq!(written(HistoryFormat::Ledger, PRICE, rows), format!("P {} KZT 0.00192 USD\n", dt.format("%Y-%m-%d %H:%M:%S")), "{ts}");
+        assert_eq!(written(HistoryFormat::Beancount, PRICE, rows), format!("{} price KZT 0.00192 USD\n", dt.format("%Y-%m-%d")), "{ts}");
+    }
+}
+
+#[test]
+fn a_record_without_a_price_is_an_error_not_a_panic() {
+    let mut out = Vec::new();
+    let mut w = RecordWriter::new(&mut out, HistoryFormat::Ledger, &["pair", "source"]);
+    let e = w.write(vec!["KZT/USD".into(), "nbk".into()]).unwrap_err();
+    assert!(e.to_string().contains("timestamp, pair and rate"), "{e}");
+    let mut out = Vec::new();
+    let mut w = RecordWriter::new(&mut out, HistoryFormat::Beancount, PRICE);
+    assert!(w.write(vec!["2025-12-12T00:00:00Z".into()]).is_err(), "a short record");
+}
+
+#[test]
+fn no_records_still_make_a_whole_output() {
+    assert_eq!(written(HistoryFormat::Csv, PRICE, &[]), "timestamp,pair,rate,change_pct,source\n");
+    assert_eq!(written(HistoryFormat::Json, PRICE, &[]), "[]\n");
+    assert_eq!(written(HistoryFormat::Jsonl, PRICE, &[]), "");
+    assert_eq!(written(HistoryFormat::Ledger, PRICE, &[]), "");
+    assert_eq!(written(HistoryFormat::Table, &["a", "bb"], &[]), "a  bb\n");
+    let mut out = Vec::new();
+    RecordWriter::new(&mut out, Format::Table, &["a", "bb"]).with_fixed_widths(vec![4, 2]).finish().unwrap();
+    assert_eq!(String::from_utf8(out).unwrap(), "a     bb\n");
+}
+
+#[test]
+fn each_format_writes_its_records() {
+    let cols: &'static [&'static str] = &["name", "note"];
+    let rows: &[&[&str]] = &[&["a", "x,\"y\""], &["bbb", ""]];
+    assert_eq!(written(HistoryFormat::Csv, cols, rows), "name,note\na,\"x,\"\"y\"\"\"\nbbb,\n");
+    assert_eq!(written(HistoryFormat::Table, cols, rows), "name  note\na     x,\"y\"\nbbb\n");
+    assert_eq!(
+        written(HistoryFormat::Json, cols, rows),
+        "[\n  {\"name\":\"a\",\"note\":\"x,\\\"y\\\"\"},\n  {\"name\":\"bbb\",\"note\":\"\"}\n]\n"
+    );
+    assert_eq!(written(HistoryFormat::Jsonl, cols, rows), "{\"name\":\"a\",\"note\":\"x,\\\"y\\\"\"}\n{\"name\":\"bbb\",\"note\":\"\"}\n");
+    let mut out = Vec::new();
+    let mut w = RecordWriter::new(&mut out, Format::Json, &["n", "e"]);
+    w.write(vec![Cell::Number("3".into()), Cell::Empty]).unwrap();
+    w.finish().unwrap();
+    assert_eq!(String::from_utf8(out).unwrap(), "[\n  {\"n\":3,\"e\":null}\n]\n");
+}
+
+#[test]
+fn raw_rows_match_the_csv_exporter() {
+    let pair: Pair = "USD/KZT".parse().unwrap();
+    let source = "nbk".parse().unwrap();
+    let mut raw = Vec::new();
+    let mut rows = csv::RawRows::new(&mut raw, PRICE).unwrap();
+    for (secs, change) in [(-1, None), (1_765_541_045, Some("-0.5")), (1_765_584_000, None)] {
+        rows.write(Instant::from_unix(secs), pair, "470.12", change, &source).unwrap();
+    }
+    rows.finish().unwrap();
+    let records: Vec<Vec<String>> = [(-1, ""), (1_765_541_045, "-0.5"), (1_765_584_000, "")]
+        .iter()
+        .map(|(s, c)| vec![Instant::from_unix(*s).rfc3339(), "USD/KZT".into(), "470.12".into(), (*c).into(), "nbk".into()])
+        .collect();
+    let refs: Vec<Vec<&str>> = records.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+    let refs: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
+    assert_eq!(String::from_utf8(raw).unwrap(), written(HistoryFormat::Csv, PRICE, &refs));
+}
+
+#[test]
+fn a_document_is_pretty_and_ends_its_line() {
+    let mut out = Vec::new();
+    json::write_document(&mut out, &serde_json::json!({"a": "1", "b": [true]})).unwrap();
+    assert_eq!(String::from_utf8(out).unwrap(), "{\n  \"a\": \"1\",\n  \"b\": [\n    true\n  ]\n}\n");
+}
