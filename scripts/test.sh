@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README "Quick start", and what CI runs through .ci/run).
 # Installs the outside tools some tests read fxsnap's output back with
-# (hledger, bean-check), then runs the whole suite.
+# (hledger, bean-check, warcio), then runs the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +23,13 @@ if ! command -v bean-check >/dev/null 2>&1; then
     # pip's script folder, in case it is not on PATH.
     PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null)"
     export PATH
+fi
+
+# warcio reads back the archives `fetch --archive` writes (tests/fetch.rs).
+if ! python3 -c 'import warcio' >/dev/null 2>&1; then
+    python3 -m pip install -q warcio >/dev/null 2>&1 \
+        || echo "test.sh: could not install warcio; the archive tests of tests/fetch.rs will fail" >&2
+    command -v pyenv >/dev/null 2>&1 && pyenv rehash 2>/dev/null || true
 fi
 
 # Every outside tool above is now required: a test that needs one fails
