@@ -34,6 +34,8 @@ fn readme_commands() -> Vec<String> {
         if !in_block || line.trim_start().starts_with('#') {
             continue;
         }
+        // An end-of-line comment is not part of the command.
+        let line = line.split(" # ").next().unwrap_or(line);
         let line = line.replace("cargo run --release -- ", "fxsnap ");
         // `a && b`: both halves are commands.
         for part in line.split(" && ") {
