@@ -28,12 +28,18 @@
 #      KGS/KZT / USD/KZT)
 #   5. bytes per observation on disk, indexes included (after a WAL checkpoint) <= 48
 #   6. peak memory (max RSS) of every fxsnap run above                          <= 100 MiB
-#   7. report -o DIR of the bundled data     vs  the same charts drawn by separate
-#      (data/pages, data/history, and           `chart` runs (one per SVG the report
-#      data/feeds when ingest reads them)       holds, same size, range and pair: the
+#   7. fetch of one NBK document from a     vs  curl -s URL | fxsnap ingest -     <= 1.3x
+#      loopback server (benches/feed_server.py)  of the same document
+#   8. a 365-day NBK backfill, fetch         vs  fxsnap ingest of the same 365
+#      --delay 0 from the loopback server        documents from files             <= 1.5x
+#
+#   9. report -o DIR of the bundled data     vs  the same charts drawn by separate
+#      (data/pages, data/history, data/feeds)   `chart` runs (one per SVG the report
+#                                                holds, same size, range and pair: the
 #                                                same bytes, checked)              <= 1.0x
 #
-# BENCH_ONLY=report runs figure 7 alone (seconds, no synthetic data).
+# BENCH_ONLY=fetch runs figures 7 and 8 alone (no synthetic data; needs curl, python3, sqlite3);
+# BENCH_ONLY=report runs figure 9 alone (seconds; needs python3 and GNU time).
 #
 # and ends with a table: figure, fxsnap, reference, ratio, target, met / NOT met.
 # Times are medians, and every fxsnap run is interleaved with its reference's
@@ -148,32 +154,19 @@ print("\t".join([fig, f(fx), f(ref), f"{r:.2f}x", f"<= {target:g}x", "met" if r 
 EOF
 }
 
-# ---------------------------------------------------------------- setup
-need_tools
-mkdir -p "$W" "$RES"
-rm -f "$RES"/* ; : >"$ROWS"
-
-if [ -n "${FXSNAP:-}" ]; then
-    FX=$FXSNAP
-else
-    say "building fxsnap (release)"
-    (cd "$REPO" && cargo build --release --quiet)
-    FX=${CARGO_TARGET_DIR:-$REPO/target}/release/fxsnap
-fi
-[ -x "$FX" ] || die "no fxsnap binary at $FX"
-
-# ---------------------------------------------------------------- 7. report
 mib() { python3 -c 'import sys; print(f"{int(sys.argv[1])/1024:.1f} MiB")' "$1"; }
 rss_row() { # LABEL FX_KIB [REF_KIB]
     local ref="-"; [ -n "${3:-}" ] && ref=$(mib "$3")
     local met="met"; [ "$2" -gt $((100 * 1024)) ] && met="NOT met"
     row "6. peak RSS: $1" "$(mib "$2")" "$ref" "-" "<= 100 MiB" "$met"
 }
+
+# ---------------------------------------------------------------- 9. report
 # The report of the bundled data against the same charts drawn one `chart` run
 # each (the way a cron script would make them without `report`): the report
 # also reads and writes its tables, the chart runs only draw.
-bench_report() {
-    say "7. report of the bundled data vs the same charts by separate chart runs"
+report_figure() {
+    say "9. report of the bundled data vs the same charts by separate chart runs"
     local rdb=$W/bundled.db site=$W/report-site charts=$W/report-charts
     fresh "$rdb"
     "$FX" --db "$rdb" ingest -q "$REPO/data/pages" "$REPO/data/history/nbu-usd-cross.csv"
@@ -211,13 +204,120 @@ bench_report() {
         --name charts --prepare '' --cmd "sh -e $W/charts.sh"
     jget report report median >"$RES/report.s"; jget report charts median >"$RES/report_charts.s"
     rss_once report "$FX" --db "$rdb" report -o "$site"
-    ratio_row "7. report of the bundled data vs its $n charts by separate chart runs" "$(cat "$RES/report.s")" "$(cat "$RES/report_charts.s")" 1.0
+    ratio_row "9. report of the bundled data vs its $n charts by separate chart runs" "$(cat "$RES/report.s")" "$(cat "$RES/report_charts.s")" 1.0
     rss_row "report of the bundled data" "$(cat "$RES/report.rss")"
 }
-if [ "${BENCH_ONLY:-}" = report ]; then
-    fresh() { rm -f "$1" "$1-wal" "$1-shm" "$1-journal"; }
-    bench_report
-    sort -s -t$'\t' -k1,1n "$ROWS" | awk -F'\t' '{ printf "%-72s %10s %10s %8s %9s  %s\n", $1, $2, $3, $4, $5, $6 }' | tee "$RES/summary.txt"
+# ---------------------------------------------------------------- 7, 8. fetch
+# NBK documents for 365 days (the real 2026-04-01 document, re-dated), served by
+# benches/feed_server.py on a free loopback port; every run into a new database.
+fetch_figures() {
+    command -v curl >/dev/null || die "curl is needed for the fetch figures"
+    local feeds=$W/feeds srv_pid port n1 n2
+    rm -rf "$feeds"; mkdir -p "$feeds/docs"
+    python3 - "$REPO/tests/fixtures/feeds/nbk-2026-04-01.xml" "$feeds/docs" <<'PY'
+import datetime, sys
+src = open(sys.argv[1], "rb").read()
+d = datetime.date(2025, 1, 1)
+for _ in range(365):
+    doc = src.replace(b"<date>01.04.2026</date>", d.strftime("<date>%d.%m.%Y</date>").encode())
+    assert doc != src
+    open(f"{sys.argv[2]}/nbk-{d.isoformat()}.xml", "wb").write(doc)
+    d += datetime.timedelta(days=1)
+PY
+    python3 "$REPO/benches/feed_server.py" "$feeds/docs" "$feeds/port" &
+    srv_pid=$!
+    for _ in $(seq 100); do [ -s "$feeds/port" ] && break; sleep 0.05; done
+    [ -s "$feeds/port" ] || die "the feed server did not start"
+    port=$(cat "$feeds/port")
+    export FXSNAP_NBK_ORIGIN=http://127.0.0.1:$port
+    local url="$FXSNAP_NBK_ORIGIN/rss/get_rates.cfm?fdate=15.06.2025"
+    curl -fsS "$url" | cmp -s - "$feeds/docs/nbk-2025-06-15.xml" || { kill $srv_pid; die "the feed server does not serve $url"; }
+
+    say "7. one fetch vs curl | ingest - of the same document (interleaved, $SHORT runs each)"
+    interleaved fetch1 \
+        --name fetch --prepare "rm -f $feeds/f.db*" --cmd "$FX --db $feeds/f.db fetch -q nbk --date 2025-06-15 --delay 0" \
+        --name curl --prepare "rm -f $feeds/c.db*" --cmd "sh -c 'curl -s \"$url\" | $FX --db $feeds/c.db ingest -q -'"
+    n1=$(sqlite3 "$feeds/f.db" "SELECT count(*) FROM observation" 2>/dev/null || echo '?')
+    n2=$(sqlite3 "$feeds/c.db" "SELECT count(*) FROM observation" 2>/dev/null || echo '?')
+    echo "  rows stored: fetch $n1, curl | ingest $n2" >&2
+    ratio_row "7. fetch one document vs curl | ingest -" "$(jget fetch1 fetch median)" "$(jget fetch1 curl median)" 1.3
+
+    say "8. 365-day backfill, fetch --delay 0 vs ingest of the 365 files ($RUNS runs each, alternating)"
+    : >"$RES/backfill.fx"; : >"$RES/backfill.ref"
+    for i in $(seq "$RUNS"); do
+        fresh "$feeds/b.db"
+        run_timed "$RES/backfill.fx" "$FX" --db "$feeds/b.db" fetch -q nbk --from 2025-01-01 --to 2025-12-31 --delay 0
+        fresh "$feeds/i.db"
+        run_timed "$RES/backfill.ref" "$FX" --db "$feeds/i.db" ingest -q "$feeds/docs"
+        printf '  run %d: fetch %s s, ingest %s s\n' "$i" "$(tail -1 "$RES/backfill.fx" | cut -d' ' -f1)" "$(tail -1 "$RES/backfill.ref" | cut -d' ' -f1)" >&2
+    done
+    n1=$(sqlite3 "$feeds/b.db" "SELECT count(*) FROM observation" 2>/dev/null || echo '?')
+    n2=$(sqlite3 "$feeds/i.db" "SELECT count(*) FROM observation" 2>/dev/null || echo '?')
+    echo "  rows stored: fetch $n1, ingest $n2" >&2
+    ratio_row "8. 365-day backfill, fetch vs ingest of the files" "$(median_col "$RES/backfill.fx" 1)" "$(median_col "$RES/backfill.ref" 1)" 1.5
+    kill $srv_pid 2>/dev/null || true
+    unset FXSNAP_NBK_ORIGIN
+}
+
+print_table() {
+    {
+        echo
+        cat "$RES/header.txt"
+        echo
+        sort -s -t$'\t' -k1,1n "$ROWS" | awk -F'\t' '
+            BEGIN { printf "%-62s %12s %26s %8s %11s  %s\n", "figure", "fxsnap", "reference", "ratio", "target", "result";
+                    printf "%-62s %12s %26s %8s %11s  %s\n", "------", "------", "---------", "-----", "------", "------" }
+            { printf "%-62s %12s %26s %8s %11s  %s\n", $1, $2, $3, $4, $5, $6 }'
+    } | tee "$RES/summary.txt"
+    echo >&2
+    echo "(raw measurements in $RES)" >&2
+}
+
+# ---------------------------------------------------------------- setup
+ONLY=${BENCH_ONLY:-}
+if [ "$ONLY" = fetch ]; then
+    command -v python3 >/dev/null || die "python3 is needed"
+    command -v sqlite3 >/dev/null || die "sqlite3 is needed"
+elif [ "$ONLY" = report ]; then
+    command -v python3 >/dev/null || die "python3 is needed"
+    [ -x /usr/bin/time ] || die "GNU time (/usr/bin/time) is needed"
+else
+    need_tools
+fi
+mkdir -p "$W" "$RES"
+rm -f "$RES"/* ; : >"$ROWS"
+
+if [ -n "${FXSNAP:-}" ]; then
+    FX=$FXSNAP
+else
+    say "building fxsnap (release)"
+    (cd "$REPO" && cargo build --release --quiet)
+    FX=${CARGO_TARGET_DIR:-$REPO/target}/release/fxsnap
+fi
+[ -x "$FX" ] || die "no fxsnap binary at $FX"
+
+fresh() { rm -f "$1" "$1-wal" "$1-shm" "$1-journal"; }
+
+if [ "$ONLY" = fetch ]; then
+    {
+        echo "fxsnap benchmark (fetch figures)  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        echo "commit   $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
+        echo "machine  $(nproc) cpu, $(uname -sr); $(curl --version | head -1 | cut -d' ' -f1-2), $(python3 --version)"
+        echo "runs     $RUNS long, $SHORT short (+$WARM warmup rounds); medians; interleaved"
+    } | tee "$RES/header.txt" >&2
+    fetch_figures
+    print_table
+    exit 0
+fi
+if [ "$ONLY" = report ]; then
+    {
+        echo "fxsnap benchmark (report figure)  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        echo "commit   $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
+        echo "machine  $(nproc) cpu, $(uname -sr), $(python3 --version)"
+        echo "runs     $SHORT short (+$WARM warmup rounds); medians; interleaved"
+    } | tee "$RES/header.txt" >&2
+    report_figure
+    print_table
     exit 0
 fi
 
@@ -247,8 +347,6 @@ EOF
     echo "data     $N observations ($YEARS years x 365 d x 288 x 5 pairs), $PAGES pages, in $DATA"
     echo "runs     $RUNS long, $SHORT short (+$WARM warmup rounds); medians; fxsnap and reference interleaved"
 } | tee "$RES/header.txt" >&2
-
-fresh() { rm -f "$1" "$1-wal" "$1-shm" "$1-journal"; }
 
 # ---------------------------------------------------------------- 1. bulk ingest
 say "1. bulk CSV ingest of $N observations (fxsnap and sqlite3 .import alternate, $RUNS runs each)"
@@ -429,8 +527,6 @@ PY
     ratio_row "3d. chart --cross, 10 years daily (via KZT) vs the direct chart" "$(cat "$RES/cross_fx.s")" "$(cat "$RES/cross_direct.s")" 2 "fxsnap, direct"
 fi
 
-bench_report
-
 # ---------------------------------------------------------------- 6. memory
 rss_row "ingest CSV" "$(cat "$RES/ingest.fx.rss")" "$(cat "$RES/ingest.ref.rss")"
 rss_row "cron run, new day" "$(cat "$RES/cron_fx.rss")" "$(cat "$RES/cron_ref.rss")"
@@ -445,15 +541,11 @@ if [ $chart_ok = 1 ]; then
 fi
 rss_row "history csv" "$(cat "$RES/hist.fx.rss")" "$(cat "$RES/hist.ref.rss")"
 
+# ---------------------------------------------------------------- 7, 8. fetch
+fetch_figures
+
+# ---------------------------------------------------------------- 9. report
+report_figure
+
 # ---------------------------------------------------------------- table
-{
-    echo
-    cat "$RES/header.txt"
-    echo
-    sort -s -t$'\t' -k1,1n "$ROWS" | awk -F'\t' '
-        BEGIN { printf "%-62s %12s %26s %8s %11s  %s\n", "figure", "fxsnap", "reference", "ratio", "target", "result";
-                printf "%-62s %12s %26s %8s %11s  %s\n", "------", "------", "---------", "-----", "------", "------" }
-        { printf "%-62s %12s %26s %8s %11s  %s\n", $1, $2, $3, $4, $5, $6 }'
-} | tee "$RES/summary.txt"
-echo >&2
-echo "(raw measurements in $RES)" >&2
+print_table

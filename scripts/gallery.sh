@@ -27,7 +27,7 @@ trap 'rm -rf "$work"' EXIT
 db="$work/rates.db"
 mkdir -p "$out"
 
-"$FXSNAP" --db "$db" ingest -q "$root/data/pages" "$root/data/history"
+"$FXSNAP" --db "$db" ingest -q "$root/data/pages" "$root/data/history" "$root/data/feeds"
 chart() { local name="$1"; shift; "$FXSNAP" --db "$db" chart -o "$out/$name" "$@"; echo "  $out/$name" >&2; }
 
 echo "charts made at $(date -u -d "@$SOURCE_DATE_EPOCH" '+%Y-%m-%d %H:%M UTC'):" >&2

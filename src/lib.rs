@@ -14,6 +14,7 @@ pub mod commands;
 pub mod cross;
 pub mod error;
 pub(crate) mod export;
+pub mod fetch;
 pub mod intake;
 pub mod model;
 pub mod precision;
@@ -51,7 +52,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Latest(a) => commands::latest::run(&db()?, a),
         Command::History(a) => commands::history::run(&db()?, a),
         Command::Conflicts(a) => commands::conflicts::run(&db()?, a),
-        Command::Check { .. } => commands::check::run(&db()?),
+        Command::Check(a) => commands::check::run(&db()?, a),
         Command::Inputs(a) => commands::inputs::run(&db()?, a),
         Command::Stats(a) => commands::stats::run(&db()?, a),
         Command::Convert(a) => commands::convert::run(&db()?, a),
@@ -59,5 +60,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Man => commands::completions::man(),
         Command::Chart(a) => commands::chart::run(&db()?, a),
         Command::Report(a) => commands::report::run(&db()?, a),
+        Command::Fetch(a) => commands::fetch::run(&db()?, a),
     }
 }

@@ -257,12 +257,39 @@ fn prepare(dir: &Path, op: &str, path: &str, more: &str) {
     }
 }
 
+/// The time every staged input file is given: a file's modification time is
+/// what fxsnap records as its input's `observed` time (history's JSON), and
+/// a checkout's times are whenever it was cloned.
+const STAGED_MTIME: u64 = 1_772_323_200; // 2026-03-01T00:00:00Z
+
+/// Copies data/ and tests/fixtures/ into the run's folder with one fixed
+/// modification time, so outputs do not depend on when the repository was
+/// checked out.
+fn stage_inputs(root: &Path) {
+    fn copy_tree(from: &Path, to: &Path, time: std::time::SystemTime) {
+        fs::create_dir_all(to).unwrap();
+        for entry in fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let (src, dst) = (entry.path(), to.join(entry.file_name()));
+            if entry.file_type().unwrap().is_dir() {
+                copy_tree(&src, &dst, time);
+            } else {
+                fs::copy(&src, &dst).unwrap();
+                fs::File::options().write(true).open(&dst).unwrap().set_modified(time).unwrap();
+            }
+        }
+    }
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(STAGED_MTIME);
+    copy_tree(&Path::new(REPO).join("data"), &root.join("inputs/data"), time);
+    copy_tree(&Path::new(REPO).join("tests/fixtures"), &root.join("inputs/fixtures"), time);
+}
+
 /// Runs one block and renders what it recorded.
 fn run_block(run: &Run, block: &Block) -> Vec<u8> {
     let dir = run.root().join(&block.name);
     fs::create_dir(&dir).unwrap();
-    std::os::unix::fs::symlink(Path::new(REPO).join("data"), dir.join("data")).unwrap();
-    std::os::unix::fs::symlink(Path::new(REPO).join("tests/fixtures"), dir.join("fixtures")).unwrap();
+    std::os::unix::fs::symlink(run.root().join("inputs/data"), dir.join("data")).unwrap();
+    std::os::unix::fs::symlink(run.root().join("inputs/fixtures"), dir.join("fixtures")).unwrap();
     let mut out = Vec::new();
     for step in &block.steps {
         match step {
@@ -368,6 +395,7 @@ fn golden_outputs_are_unchanged() {
     let blocks = parse_cases(&cases);
     assert_eq!(blocks.first().map(|b| b.name.as_str()), Some("shared"), "the first block builds ../shared.db");
     let run = Run { bin, root: tempfile::tempdir().unwrap(), started: chrono::Utc::now().timestamp() };
+    stage_inputs(run.root());
 
     let mut failures = Vec::new();
     let mut names = BTreeSet::new();

@@ -231,7 +231,11 @@ fn a_source_ten_days_old_is_marked_stale() {
     let newest = format!("nbk: KZT/USD (newest {})", day_ago(10));
     assert!(html.contains("<strong>1 stale</strong>") && html.contains(&newest), "the summary names the stale series");
     assert!(html.contains("National Bank of Kazakhstan"), "the source's full name is shown");
-    report(&db, &dir, &["--pair", "KZT", "--stale", "30d"]);
+    let out = db.cmd(&["report", "-o", s(&dir), "--pair", "KZT"]).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.ends_with(": 2 series, 3 charts, 1 stale (older than 7d)\n") && said.lines().count() == 1, "{said}");
+    let out = db.cmd(&["report", "-o", s(&dir), "--pair", "KZT", "--stale", "30d", "-q"]).output().unwrap();
+    assert!(out.status.success() && out.stderr.is_empty(), "-q says nothing: {}", String::from_utf8_lossy(&out.stderr));
     let page = inspect(&dir.join("index.html"));
     assert_eq!(state(&page, "nbk").0, "current");
 }

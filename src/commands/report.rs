@@ -24,8 +24,12 @@ pub fn run(db: &Path, args: &ReportArgs) -> Result<()> {
         now,
     };
     let store = Store::open_existing(db)?;
-    let files = report::build(&store, db, &sel, &opts)?;
-    report::write::replace_dir(&args.output, &files)
+    let (files, summary) = report::build(&store, db, &sel, &opts)?;
+    report::write::replace_dir(&args.output, &files)?;
+    if !args.quiet {
+        eprintln!("fxsnap: report in {}: {summary}", args.output.display());
+    }
+    Ok(())
 }
 
 /// When the report is made: `SOURCE_DATE_EPOCH` (seconds) when set, as for

@@ -61,7 +61,8 @@ pub struct Options {
 }
 
 /// Reads the store and makes the report's files: `index.html` first, then the charts.
-pub fn build(store: &Store, db: &Path, sel: &Selection, opts: &Options) -> Result<Vec<ReportFile>> {
+/// Also a one-line summary for the command to print (`15 series, 10 charts, 2 stale`).
+pub fn build(store: &Store, db: &Path, sel: &Selection, opts: &Options) -> Result<(Vec<ReportFile>, String)> {
     let snapshot = store.begin_read()?;
     let gathered = gather(store, db, sel, opts);
     snapshot.finish()?;
@@ -74,7 +75,10 @@ pub fn build(store: &Store, db: &Path, sel: &Selection, opts: &Options) -> Resul
             }
         }
     }
-    Ok(files)
+    let reference = sel.to.unwrap_or(opts.now);
+    let stale = g.latest.iter().filter(|r| reference.unix() - r.at.unix() > opts.stale_secs).count();
+    let summary = format!("{} series, {} charts, {stale} stale (older than {})", g.latest.len(), files.len() - 1, opts.stale_label);
+    Ok((files, summary))
 }
 
 /// Everything the page shows, read from one snapshot.

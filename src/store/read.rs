@@ -338,6 +338,17 @@ impl Store {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(p)
     }
 
+    /// True when an input of this name (a path, `-` or a URL) is recorded:
+    /// `fetch` does not ask again for a dated URL it already has.
+    pub fn has_input(&self, name: &str) -> Result<bool> {
+        if self.version < 2 {
+            return Ok(false);
+        }
+        self.conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM input WHERE name = ?1)", params![name], |r| r.get::<_, bool>(0))
+            .map_err(|e| db_err(&self.path, e))
+    }
+
     /// The failed fetches recorded, newest first; none in a version-1 file.
     pub fn failed_fetches(&self) -> Result<Vec<FetchFailure>> {
         if self.version < 2 {

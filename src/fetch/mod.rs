@@ -1,0 +1,251 @@
+//! Fetching the built-in sources' documents over HTTP (DESIGN "fetch").
+//!
+//! - [`plan`]: which URLs a run asks, per source, for the current documents,
+//!   one past day or a range;
+//! - [`origin`]: `FXSNAP_<SOURCE>_ORIGIN`, a mirror or test server in place
+//!   of a source's scheme, host and port;
+//! - [`http`]: the polite, bounded, retrying client;
+//! - [`warc_write`]: appending every response to a WARC 1.1 archive;
+//! - [`ids`]: the currencies asked one by one;
+//! - [`ingest`]: the store as the [`Sink`], through `intake`.
+//!
+//! [`run`] asks each URL in turn (one thread asks while the other stores
+//! the previous answer) and hands every document to a [`Sink`]: one input
+//! per response, named by the URL asked, observed at the response's `Date`.
+//! This module decides what counts as a document of its source (status,
+//! HTML where XML belongs, CBT's Sunday 404); reading it is the sink's.
+
+pub mod http;
+pub mod ids;
+pub mod ingest;
+pub mod origin;
+pub mod plan;
+pub mod warc_write;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+
+use crate::error::{Error, Result};
+use crate::model::{Currency, Instant};
+use crate::store::{ConflictPolicy, Counts};
+use crate::summary::Summary;
+pub use plan::{Kind, Request, When};
+
+/// One response given to the store: everything a reader needs, and the
+/// request's own knowledge (NBKR's history page names no currency).
+#[derive(Clone, Debug)]
+pub struct FetchedDocument {
+    /// The URL asked: the input's name.
+    pub url: String,
+    /// The source label (`nbk`).
+    pub source: &'static str,
+    pub kind: Kind,
+    /// The response's `Date` (else when it arrived).
+    pub observed: Instant,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// The day asked for, for per-day documents.
+    pub asked_date: Option<NaiveDate>,
+    /// The currency asked for (NBKR history, CBR dynamic).
+    pub currency: Option<Currency>,
+}
+
+/// What storing one document gave.
+#[derive(Clone, Debug, Default)]
+pub struct Ingested {
+    pub counts: Counts,
+    /// The document's own date, when it has one.
+    pub date: Option<NaiveDate>,
+    /// The bank says it has no rates for that day: nothing stored.
+    pub empty: bool,
+}
+
+/// Where fetched documents go: the store, in `commands::fetch`.
+pub trait Sink {
+    /// True when an input of this name was already ingested successfully.
+    fn already_ingested(&mut self, url: &str) -> Result<bool>;
+    /// Reads and stores one document in one transaction.
+    fn ingest(&mut self, doc: &FetchedDocument, policy: ConflictPolicy) -> Result<Ingested>;
+    /// Records a failed fetch (listed by `inputs --failed`).
+    fn record_failure(&mut self, url: &str, source: &str, at: Instant, reason: &str) -> Result<()>;
+}
+
+/// Typed `fetch` options.
+pub struct Options {
+    pub policy: ConflictPolicy,
+    pub refetch: bool,
+    pub archive: Option<std::path::PathBuf>,
+    pub settings: http::Settings,
+    pub quiet: bool,
+}
+
+/// Asks every request in turn and stores what comes back, reporting each
+/// input to `summary` (the one `ingest` reports through). Err only for what
+/// stops the run: the archive or the store cannot be written.
+pub fn run(requests: &[Request], sink: &mut dyn Sink, opts: &Options, summary: &mut Summary) -> Result<()> {
+    let mut archive = opts.archive.as_deref().map(warc_write::Archive::open).transpose()?;
+    if let (Some(a), false) = (&archive, opts.quiet) {
+        if let Some(n) = a.repaired {
+            eprintln!("fxsnap: the archive's last record was cut ({n} bytes): removed before appending");
+        }
+    }
+    // Decided before the first request: a plan names each URL once.
+    let mut todo = Vec::new();
+    let mut already = 0;
+    for req in requests {
+        if req.dated && !opts.refetch && sink.already_ingested(&req.url)? {
+            already += 1;
+        } else {
+            todo.push(req);
+        }
+    }
+    if already > 0 {
+        let s = if already == 1 { " was" } else { "s were" };
+        summary.note(format!("{already} dated URL{s} ingested before: not asked again (--refetch asks)"));
+    }
+    let progress = crate::progress::Steps::new(opts.quiet, todo.len() as u64, "fetching");
+    // One thread asks, one at a time and politely, while this one stores
+    // the previous answer: a backfill's requests wait on the network while
+    // its transactions wait on the disk, and neither waits for the other.
+    // At most one answer waits in between (memory: two documents).
+    let result = std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Fetched>(1);
+        let todo_ref = &todo;
+        let archive = &mut archive;
+        let settings = opts.settings;
+        scope.spawn(move || {
+            let mut client = http::Client::new(settings);
+            for (i, req) in todo_ref.iter().enumerate() {
+                let mut archive_failed = None;
+                let got = client.get(&req.url, &mut |resp| match archive.as_mut().map(|a| a.append(resp)) {
+                    Some(Err(e)) => {
+                        let why = e.to_string();
+                        archive_failed = Some(e);
+                        Err(why)
+                    }
+                    _ => Ok(()),
+                });
+                let stop = archive_failed.is_some();
+                if tx.send(Fetched { index: i, got, archive_failed }).is_err() || stop {
+                    return;
+                }
+            }
+        });
+        for fetched in rx {
+            if let Some(e) = fetched.archive_failed {
+                // The archive is what a later `ingest` trusts: without it, stop.
+                return Err(e);
+            }
+            let req = todo[fetched.index];
+            progress.step(&req.url);
+            store_one(req, fetched.got, sink, opts.policy, summary, &progress)?;
+        }
+        Ok(())
+    });
+    progress.finish();
+    result
+}
+
+/// One answer from the asking thread.
+struct Fetched {
+    index: usize,
+    got: std::result::Result<http::Response, String>,
+    /// The archive could not be written: the run stops.
+    archive_failed: Option<Error>,
+}
+
+/// Stores one answer (or records why it is not a document).
+fn store_one(
+    req: &Request,
+    got: std::result::Result<http::Response, String>,
+    sink: &mut dyn Sink,
+    policy: ConflictPolicy,
+    summary: &mut Summary,
+    progress: &crate::progress::Steps,
+) -> Result<()> {
+    let result = match got.and_then(|resp| document(req, resp)) {
+        Ok(Some(doc)) => sink.ingest(&doc, policy),
+        Ok(None) => Ok(Ingested { empty: true, ..Ingested::default() }),
+        Err(why) => Err(Error::invalid(one_line(&why))),
+    };
+    match result {
+        Ok(done) if done.empty => summary.empty(),
+        Ok(done) => {
+            summary.stored(&done.counts);
+            if let (Some(asked), Some(got)) = (req.asked_date, done.date) {
+                if asked != got {
+                    summary.note(format!("{}: asked for {asked}, the document is dated {got}: stored under {got}", req.url));
+                }
+            }
+        }
+        Err(e) => {
+            sink.record_failure(&req.url, req.source, Instant::now(), &one_line(&e.to_string()))?;
+            progress.suspend(|| summary.failed(&req.url, e));
+        }
+    }
+    Ok(())
+}
+
+/// A response as a document of its source, `None` for an answer that says
+/// there is none (CBT's Sunday 404), or the reason it is not one.
+fn document(req: &Request, resp: http::Response) -> std::result::Result<Option<FetchedDocument>, String> {
+    if resp.status == 404 && req.kind == Kind::Cbt && req.asked_date.is_some_and(|d| d.weekday() == Weekday::Sun) {
+        return Ok(None);
+    }
+    if resp.status != 200 {
+        return Err(format!("HTTP {} {}", resp.status, resp.reason).trim_end().to_string());
+    }
+    if !matches!(req.kind, Kind::Ticker | Kind::NbkrHistory) && looks_like_html(&resp.body) {
+        return Err(format!("an HTML page, not {}'s document", req.source));
+    }
+    if resp.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(format!("an empty body, not {}'s document", req.source));
+    }
+    Ok(Some(FetchedDocument {
+        url: req.url.clone(),
+        source: req.source,
+        kind: req.kind,
+        observed: resp.observed(),
+        status: resp.status,
+        headers: resp.headers,
+        body: resp.body,
+        asked_date: req.asked_date,
+        currency: req.currency,
+    }))
+}
+
+/// An HTML page (an error page, a login wall) where XML or JSON belongs.
+pub fn looks_like_html(body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(1024)]).to_ascii_lowercase();
+    let t = head.trim_start_matches('\u{feff}').trim_start();
+    // JSON (CBU's) is never HTML; an XML prolog may still open an XHTML page.
+    if t.starts_with('[') || t.starts_with('{') {
+        return false;
+    }
+    t.starts_with("<!doctype html") || t.starts_with("<html") || t.starts_with("<head") || t.starts_with("<body") || t.contains("<html")
+}
+
+/// A reason on one line (a server's message may hold line breaks).
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The date the current documents are asked for: today, in UTC.
+pub fn today() -> NaiveDate {
+    Instant::now().datetime().date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_told_from_documents() {
+        assert!(looks_like_html(b"<!DOCTYPE html><html><body>Error</body></html>"));
+        assert!(looks_like_html(b"\n  <HTML><p>503</p>"));
+        assert!(!looks_like_html(b"<?xml version=\"1.0\"?><rates></rates>"));
+        assert!(looks_like_html(b"<?xml version=\"1.0\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0//EN\">\n<html>"));
+        assert!(!looks_like_html(b"[{\"Ccy\":\"USD\"}]"));
+        assert!(!looks_like_html(b"<ValCurs Date=\"2026-05-18\">"));
+    }
+}
