@@ -247,7 +247,7 @@ fn sources_show_their_last_input_and_failed_fetches() {
     let db = store();
     let conn = rusqlite::Connection::open(&db.path).unwrap();
     let now = Utc::now().timestamp();
-    for (i, reason) in ["HTTP 503", "timed out after 60 s", "an HTML page, not nbk's XML", "HTTP 502"].iter().enumerate() {
+    for (i, reason) in ["HTTP 503", "timed out after 60 s", "an HTML page, not nbk's XML"].iter().enumerate() {
         conn.execute(
             "INSERT INTO fetch_failure (url, source, at, reason) VALUES (?1, 'nbk', ?2, ?3)",
             rusqlite::params![format!("https://nationalbank.kz/rss/get_rates.cfm?fdate=0{i}.12.2026"), now - 3600 * (i as i64 + 1), reason],
@@ -255,6 +255,9 @@ fn sources_show_their_last_input_and_failed_fetches() {
         .unwrap();
     }
     drop(conn);
+    // And one failure the way cron gets it: fetch from a port nobody listens on (it retries, ~5 s).
+    let out = db.cmd(&["fetch", "nbk", "--delay", "0"]).env("FXSNAP_NBK_ORIGIN", "http://127.0.0.1:1").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let dir = db.dir.path().join("site");
     report(&db, &dir, &["--pair", "all"]);
     let page = inspect(&dir.join("index.html"));
@@ -267,8 +270,9 @@ fn sources_show_their_last_input_and_failed_fetches() {
     assert!(row("nbu")["cells"]["last input"].as_str().unwrap().ends_with("nbu-usd-cross.csv"));
     let nbk = row("nbk");
     let failed = nbk["cells"]["failed fetches"].as_str().unwrap();
-    assert!(failed.contains("HTTP 503") && failed.contains("timed out") && failed.contains("an HTML page"), "{failed}");
-    assert!(!failed.contains("HTTP 502") && failed.contains("4 in all"), "the 3 newest, and the count: {failed}");
+    assert!(failed.contains("http://127.0.0.1:1/rss/get_rates.cfm") && failed.contains("refused"), "fetch's own failure: {failed}");
+    assert!(failed.contains("HTTP 503") && failed.contains("timed out"), "{failed}");
+    assert!(!failed.contains("an HTML page") && failed.contains("4 in all"), "the 3 newest, and the count: {failed}");
     assert_eq!(row("timesca")["cells"]["failed fetches"], "none");
     assert!(nbk["cells"]["source"].as_str().unwrap().contains("National Bank of Kazakhstan"));
     // The URLs are text, not links.
