@@ -84,7 +84,8 @@ pub enum Command {
     /// DIR/index.html and one SVG per pair and range. DIR is replaced as a whole, atomically: it is
     /// built beside DIR and swapped into place, so a web server never serves half a report, and a
     /// failed run leaves the previous one. A folder that has other files and is not a report is
-    /// never replaced.
+    /// never replaced. Ages, stale marks and the ranges count from now, or from SOURCE_DATE_EPOCH
+    /// when it is set (the same store then gives the same folder, byte for byte).
     #[command(after_help = "Examples:\n  \
         fxsnap report -o /var/www/rates\n  \
         fxsnap report -o site --ranges 7d,90d,all --title 'Central Asian rates' --theme dark\n  \
