@@ -111,6 +111,10 @@ impl Store {
         // whenever `series_id = ?` is rebound to a small integer, so every
         // reuse of a cached statement would re-parse and re-plan it.
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).map_err(|e| db_err(path, e))?;
+        // An input's transaction cycles through some 20 distinct statements
+        // (series, observations, conflicts, rollups, inputs): rusqlite's
+        // default cache of 16 would evict and re-prepare them on every row.
+        conn.set_prepared_statement_cache_capacity(64);
         let store = Store { conn, path: path.to_path_buf(), version: 0 };
         // Reading the journal mode reads the file: a file SQLite cannot read
         // fails here, where the read-only fallback can take over.

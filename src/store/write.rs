@@ -160,18 +160,21 @@ impl InputTx<'_> {
         }
         let p = |e| db_err(&self.path, e);
         let (base, quote) = (canonical.base.to_string(), canonical.quote.to_string());
+        // Cached statements: a bank document meets some 75 series in one input.
         let existing: Option<i64> = self
             .tx
-            .query_row("SELECT id FROM series WHERE source = ?1 AND base = ?2 AND quote = ?3", params![source.as_str(), base, quote], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT id FROM series WHERE source = ?1 AND base = ?2 AND quote = ?3")
+            .map_err(p)?
+            .query_row(params![source.as_str(), base, quote], |r| r.get(0))
             .optional()
             .map_err(p)?;
         let id = match existing {
             Some(id) => id,
             None => {
                 self.tx
-                    .execute("INSERT INTO series (source, base, quote) VALUES (?1, ?2, ?3)", params![source.as_str(), base, quote])
+                    .prepare_cached("INSERT INTO series (source, base, quote) VALUES (?1, ?2, ?3)")
+                    .map_err(p)?
+                    .execute(params![source.as_str(), base, quote])
                     .map_err(p)?;
                 self.tx.last_insert_rowid()
             }
