@@ -435,12 +435,14 @@ fn a_real_browser_shows_the_whole_page_without_sideways_scroll() {
         assert!(svgs >= 10, "charts drawn: {svgs}");
         // From disk, and from a plain static server (Python's, which knows .svg is image/svg+xml).
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut server = Command::new("python3")
-            .args(["-m", "http.server", "--bind", "127.0.0.1", "--directory", s(&dir), &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("python3 -m http.server");
+        let _server = Server(
+            Command::new("python3")
+                .args(["-m", "http.server", "--bind", "127.0.0.1", "--directory", s(&dir), &port.to_string()])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("python3 -m http.server"),
+        );
         wait_for_port(port);
         let urls = [(format!("file://{}", dir.join("index.html").display()), "disk"), (format!("http://127.0.0.1:{port}/"), "http")];
         for (width, (url, how)) in [(375, &urls[0]), (1280, &urls[0]), (375, &urls[1])] {
@@ -481,8 +483,16 @@ fn a_real_browser_shows_the_whole_page_without_sideways_scroll() {
             let dark = [bg >> 16, (bg >> 8) & 255, bg & 255].iter().all(|c| *c < 60);
             assert!(if theme == "light" { light } else { dark }, "{what}: the commonest colour {} is not the theme's", png["background"]);
         }
-        let _ = server.kill();
-        let _ = server.wait();
+    }
+}
+
+/// The test's web server, stopped when the test ends, failed or not.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
