@@ -44,13 +44,18 @@ impl Store {
     /// What the file holds; an error for another program's database, a
     /// newer schema, or a version the ladder does not know.
     pub(super) fn layout(&self) -> Result<Layout> {
+        // One statement, so one snapshot: read as three, another fxsnap
+        // creating the schema could commit between them, and its tables
+        // would be seen beside a version still 0 (another program's file).
         let (v, app, tables) = self.retry_busy(|c| {
-            let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            let app: i64 = c.query_row("PRAGMA application_id", [], |r| r.get(0))?;
-            let mut st = c.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?;
-            let tables = st.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
-            Ok((v, app, tables))
+            c.query_row(
+                "SELECT (SELECT user_version FROM pragma_user_version()), (SELECT application_id FROM pragma_application_id()), \
+                        (SELECT group_concat(name, char(9)) FROM sqlite_master WHERE type = 'table')",
+                [],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?)),
+            )
         })?;
+        let tables: Vec<String> = tables.map(|t| t.split('\t').map(str::to_string).collect()).unwrap_or_default();
         let not_ours =
             |why: &str| Error::Database { path: self.path.display().to_string(), message: format!("is not an fxsnap database ({why})") };
         if app != 0 && app != APPLICATION_ID {
