@@ -35,7 +35,8 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         curl -s https://timesca.com/ | fxsnap ingest -\n  \
         fxsnap ingest data/pages data/history\n  \
-        fxsnap ingest --at 2024-09-15 saved-page.html")]
+        fxsnap ingest --at 2024-09-15 saved-page.html\n  \
+        fxsnap ingest --dry-run -v data/pages")]
     Ingest(IngestArgs),
     /// The newest observation of each series
     #[command(after_help = "Examples:\n  fxsnap latest\n  fxsnap latest --pair KZT,UZS --invert\n  fxsnap latest --format json")]
@@ -149,6 +150,13 @@ pub struct IngestArgs {
     /// No summary line
     #[arg(short, long)]
     pub quiet: bool,
+    /// Read every input and say what it would store (new, duplicate, conflict per input), writing nothing and creating
+    /// no database
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With --dry-run: every row too (its time, pair, rate, change and source; for a conflict, the value it meets)
+    #[arg(short, long, requires = "dry_run")]
+    pub verbose: bool,
     #[command(flatten)]
     pub db: DbArg,
 }

@@ -8,6 +8,7 @@ pub mod chart;
 pub mod cli;
 pub mod commands;
 pub mod cross;
+pub mod dryrun;
 pub mod error;
 pub mod intake;
 pub mod model;

@@ -1,0 +1,122 @@
+//! `delete`: the selected observations handed out as stored (so the caller
+//! can write them out before anything is removed), then removed in one
+//! `BEGIN IMMEDIATE` transaction with the rollups of the touched ranges
+//! rebuilt from what is left.
+//!
+//! What stays: the conflict log (it is the history of values met, and
+//! names values that were never stored, which `delete` cannot print), and
+//! the input rows (`inputs` lists what was read, with the counts of its
+//! latest ingest). A series left with no observation and no conflict-log
+//! entry is removed, so it is not listed as stored.
+
+use std::collections::{BTreeMap, HashSet};
+
+use rusqlite::params;
+
+use super::read::RawRow;
+use super::{db_err, rollup, InputId, Series, SeriesId, Store};
+use crate::error::{Error, Result};
+use crate::model::Instant;
+
+/// What `delete` removes: the observations of these series in the range
+/// and, when inputs are named, only those these inputs brought.
+#[derive(Clone, Debug, Default)]
+pub struct DeleteFilter {
+    /// In output order: by pair, then source.
+    pub series: Vec<Series>,
+    pub from: Option<Instant>,
+    pub to: Option<Instant>,
+    /// Empty: whatever input brought them.
+    pub inputs: Vec<InputId>,
+}
+
+/// What a delete removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Deleted {
+    pub observations: u64,
+    /// Series that lost observations.
+    pub series: u64,
+    /// Series removed because nothing of them was left.
+    pub series_removed: u64,
+}
+
+impl Store {
+    /// Each observation the filter selects, as stored, in time order (then
+    /// in the order of `filter.series`); returns how many per series, with
+    /// the first and last time of each (for the delete that follows).
+    pub fn for_each_selected(
+        &self,
+        filter: &DeleteFilter,
+        mut f: impl FnMut(&Series, RawRow<'_>) -> Result<()>,
+    ) -> Result<BTreeMap<SeriesId, (u64, i64, i64)>> {
+        let inputs: HashSet<InputId> = filter.inputs.iter().copied().collect();
+        let mut touched: BTreeMap<SeriesId, (u64, i64, i64)> = BTreeMap::new();
+        self.for_each_merged_raw(&filter.series, filter.from, filter.to, |row| {
+            if !inputs.is_empty() && !row.input.is_some_and(|i| inputs.contains(&i)) {
+                return Ok(());
+            }
+            let s = &filter.series[row.series];
+            let ts = row.at.unix();
+            let e = touched.entry(s.id).or_insert((0, ts, ts));
+            e.0 += 1;
+            e.2 = ts;
+            f(s, row)
+        })?;
+        Ok(touched)
+    }
+
+    /// Deletes what the filter selects in one transaction: each row is
+    /// handed to `f` first, then `before_commit` runs (the caller flushes
+    /// what it wrote: a row it could not write out is not deleted), then the
+    /// rows go, the rollups of their ranges are rebuilt and the transaction
+    /// commits. Any error rolls everything back.
+    pub fn delete(
+        &mut self,
+        filter: &DeleteFilter,
+        f: impl FnMut(&Series, RawRow<'_>) -> Result<()>,
+        before_commit: impl FnOnce() -> Result<()>,
+    ) -> Result<Deleted> {
+        if self.version < 2 {
+            return Err(Error::Database {
+                path: self.path.display().to_string(),
+                message: "was opened for reading: delete goes through Store::open_for_write".into(),
+            });
+        }
+        let tx = self.begin_immediate()?;
+        let touched = self.for_each_selected(filter, f)?;
+        before_commit()?;
+        let p = |e| db_err(&self.path, e);
+        let by_input = if filter.inputs.is_empty() {
+            String::new()
+        } else {
+            // Row ids, not user text: safe to write into the statement.
+            let ids: Vec<String> = filter.inputs.iter().map(|i| i.0.to_string()).collect();
+            format!(" AND input_id IN ({})", ids.join(", "))
+        };
+        let sql = format!("DELETE FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3{by_input}");
+        let mut done = Deleted::default();
+        for (&sid, &(n, first, last)) in &touched {
+            let removed = tx.execute(&sql, params![sid.0, first, last]).map_err(p)?;
+            if removed as u64 != n {
+                // The rows written out must be the rows removed.
+                return Err(Error::Database {
+                    path: self.path.display().to_string(),
+                    message: format!("delete: series {sid} had {n} rows selected but {removed} to remove; nothing deleted"),
+                });
+            }
+            rollup::rebuild(&tx, &self.path, sid, first, last)?;
+            done.observations += n;
+            done.series += 1;
+            done.series_removed += tx
+                .execute(
+                    "DELETE FROM series WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM observation WHERE series_id = ?1) \
+                     AND NOT EXISTS (SELECT 1 FROM conflict WHERE series_id = ?1) \
+                     AND NOT EXISTS (SELECT 1 FROM rollup WHERE series_id = ?1)",
+                    params![sid.0],
+                )
+                .map_err(p)? as u64;
+        }
+        tx.commit().map_err(p)?;
+        Ok(done)
+    }
+}
