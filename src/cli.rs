@@ -86,6 +86,19 @@ pub enum Command {
     /// The inputs recorded, newest first: name, size, SHA-256, reader, times, counts
     #[command(after_help = "Examples:\n  fxsnap inputs\n  fxsnap inputs --format csv\n  fxsnap inputs --failed")]
     Inputs(InputsArgs),
+    /// Remove observations, after writing them to standard output as CSV (so `fxsnap ingest -` puts them back)
+    ///
+    /// At least one filter is required. The filters combine: --input 12 --pair KZT deletes only the KZT/USD
+    /// observations input 12 brought. Without --pair every pair is selected (not only the five the reading
+    /// commands show). The removed rows are written first, in the CSV exchange format of `history --pair all
+    /// --format csv` (as stored, with their source), then deleted in one transaction; the rollups charts read
+    /// are rebuilt. The conflict log and the records of `fxsnap inputs` are kept.
+    #[command(after_help = "Examples:\n  \
+        fxsnap inputs\n  \
+        fxsnap delete --input 12 > removed.csv\n  \
+        fxsnap delete --dry-run --source timesca --from 2026-12-01\n  \
+        fxsnap ingest removed.csv")]
+    Delete(DeleteArgs),
     /// Check the database: SQLite's integrity check and the store's invariants
     #[command(after_help = "Examples:\n  fxsnap check\n  fxsnap --db /var/lib/fxsnap/rates.db check")]
     Check {
@@ -115,6 +128,7 @@ impl Command {
             Command::Chart(a) => Some(&a.db),
             Command::Check { db } => Some(db),
             Command::Inputs(a) => Some(&a.db),
+            Command::Delete(a) => Some(&a.db),
             Command::Completions { .. } | Command::Man => None,
         }
     }
@@ -234,6 +248,32 @@ pub struct InputsArgs {
     pub failed: bool,
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    /// Only the observations this input brought: its ID from `fxsnap inputs`; repeatable or comma-separated
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub input: Vec<i64>,
+    /// Only these pairs: KZT/USD, USD/KZT or KZT (the same series), any pair such as KZT/KGS, or `all`, any case;
+    /// repeatable or comma-separated [default: every pair]
+    #[arg(long, value_name = "P")]
+    pub pair: Vec<String>,
+    /// Only these sources (nbk, timesca, ...; any case); repeatable or comma-separated [default: all]
+    #[arg(long, value_name = "S")]
+    pub source: Vec<String>,
+    /// From this time (inclusive): YYYY-MM-DD (its start), RFC 3339 with Z or an offset, now, or a span back from now
+    /// (36h, 90d, 12w, 6m, 2y)
+    #[arg(long, value_name = "T")]
+    pub from: Option<String>,
+    /// To this time (inclusive): the same forms as --from (YYYY-MM-DD means the end of that day)
+    #[arg(long, value_name = "T")]
+    pub to: Option<String>,
+    /// Only write out what would be deleted; delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub db: DbArg,
 }

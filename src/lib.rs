@@ -49,6 +49,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Conflicts(a) => commands::conflicts::run(&db()?, a),
         Command::Check { .. } => commands::check::run(&db()?),
         Command::Inputs(a) => commands::inputs::run(&db()?, a),
+        Command::Delete(a) => commands::delete::run(&db()?, a),
         Command::Stats(a) => commands::stats::run(&db()?, a),
         Command::Convert(a) => commands::convert::run(&db()?, a),
         Command::Completions { shell } => commands::completions::completions(*shell),

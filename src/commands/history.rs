@@ -12,7 +12,7 @@ use crate::model::{Currency, Observation, Pair};
 use crate::output::{self, Cell, Format, HistoryFormat, RecordWriter};
 use crate::precision::{low_precision, mark};
 use crate::selection::names_direction;
-use crate::store::{InputRecord, Store};
+use crate::store::{InputRecord, RawRow, Series, Store};
 
 pub const COLUMNS: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source"];
 const COLUMNS_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via"];
@@ -101,6 +101,47 @@ impl Shape {
     }
 }
 
+/// The CSV exchange format written from rows as stored (`history --format
+/// csv`, and the rows `delete` removes): the stored text is already exact,
+/// so it goes out as is (no decimal parse and re-format), and the date part
+/// of the timestamp is formatted once per day. Every cell is a validated
+/// code, decimal or label: nothing to quote.
+#[derive(Default)]
+pub struct ExchangeCsv {
+    day: Option<i64>,
+    date: String,
+}
+
+impl ExchangeCsv {
+    pub fn header(&mut self, out: &mut impl Write) -> Result<()> {
+        writeln!(out, "{}", COLUMNS.join(","))?;
+        Ok(())
+    }
+
+    /// One stored row of `series`, in the direction it was quoted.
+    pub fn row(&mut self, out: &mut impl Write, series: &Series, row: &RawRow<'_>) -> Result<()> {
+        let (ts, rate, change) = (row.at.unix(), row.rate, row.change);
+        let pair = if row.inverted { series.pair.inverse() } else { series.pair };
+        let d = ts.div_euclid(86_400);
+        if self.day != Some(d) {
+            self.day = Some(d);
+            self.date = crate::model::Instant::from_unix(d * 86_400).rfc3339()[..11].to_string();
+        }
+        let sec = ts.rem_euclid(86_400);
+        writeln!(
+            out,
+            "{}{:02}:{:02}:{:02}Z,{pair},{rate},{},{}",
+            self.date,
+            sec / 3600,
+            sec / 60 % 60,
+            sec % 60,
+            change.unwrap_or(""),
+            series.source
+        )?;
+        Ok(())
+    }
+}
+
 pub fn run(db: &Path, args: &ReadArgs<HistoryFormat>) -> Result<()> {
     let sel = args.selection()?;
     let store = Store::open_existing(db)?;
@@ -149,34 +190,10 @@ pub fn run(db: &Path, args: &ReadArgs<HistoryFormat>) -> Result<()> {
             out.flush()?;
         }
         Some(_) if as_stored && derived.is_empty() && !sel.cross => {
-            // The exchange format, rows as stored: the stored text is already
-            // exact, so it goes out as is (no decimal parse and re-format), and
-            // the date part of the timestamp is formatted once per day. Every
-            // cell is a validated code, decimal or label: nothing to quote.
-            writeln!(out, "{}", COLUMNS.join(","))?;
-            let mut day = i64::MIN;
-            let mut date = String::new();
-            store.for_each_merged_raw(&series, sel.from, sel.to, |row| {
-                let s = &series[row.series];
-                let (ts, rate, change) = (row.at.unix(), row.rate, row.change);
-                let pair = if row.inverted { s.pair.inverse() } else { s.pair };
-                let d = ts.div_euclid(86_400);
-                if d != day {
-                    day = d;
-                    date = crate::model::Instant::from_unix(d * 86_400).rfc3339()[..11].to_string();
-                }
-                let sec = ts.rem_euclid(86_400);
-                writeln!(
-                    out,
-                    "{date}{:02}:{:02}:{:02}Z,{pair},{rate},{},{}",
-                    sec / 3600,
-                    sec / 60 % 60,
-                    sec % 60,
-                    change.unwrap_or(""),
-                    s.source
-                )?;
-                Ok(())
-            })?;
+            // The exchange format, rows as stored.
+            let mut csv = ExchangeCsv::default();
+            csv.header(&mut out)?;
+            store.for_each_merged_raw(&series, sel.from, sel.to, |row| csv.row(&mut out, &series[row.series], &row))?;
             out.flush()?;
         }
         Some(format) => {

@@ -40,6 +40,13 @@ pub struct Deleted {
     pub series_removed: u64,
 }
 
+/// Where the rows a delete removes go before they are removed.
+pub trait RowSink {
+    fn row(&mut self, series: &Series, row: RawRow<'_>) -> Result<()>;
+    /// Every row was handed over: make sure they are out (flush).
+    fn done(&mut self) -> Result<()>;
+}
+
 impl Store {
     /// Each observation the filter selects, as stored, in time order (then
     /// in the order of `filter.series`); returns how many per series, with
@@ -66,16 +73,11 @@ impl Store {
     }
 
     /// Deletes what the filter selects in one transaction: each row is
-    /// handed to `f` first, then `before_commit` runs (the caller flushes
-    /// what it wrote: a row it could not write out is not deleted), then the
+    /// handed to `sink` first, then `sink.done()` runs (the caller flushes
+    /// what it wrote: rows it could not write out are not deleted), then the
     /// rows go, the rollups of their ranges are rebuilt and the transaction
     /// commits. Any error rolls everything back.
-    pub fn delete(
-        &mut self,
-        filter: &DeleteFilter,
-        f: impl FnMut(&Series, RawRow<'_>) -> Result<()>,
-        before_commit: impl FnOnce() -> Result<()>,
-    ) -> Result<Deleted> {
+    pub fn delete(&mut self, filter: &DeleteFilter, sink: &mut impl RowSink) -> Result<Deleted> {
         if self.version < 2 {
             return Err(Error::Database {
                 path: self.path.display().to_string(),
@@ -83,8 +85,8 @@ impl Store {
             });
         }
         let tx = self.begin_immediate()?;
-        let touched = self.for_each_selected(filter, f)?;
-        before_commit()?;
+        let touched = self.for_each_selected(filter, |series, row| sink.row(series, row))?;
+        sink.done()?;
         let p = |e| db_err(&self.path, e);
         let by_input = if filter.inputs.is_empty() {
             String::new()

@@ -29,7 +29,7 @@ use crate::model::{Instant, Observation, Pair, Source};
 
 pub use migrate::SCHEMA_VERSION;
 pub use open::db_err;
-pub use delete::{DeleteFilter, Deleted};
+pub use delete::{DeleteFilter, Deleted, RowSink};
 pub use lookup::StoredValue;
 pub use read::{canonical_value, RawRow};
 pub use rollup::{RollupRow, ROLLUP_WIDTHS};
