@@ -57,12 +57,30 @@ impl Store {
         mut f: impl FnMut(&Series, RawRow<'_>) -> Result<()>,
     ) -> Result<BTreeMap<SeriesId, (u64, i64, i64)>> {
         let inputs: HashSet<InputId> = filter.inputs.iter().copied().collect();
+        let (mut series, mut from, mut to) = (filter.series.clone(), filter.from, filter.to);
+        if !inputs.is_empty() {
+            // There is no index on `input_id` (it would cost some 9 bytes
+            // per observation): one pass over the table finds the series and
+            // times the inputs brought, so the merge below reads only those.
+            let spans = self.input_spans(&filter.inputs)?;
+            series.retain(|s| spans.contains_key(&s.id));
+            let first = spans.values().map(|s| s.0).min();
+            let last = spans.values().map(|s| s.1).max();
+            from = first.map(Instant::from_unix).max(from);
+            to = match (last.map(Instant::from_unix), to) {
+                (Some(l), Some(t)) => Some(l.min(t)),
+                (l, t) => l.or(t),
+            };
+        }
         let mut touched: BTreeMap<SeriesId, (u64, i64, i64)> = BTreeMap::new();
-        self.for_each_merged_raw(&filter.series, filter.from, filter.to, |row| {
+        if series.is_empty() || from.zip(to).is_some_and(|(f, t)| f > t) {
+            return Ok(touched);
+        }
+        self.for_each_merged_raw(&series, from, to, |row| {
             if !inputs.is_empty() && !row.input.is_some_and(|i| inputs.contains(&i)) {
                 return Ok(());
             }
-            let s = &filter.series[row.series];
+            let s = &series[row.series];
             let ts = row.at.unix();
             let e = touched.entry(s.id).or_insert((0, ts, ts));
             e.0 += 1;
@@ -70,6 +88,21 @@ impl Store {
             f(s, row)
         })?;
         Ok(touched)
+    }
+
+    /// Per series, the first and last time of the observations these inputs brought.
+    fn input_spans(&self, inputs: &[InputId]) -> Result<BTreeMap<SeriesId, (i64, i64)>> {
+        if self.version < 2 {
+            return Ok(BTreeMap::new());
+        }
+        let p = |e| db_err(&self.path, e);
+        let sql = format!(
+            "SELECT series_id, min(ts), max(ts) FROM observation WHERE input_id IN ({}) GROUP BY series_id",
+            id_list(inputs)
+        );
+        let mut st = self.conn.prepare(&sql).map_err(p)?;
+        let rows = st.query_map([], |r| Ok((SeriesId(r.get(0)?), (r.get(1)?, r.get(2)?)))).map_err(p)?;
+        rows.collect::<rusqlite::Result<BTreeMap<_, _>>>().map_err(p)
     }
 
     /// Deletes what the filter selects in one transaction: each row is
@@ -91,9 +124,7 @@ impl Store {
         let by_input = if filter.inputs.is_empty() {
             String::new()
         } else {
-            // Row ids, not user text: safe to write into the statement.
-            let ids: Vec<String> = filter.inputs.iter().map(|i| i.0.to_string()).collect();
-            format!(" AND input_id IN ({})", ids.join(", "))
+            format!(" AND input_id IN ({})", id_list(&filter.inputs))
         };
         let sql = format!("DELETE FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3{by_input}");
         let mut done = Deleted::default();
@@ -121,4 +152,10 @@ impl Store {
         tx.commit().map_err(p)?;
         Ok(done)
     }
+}
+
+/// Input ids for an `IN (...)` list: integers, not user text, so safe to
+/// write into a statement.
+fn id_list(inputs: &[InputId]) -> String {
+    inputs.iter().map(|i| i.0.to_string()).collect::<Vec<_>>().join(", ")
 }
