@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README "Quick start", and what CI runs through .ci/run).
 # Installs the outside tools some tests read fxsnap's output back with
-# (hledger, bean-check), then runs the whole suite.
+# (hledger, bean-check), then runs the whole suite, then installs the
+# binary as the README says and runs the quick start with it (install-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +27,4 @@ if ! command -v bean-check >/dev/null 2>&1; then
 fi
 
 cargo test --locked
+./scripts/install-test.sh
