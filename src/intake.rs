@@ -7,13 +7,13 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use crate::dryrun::{DryInput, DryRun};
 use crate::error::{Error, Result};
 use crate::model::{Currency, Instant, Observation, Source};
 use crate::read::bank::BankDocument;
 use crate::read::csv::CsvRows;
 use crate::read::ticker::{self, DateLine};
 use crate::read::{self, Format};
-use crate::dryrun::{DryInput, DryRun};
 use crate::store::{Committed, ConflictPolicy, Counts, InputMeta, InputTx, Store};
 use crate::timespec::refuse_far_future;
 
@@ -39,7 +39,10 @@ impl<'a> LazyStore<'a> {
     /// The store opened for writing (refused in a dry run).
     pub fn get(&mut self) -> Result<&mut Store> {
         if self.dry.is_some() {
-            return Err(Error::Database { path: self.path.display().to_string(), message: "is not opened for writing by a dry run".into() });
+            return Err(Error::Database {
+                path: self.path.display().to_string(),
+                message: "is not opened for writing by a dry run".into(),
+            });
         }
         let store = match self.store.take() {
             Some(store) => store,

@@ -42,12 +42,7 @@ pub fn run(db: &Path, args: &DeleteArgs) -> Result<()> {
     let done = store.delete(&filter, &mut sink)?;
     let removed = if done.series_removed > 0 { format!(", {} series left empty removed", done.series_removed) } else { String::new() };
     let back = if done.observations > 0 { "; `fxsnap ingest -` of the rows written out puts them back" } else { "" };
-    eprintln!(
-        "fxsnap: deleted {} observation{} of {} series{removed}{back}",
-        done.observations,
-        plural(done.observations),
-        done.series
-    );
+    eprintln!("fxsnap: deleted {} observation{} of {} series{removed}{back}", done.observations, plural(done.observations), done.series);
     Ok(())
 }
 
@@ -119,7 +114,7 @@ impl Asked {
                     let have: Vec<Series> = all.iter().filter(selected).cloned().collect();
                     return Err(Error::invalid(format!(
                         "no observations of {p} in the store{} (its pairs: {})",
-                        self.from_sources(),
+                        self.of_sources(),
                         list_or_none(stored_pairs(&have))
                     )));
                 }
@@ -145,7 +140,7 @@ impl Asked {
         })
     }
 
-    fn from_sources(&self) -> String {
+    fn of_sources(&self) -> String {
         if self.sources.is_empty() {
             String::new()
         } else {

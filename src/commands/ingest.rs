@@ -13,8 +13,8 @@ use std::rc::Rc;
 use sha2::{Digest, Sha256};
 
 use crate::cli::IngestArgs;
-use crate::error::{Error, Result};
 use crate::dryrun::DryRun;
+use crate::error::{Error, Result};
 use crate::intake::{self, Document, LazyStore, Options, Outcome};
 use crate::model::Instant;
 use crate::read::csv::CsvRows;

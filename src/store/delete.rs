@@ -96,10 +96,7 @@ impl Store {
             return Ok(BTreeMap::new());
         }
         let p = |e| db_err(&self.path, e);
-        let sql = format!(
-            "SELECT series_id, min(ts), max(ts) FROM observation WHERE input_id IN ({}) GROUP BY series_id",
-            id_list(inputs)
-        );
+        let sql = format!("SELECT series_id, min(ts), max(ts) FROM observation WHERE input_id IN ({}) GROUP BY series_id", id_list(inputs));
         let mut st = self.conn.prepare(&sql).map_err(p)?;
         let rows = st.query_map([], |r| Ok((SeriesId(r.get(0)?), (r.get(1)?, r.get(2)?)))).map_err(p)?;
         rows.collect::<rusqlite::Result<BTreeMap<_, _>>>().map_err(p)
@@ -121,11 +118,7 @@ impl Store {
         let touched = self.for_each_selected(filter, |series, row| sink.row(series, row))?;
         sink.done()?;
         let p = |e| db_err(&self.path, e);
-        let by_input = if filter.inputs.is_empty() {
-            String::new()
-        } else {
-            format!(" AND input_id IN ({})", id_list(&filter.inputs))
-        };
+        let by_input = if filter.inputs.is_empty() { String::new() } else { format!(" AND input_id IN ({})", id_list(&filter.inputs)) };
         let sql = format!("DELETE FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3{by_input}");
         let mut done = Deleted::default();
         for (&sid, &(n, first, last)) in &touched {

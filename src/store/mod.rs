@@ -27,10 +27,10 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 use crate::model::{Instant, Observation, Pair, Source};
 
-pub use migrate::SCHEMA_VERSION;
-pub use open::db_err;
 pub use delete::{DeleteFilter, Deleted, RowSink};
 pub use lookup::StoredValue;
+pub use migrate::SCHEMA_VERSION;
+pub use open::db_err;
 pub use read::{canonical_value, RawRow};
 pub use rollup::{RollupRow, ROLLUP_WIDTHS};
 pub use write::InputTx;
@@ -98,7 +98,13 @@ impl ConflictPolicy {
     /// of a write and of a dry run. Under `newest` the new value wins only
     /// when its input was observed strictly later (a stored value with no
     /// input counts as observed at the beginning of time); `fail` refuses.
-    pub fn replaces(self, stored: &Observation, stored_observed: Option<Instant>, new: &Observation, new_observed: Instant) -> Result<bool> {
+    pub fn replaces(
+        self,
+        stored: &Observation,
+        stored_observed: Option<Instant>,
+        new: &Observation,
+        new_observed: Instant,
+    ) -> Result<bool> {
         match self {
             ConflictPolicy::Keep => Ok(false),
             ConflictPolicy::Replace => Ok(true),
