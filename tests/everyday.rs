@@ -289,3 +289,28 @@ fn delete_refuses_what_the_store_does_not_have_and_creates_no_database() {
     assert_eq!(code, 2, "{err}");
     assert_eq!(listing(db.dir.path()), before, "a refused delete changed the store");
 }
+
+#[test]
+fn a_delete_whose_rows_cannot_be_written_out_deletes_nothing() {
+    let db = TempDb::new();
+    db.ok(&["ingest", "-q", s(&data("history"))]);
+    let before = listing(db.dir.path());
+    // Some 1.5 MB of rows: far more than a pipe holds, so the writer meets
+    // the closed end whatever the timing.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fxsnap"))
+        .env_remove("FXSNAP_DB")
+        .arg("--db")
+        .arg(&db.path)
+        .args(["delete", "--source", "nbu"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("standard output was closed") && err.contains("nothing deleted"), "{err}");
+    assert_eq!(listing(db.dir.path()), before, "rows were deleted that were never written out");
+    assert_check(&db, "a delete refused");
+}

@@ -28,8 +28,10 @@ pub fn run(db: &Path, args: &DeleteArgs) -> Result<()> {
     let mut sink = CsvOut { out: output::stdout(), csv: ExchangeCsv::default() };
     sink.csv.header(&mut sink.out)?;
     if args.dry_run {
-        let touched = reader.for_each_selected(&filter, |s, row| sink.row(s, row))?;
-        sink.done()?;
+        // Only a listing: a closed pipe (`| head`) is a quiet success here.
+        let CsvOut { out, csv } = &mut sink;
+        let touched = reader.for_each_selected(&filter, |s, row| csv.row(out, s, &row))?;
+        out.flush()?;
         let n: u64 = touched.values().map(|t| t.0).sum();
         eprintln!("fxsnap: would delete {n} observation{} of {} series (dry run: nothing deleted)", plural(n), touched.len());
         return Ok(());
@@ -54,10 +56,22 @@ struct CsvOut<W: Write> {
 
 impl<W: Write> RowSink for CsvOut<W> {
     fn row(&mut self, series: &Series, row: RawRow<'_>) -> Result<()> {
-        self.csv.row(&mut self.out, series, &row)
+        self.csv.row(&mut self.out, series, &row).map_err(unwritten)
     }
     fn done(&mut self) -> Result<()> {
-        Ok(self.out.flush()?)
+        self.out.flush().map_err(|e| unwritten(e.into()))
+    }
+}
+
+/// A row that could not be written out is not deleted, and the whole delete
+/// is rolled back; a closed pipe says so too (elsewhere it is a quiet success).
+fn unwritten(e: Error) -> Error {
+    match e {
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            Error::invalid("standard output was closed before every removed row was written out: nothing deleted")
+        }
+        Error::Io { source, .. } => Error::io("cannot write the removed rows to standard output: nothing deleted", source),
+        other => other,
     }
 }
 
