@@ -328,3 +328,67 @@ fn row_line(obs: &Observation, class: Class, current: Option<&Value>, this_input
     }
     line
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(at: i64, rate: &str) -> Observation {
+        Observation {
+            source: "timesca".parse().unwrap(),
+            pair: "KZT/USD".parse().unwrap(),
+            at: Instant::from_unix(at),
+            rate: rate.parse().unwrap(),
+            change: None,
+        }
+    }
+
+    fn meta(name: &str, observed: i64) -> InputMeta {
+        InputMeta { name: name.into(), size: 1, sha256: name.into(), reader: "csv".into(), observed: Instant::from_unix(observed) }
+    }
+
+    /// A dry run of no database (the path does not exist), writing to a sink.
+    fn run() -> (DryRun, tempfile::TempDir) {
+        (DryRun::new(true, Box::new(std::io::sink())), tempfile::tempdir().unwrap())
+    }
+
+    #[test]
+    fn a_key_met_again_counts_as_the_real_run_counts_it() {
+        let (mut dry, dir) = run();
+        let path = dir.path().join("none.db");
+        let mut a = dry.begin_input(&path, ConflictPolicy::Keep, meta("a", 10)).unwrap();
+        assert_eq!(a.put(&obs(0, "0.002")).unwrap(), Class::New);
+        // Within the input: its own earlier row.
+        assert_eq!(a.put(&obs(0, "0.0020")).unwrap(), Class::Duplicate);
+        assert_eq!(a.put(&obs(0, "0.003")).unwrap(), Class::Conflict { replaced: false });
+        assert_eq!(a.commit().unwrap().counts, Counts { new: 1, duplicate: 1, conflict: 1, skipped: 0 });
+        // A later input meets what the earlier one would have stored; the inverse is the same value.
+        let mut b = dry.begin_input(&path, ConflictPolicy::Newest, meta("b", 20)).unwrap();
+        let mut inverse = obs(0, "500");
+        inverse.pair = "USD/KZT".parse().unwrap();
+        assert_eq!(b.put(&inverse).unwrap(), Class::Duplicate);
+        assert_eq!(b.put(&obs(0, "0.004")).unwrap(), Class::Conflict { replaced: true }, "observed later: newest replaces");
+        b.commit().unwrap();
+        let mut c = dry.begin_input(&path, ConflictPolicy::Newest, meta("c", 15)).unwrap();
+        assert_eq!(c.put(&obs(0, "0.004")).unwrap(), Class::Duplicate, "b's value is what the run holds now");
+        assert_eq!(c.put(&obs(0, "0.005")).unwrap(), Class::Conflict { replaced: false }, "observed before b: kept");
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn an_input_that_fails_leaves_nothing_behind() {
+        let (mut dry, dir) = run();
+        let path = dir.path().join("none.db");
+        let mut a = dry.begin_input(&path, ConflictPolicy::Keep, meta("a", 10)).unwrap();
+        a.put(&obs(0, "0.002")).unwrap();
+        a.commit().unwrap();
+        let mut b = dry.begin_input(&path, ConflictPolicy::Fail, meta("b", 10)).unwrap();
+        assert_eq!(b.put(&obs(60, "0.002")).unwrap(), Class::New);
+        let refused = b.put(&obs(0, "0.003")).unwrap_err();
+        assert_eq!(refused.exit_code(), 3);
+        drop(b);
+        // b's new row was never stored: it is new again.
+        let mut c = dry.begin_input(&path, ConflictPolicy::Keep, meta("c", 10)).unwrap();
+        assert_eq!(c.put(&obs(60, "0.002")).unwrap(), Class::New);
+    }
+}

@@ -152,3 +152,93 @@ impl Store {
 fn id_list(inputs: &[InputId]) -> String {
     inputs.iter().map(|i| i.0.to_string()).collect::<Vec<_>>().join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Observation;
+    use crate::store::{ConflictPolicy, InputMeta};
+
+    fn obs(pair: &str, at: i64, rate: &str) -> Observation {
+        Observation {
+            source: "timesca".parse().unwrap(),
+            pair: pair.parse().unwrap(),
+            at: Instant::from_unix(at),
+            rate: rate.parse().unwrap(),
+            change: None,
+        }
+    }
+
+    fn ingest(store: &mut Store, name: &str, rows: &[Observation]) -> InputId {
+        let meta = InputMeta { name: name.into(), size: 1, sha256: name.into(), reader: "csv".into(), observed: Instant::from_unix(0) };
+        let mut tx = store.begin_input(ConflictPolicy::Keep, meta).unwrap();
+        for o in rows {
+            tx.put(o).unwrap();
+        }
+        tx.commit().unwrap().input.unwrap()
+    }
+
+    struct Collect(Vec<(String, i64)>, bool);
+    impl RowSink for Collect {
+        fn row(&mut self, series: &Series, row: RawRow<'_>) -> Result<()> {
+            self.0.push((series.pair.to_string(), row.at.unix()));
+            Ok(())
+        }
+        fn done(&mut self) -> Result<()> {
+            self.1 = true;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn an_inputs_rows_go_with_their_rollups_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_for_write(&dir.path().join("t.db")).unwrap();
+        let day = 86_400;
+        let good = ingest(&mut store, "good", &[obs("KZT/USD", day, "0.002"), obs("KZT/USD", 3 * day, "0.0021")]);
+        // The bad input shares a day bucket with the good rows and brings a series of its own.
+        let bad = ingest(&mut store, "bad", &[obs("KZT/USD", day + 60, "0.5"), obs("EUR/USD", 2 * day, "1.1")]);
+        let series = store.series().unwrap();
+        let filter = DeleteFilter { series: series.clone(), from: None, to: None, inputs: vec![bad] };
+        let mut out = Collect(Vec::new(), false);
+        let done = store.delete(&filter, &mut out).unwrap();
+        assert_eq!(out.0, [("KZT/USD".to_string(), day + 60), ("EUR/USD".to_string(), 2 * day)]);
+        assert!(out.1, "the sink was told all rows were handed over");
+        assert_eq!(done, Deleted { observations: 2, series: 2, series_removed: 1 });
+        assert!(store.check().unwrap().is_empty(), "{:?}", store.check());
+        let left: Vec<String> = store.series().unwrap().iter().map(|s| s.pair.to_string()).collect();
+        assert_eq!(left, ["KZT/USD"]);
+        // The good input's rows are all there.
+        let kzt = &store.series().unwrap()[0];
+        let mut kept = Vec::new();
+        store.for_each_observation(kzt, None, None, |o| Ok(kept.push(o.at.unix()))).unwrap();
+        assert_eq!(kept, [day, 3 * day]);
+        // Deleting the rest of the good input by range leaves no rollup behind.
+        let filter = DeleteFilter { series: store.series().unwrap(), from: Some(Instant::from_unix(0)), to: None, inputs: vec![good] };
+        let done = store.delete(&filter, &mut Collect(Vec::new(), false)).unwrap();
+        assert_eq!(done.observations, 2);
+        assert!(store.series().unwrap().is_empty());
+        let rollups: i64 = store.conn().query_row("SELECT count(*) FROM rollup", [], |r| r.get(0)).unwrap();
+        assert_eq!(rollups, 0);
+    }
+
+    #[test]
+    fn a_sink_that_fails_deletes_nothing() {
+        struct Closed;
+        impl RowSink for Closed {
+            fn row(&mut self, _: &Series, _: RawRow<'_>) -> Result<()> {
+                Ok(())
+            }
+            fn done(&mut self) -> Result<()> {
+                Err(Error::invalid("closed"))
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_for_write(&dir.path().join("t.db")).unwrap();
+        ingest(&mut store, "a", &[obs("KZT/USD", 0, "0.002")]);
+        let filter = DeleteFilter { series: store.series().unwrap(), ..DeleteFilter::default() };
+        assert!(store.delete(&filter, &mut Closed).is_err());
+        let n: i64 = store.conn().query_row("SELECT count(*) FROM observation", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1);
+    }
+}
