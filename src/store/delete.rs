@@ -211,7 +211,12 @@ mod tests {
         // The good input's rows are all there.
         let kzt = &store.series().unwrap()[0];
         let mut kept = Vec::new();
-        store.for_each_observation(kzt, None, None, |o| Ok(kept.push(o.at.unix()))).unwrap();
+        store
+            .for_each_observation(kzt, None, None, |o| {
+                kept.push(o.at.unix());
+                Ok(())
+            })
+            .unwrap();
         assert_eq!(kept, [day, 3 * day]);
         // Deleting the rest of the good input by range leaves no rollup behind.
         let filter = DeleteFilter { series: store.series().unwrap(), from: Some(Instant::from_unix(0)), to: None, inputs: vec![good] };
