@@ -35,8 +35,7 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         curl -s https://timesca.com/ | fxsnap ingest -\n  \
         fxsnap ingest data/pages data/history\n  \
-        fxsnap ingest --at 2024-09-15 saved-page.html\n  \
-        fxsnap ingest --dry-run -v data/pages")]
+        fxsnap ingest --dry-run -v --at 2024-09-15 saved-page.html")]
     Ingest(IngestArgs),
     /// The newest observation of each series
     #[command(after_help = "Examples:\n  fxsnap latest\n  fxsnap latest --pair KZT,UZS --invert\n  fxsnap latest --format json")]
@@ -94,9 +93,8 @@ pub enum Command {
     /// --format csv` (as stored, with their source), then deleted in one transaction; the rollups charts read
     /// are rebuilt. The conflict log and the records of `fxsnap inputs` are kept.
     #[command(after_help = "Examples:\n  \
-        fxsnap inputs\n  \
-        fxsnap delete --input 12 > removed.csv\n  \
-        fxsnap delete --dry-run --source timesca --from 2026-12-01\n  \
+        fxsnap delete --dry-run --source nbu --from 2015-08-01 --to 2015-08-31\n  \
+        fxsnap delete --input 1 > removed.csv\n  \
         fxsnap ingest removed.csv")]
     Delete(DeleteArgs),
     /// Check the database: SQLite's integrity check and the store's invariants
