@@ -45,11 +45,28 @@ impl Store {
     /// newer schema, or a version the ladder does not know.
     pub(super) fn layout(&self) -> Result<Layout> {
         let (v, app, tables) = self.retry_busy(|c| {
-            let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            let app: i64 = c.query_row("PRAGMA application_id", [], |r| r.get(0))?;
-            let mut st = c.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?;
-            let tables = st.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
-            Ok((v, app, tables))
+            // One read transaction (unless inside one already): another
+            // fxsnap creating the schema must not commit between these
+            // reads (version 0 read before its commit, its tables after,
+            // would look like another program's database).
+            let own = c.is_autocommit();
+            if own {
+                c.execute_batch("BEGIN")?;
+            }
+            let read = (|| {
+                let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+                let app: i64 = c.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+                let mut st = c.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?;
+                let tables = st.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+                Ok((v, app, tables))
+            })();
+            if own {
+                let end = c.execute_batch(if read.is_ok() { "COMMIT" } else { "ROLLBACK" });
+                if read.is_ok() {
+                    end?;
+                }
+            }
+            read
         })?;
         let not_ours =
             |why: &str| Error::Database { path: self.path.display().to_string(), message: format!("is not an fxsnap database ({why})") };
