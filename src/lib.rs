@@ -12,6 +12,7 @@ pub mod chart;
 pub mod cli;
 pub mod commands;
 pub mod cross;
+pub mod dryrun;
 pub mod error;
 pub(crate) mod export;
 pub mod fetch;
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Conflicts(a) => commands::conflicts::run(&db()?, a),
         Command::Check(a) => commands::check::run(&db()?, a),
         Command::Inputs(a) => commands::inputs::run(&db()?, a),
+        Command::Delete(a) => commands::delete::run(&db()?, a),
         Command::Stats(a) => commands::stats::run(&db()?, a),
         Command::Convert(a) => commands::convert::run(&db()?, a),
         Command::Completions { shell } => commands::completions::completions(*shell),

@@ -205,7 +205,8 @@ fn sources_of<'a>(series: &[&'a Series]) -> Vec<&'a Source> {
     v
 }
 
-fn stored_sources(all: &[Series]) -> Vec<String> {
+/// The stored sources, sorted, once each.
+pub fn stored_sources(all: &[Series]) -> Vec<String> {
     let mut v: Vec<String> = all.iter().map(|s| s.source.to_string()).collect();
     v.sort();
     v.dedup();
@@ -216,8 +217,9 @@ fn stored_sources_of(series: &[&Series]) -> Vec<String> {
     sources_of(series).into_iter().map(|s| s.to_string()).collect()
 }
 
-/// The stored pairs, with the sources of each: `KZT/USD (nbk, timesca)`.
-fn stored_pairs(all: &[Series]) -> Vec<String> {
+/// The stored pairs, with the sources of each: `KZT/USD (nbk, timesca)`
+/// (the first 30, then how many more).
+pub fn stored_pairs(all: &[Series]) -> Vec<String> {
     let mut by_pair: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for s in all {
         by_pair.entry(s.pair.to_string()).or_default().push(s.source.as_str());
@@ -231,7 +233,8 @@ fn stored_pairs(all: &[Series]) -> Vec<String> {
     v
 }
 
-fn list_or_none(v: Vec<String>) -> String {
+/// The items joined with commas, or `none`.
+pub fn list_or_none(v: Vec<String>) -> String {
     if v.is_empty() {
         "none".into()
     } else {

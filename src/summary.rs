@@ -19,11 +19,13 @@ pub struct Summary {
     failed: Vec<(String, Error)>,
     /// Lines worth saying beside the counts (a document dated other than asked).
     notes: Vec<String>,
+    /// `ingest --dry-run`: the line says nothing was written.
+    dry_run: bool,
 }
 
 impl Summary {
     pub fn new(policy: ConflictPolicy, quiet: bool) -> Summary {
-        Summary { policy, quiet, inputs: 0, counts: Counts::default(), empty: 0, failed: Vec::new(), notes: Vec::new() }
+        Summary { policy, quiet, inputs: 0, counts: Counts::default(), empty: 0, failed: Vec::new(), notes: Vec::new(), dry_run: false }
     }
 
     /// An input stored (or found to be all duplicates).
@@ -62,28 +64,21 @@ impl Summary {
 
     /// The summary line, without the `fxsnap: ` prefix.
     pub fn line(&self) -> String {
-        let c = &self.counts;
-        let how = match self.policy {
-            ConflictPolicy::Keep => " (kept)",
-            ConflictPolicy::Replace => " (replaced)",
-            ConflictPolicy::Newest => " (newest kept)",
-            ConflictPolicy::Fail => " (refused)",
-        };
-        let skipped = if c.skipped > 0 { format!(", {} skipped", c.skipped) } else { String::new() };
         let empty = if self.empty > 0 { format!(", {} empty", self.empty) } else { String::new() };
+        let dry = if self.dry_run { " (dry run: nothing written)" } else { "" };
         format!(
-            "{} input{}, {} rate{}: {} new, {} duplicate, {} conflict{}{}{skipped}{empty}; {} failed",
+            "{} input{}, {}{empty}; {} failed{dry}",
             self.inputs,
             plural(self.inputs),
-            c.rates(),
-            plural(c.rates()),
-            c.new,
-            c.duplicate,
-            c.conflict,
-            plural(c.conflict),
-            if c.conflict > 0 { how } else { "" },
+            counts_phrase(&self.counts, self.policy),
             self.failed.len()
         )
+    }
+
+    /// A dry run's summary says that nothing was written.
+    pub fn dry_run(mut self, dry: bool) -> Summary {
+        self.dry_run = dry;
+        self
     }
 
     /// Prints the summary and notes (unless quiet) and gives the run's
@@ -101,6 +96,28 @@ impl Summary {
             if self.quiet { self.failed.iter().map(|(n, e)| format!("{n}: {e}")).collect::<Vec<_>>().join("\n") } else { String::new() };
         Err(Error::InputsFailed { detail, worst })
     }
+}
+
+/// `10 rates: 5 new, 4 duplicate, 1 conflict (kept), 2 skipped`: the counts
+/// of an input or a run, with what the policy did to the conflicts.
+pub fn counts_phrase(c: &Counts, policy: ConflictPolicy) -> String {
+    let how = match policy {
+        ConflictPolicy::Keep => " (kept)",
+        ConflictPolicy::Replace => " (replaced)",
+        ConflictPolicy::Newest => " (newest kept)",
+        ConflictPolicy::Fail => " (refused)",
+    };
+    let skipped = if c.skipped > 0 { format!(", {} skipped", c.skipped) } else { String::new() };
+    format!(
+        "{} rate{}: {} new, {} duplicate, {} conflict{}{}{skipped}",
+        c.rates(),
+        plural(c.rates()),
+        c.new,
+        c.duplicate,
+        c.conflict,
+        plural(c.conflict),
+        if c.conflict > 0 { how } else { "" },
+    )
 }
 
 fn plural(n: u64) -> &'static str {

@@ -477,7 +477,8 @@ fn help_ends_with_examples_that_work() {
     fs::copy(fixture("html/seed-page.html"), dir.join("saved-page.html")).unwrap();
     fs::create_dir_all(dir.join(".zfunc")).unwrap();
 
-    let commands = ["", "ingest", "latest", "history", "stats", "convert", "chart", "conflicts", "inputs", "check", "completions", "man"];
+    let commands =
+        ["", "ingest", "latest", "history", "stats", "convert", "chart", "conflicts", "inputs", "delete", "check", "completions", "man"];
     let mut ran = 0;
     for sub in commands {
         let mut c = assert_cmd::Command::new(BIN);

@@ -13,6 +13,7 @@ use std::rc::Rc;
 use sha2::{Digest, Sha256};
 
 use crate::cli::IngestArgs;
+use crate::dryrun::DryRun;
 use crate::error::{Error, Result};
 use crate::intake::{self, Document, LazyStore, Options, Outcome};
 use crate::model::Instant;
@@ -47,10 +48,19 @@ pub fn run(db: &Path, args: &IngestArgs) -> Result<()> {
         now,
     };
     let inputs = expand_inputs(&args.inputs)?;
-    let mut store = LazyStore::new(db);
-    let mut summary = Summary::new(opts.policy, args.quiet);
+    let mut store = if args.dry_run {
+        let out: Box<dyn std::io::Write> = Box::new(std::io::BufWriter::new(io::stdout()));
+        LazyStore::dry_run(db, DryRun::new(args.verbose, out))
+    } else {
+        LazyStore::new(db)
+    };
+    let mut summary = Summary::new(opts.policy, args.quiet).dry_run(args.dry_run);
     for input in &inputs {
         ingest_one(&mut store, input, &opts, args.quiet, &mut summary);
+        if store.dry().is_some_and(|d| d.closed()) {
+            // `ingest --dry-run | head`: what was wanted has been read.
+            return Err(Error::io("output", io::ErrorKind::BrokenPipe.into()));
+        }
     }
     summary.finish()
 }
@@ -167,15 +177,19 @@ fn ingest_one(store: &mut LazyStore<'_>, input: &Input, opts: &Options, quiet: b
                 Input::File(_) => mtime,
             };
             let doc = Document { name: name.clone(), bytes: &bytes, observed, undated_at, currency: None };
-            report(summary, &name, intake::store_document(store, &doc, opts));
+            let outcome = intake::store_document(store, &doc, opts);
+            report(store, summary, &name, outcome);
         }
     }
 }
 
-fn report(summary: &mut Summary, name: &str, outcome: Result<Outcome>) {
+fn report(store: &mut LazyStore<'_>, summary: &mut Summary, name: &str, outcome: Result<Outcome>) {
     match outcome {
         Ok(Outcome::Stored { counts, .. }) => summary.stored(&counts),
-        Ok(Outcome::Empty { .. }) => summary.empty(),
+        Ok(Outcome::Empty { .. }) => match store.dry().map(|d| d.empty(name)) {
+            Some(Err(e)) => summary.failed(name, e),
+            _ => summary.empty(),
+        },
         Err(e) => summary.failed(name, e),
     }
 }
@@ -215,7 +229,8 @@ fn ingest_warc(store: &mut LazyStore<'_>, name: &str, reader: impl Read, opts: &
         }
         let currency = read::nbkr::history_currency_of_url(&r.target_uri);
         let doc = Document { name: r.target_uri.clone(), bytes: &r.body, observed: r.date, undated_at: Some(r.date), currency };
-        report(summary, &r.target_uri, intake::store_document(store, &doc, opts));
+        let outcome = intake::store_document(store, &doc, opts);
+        report(store, summary, &r.target_uri, outcome);
     }
 }
 
@@ -231,7 +246,7 @@ fn ingest_csv(
     let mut rows = CsvRows::new(reader, opts.source.clone())?;
     // Streamed: the digest is complete only after the last row.
     let meta = InputMeta { name: name.to_string(), size: 0, sha256: String::new(), reader: Format::Csv.name().to_string(), observed };
-    let mut tx = store.get()?.begin_input(opts.policy, meta)?;
+    let mut tx = store.begin_input(opts.policy, meta)?;
     let progress = crate::progress::Progress::new(quiet, name);
     // CSV rows carry their own timestamps: --at is for pages.
     while let Some(obs) = rows.next_observation()? {

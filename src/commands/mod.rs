@@ -5,6 +5,7 @@ pub mod check;
 pub mod completions;
 pub mod conflicts;
 pub mod convert;
+pub mod delete;
 pub mod fetch;
 pub mod history;
 pub mod ingest;

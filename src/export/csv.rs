@@ -94,6 +94,13 @@ impl<W: Write> RawRows<W> {
         Ok(())
     }
 
+    /// Everything written so far, out (the rows `delete` removes must be out
+    /// before the delete commits).
+    pub(crate) fn flush(&mut self) -> Result<()> {
+        self.out.flush()?;
+        Ok(())
+    }
+
     pub(crate) fn finish(mut self) -> Result<()> {
         self.out.flush()?;
         Ok(())

@@ -10,6 +10,8 @@
 //! - `check`: SQLite's integrity check plus the store's own invariants.
 
 mod check;
+mod delete;
+mod lookup;
 mod migrate;
 mod open;
 mod read;
@@ -22,8 +24,11 @@ use std::path::PathBuf;
 
 use rusqlite::Connection;
 
+use crate::error::{Error, Result};
 use crate::model::{Instant, Observation, Pair, Source};
 
+pub use delete::{DeleteFilter, Deleted, RowSink};
+pub use lookup::StoredValue;
 pub use migrate::SCHEMA_VERSION;
 pub use open::db_err;
 pub use read::{canonical_value, RawRow};
@@ -86,6 +91,34 @@ impl ConflictPolicy {
             ConflictPolicy::Replace => "replace",
             ConflictPolicy::Newest => "newest",
             ConflictPolicy::Fail => "fail",
+        }
+    }
+
+    /// Whether a new value replaces the stored one at its key: the one rule
+    /// of a write and of a dry run. Under `newest` the new value wins only
+    /// when its input was observed strictly later (a stored value with no
+    /// input counts as observed at the beginning of time); `fail` refuses.
+    pub fn replaces(
+        self,
+        stored: &Observation,
+        stored_observed: Option<Instant>,
+        new: &Observation,
+        new_observed: Instant,
+    ) -> Result<bool> {
+        match self {
+            ConflictPolicy::Keep => Ok(false),
+            ConflictPolicy::Replace => Ok(true),
+            ConflictPolicy::Newest => Ok(stored_observed.is_none_or(|t| new_observed > t)),
+            ConflictPolicy::Fail => Err(Error::ConflictRefused(format!(
+                "{} {} at {}: stored {} {}, this input has {} {} (--on-conflict fail: nothing stored from it)",
+                new.source,
+                new.pair.canonical(),
+                new.at,
+                stored.pair,
+                stored.rate,
+                new.pair,
+                new.rate
+            ))),
         }
     }
 
@@ -213,7 +246,7 @@ impl Store {
     /// One read transaction around several reads: one consistent snapshot,
     /// and no WAL lock and unlock per query. Ends at `ReadSnapshot::finish`
     /// (or when dropped).
-    pub fn begin_read(&self) -> crate::error::Result<ReadSnapshot<'_>> {
+    pub fn begin_read(&self) -> Result<ReadSnapshot<'_>> {
         self.retry_busy(|c| c.execute_batch("BEGIN"))?;
         Ok(ReadSnapshot { store: self, open: true })
     }
@@ -228,7 +261,7 @@ pub struct ReadSnapshot<'a> {
 
 impl ReadSnapshot<'_> {
     /// Ends the read transaction.
-    pub fn finish(mut self) -> crate::error::Result<()> {
+    pub fn finish(mut self) -> Result<()> {
         self.open = false;
         self.store.retry_busy(|c| c.execute_batch("COMMIT"))
     }

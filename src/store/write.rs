@@ -28,28 +28,34 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use super::open::{is_busy, BUSY_TIMEOUT};
 use super::read::row_observation;
 use super::{db_err, rollup, Committed, ConflictPolicy, Counts, InputId, InputMeta, Series, SeriesId, Store};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{Instant, Observation, Pair, Source};
 
 impl Store {
+    /// A write transaction (`BEGIN IMMEDIATE`), waiting while another
+    /// writer holds the lock.
+    pub(super) fn begin_immediate(&self) -> Result<rusqlite::Transaction<'_>> {
+        let mut pause = Duration::from_millis(5);
+        let started = std::time::Instant::now();
+        loop {
+            match rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate) {
+                Ok(tx) => return Ok(tx),
+                Err(e) if is_busy(&e) && started.elapsed() < BUSY_TIMEOUT => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(200));
+                }
+                Err(e) => return Err(db_err(&self.path, e)),
+            }
+        }
+    }
+
     /// Starts the one write transaction of one input (`BEGIN IMMEDIATE`, so
     /// a concurrent writer waits instead of failing on upgrade). `meta.sha256`
     /// may be empty for an input hashed while it is read: `set_content`
     /// gives it before the commit.
     pub fn begin_input(&mut self, policy: ConflictPolicy, meta: InputMeta) -> Result<InputTx<'_>> {
         let path = self.path.clone();
-        let mut pause = Duration::from_millis(5);
-        let started = std::time::Instant::now();
-        let tx = loop {
-            match rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate) {
-                Ok(tx) => break tx,
-                Err(e) if is_busy(&e) && started.elapsed() < BUSY_TIMEOUT => {
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_millis(200));
-                }
-                Err(e) => return Err(db_err(&path, e)),
-            }
-        };
+        let tx = self.begin_immediate()?;
         let p = |e| db_err(&path, e);
         let logged_at = Instant::now();
         let existing: Option<(i64, i64)> = if meta.sha256.is_empty() {
@@ -240,24 +246,7 @@ impl InputTx<'_> {
             self.counts.duplicate += 1;
             return Ok(());
         }
-        // Under `newest`, this input wins only when observed strictly later.
-        let replace = match self.policy {
-            ConflictPolicy::Keep => false,
-            ConflictPolicy::Replace => true,
-            ConflictPolicy::Newest => stored_observed.is_none_or(|t| self.observed.unix() > t),
-            ConflictPolicy::Fail => {
-                return Err(Error::ConflictRefused(format!(
-                    "{} {} at {}: stored {} {}, this input has {} {} (--on-conflict fail: nothing stored from it)",
-                    obs.source,
-                    obs.pair.canonical(),
-                    obs.at,
-                    stored.pair,
-                    stored.rate,
-                    obs.pair,
-                    obs.rate
-                )));
-            }
-        };
+        let replace = self.policy.replaces(&stored, stored_observed.map(Instant::from_unix), obs, self.observed)?;
         let this_input = Some(self.input_id);
         let (kept, kept_input, dropped, dropped_input) = if replace {
             self.tx

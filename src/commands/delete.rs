@@ -1,0 +1,177 @@
+//! `fxsnap delete`: remove the selected observations, after writing them to
+//! standard output in the CSV exchange format (as `history --pair all
+//! --format csv` writes them: as stored, with their source), so `fxsnap
+//! ingest -` puts them back. One transaction; `--dry-run` only lists them.
+//!
+//! Without `--pair`, every pair of the selected sources, inputs or range is
+//! selected (not the five of the reading commands: a delete limited to them
+//! by default would leave the rest of a mistake behind). What stays: the
+//! conflict log and the input records (see `store::delete`).
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
+
+use crate::cli::DeleteArgs;
+use crate::commands::history::COLUMNS;
+use crate::error::{Error, Result};
+use crate::export::{self, csv::RawRows};
+use crate::model::Pair;
+use crate::selection::{list_or_none, parse_pairs, parse_sources, stored_pairs, stored_sources, Pairs};
+use crate::store::{DeleteFilter, InputId, RawRow, RowSink, Series, Store};
+use crate::timespec::{parse_time, End};
+
+pub fn run(db: &Path, args: &DeleteArgs) -> Result<()> {
+    let asked = Asked::parse(args)?;
+    let reader = Store::open_existing(db)?;
+    let filter = asked.resolve(&reader)?;
+    let mut sink = CsvOut { raw: RawRows::new(export::stdout(), COLUMNS)? };
+    if args.dry_run {
+        // Only a listing: a closed pipe (`| head`) is a quiet success here.
+        let raw = &mut sink.raw;
+        let touched = reader.for_each_selected(&filter, |s, row| write_row(raw, s, &row))?;
+        raw.flush()?;
+        let n: u64 = touched.values().map(|t| t.0).sum();
+        eprintln!("fxsnap: would delete {n} observation{} of {} series (dry run: nothing deleted)", plural(n), touched.len());
+        return Ok(());
+    }
+    drop(reader);
+    // A writing command: a version-1 store is upgraded first. The selection
+    // is resolved again inside this open, as another writer may have run.
+    let mut store = Store::open_for_write(db)?;
+    let filter = asked.resolve(&store)?;
+    let done = store.delete(&filter, &mut sink)?;
+    let removed = if done.series_removed > 0 { format!(", {} series left empty removed", done.series_removed) } else { String::new() };
+    let back = if done.observations > 0 { "; `fxsnap ingest -` of the rows written out puts them back" } else { "" };
+    eprintln!("fxsnap: deleted {} observation{} of {} series{removed}{back}", done.observations, plural(done.observations), done.series);
+    Ok(())
+}
+
+/// The removed rows, as CSV on standard output.
+struct CsvOut<W: Write> {
+    raw: RawRows<W>,
+}
+
+/// One stored row as `history --pair all --format csv` writes it: in the
+/// direction it was quoted, the stored text as it is.
+fn write_row<W: Write>(raw: &mut RawRows<W>, series: &Series, row: &RawRow<'_>) -> Result<()> {
+    let pair = if row.inverted { series.pair.inverse() } else { series.pair };
+    raw.write(row.at, pair, row.rate, row.change, &series.source)
+}
+
+impl<W: Write> RowSink for CsvOut<W> {
+    fn row(&mut self, series: &Series, row: RawRow<'_>) -> Result<()> {
+        write_row(&mut self.raw, series, &row).map_err(unwritten)
+    }
+    fn done(&mut self) -> Result<()> {
+        self.raw.flush().map_err(unwritten)
+    }
+}
+
+/// A row that could not be written out is not deleted, and the whole delete
+/// is rolled back; a closed pipe says so too (elsewhere it is a quiet success).
+fn unwritten(e: Error) -> Error {
+    match e {
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            Error::invalid("standard output was closed before every removed row was written out: nothing deleted")
+        }
+        Error::Io { source, .. } => Error::io("cannot write the removed rows to standard output: nothing deleted", source),
+        other => other,
+    }
+}
+
+/// The command line's filter, typed before the store is opened.
+struct Asked {
+    pairs: Pairs,
+    sources: Vec<crate::model::Source>,
+    from: Option<crate::model::Instant>,
+    to: Option<crate::model::Instant>,
+    inputs: Vec<InputId>,
+}
+
+impl Asked {
+    fn parse(args: &DeleteArgs) -> Result<Asked> {
+        if args.pair.is_empty() && args.source.is_empty() && args.from.is_none() && args.to.is_none() && args.input.is_empty() {
+            return Err(Error::Usage(
+                "delete needs a filter: give at least one of --input ID (see `fxsnap inputs`), --source, --pair, --from, --to \
+                 (--pair all selects every observation)"
+                    .into(),
+            ));
+        }
+        let now = crate::timespec::now();
+        let from = args.from.as_deref().map(|t| parse_time(t, End::Start, now)).transpose()?;
+        let to = args.to.as_deref().map(|t| parse_time(t, End::End, now)).transpose()?;
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                return Err(Error::Usage(format!("--from {f} is after --to {t}")));
+            }
+        }
+        let pairs = match parse_pairs(&args.pair)? {
+            // No --pair: every pair (see the module's doc).
+            Pairs::TheFive => Pairs::All,
+            p => p,
+        };
+        Ok(Asked { pairs, sources: parse_sources(&args.source)?, from, to, inputs: args.input.iter().map(|i| InputId(*i)).collect() })
+    }
+
+    /// The stored series and inputs the filter names; a source, pair or
+    /// input the store does not have is an error naming what it has.
+    fn resolve(&self, store: &Store) -> Result<DeleteFilter> {
+        let all = store.series()?;
+        for want in &self.sources {
+            if !all.iter().any(|s| s.source == *want) {
+                return Err(Error::invalid(format!(
+                    "no observations from source '{want}' in the store (it has: {})",
+                    list_or_none(stored_sources(&all))
+                )));
+            }
+        }
+        let selected = |s: &&Series| self.sources.is_empty() || self.sources.contains(&s.source);
+        if let Pairs::Listed(pairs) = &self.pairs {
+            for p in pairs {
+                if !all.iter().filter(selected).any(|s| s.pair == p.canonical()) {
+                    let have: Vec<Series> = all.iter().filter(selected).cloned().collect();
+                    return Err(Error::invalid(format!(
+                        "no observations of {p} in the store{} (its pairs: {})",
+                        self.of_sources(),
+                        list_or_none(stored_pairs(&have))
+                    )));
+                }
+            }
+        }
+        let wanted = |pair: Pair| match &self.pairs {
+            Pairs::Listed(pairs) => pairs.iter().any(|p| p.canonical() == pair),
+            _ => true,
+        };
+        if !self.inputs.is_empty() {
+            let known: HashSet<InputId> = store.inputs()?.into_iter().map(|i| i.id).collect();
+            for id in &self.inputs {
+                if !known.contains(id) {
+                    return Err(Error::invalid(format!("no input {id} in the store (`fxsnap inputs` lists them with their IDs)")));
+                }
+            }
+        }
+        Ok(DeleteFilter {
+            series: all.iter().filter(selected).filter(|s| wanted(s.pair)).cloned().collect(),
+            from: self.from,
+            to: self.to,
+            inputs: self.inputs.clone(),
+        })
+    }
+
+    fn of_sources(&self) -> String {
+        if self.sources.is_empty() {
+            String::new()
+        } else {
+            format!(" from {}", self.sources.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "))
+        }
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
