@@ -21,9 +21,15 @@ fn fxsnap_command(line: &str) -> Option<String> {
     Some(rest[..end].trim().to_string())
 }
 
+/// The file a command's standard output is redirected to (`> removed.csv`).
+fn redirect(part: &str) -> Option<String> {
+    let (_, after) = part.split_once(" > ")?;
+    after.split_whitespace().next().map(str::to_string)
+}
+
 /// Every command line of the README's code blocks (shell and crontab),
-/// with `cargo run --release --` read as `fxsnap`.
-fn readme_commands() -> Vec<String> {
+/// with `cargo run --release --` read as `fxsnap`, and where its output goes.
+fn readme_commands() -> Vec<(String, Option<String>)> {
     let mut out = Vec::new();
     let mut in_block = false;
     for line in README.lines() {
@@ -40,7 +46,7 @@ fn readme_commands() -> Vec<String> {
         // `a && b`: both halves are commands.
         for part in line.split(" && ") {
             if let Some(c) = fxsnap_command(part) {
-                out.push(c);
+                out.push((c, redirect(part)));
             }
         }
     }
@@ -85,7 +91,7 @@ fn every_command_in_the_readme_runs() {
     let commands = readme_commands();
     assert!(commands.len() >= 15, "found only {} commands in README.md: {commands:?}", commands.len());
     let mut ran = 0;
-    for cmd in &commands {
+    for (cmd, to_file) in &commands {
         let mut args: Vec<String> = words(cmd)
             .into_iter()
             .map(|w| {
@@ -117,12 +123,16 @@ fn every_command_in_the_readme_runs() {
             // The README pipes a page from curl: here, a bundled page.
             let page = fs::read(data("pages/seed-page.txt")).unwrap();
             let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-            db.cmd(&argv).write_stdin(page).assert().success();
+            db.cmd(&argv).current_dir(tmp).write_stdin(page).assert().success();
             ran += 1;
             continue;
         }
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = db.cmd(&argv).env("SOURCE_DATE_EPOCH", "1780000000").output().unwrap();
+        // Relative outputs (rates.png, report, removed.csv) land in the temporary folder.
+        let out = db.cmd(&argv).current_dir(tmp).env("SOURCE_DATE_EPOCH", "1780000000").output().unwrap();
+        if let Some(f) = to_file {
+            fs::write(tmp.join(f), &out.stdout).unwrap();
+        }
         let code = out.status.code();
         let err = String::from_utf8_lossy(&out.stderr);
         // The bundled data's newest rates are from 2026: `check --max-age`
