@@ -35,7 +35,7 @@ fn fx(db: &Path) -> Command {
 
 fn fx_with(bin: &str, db: &Path) -> Command {
     let mut c = Command::new(bin);
-    c.env_remove("FXSNAP_DB").env("NO_COLOR", "1").arg("--db").arg(db).stdin(Stdio::null());
+    c.env_remove("FXSNAP_DB").env("NO_COLOR", "1").env("SOURCE_DATE_EPOCH", "1780000000").arg("--db").arg(db).stdin(Stdio::null());
     c
 }
 
