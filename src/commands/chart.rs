@@ -45,7 +45,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
         return Err(Error::Usage("--vs draws deviations in %: it does not go with --index or --log".into()));
     }
     let vs: Option<Source> = args.vs.as_deref().map(str::parse).transpose().map_err(|e: Error| Error::Usage(format!("--vs: {e}")))?;
-    let made = made_at()?;
+    let made = crate::timespec::made_at()?;
     let sel = args.select.selection()?;
     let ranges = range_specs(args, sel.from, sel.to, made)?;
 
@@ -119,19 +119,6 @@ fn chart_error(e: ChartError, what: &str) -> Error {
 
 fn nothing_to_chart(what: &str) -> Error {
     Error::invalid(format!("nothing to chart{what}: no observations in the range (no file written)"))
-}
-
-/// When the chart is made: `SOURCE_DATE_EPOCH` (seconds) when set, so a chart can be made
-/// again byte for byte, else now.
-fn made_at() -> Result<Instant> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) => v
-            .trim()
-            .parse::<i64>()
-            .map(Instant::from_unix)
-            .map_err(|_| Error::Usage(format!("SOURCE_DATE_EPOCH={v}: not a number of seconds since 1970"))),
-        Err(_) => Ok(crate::timespec::now()),
-    }
 }
 
 /// The ranges asked for: `--ranges` (each back from `--to`, or from the time the chart is made),

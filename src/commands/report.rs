@@ -3,14 +3,13 @@
 use std::path::Path;
 
 use crate::cli::{ReportArgs, ThemeArg};
-use crate::error::{Error, Result};
-use crate::model::Instant;
+use crate::error::Result;
 use crate::report::{self, charts, Options, Theme};
 use crate::store::Store;
 
 pub fn run(db: &Path, args: &ReportArgs) -> Result<()> {
     // Every argument is typed before the store is opened.
-    let now = made_at()?;
+    let now = crate::timespec::made_at()?;
     let sel = args.select.selection()?;
     let opts = Options {
         ranges: charts::parse_ranges(&args.ranges)?,
@@ -30,18 +29,4 @@ pub fn run(db: &Path, args: &ReportArgs) -> Result<()> {
         eprintln!("fxsnap: report in {}: {summary}", args.output.display());
     }
     Ok(())
-}
-
-/// When the report is made: `SOURCE_DATE_EPOCH` (seconds) when set, as for
-/// charts, so the same store gives the same folder byte for byte; else now.
-/// Ages, stale marks and the ends of the ranges count from it.
-fn made_at() -> Result<Instant> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) => v
-            .trim()
-            .parse::<i64>()
-            .map(Instant::from_unix)
-            .map_err(|_| Error::Usage(format!("SOURCE_DATE_EPOCH={v}: not a number of seconds since 1970"))),
-        Err(_) => Ok(crate::timespec::now()),
-    }
 }
