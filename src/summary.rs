@@ -58,10 +58,6 @@ impl Summary {
         self.notes.push(line);
     }
 
-    pub fn counts(&self) -> Counts {
-        self.counts
-    }
-
     /// The summary line, without the `fxsnap: ` prefix.
     pub fn line(&self) -> String {
         let empty = if self.empty > 0 { format!(", {} empty", self.empty) } else { String::new() };
