@@ -114,6 +114,17 @@ fn m4_reduction_through_the_store_is_faithful() {
         let ts = chrono::DateTime::from_timestamp(t0 + i * 3600, 0).unwrap();
         text.push_str(&format!("{},USD/UZS,{:.2},synthetic\n", ts.format("%Y-%m-%dT%H:%M:%SZ"), w));
     }
+    // A third, irregular: steps of 20 minutes to 30 hours, so buckets of
+    // one observation (which the store keeps no rollup of) sit between
+    // buckets of several, at every level.
+    let (mut u, mut ts) = (9.5f64, t0);
+    while ts < t0 + 60_000 * 3600 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        u *= 1.0 + ((x >> 33) as f64 / (1u64 << 31) as f64 - 0.5) * 0.01;
+        ts += [1200, 3000, 3000, 10_800, 108_000][usize::try_from((x >> 20) % 5).unwrap()];
+        let at = chrono::DateTime::from_timestamp(ts, 0).unwrap();
+        text.push_str(&format!("{},USD/TJS,{:.4},synthetic\n", at.format("%Y-%m-%dT%H:%M:%SZ"), u));
+    }
     fs::write(&csv, text).unwrap();
     db.ok(&["ingest", "-q", s(&csv)]);
 

@@ -347,7 +347,17 @@ fn check_finds_broken_invariants() {
     db.ok(&["ingest", "-q", s(&data("history"))]);
     db.cmd(&["check"]).assert().success().stdout(predicate::str::contains(": ok"));
     let conn = rusqlite::Connection::open(&db.path).unwrap();
-    conn.execute("UPDATE rollup SET max = max * 2 WHERE bucket = (SELECT min(bucket) FROM rollup) AND width = 86400", []).unwrap();
+    // NBU's history is daily: buckets of one observation, which the store
+    // does not keep. A row claiming five observations on its first day is
+    // a rollup that disagrees.
+    let rollups: i64 = conn.query_row("SELECT count(*) FROM rollup", [], |r| r.get(0)).unwrap();
+    assert_eq!(rollups, 0, "a daily history needs no rollups");
+    conn.execute(
+        "INSERT INTO rollup (series_id, width, bucket, n, first_ts, first, min_ts, min, max_ts, max, last_ts, last) \
+         SELECT series_id, 86400, ts, 5, ts, 1.0, ts, 1.0, ts, 2.0, ts, 2.0 FROM observation ORDER BY series_id, ts LIMIT 1",
+        [],
+    )
+    .unwrap();
     conn.execute("UPDATE observation SET rate = '-1' WHERE ts = (SELECT max(ts) FROM observation)", []).unwrap();
     drop(conn);
     db.cmd(&["check"])

@@ -5,7 +5,7 @@
 use rusqlite::params;
 
 use super::read::{canonical_value, row_observation};
-use super::rollup::{rollup_from_row, RollupBuilder, RollupRow, ROLLUP_COLUMNS, ROLLUP_WIDTHS};
+use super::rollup::{is_stored, rollup_from_row, RollupBuilder, RollupRow, ROLLUP_COLUMNS, ROLLUP_WIDTHS};
 use super::{db_err, Store, SCHEMA_VERSION};
 use crate::error::Result;
 use crate::model::Instant;
@@ -72,15 +72,43 @@ impl Store {
             for (st, w) in statements.iter_mut().zip(ROLLUP_WIDTHS) {
                 cursors.push(st.query(params![s.id.0, w]).map_err(p)?);
             }
-            let (mut expected, mut differing) = (0u64, 0u64);
+            // Stored rows are compared with the folded ones in bucket order;
+            // a folded bucket of one observation may be stored or not
+            // (`rollup::is_stored`; older stores kept them).
+            let (mut expected, mut differing, mut extra) = (0u64, 0u64, 0u64);
+            let mut pending: Vec<Option<RollupRow>> = vec![None; ROLLUP_WIDTHS.len()];
             let mut compare = |row: RollupRow| -> Result<()> {
-                expected += 1;
                 let i = ROLLUP_WIDTHS.iter().position(|w| *w == row.width).unwrap_or(0);
-                match cursors[i].next().map_err(p)? {
-                    Some(r) if rollup_from_row(r).map_err(p)?.same(&row) => {}
-                    _ => differing += 1,
+                loop {
+                    if pending[i].is_none() {
+                        pending[i] = match cursors[i].next().map_err(p)? {
+                            Some(r) => Some(rollup_from_row(r).map_err(p)?),
+                            None => None,
+                        };
+                    }
+                    match pending[i] {
+                        // a stored row before this bucket: no observations made it
+                        Some(stored) if stored.bucket < row.bucket => {
+                            extra += 1;
+                            pending[i] = None;
+                        }
+                        Some(stored) if stored.bucket == row.bucket => {
+                            expected += 1;
+                            if !stored.same(&row) {
+                                differing += 1;
+                            }
+                            pending[i] = None;
+                            return Ok(());
+                        }
+                        _ => {
+                            if is_stored(&row) {
+                                expected += 1;
+                                differing += 1;
+                            }
+                            return Ok(());
+                        }
+                    }
                 }
-                Ok(())
             };
             let mut acc = RollupBuilder::default();
             while let Some(r) = rows.next().map_err(p)? {
@@ -91,7 +119,7 @@ impl Store {
                 }
             }
             acc.finish(&mut compare)?;
-            let mut extra = 0u64;
+            extra += pending.iter().filter(|r| r.is_some()).count() as u64;
             for c in &mut cursors {
                 while c.next().map_err(p)?.is_some() {
                     extra += 1;

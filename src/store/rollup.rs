@@ -2,6 +2,13 @@
 //! its canonical direction as floating point, kept current by every write so
 //! a long-range chart reads a few thousand rows. For drawing only: exact
 //! values stay in `observation`.
+//!
+//! A bucket that holds one observation is not stored ([`is_stored`]): its
+//! row would only repeat the observation. A bank publishes one rate a day,
+//! so its series have no rollups at all, and a daily document writes its
+//! observations and nothing else (the chart reads them where rows are
+//! missing). Stores written before this rule keep such rows; they are
+//! valid, and `check` accepts either.
 
 use std::path::Path;
 
@@ -68,6 +75,12 @@ impl RollupRow {
     }
 }
 
+/// Whether a bucket is kept in the rollup table: only when it holds more
+/// than its one observation.
+pub(super) fn is_stored(r: &RollupRow) -> bool {
+    r.n >= 2
+}
+
 /// Folds observations (in time order) into rollup rows of every width.
 #[derive(Default)]
 pub(super) struct RollupBuilder {
@@ -123,6 +136,9 @@ pub(super) fn rebuild(conn: &Connection, path: &Path, sid: SeriesId, lo_ts: i64,
         )
         .map_err(p)?;
     let mut write = |r: RollupRow| -> Result<()> {
+        if !is_stored(&r) {
+            return Ok(());
+        }
         insert
             .execute(params![sid.0, r.width, r.bucket, r.n, r.first.0, r.first.1, r.min.0, r.min.1, r.max.0, r.max.1, r.last.0, r.last.1])
             .map_err(p)?;

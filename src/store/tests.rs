@@ -224,3 +224,62 @@ fn a_v1_file_opened_for_reading_has_no_inputs_and_takes_no_failure() {
     drop(store);
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
+
+/// A bucket of one observation gets no rollup row; a second observation in
+/// it does. `check` accepts a correct row of one (older stores kept them)
+/// and flags a missing row of two.
+#[test]
+fn buckets_of_one_observation_are_not_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rates.db");
+    let mut store = super::Store::open_for_write(&path).unwrap();
+    let meta = |name: &str| super::InputMeta {
+        name: name.into(),
+        size: 1,
+        sha256: name.into(),
+        reader: "csv".into(),
+        observed: crate::model::Instant::from_unix(0),
+    };
+    let obs = |ts: i64, rate: &str| crate::model::Observation {
+        source: "s".parse().unwrap(),
+        pair: "KZT/USD".parse().unwrap(),
+        at: crate::model::Instant::from_unix(ts),
+        rate: rate.parse().unwrap(),
+        change: None,
+    };
+    let rows = |s: &super::Store| -> Vec<(i64, i64, i64)> {
+        let mut st = s.conn().prepare("SELECT width, bucket, n FROM rollup ORDER BY width, bucket").unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(|r| r.unwrap()).collect()
+    };
+    let day = 86_400;
+    let mut tx = store.begin_input(super::ConflictPolicy::Keep, meta("a")).unwrap();
+    for d in 0..3 {
+        tx.put(&obs(d * day, "0.002")).unwrap();
+    }
+    tx.commit().unwrap();
+    assert_eq!(rows(&store), [], "one rate a day: no rollups");
+    assert!(store.check().unwrap().is_empty());
+
+    // A second rate on day 1, in another hour: that day's row, not the hours'.
+    let mut tx = store.begin_input(super::ConflictPolicy::Keep, meta("b")).unwrap();
+    tx.put(&obs(day + 7200, "0.003")).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(rows(&store), [(86_400, day, 2)]);
+    assert!(store.check().unwrap().is_empty());
+
+    // A correct row of one observation, as an older store kept it: accepted.
+    store
+        .conn()
+        .execute(
+            "INSERT INTO rollup (series_id, width, bucket, n, first_ts, first, min_ts, min, max_ts, max, last_ts, last) \
+             SELECT series_id, 86400, 0, 1, 0, 0.002, 0, 0.002, 0, 0.002, 0, 0.002 FROM observation LIMIT 1",
+            [],
+        )
+        .unwrap();
+    assert_eq!(store.check().unwrap(), Vec::<String>::new());
+    // A row of two gone: flagged.
+    store.conn().execute("DELETE FROM rollup WHERE bucket = ?1", [day]).unwrap();
+    let problems = store.check().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("1 of 2 expected rows differ or are missing, 0 extra"), "{problems:?}");
+}

@@ -13,11 +13,18 @@ use crate::store::{SeriesId, Store, ROLLUP_WIDTHS};
 /// column; column boundaries then snap to its buckets ([`snap_for`]).
 const BUCKETS_PER_COLUMN: i64 = 2;
 
+/// A bucket of at most this many observations, met inside a stretch read
+/// from the observations, is read with it: a few rows cost less than one
+/// more query.
+const THIN_BUCKET: i64 = 8;
+
 /// The points of one series over `t0..=t1` in the shown direction, reduced
 /// to first/min/max/last per pixel column. Long ranges read the daily or
 /// hourly rollups, whose buckets the snapped columns never split; only the
 /// partial buckets at the range's ends are opened, a level finer each time,
-/// down to the observations. The result is what M4 over every observation
+/// down to the observations, and stretches without rows (buckets of one
+/// observation, which the store does not keep) are read from the
+/// observations. The result is what M4 over every observation
 /// gives, at a cost bounded by the number of columns, not by the history's
 /// length.
 pub fn reduced_points(store: &Store, v: &View, t0: i64, t1: i64, columns: u32) -> Result<Vec<(i64, f64)>> {
@@ -64,15 +71,20 @@ impl Reducer<'_> {
         self.cursor.column(ts)
     }
 
+    /// The observations of `from..=to`, as they are.
+    fn observations(&mut self, from: i64, to: i64) -> Result<()> {
+        let points = &mut self.points;
+        self.store.for_each_value(self.series_id, Instant::from_unix(from), Instant::from_unix(to), |ts, x| {
+            points.push((ts, x));
+            Ok(())
+        })
+    }
+
     /// Collects the points that matter in `from..=to` at level `level`
     /// (an index into `levels`; past the end means the observations).
     fn collect(&mut self, level: usize, from: i64, to: i64) -> Result<()> {
         let Some(&width) = self.levels.get(level) else {
-            let points = &mut self.points;
-            return self.store.for_each_value(self.series_id, Instant::from_unix(from), Instant::from_unix(to), |ts, x| {
-                points.push((ts, x));
-                Ok(())
-            });
+            return self.observations(from, to);
         };
         // Whole buckets inside from..=to; the partial ones at the ends go a level finer.
         let inner_start = from.div_euclid(width) * width + if from.rem_euclid(width) == 0 { 0 } else { width };
@@ -87,8 +99,25 @@ impl Reducer<'_> {
         self.store.for_each_rollup(self.series_id, width, Instant::from_unix(inner_start), Instant::from_unix(inner_end - 1), |r| {
             buckets.push(r)
         })?;
+        // Where rows are missing, each bucket held at most one observation
+        // (the store keeps no row of one, and none of none): such a stretch
+        // is read from the observations, at every finer level alike. A thin
+        // bucket right after one joins it, so a sparse series costs a query
+        // per stretch and not one per bucket.
+        let mut next = inner_start; // the first time not yet collected
+        let mut stretch: Option<i64> = None; // where the open stretch starts
         for b in buckets {
             let end = b.bucket + width - 1;
+            if b.bucket > next {
+                stretch = stretch.or(Some(next));
+            }
+            next = end + 1;
+            if stretch.is_some() && b.n <= THIN_BUCKET {
+                continue;
+            }
+            if let Some(start) = stretch.take() {
+                self.observations(start, b.bucket - 1)?;
+            }
             if self.column(b.bucket) == self.column(end) {
                 // A bucket inside one column: its extremes are all M4 needs of it.
                 let mut four = [b.first, b.min, b.max, b.last];
@@ -104,6 +133,9 @@ impl Reducer<'_> {
                 // that does not stays exact.
                 self.collect(level + 1, b.bucket, end)?;
             }
+        }
+        if let Some(start) = stretch.or((next < inner_end).then_some(next)) {
+            self.observations(start, inner_end - 1)?;
         }
         if inner_end <= to {
             self.collect(level + 1, inner_end, to)?;
