@@ -1,8 +1,9 @@
--- fxsnap store, schema version 2 (PRAGMA user_version = 2;
+-- fxsnap store, schema version 3 (PRAGMA user_version = 3;
 -- PRAGMA application_id = 0x46585331, 'FXS1').
 -- Embedded in the binary with include_str!; a new database gets it whole.
--- A version-1 database is brought here by src/store/migrations/v2.sql
--- (a test proves both give the same schema).
+-- An older database climbs src/store/migrations/v2.sql and v3.sql (a test
+-- proves the ladder gives the same schema); v3 changes no table, it adds
+-- the six-hour rollups.
 
 -- A series: one pair (in its canonical direction, XXX/USD) from one source.
 -- A pair and its inverse are the same series; any two currencies make a pair.
@@ -69,7 +70,7 @@ CREATE INDEX conflict_key ON conflict (series_id, ts);
 -- `observation`.
 CREATE TABLE rollup (
     series_id INTEGER NOT NULL REFERENCES series (id),
-    width     INTEGER NOT NULL,     -- bucket width in seconds: 3600 or 86400
+    width     INTEGER NOT NULL,     -- bucket width in seconds: 3600, 21600 (version 3) or 86400
     bucket    INTEGER NOT NULL,     -- bucket start, unix seconds
     n         INTEGER NOT NULL,
     first_ts  INTEGER NOT NULL,

@@ -1,7 +1,9 @@
-//! Schema version 2 through the real binary: a version-1 store (made by the
-//! v1 binary, `tests/fixtures/v1/`) is read without a byte changing (also
-//! from read-only media), upgraded by the first write without changing a
-//! stored value, and survives `kill -9` during the upgrade; provenance
+//! Schema versions 2 and 3 through the real binary: a version-1 store (made
+//! by the v1 binary, `tests/fixtures/v1/`) is read without a byte changing
+//! (also from read-only media), upgraded by the first write without changing
+//! a stored value, and survives `kill -9` during the upgrade; a version-2
+//! store (`tests/fixtures/v2/`) is read and charted unchanged and gets its
+//! six-hour rollups with the first write; provenance
 //! (`inputs`, history's `input`/`observed`, both inputs of a conflict) and
 //! `--on-conflict newest`.
 
@@ -199,7 +201,7 @@ fn the_first_write_upgrades_without_changing_a_stored_value() {
     let (code, _, err) = run(&db, &["ingest", s(&page)]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("5 new"), "{err}");
-    assert_eq!((pragma(&db, "user_version"), pragma(&db, "application_id")), (2, 0x4658_5331));
+    assert_eq!((pragma(&db, "user_version"), pragma(&db, "application_id")), (3, 0x4658_5331));
     ok(&db, &["check"]);
     // The old rows: the same stored values, the same export bytes.
     let now = stored_rows(&db);
@@ -222,12 +224,12 @@ fn the_first_write_upgrades_without_changing_a_stored_value() {
         }
     }
     assert_eq!(new_rows, 5);
-    // A second write finds version 2 and changes nothing more.
+    // A second write finds the current version and changes nothing more.
     let (code, _, err) = run(&db, &["ingest", s(&page)]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("5 duplicate"), "{err}");
     assert_eq!(stored_rows(&db), now);
-    assert_eq!(pragma(&db, "user_version"), 2);
+    assert_eq!(pragma(&db, "user_version"), 3);
 }
 
 /// Columns of `inputs --format csv` by name.
@@ -487,7 +489,7 @@ fn old_content(db: &Path) -> (i64, i64, String) {
 }
 
 #[test]
-fn kill_9_during_the_upgrade_of_a_large_v1_database_leaves_v1_or_v2() {
+fn kill_9_during_the_upgrade_of_a_large_v1_database_leaves_v1_or_the_current_version() {
     const ROWS: i64 = 300_000;
     const CONFLICTS: i64 = 60_000;
     let dir = tempfile::tempdir().unwrap();
@@ -505,7 +507,7 @@ fn kill_9_during_the_upgrade_of_a_large_v1_database_leaves_v1_or_v2() {
     let started = Instant::now();
     ok(&db, &["ingest", "-q", s(&page)]);
     let full = started.elapsed();
-    assert_eq!(schema_state(&db), (2, 0x4658_5331, true, true, true));
+    assert_eq!(schema_state(&db), (3, 0x4658_5331, true, true, true));
     assert_eq!(old_content(&db), want, "the upgrade changed a stored value");
     println!("an unkilled upgrade and ingest took {:.3} s", full.as_secs_f64());
 
@@ -526,14 +528,14 @@ fn kill_9_during_the_upgrade_of_a_large_v1_database_leaves_v1_or_v2() {
         assert_eq!(code, 0, "check after a kill at {at:.2}: {out}{err}");
         let state = schema_state(&db);
         assert!(
-            state == (1, 0, false, false, false) || state == (2, 0x4658_5331, true, true, true),
+            state == (1, 0, false, false, false) || state == (3, 0x4658_5331, true, true, true),
             "kill at {at:.2}: a torn schema {state:?}"
         );
         assert_eq!(old_content(&db), want, "kill at {at:.2}: the old rows changed");
         outcomes.push((at, state.0));
         // Whatever the kill left, the next write completes the upgrade.
         ok(&db, &["ingest", "-q", s(&page)]);
-        assert_eq!(schema_state(&db).0, 2);
+        assert_eq!(schema_state(&db).0, 3);
         ok(&db, &["check"]);
     }
     for (at, v) in &outcomes {
@@ -575,4 +577,77 @@ fn a_streamed_csv_seen_before_keeps_its_one_input_record() {
         )
         .unwrap();
     assert_eq!(dangling, 0);
+}
+
+/// The v2 fixture (made by the schema-version-2 binary, which stored a
+/// rollup row for a bucket of one observation and none of six hours)
+/// copied alone into a fresh folder.
+fn v2_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates-v2.db");
+    fs::copy(fixture("v2/rates-v2.db"), &db).unwrap();
+    (dir, db)
+}
+
+/// Rollup rows of one width, by series name: (source, base, quote, bucket,
+/// n, first_ts, min_ts, max_ts, last_ts, first, min, max, last).
+fn rollups(db: &Path, width: i64) -> Vec<String> {
+    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let mut st = c
+        .prepare(
+            "SELECT s.source, s.base, s.quote, r.bucket, r.n, r.first_ts, r.min_ts, r.max_ts, r.last_ts, r.first, r.min, r.max, r.last \
+             FROM rollup r JOIN series s ON s.id = r.series_id WHERE r.width = ?1 ORDER BY 1, 2, 3, 4",
+        )
+        .unwrap();
+    let n = st.column_count();
+    st.query_map([width], |r| {
+        Ok((0..n).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|"))
+    })
+    .unwrap()
+    .map(|r| r.unwrap())
+    .collect()
+}
+
+#[test]
+fn a_version_2_store_is_read_and_charted_without_a_byte_changing() {
+    let (dir, db) = v2_copy();
+    let before = sha256_of(&db);
+    assert_eq!(pragma(&db, "user_version"), 2, "the fixture is a version-2 file");
+    assert!(rollups(&db, 21_600).is_empty(), "version 2 kept no six-hour rollups");
+    let csv = read_everything(&db);
+    assert_eq!(csv, fs::read_to_string(fixture("v2/history-v2.csv")).unwrap(), "history reads as the v2 binary exported it");
+    // A chart over the dense days reads the hourly rows version 2 kept.
+    let out = dir.path().join("out");
+    fs::create_dir(&out).unwrap();
+    let svg = out.join("kzt.svg");
+    ok(&db, &["chart", "-o", s(&svg), "--pair", "KZT", "--source", "dense", "--from", "2026-03-10", "--to", "2026-03-13"]);
+    assert!(fs::read_to_string(&svg).unwrap().contains("<polyline"), "the dense line is drawn");
+    assert_eq!(sha256_of(&db), before, "a reading command changed the v2 file");
+    assert_eq!(listing(dir.path()), ["out", "rates-v2.db"], "a reading command left files beside it");
+}
+
+#[test]
+fn the_first_write_to_a_version_2_store_folds_its_six_hour_rollups() {
+    let (dir, db) = v2_copy();
+    // A page already stored: five duplicates, but a write, so the upgrade.
+    let (code, _, err) = run(&db, &["ingest", s(&fixture("pages/001.txt"))]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("5 duplicate"), "{err}");
+    assert_eq!(pragma(&db, "user_version"), 3);
+    ok(&db, &["check"]);
+    let history = ok(&db, &["history", "--pair", "all", "--format", "csv"]);
+    assert_eq!(history, fs::read_to_string(fixture("v2/history-v2.csv")).unwrap(), "the upgrade changed a stored value");
+    // The six-hour rows are those a fresh store folds from the same data.
+    let upgraded = rollups(&db, 21_600);
+    assert!(upgraded.len() >= 12, "dense.csv fills twelve six-hour buckets: {upgraded:?}");
+    let fresh = dir.path().join("fresh.db");
+    let export = dir.path().join("history.csv");
+    fs::write(&export, &history).unwrap();
+    ok(&fresh, &["ingest", "-q", s(&export)]);
+    assert_eq!(upgraded, rollups(&fresh, 21_600));
+    // The hour's and the day's rows of one observation that version 2 kept
+    // are still there, and valid: `check` passed above.
+    let ones: usize = [3600, 86_400].iter().map(|w| rollups(&db, *w).iter().filter(|r| r.split('|').nth(4) == Some("Integer(1)")).count()).sum();
+    assert!(ones > 100, "{ones} rows of one observation kept from version 2");
+    assert_eq!(rollups(&fresh, 3600).iter().filter(|r| r.split('|').nth(4) == Some("Integer(1)")).count(), 0);
 }

@@ -81,7 +81,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
             ThemeArg::Dark => Theme::Dark,
         };
         let columns = chart::plot_columns(&opts);
-        opts.snap = snap_for(t0, t1, columns);
+        opts.snap = snap_for(&store, t0, t1, columns);
         let panels = match &vs {
             None => with_cross_lines(build_panels(&store, &views, t0, t1, Some(columns))?, &store, &crosses, t0, t1, columns)?,
             Some(r) => vs_panels(&store, &views, r, t0, t1, columns, opts.snap)?,
@@ -300,7 +300,7 @@ pub fn with_cross_lines(
     t1: i64,
     columns: u32,
 ) -> Result<Vec<Panel>> {
-    let snap = snap_for(t0, t1, columns);
+    let snap = snap_for(store, t0, t1, columns);
     for cv in crosses {
         let mut points = Vec::new();
         let mut first: Option<Derived> = None;

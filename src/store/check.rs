@@ -5,7 +5,7 @@
 use rusqlite::params;
 
 use super::read::{canonical_value, row_observation};
-use super::rollup::{is_stored, rollup_from_row, RollupBuilder, RollupRow, ROLLUP_COLUMNS, ROLLUP_WIDTHS};
+use super::rollup::{is_stored, rollup_from_row, RollupBuilder, RollupRow, ROLLUP_COLUMNS};
 use super::{db_err, Store, SCHEMA_VERSION};
 use crate::error::Result;
 use crate::model::Instant;
@@ -53,6 +53,7 @@ impl Store {
             Ok(s) => s,
             Err(e) => return Ok(vec![format!("series table: {e}")]),
         };
+        let widths = self.rollup_widths();
         for s in &series {
             if !s.pair.is_canonical() {
                 problems.push(format!("series {} ({}, {}) is not stored in its canonical direction", s.id, s.pair, s.source));
@@ -65,20 +66,20 @@ impl Store {
             let mut rows = st.query(params![s.id.0]).map_err(p)?;
             let rollup_sql = format!("SELECT {ROLLUP_COLUMNS} FROM rollup WHERE series_id = ?1 AND width = ?2 ORDER BY bucket");
             let mut statements = Vec::new();
-            for _ in ROLLUP_WIDTHS {
+            for _ in widths {
                 statements.push(self.conn.prepare(&rollup_sql).map_err(p)?);
             }
             let mut cursors = Vec::new();
-            for (st, w) in statements.iter_mut().zip(ROLLUP_WIDTHS) {
+            for (st, w) in statements.iter_mut().zip(widths) {
                 cursors.push(st.query(params![s.id.0, w]).map_err(p)?);
             }
             // Stored rows are compared with the folded ones in bucket order;
             // a folded bucket of one observation may be stored or not
             // (`rollup::is_stored`; older stores kept them).
             let (mut expected, mut differing, mut extra) = (0u64, 0u64, 0u64);
-            let mut pending: Vec<Option<RollupRow>> = vec![None; ROLLUP_WIDTHS.len()];
+            let mut pending: Vec<Option<RollupRow>> = vec![None; widths.len()];
             let mut compare = |row: RollupRow| -> Result<()> {
-                let i = ROLLUP_WIDTHS.iter().position(|w| *w == row.width).unwrap_or(0);
+                let i = widths.iter().position(|w| *w == row.width).unwrap_or(0);
                 loop {
                     if pending[i].is_none() {
                         pending[i] = match cursors[i].next().map_err(p)? {
@@ -110,7 +111,7 @@ impl Store {
                     }
                 }
             };
-            let mut acc = RollupBuilder::default();
+            let mut acc = RollupBuilder::of(widths);
             while let Some(r) = rows.next().map_err(p)? {
                 let ts: i64 = r.get(0).map_err(p)?;
                 match row_observation(s, r).map_err(p)? {

@@ -12,14 +12,19 @@ use crate::error::{Error, Result};
 /// The full current schema, applied to a new database.
 pub(super) const SCHEMA: &str = include_str!("../../schema.sql");
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 /// `PRAGMA application_id` of an fxsnap store ("FXS1"); version-1 files,
 /// made before it was set, have 0 and are recognized by their tables.
 pub(super) const APPLICATION_ID: i64 = 0x4658_5331;
 
 /// The steps of the ladder: step `n` takes a database from version `n - 1`
 /// to version `n`.
-pub(super) const STEPS: &[(i64, &str)] = &[(1, include_str!("migrations/v1.sql")), (2, include_str!("migrations/v2.sql"))];
+pub(super) const STEPS: &[(i64, &str)] =
+    &[(1, include_str!("migrations/v1.sql")), (2, include_str!("migrations/v2.sql")), (3, include_str!("migrations/v3.sql"))];
+
+/// The rollup width that step 3 added (its rows are folded from the
+/// observations, after the step's SQL).
+pub(super) const STEP_3_WIDTH: i64 = 21_600;
 
 /// The tables version 1 had: how a version-1 file (application_id 0) is
 /// told from another program's database.
@@ -116,6 +121,9 @@ fn climb(c: &rusqlite::Connection, from: i64) -> rusqlite::Result<()> {
     for (n, sql) in STEPS {
         if *n > from {
             c.execute_batch(sql)?;
+            if *n == 3 {
+                super::rollup::fold_width(c, STEP_3_WIDTH)?;
+            }
         }
     }
     Ok(())

@@ -382,6 +382,11 @@ impl Store {
         Ok(())
     }
 
+    /// The rollup widths this file keeps (six hours since version 3).
+    pub fn rollup_widths(&self) -> &'static [i64] {
+        super::rollup::widths_of_version(self.version)
+    }
+
     /// `v2` on a version-2 file, `v1` on a version-1 one.
     fn v2_or<'s>(&self, v2: &'s str, v1: &'s str) -> &'s str {
         if self.version >= 2 {
@@ -416,7 +421,7 @@ fn observation_from(s: &Series, ts: i64, inverted: bool, rate: &str, change: Opt
 
 /// A stored rate's value in its series' canonical direction, as floating
 /// point: what rollups hold and charts draw.
-fn canonical_f64(rate: &str, inverted: bool) -> f64 {
+pub(super) fn canonical_f64(rate: &str, inverted: bool) -> f64 {
     let v: f64 = rate.parse().unwrap_or(f64::NAN);
     if inverted {
         1.0 / v

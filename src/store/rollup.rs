@@ -14,12 +14,23 @@ use std::path::Path;
 
 use rusqlite::{params, Connection};
 
-use super::read::for_each_value_in;
+use super::read::{canonical_f64, for_each_value_in};
 use super::{db_err, SeriesId};
 use crate::error::Result;
 
-/// Rollup bucket widths in seconds: hour and day.
-pub const ROLLUP_WIDTHS: [i64; 2] = [3600, 86400];
+/// Rollup bucket widths in seconds: hour, six hours (since schema
+/// version 3) and day; each divides the next, so columns snapped to the
+/// coarsest read never split a finer bucket.
+pub const ROLLUP_WIDTHS: [i64; 3] = [3600, 21_600, 86_400];
+
+/// The widths a store of schema version `version` keeps.
+pub fn widths_of_version(version: i64) -> &'static [i64] {
+    if version >= 3 {
+        &ROLLUP_WIDTHS
+    } else {
+        &[3600, 86_400]
+    }
+}
 
 /// The columns `rollup_from_row` reads, in its order.
 pub(super) const ROLLUP_COLUMNS: &str = "width, bucket, n, first_ts, first, min_ts, min, max_ts, max, last_ts, last";
@@ -81,15 +92,26 @@ pub(super) fn is_stored(r: &RollupRow) -> bool {
     r.n >= 2
 }
 
-/// Folds observations (in time order) into rollup rows of every width.
-#[derive(Default)]
+/// Folds observations (in time order) into rollup rows of some widths.
 pub(super) struct RollupBuilder {
-    open: [Option<RollupRow>; 2],
+    widths: &'static [i64],
+    open: Vec<Option<RollupRow>>,
+}
+
+impl Default for RollupBuilder {
+    /// A builder of every width.
+    fn default() -> RollupBuilder {
+        RollupBuilder::of(&ROLLUP_WIDTHS)
+    }
 }
 
 impl RollupBuilder {
-    pub(super) fn push(&mut self, ts: i64, v: f64, out: &mut impl FnMut(RollupRow) -> Result<()>) -> Result<()> {
-        for (i, &w) in ROLLUP_WIDTHS.iter().enumerate() {
+    pub(super) fn of(widths: &'static [i64]) -> RollupBuilder {
+        RollupBuilder { widths, open: vec![None; widths.len()] }
+    }
+
+    pub(super) fn push<E>(&mut self, ts: i64, v: f64, out: &mut impl FnMut(RollupRow) -> Result<(), E>) -> Result<(), E> {
+        for (i, &w) in self.widths.iter().enumerate() {
             let bucket = ts.div_euclid(w) * w;
             match &mut self.open[i] {
                 Some(r) if r.bucket == bucket => r.add(ts, v),
@@ -103,7 +125,7 @@ impl RollupBuilder {
         }
         Ok(())
     }
-    pub(super) fn finish(mut self, out: &mut impl FnMut(RollupRow) -> Result<()>) -> Result<()> {
+    pub(super) fn finish<E>(mut self, out: &mut impl FnMut(RollupRow) -> Result<(), E>) -> Result<(), E> {
         for slot in &mut self.open {
             if let Some(done) = slot.take() {
                 out(done)?;
@@ -147,4 +169,41 @@ pub(super) fn rebuild(conn: &Connection, path: &Path, sid: SeriesId, lo_ts: i64,
     let mut acc = RollupBuilder::default();
     for_each_value_in(conn, path, sid, b0, b1 - 1, |ts, v| acc.push(ts, v, &mut write))?;
     acc.finish(&mut write)
+}
+
+/// Step 3 of the ladder: the rows of one new width for every series,
+/// folded from its observations (buckets of one observation not stored),
+/// inside the upgrade's transaction.
+pub(super) fn fold_width(conn: &Connection, width: i64) -> rusqlite::Result<()> {
+    let widths: &'static [i64] = match ROLLUP_WIDTHS.iter().position(|w| *w == width) {
+        Some(i) => &ROLLUP_WIDTHS[i..=i],
+        None => return Err(rusqlite::Error::InvalidParameterName(format!("rollup width {width}"))),
+    };
+    let series: Vec<i64> =
+        conn.prepare("SELECT id FROM series ORDER BY id")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let mut insert = conn.prepare(
+        "INSERT INTO rollup (series_id, width, bucket, n, first_ts, first, min_ts, min, max_ts, max, last_ts, last) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    let mut values = conn.prepare("SELECT ts, rate, inverted FROM observation WHERE series_id = ?1 ORDER BY ts")?;
+    for sid in series {
+        let mut write = |r: RollupRow| -> rusqlite::Result<()> {
+            if is_stored(&r) {
+                insert.execute(params![
+                    sid, r.width, r.bucket, r.n, r.first.0, r.first.1, r.min.0, r.min.1, r.max.0, r.max.1, r.last.0, r.last.1
+                ])?;
+            }
+            Ok(())
+        };
+        let mut acc = RollupBuilder::of(widths);
+        let mut rows = values.query(params![sid])?;
+        while let Some(r) = rows.next()? {
+            let ts: i64 = r.get(0)?;
+            let rate = r.get_ref(1)?.as_str()?;
+            let inverted: i64 = r.get(2)?;
+            acc.push(ts, canonical_f64(rate, inverted == 1), &mut write)?;
+        }
+        acc.finish(&mut write)?;
+    }
+    Ok(())
 }

@@ -260,11 +260,12 @@ fn buckets_of_one_observation_are_not_stored() {
     assert_eq!(rows(&store), [], "one rate a day: no rollups");
     assert!(store.check().unwrap().is_empty());
 
-    // A second rate on day 1, in another hour: that day's row, not the hours'.
+    // A second rate on day 1, in another hour: that day's row and its six
+    // hours', not the hours'.
     let mut tx = store.begin_input(super::ConflictPolicy::Keep, meta("b")).unwrap();
     tx.put(&obs(day + 7200, "0.003")).unwrap();
     tx.commit().unwrap();
-    assert_eq!(rows(&store), [(86_400, day, 2)]);
+    assert_eq!(rows(&store), [(21_600, day, 2), (86_400, day, 2)]);
     assert!(store.check().unwrap().is_empty());
 
     // A correct row of one observation, as an older store kept it: accepted.
@@ -278,8 +279,8 @@ fn buckets_of_one_observation_are_not_stored() {
         .unwrap();
     assert_eq!(store.check().unwrap(), Vec::<String>::new());
     // A row of two gone: flagged.
-    store.conn().execute("DELETE FROM rollup WHERE bucket = ?1", [day]).unwrap();
+    store.conn().execute("DELETE FROM rollup WHERE bucket = ?1 AND width = 86400", [day]).unwrap();
     let problems = store.check().unwrap();
     assert_eq!(problems.len(), 1, "{problems:?}");
-    assert!(problems[0].contains("1 of 2 expected rows differ or are missing, 0 extra"), "{problems:?}");
+    assert!(problems[0].contains("1 of 3 expected rows differ or are missing, 0 extra"), "{problems:?}");
 }

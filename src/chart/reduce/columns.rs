@@ -95,16 +95,26 @@ impl ColumnCursor {
     }
 
     pub fn column(&mut self, t: i64) -> u32 {
+        let (t0, t1, cols, snap) = (self.t0, self.t1, self.columns, self.snap);
+        let of = |x: i64| column_of_snapped(x, t0, t1, cols, snap);
         if let Some((c, lo, hi)) = self.cached {
             if lo <= t && t < hi {
                 return c;
             }
+            // Times in order mostly step into the next column, whose start
+            // (`hi`) was checked with this one: only its end is new.
+            if t >= hi && c + 1 < cols {
+                let n = c + 1;
+                let next_hi = if n + 1 >= cols { i64::MAX } else { self.start(n + 1) };
+                if t < next_hi && (n + 1 >= cols || (of(next_hi - 1) == n && of(next_hi) == n + 1)) {
+                    self.cached = Some((n, hi, next_hi));
+                    return n;
+                }
+            }
         }
-        let (t0, t1, cols, snap) = (self.t0, self.t1, self.columns, self.snap);
-        let c = column_of_snapped(t, t0, t1, cols, snap);
+        let c = of(t);
         let lo = if c == 0 { i64::MIN } else { self.start(c) };
         let hi = if c + 1 >= cols { i64::MAX } else { self.start(c + 1) };
-        let of = |x: i64| column_of_snapped(x, t0, t1, cols, snap);
         let exact = lo <= t
             && t < hi
             && (c == 0 || (of(lo) == c && of(lo - 1) == c - 1))
@@ -157,9 +167,12 @@ mod tests {
     #[test]
     fn the_cursor_agrees_with_column_of_snapped() {
         let mut x: u64 = 5;
-        for (t0, t1, cols, snap) in
-            [(1_000_000_007, 1_000_000_007 + 3000 * 86_400, 1000, 86_400), (0, 99, 10, 0), (17, 17 + 86_400 * 40, 1031, 3600)]
-        {
+        for (t0, t1, cols, snap) in [
+            (1_000_000_007, 1_000_000_007 + 3000 * 86_400, 1000, 86_400),
+            (0, 99, 10, 0),
+            (17, 17 + 86_400 * 40, 1031, 3600),
+            (5, 5 + 86_400 * 730, 1031, 21_600),
+        ] {
             let mut cur = ColumnCursor::new(t0, t1, cols, snap);
             let mut t = t0 - 50;
             while t <= t1 + 50 {

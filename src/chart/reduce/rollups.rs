@@ -7,7 +7,7 @@ use crate::chart::reduce::m4_reduce_snapped;
 use crate::error::Result;
 use crate::model::Instant;
 use crate::selection::View;
-use crate::store::{SeriesId, Store, ROLLUP_WIDTHS};
+use crate::store::{SeriesId, Store};
 
 /// A rollup level is used when this many of its buckets fit in one pixel
 /// column; column boundaries then snap to its buckets ([`snap_for`]).
@@ -29,7 +29,7 @@ const THIN_BUCKET: i64 = 8;
 /// length.
 pub fn reduced_points(store: &Store, v: &View, t0: i64, t1: i64, columns: u32) -> Result<Vec<(i64, f64)>> {
     let invert = v.shown != v.series.pair;
-    let levels = levels_for(t0, t1, columns);
+    let levels = levels_for(store.rollup_widths(), t0, t1, columns);
     let snap = levels.first().copied().unwrap_or(0);
     let cursor = ColumnCursor::new(t0, t1, columns, snap);
     let mut r = Reducer { store, series_id: v.series.id, cursor, levels, points: Vec::new() };
@@ -41,9 +41,9 @@ pub fn reduced_points(store: &Store, v: &View, t0: i64, t1: i64, columns: u32) -
 /// The rollup widths worth reading for a chart of `columns` pixel columns
 /// over `t0..=t1`, coarsest first: those of which several buckets fit in
 /// one column.
-fn levels_for(t0: i64, t1: i64, columns: u32) -> Vec<i64> {
+fn levels_for(widths: &[i64], t0: i64, t1: i64, columns: u32) -> Vec<i64> {
     let column_width = (t1 - t0 + 1) / i64::from(columns.max(1));
-    ROLLUP_WIDTHS.iter().rev().copied().filter(|w| w * BUCKETS_PER_COLUMN <= column_width).collect()
+    widths.iter().rev().copied().filter(|w| w * BUCKETS_PER_COLUMN <= column_width).collect()
 }
 
 /// The column snap of a chart (`ChartOptions::snap`): on a range long enough
@@ -51,8 +51,8 @@ fn levels_for(t0: i64, t1: i64, columns: u32) -> Vec<i64> {
 /// read, so no bucket straddles two columns and M4 needs only the rollups.
 /// Boundaries move by at most a quarter of a column: invisible, and the
 /// same for the full data as for the reduced.
-pub fn snap_for(t0: i64, t1: i64, columns: u32) -> i64 {
-    levels_for(t0, t1, columns).first().copied().unwrap_or(0)
+pub fn snap_for(store: &Store, t0: i64, t1: i64, columns: u32) -> i64 {
+    levels_for(store.rollup_widths(), t0, t1, columns).first().copied().unwrap_or(0)
 }
 
 struct Reducer<'a> {
