@@ -314,15 +314,15 @@ fn draw_chart<DB: DrawingBackend>(
 
 /// Draws the chart into RGB pixels (`width * height * 3` bytes, row by row): the one image
 /// buffer, which the PNG is then encoded from.
-pub(super) fn render_rgb(opts: &ChartOptions, panels: &[Panel]) -> Result<Vec<u8>, ChartError> {
+/// Draws into `buf`, resized to the image and cleared to white: a buffer kept from one chart
+/// to the next is not allocated (nor its pages faulted in) again.
+pub(super) fn render_rgb(opts: &ChartOptions, panels: &[Panel], buf: &mut Vec<u8>) -> Result<(), ChartError> {
     let (dpanels, lay) = prepare(opts, panels)?;
-    let mut buf = vec![255u8; opts.width as usize * opts.height as usize * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut buf, (opts.width, opts.height)).into_drawing_area();
-        draw_chart(&root, Painter { svg: false }, opts, &dpanels, &lay)?;
-        root.present().map_err(draw_err)?;
-    }
-    Ok(buf)
+    buf.clear();
+    buf.resize(opts.width as usize * opts.height as usize * 3, 255);
+    let root = BitMapBackend::with_buffer(buf, (opts.width, opts.height)).into_drawing_area();
+    draw_chart(&root, Painter { svg: false }, opts, &dpanels, &lay)?;
+    root.present().map_err(draw_err)
 }
 
 pub(super) fn render_svg(opts: &ChartOptions, panels: &[Panel]) -> Result<String, ChartError> {

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use super::{ChartError, ChartOptions, ImageFormat};
 
 /// What is written: the drawn RGB pixels or the SVG document.
-pub(super) enum Payload {
-    Rgb(Vec<u8>),
+pub(super) enum Payload<'a> {
+    Rgb(&'a [u8]),
     Svg(String),
 }
 
@@ -39,7 +39,7 @@ pub(super) struct Staged {
 }
 
 /// Writes `payload` to the temporary file of `path` (see the `chart` module documentation).
-pub(super) fn stage(path: &Path, format: ImageFormat, opts: &ChartOptions, payload: &Payload) -> Result<Staged, ChartError> {
+pub(super) fn stage(path: &Path, format: ImageFormat, opts: &ChartOptions, payload: &Payload<'_>) -> Result<Staged, ChartError> {
     let tmp = temp_path(path, format);
     match write_payload(&tmp, path, opts, payload) {
         Ok(()) => Ok(Staged { tmp, target: path.to_path_buf(), format }),
@@ -149,7 +149,7 @@ fn remove_stale_temps(path: &Path, format: ImageFormat) {
     }
 }
 
-fn write_payload(tmp: &Path, target: &Path, opts: &ChartOptions, payload: &Payload) -> Result<(), ChartError> {
+fn write_payload(tmp: &Path, target: &Path, opts: &ChartOptions, payload: &Payload<'_>) -> Result<(), ChartError> {
     let io_err = |source| ChartError::Write { path: target.to_path_buf(), source };
     match payload {
         Payload::Rgb(rgb) => {

@@ -99,6 +99,7 @@
 pub mod deviation;
 mod draw;
 mod encode;
+mod files;
 mod font;
 pub mod gaps;
 mod layout;
@@ -113,7 +114,7 @@ mod tests;
 
 use std::path::{Path, PathBuf};
 
-use encode::Payload;
+pub use files::{render_files, render_files_while, FileJob, Stopped};
 pub use gaps::split_at_gaps;
 pub use reduce::{column_of, column_of_snapped, m4, m4_reduce, m4_reduce_snapped};
 
@@ -264,7 +265,9 @@ pub fn plot_columns(opts: &ChartOptions) -> u32 {
 
 /// Draws the chart into RGB pixels (`width * height * 3` bytes, row by row), as the PNG holds.
 pub fn render_png_bytes(opts: &ChartOptions, panels: &[Panel]) -> Result<Vec<u8>, ChartError> {
-    draw::render_rgb(opts, panels)
+    let mut buf = Vec::new();
+    draw::render_rgb(opts, panels, &mut buf)?;
+    Ok(buf)
 }
 
 /// Draws the chart as an SVG document (text stays text, in a sans-serif font).
@@ -276,30 +279,4 @@ pub fn render_svg_string(opts: &ChartOptions, panels: &[Panel]) -> Result<String
 /// module documentation.
 pub fn render_to_file(opts: &ChartOptions, panels: &[Panel], path: &Path) -> Result<(), ChartError> {
     render_files(&[(opts, panels, path)]).map_err(|(_, e)| e)
-}
-
-/// Draws several charts and writes each to its path: one image buffer at a time (each is
-/// encoded to its temporary file before the next is drawn), then all are synced together and
-/// renamed into place. Nothing is renamed unless every chart could be drawn and written; the
-/// error says which chart (its index) failed.
-pub fn render_files(charts: &[(&ChartOptions, &[Panel], &Path)]) -> Result<(), (usize, ChartError)> {
-    let mut staged = Vec::new();
-    for (i, (opts, panels, path)) in charts.iter().enumerate() {
-        let drawn = ImageFormat::from_path(path).and_then(|format| {
-            // Draw first: a chart that cannot be drawn creates no file at all.
-            let payload = match format {
-                ImageFormat::Png => Payload::Rgb(draw::render_rgb(opts, panels)?),
-                ImageFormat::Svg => Payload::Svg(draw::render_svg(opts, panels)?),
-            };
-            encode::stage(path, format, opts, &payload)
-        });
-        match drawn {
-            Ok(s) => staged.push(s),
-            Err(e) => {
-                encode::discard(staged);
-                return Err((i, e));
-            }
-        }
-    }
-    encode::commit(staged)
 }

@@ -62,45 +62,52 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     }
 
     // One read transaction for every range's queries: one consistent
-    // snapshot, and no per-query WAL lock and unlock.
-    store.conn().execute_batch("BEGIN").map_err(|e| crate::store::db_err(db, e))?;
-    let mut charts = Vec::new();
-    for spec in &ranges {
-        let what = spec.name.as_deref().map(|n| format!(" (range {n})")).unwrap_or_default();
-        let Some((t0, t1)) = range(&store, &views, &crosses, spec.from, spec.to, made)? else {
-            return Err(nothing_to_chart(&what));
-        };
-        let mut opts = ChartOptions::new(t0, t1);
-        opts.width = args.width;
-        opts.height = args.height;
-        opts.title = args.title.clone();
-        opts.index = args.index;
-        opts.log = args.log;
-        opts.theme = match args.theme {
-            ThemeArg::Light => Theme::Light,
-            ThemeArg::Dark => Theme::Dark,
-        };
-        let columns = chart::plot_columns(&opts);
-        opts.snap = snap_for(&store, t0, t1, columns);
-        let panels = match &vs {
-            None => with_cross_lines(build_panels(&store, &views, t0, t1, Some(columns))?, &store, &crosses, t0, t1, columns)?,
-            Some(r) => vs_panels(&store, &views, r, t0, t1, columns, opts.snap)?,
-        };
-        if panels.is_empty() {
-            return Err(nothing_to_chart(&what));
+    // snapshot, and no per-query WAL lock and unlock. Each range's chart is
+    // drawn on a second thread while the next range is read.
+    let mut names = Vec::new();
+    let written = chart::render_files_while(|send| -> Result<()> {
+        store.conn().execute_batch("BEGIN").map_err(|e| crate::store::db_err(db, e))?;
+        for spec in &ranges {
+            let what = spec.name.as_deref().map(|n| format!(" (range {n})")).unwrap_or_default();
+            let Some((t0, t1)) = range(&store, &views, &crosses, spec.from, spec.to, made)? else {
+                return Err(nothing_to_chart(&what));
+            };
+            let mut opts = ChartOptions::new(t0, t1);
+            opts.width = args.width;
+            opts.height = args.height;
+            opts.title = args.title.clone();
+            opts.index = args.index;
+            opts.log = args.log;
+            opts.theme = match args.theme {
+                ThemeArg::Light => Theme::Light,
+                ThemeArg::Dark => Theme::Dark,
+            };
+            let columns = chart::plot_columns(&opts);
+            opts.snap = snap_for(&store, t0, t1, columns);
+            let panels = match &vs {
+                None => with_cross_lines(build_panels(&store, &views, t0, t1, Some(columns))?, &store, &crosses, t0, t1, columns)?,
+                Some(r) => vs_panels(&store, &views, r, t0, t1, columns, opts.snap)?,
+            };
+            if panels.is_empty() {
+                return Err(nothing_to_chart(&what));
+            }
+            opts.caption = caption(&panels, vs.as_ref(), made);
+            let path = match &spec.name {
+                Some(n) => PathBuf::from(args.output.to_string_lossy().replace(RANGE_PLACEHOLDER, n)),
+                None => args.output.clone(),
+            };
+            names.push(what);
+            if !send((opts, panels, path)) {
+                break; // a chart failed: its error is the one reported
+            }
         }
-        opts.caption = caption(&panels, vs.as_ref(), made);
-        let path = match &spec.name {
-            Some(n) => PathBuf::from(args.output.to_string_lossy().replace(RANGE_PLACEHOLDER, n)),
-            None => args.output.clone(),
-        };
-        charts.push((opts, panels, path, what));
+        store.conn().execute_batch("COMMIT").map_err(|e| crate::store::db_err(db, e))
+    });
+    match written {
+        Ok(()) => Ok(()),
+        Err(chart::Stopped::Caller(e)) => Err(e),
+        Err(chart::Stopped::Chart(i, e)) => Err(chart_error(e, names.get(i).map_or("", String::as_str))),
     }
-    store.conn().execute_batch("COMMIT").map_err(|e| crate::store::db_err(db, e))?;
-    drop(store);
-
-    let jobs: Vec<(&ChartOptions, &[Panel], &Path)> = charts.iter().map(|(o, p, path, _)| (o, p.as_slice(), path.as_path())).collect();
-    chart::render_files(&jobs).map_err(|(i, e)| chart_error(e, charts.get(i).map_or("", |c| c.3.as_str())))
 }
 
 fn chart_error(e: ChartError, what: &str) -> Error {
