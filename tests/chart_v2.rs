@@ -559,6 +559,44 @@ fn ranges_write_one_file_each() {
     assert!(!Path::new("r-7d.svg").exists());
 }
 
+/// A source keeps its colour in every range of a pair: `cbr` (first in order) stops two years
+/// before the end, so the 90-day chart has `nbk` alone, drawn in nbk's colour of the full range
+/// (not in the first colour, which `cbr` has there).
+#[test]
+fn a_source_keeps_its_colour_across_ranges() {
+    let end = EPOCH - DAY;
+    let t0 = end - 4 * 365 * DAY;
+    let mut rows = Vec::new();
+    for d in (0..4 * 365).step_by(3) {
+        rows.push((t0 + d * DAY, "KZT/USD", format!("0.00{}", 190 + d % 11), "nbk"));
+        if d < 2 * 365 {
+            rows.push((t0 + d * DAY + 60, "KZT/USD", format!("0.00{}", 195 + d % 7), "cbr"));
+        }
+    }
+    let db = constructed(&rows);
+    let pattern = db.dir.path().join("kzt-{range}.svg");
+    let o = db
+        .cmd(&["chart", "-o", s(&pattern), "--pair", "KZT", "--ranges", "90d,all", "--to", &rfc(end)])
+        .env("SOURCE_DATE_EPOCH", EPOCH.to_string())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // the legend entry's swatch (the rect right before its text) per source and range
+    let swatch = |svg: &Svg, label: &str| -> Option<String> {
+        let ti = svg.texts.iter().position(|t| t.text.starts_with(label))?;
+        let at = svg.order.iter().position(|&(k, i)| k == 't' && i == ti)?;
+        svg.order[..at].iter().rev().take_while(|(k, _)| *k == 'r').map(|&(_, i)| svg.rects[i].fill.clone()).next()
+    };
+    let all = Svg::read(&db.dir.path().join("kzt-all.svg"));
+    let recent = Svg::read(&db.dir.path().join("kzt-90d.svg"));
+    let (nbk_all, cbr_all) = (swatch(&all, "nbk").unwrap(), swatch(&all, "cbr").unwrap());
+    assert_ne!(nbk_all, cbr_all, "two sources, two colours");
+    assert_eq!(swatch(&recent, "cbr"), None, "cbr has nothing in the last 90 days");
+    assert_eq!(swatch(&recent, "nbk").unwrap(), nbk_all, "nbk in the colour it has in the full range");
+    let f = recent.frames()[0];
+    assert!(recent.lines_in(&f).iter().all(|p| p.stroke == nbk_all), "the 90-day line is drawn in nbk's colour");
+}
+
 #[test]
 fn dark_theme_is_dark() {
     let db = bundled();

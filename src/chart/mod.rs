@@ -4,7 +4,8 @@
 //!
 //! ```ignore
 //! pub struct Line  { pub label: String, pub points: Vec<(i64, f64)>, pub last: Option<String>,
-//!                    pub change_pct: Option<f64>, pub group: String }   // one source of a pair
+//!                    pub change_pct: Option<f64>, pub group: String,
+//!                    pub slot: usize }                                   // one source of a pair
 //! pub struct Panel { pub pair: String, pub meaning: String, pub lines: Vec<Line>,
 //!                    pub decimals: Option<i32>, pub zero_line: bool }
 //! pub enum ImageFormat { Png, Svg }          // ImageFormat::from_path(&Path)
@@ -50,7 +51,8 @@
 //!   the data keep a margin from the frame, and an axis of positive data does not go below 0.
 //!   [`Panel::zero_line`] panels (deviations) always show 0, drawn as a line.
 //! - The caption ([`ChartOptions::caption`]) is wrapped under the time labels.
-//! - Colours: [`Theme`]; the lines of a panel take the palette in order, starting with blue.
+//! - Colours: [`Theme`]; a line takes the palette colour of its [`Line::slot`], starting with
+//!   blue.
 //! - A line whose points occupy fewer than [`MARKER_LIMIT`] pixel columns is drawn with markers
 //!   (a three-day series is three dots joined by lines); an isolated point (a run of one between
 //!   two holes) is always drawn as a dot.
@@ -135,6 +137,9 @@ pub struct Line {
     /// What the line's colour follows under `--index`: its currency (`"KZT"`), so the sources
     /// of one currency share a colour and differ in dash.
     pub group: String,
+    /// Which palette colour the line takes (its place among the pair's sources, whether or not
+    /// each has data in the range): a source keeps its colour across the ranges of one pair.
+    pub slot: usize,
 }
 
 /// One pair: its panel (default mode) or its lines in the single rebased panel (index mode).

@@ -98,13 +98,13 @@ pub(super) fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i
         let mut out = Vec::new();
         for p in panels {
             let mut lines = Vec::new();
-            for (i, l) in p.lines.iter().enumerate() {
+            for l in &p.lines {
                 let points = in_range(&l.points, t0, t1);
                 if opts.log {
                     check_positive(&format!("{} from {}", p.pair, l.label), &points)?;
                 }
                 let labels = legend_labels(&l.label, l.last.as_deref(), l.change_pct);
-                lines.push(DLine { labels, color: c.line(i), dash: Dash::Solid, points });
+                lines.push(DLine { labels, color: c.line(l.slot), dash: Dash::Solid, points });
             }
             let mut title = vec![(p.pair.clone(), true, c.ink)];
             if !p.meaning.is_empty() {

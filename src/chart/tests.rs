@@ -36,12 +36,14 @@ fn panel(pair: &str, lines: Vec<(&str, Vec<(i64, f64)>)>) -> Panel {
         zero_line: false,
         lines: lines
             .into_iter()
-            .map(|(label, points)| Line {
+            .enumerate()
+            .map(|(slot, (label, points))| Line {
                 label: label.to_string(),
                 points,
                 last: Some("0.00192".to_string()),
                 change_pct: Some(-1.5),
                 group: pair.split('/').next().unwrap_or(pair).to_string(),
+                slot,
             })
             .collect(),
     }

@@ -85,7 +85,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
             let columns = chart::plot_columns(&opts);
             opts.snap = snap_for(&store, t0, t1, columns);
             let panels = match &vs {
-                None => with_cross_lines(build_panels(&store, &views, t0, t1, Some(columns))?, &store, &crosses, t0, t1, columns)?,
+                None => with_cross_lines(build_panels(&store, &views, t0, t1, Some(columns))?, &store, &views, &crosses, t0, t1, columns)?,
                 Some(r) => vs_panels(&store, &views, r, t0, t1, columns, opts.snap)?,
             };
             if panels.is_empty() {
@@ -258,7 +258,9 @@ pub fn build_panels(store: &Store, views: &[View], t0: i64, t1: i64, columns: Op
     // Panels in the order of the views (shown pair, then source).
     let mut panels: BTreeMap<Pair, PanelParts> = BTreeMap::new();
     let mut order: Vec<Pair> = Vec::new();
-    for v in views {
+    for (i, v) in views.iter().enumerate() {
+        // The view's place among its pair's (views come grouped by pair).
+        let slot = views[..i].iter().filter(|w| w.shown == v.shown).count();
         let points = match columns {
             Some(c) => reduced_points(store, v, t0, t1, c)?,
             None => all_points(store, v, t0, t1)?,
@@ -283,7 +285,7 @@ pub fn build_panels(store: &Store, views: &[View], t0: i64, t1: i64, columns: Op
                 entry.1 = Some(entry.1.map_or(d, |e: i32| e.max(d)));
             }
         }
-        entry.0.push(Line { label: v.series.source.to_string(), points, last: last_text, change_pct: change, group: group_of(v.shown) });
+        entry.0.push(Line { label: v.series.source.to_string(), points, last: last_text, change_pct: change, group: group_of(v.shown), slot });
     }
     let mut out = Vec::new();
     for pair in order {
@@ -302,13 +304,16 @@ pub fn build_panels(store: &Store, views: &[View], t0: i64, t1: i64, columns: Op
 pub fn with_cross_lines(
     mut panels: Vec<Panel>,
     store: &Store,
+    views: &[View],
     crosses: &[CrossView],
     t0: i64,
     t1: i64,
     columns: u32,
 ) -> Result<Vec<Panel>> {
     let snap = snap_for(store, t0, t1, columns);
-    for cv in crosses {
+    for (i, cv) in crosses.iter().enumerate() {
+        // After the pair's direct sources, in the order asked.
+        let slot = views.iter().filter(|v| v.shown == cv.shown).count() + crosses[..i].iter().filter(|c| c.shown == cv.shown).count();
         let mut points = Vec::new();
         let mut first: Option<Derived> = None;
         let mut last: Option<Derived> = None;
@@ -337,6 +342,7 @@ pub fn with_cross_lines(
             last: Some(text),
             change_pct: change,
             group: group_of(cv.shown),
+            slot,
         };
         let pair = cv.shown.to_string();
         match panels.iter_mut().find(|p| p.pair == pair) {
@@ -374,7 +380,7 @@ fn vs_panels(store: &Store, views: &[View], reference: &Source, t0: i64, t1: i64
         let ref_step = relative_step(store, rv, t1)?;
         let mut lines = Vec::new();
         let mut finest: Option<f64> = None;
-        for v in of_pair.iter().filter(|v| v.series.source != *reference) {
+        for (slot, v) in of_pair.iter().filter(|v| v.series.source != *reference).enumerate() {
             let dev = deviation(&last_per_day(&all_points(store, v, t0, t1)?), &ref_days);
             let Some(&(_, last)) = dev.last() else { continue };
             if let (Some(a), Some(b)) = (ref_step, relative_step(store, v, t1)?) {
@@ -383,7 +389,7 @@ fn vs_panels(store: &Store, views: &[View], reference: &Source, t0: i64, t1: i64
             }
             let points = chart::m4_reduce_snapped(&dev, t0, t1, columns, snap);
             let last_text = format!("{}{:.2}%", if last < 0.0 { "\u{2212}" } else { "+" }, last.abs());
-            lines.push(Line { label: v.series.source.to_string(), points, last: Some(last_text), change_pct: None, group: group_of(pair) });
+            lines.push(Line { label: v.series.source.to_string(), points, last: Some(last_text), change_pct: None, group: group_of(pair), slot });
         }
         if lines.is_empty() {
             continue;

@@ -192,7 +192,7 @@ fn figure(store: &Store, sel: &Selection, g: &Group, range: &RangeSpec, end: Ins
     opts.theme = theme;
     let columns = chart::plot_columns(&opts);
     opts.snap = snap_for(store, t0, t1, columns);
-    let panels = with_cross_lines(build_panels(store, &g.views, t0, t1, Some(columns))?, store, &g.crosses, t0, t1, columns)?;
+    let panels = with_cross_lines(build_panels(store, &g.views, t0, t1, Some(columns))?, store, &g.views, &g.crosses, t0, t1, columns)?;
     let Some(panel) = panels.first() else {
         return Ok(empty());
     };
