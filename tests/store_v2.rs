@@ -600,12 +600,10 @@ fn rollups(db: &Path, width: i64) -> Vec<String> {
         )
         .unwrap();
     let n = st.column_count();
-    st.query_map([width], |r| {
-        Ok((0..n).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|"))
-    })
-    .unwrap()
-    .map(|r| r.unwrap())
-    .collect()
+    st.query_map([width], |r| Ok((0..n).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|")))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
 }
 
 #[test]
@@ -647,7 +645,8 @@ fn the_first_write_to_a_version_2_store_folds_its_six_hour_rollups() {
     assert_eq!(upgraded, rollups(&fresh, 21_600));
     // The hour's and the day's rows of one observation that version 2 kept
     // are still there, and valid: `check` passed above.
-    let ones: usize = [3600, 86_400].iter().map(|w| rollups(&db, *w).iter().filter(|r| r.split('|').nth(4) == Some("Integer(1)")).count()).sum();
+    let ones: usize =
+        [3600, 86_400].iter().map(|w| rollups(&db, *w).iter().filter(|r| r.split('|').nth(4) == Some("Integer(1)")).count()).sum();
     assert!(ones > 100, "{ones} rows of one observation kept from version 2");
     assert_eq!(rollups(&fresh, 3600).iter().filter(|r| r.split('|').nth(4) == Some("Integer(1)")).count(), 0);
 }

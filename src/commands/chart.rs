@@ -285,7 +285,14 @@ pub fn build_panels(store: &Store, views: &[View], t0: i64, t1: i64, columns: Op
                 entry.1 = Some(entry.1.map_or(d, |e: i32| e.max(d)));
             }
         }
-        entry.0.push(Line { label: v.series.source.to_string(), points, last: last_text, change_pct: change, group: group_of(v.shown), slot });
+        entry.0.push(Line {
+            label: v.series.source.to_string(),
+            points,
+            last: last_text,
+            change_pct: change,
+            group: group_of(v.shown),
+            slot,
+        });
     }
     let mut out = Vec::new();
     for pair in order {
@@ -389,7 +396,14 @@ fn vs_panels(store: &Store, views: &[View], reference: &Source, t0: i64, t1: i64
             }
             let points = chart::m4_reduce_snapped(&dev, t0, t1, columns, snap);
             let last_text = format!("{}{:.2}%", if last < 0.0 { "\u{2212}" } else { "+" }, last.abs());
-            lines.push(Line { label: v.series.source.to_string(), points, last: Some(last_text), change_pct: None, group: group_of(pair), slot });
+            lines.push(Line {
+                label: v.series.source.to_string(),
+                points,
+                last: Some(last_text),
+                change_pct: None,
+                group: group_of(pair),
+                slot,
+            });
         }
         if lines.is_empty() {
             continue;

@@ -130,25 +130,34 @@ fn unknown_versions_and_other_programs_files_are_refused_unchanged() {
     }
 }
 
-#[test]
-fn a_read_snapshot_sees_one_state() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("rates.db");
-    let mut store = super::Store::open_for_write(&path).unwrap();
-    let meta = |name: &str| super::InputMeta {
+/// An input's record for the unit tests below.
+fn meta(name: &str) -> super::InputMeta {
+    super::InputMeta {
         name: name.into(),
         size: 1,
         sha256: name.into(),
         reader: "csv".into(),
         observed: crate::model::Instant::from_unix(0),
-    };
-    let obs = |ts: i64| crate::model::Observation {
+    }
+}
+
+/// A KZT/USD observation of source `s`.
+fn kzt(ts: i64, rate: &str) -> crate::model::Observation {
+    crate::model::Observation {
         source: "s".parse().unwrap(),
         pair: "KZT/USD".parse().unwrap(),
         at: crate::model::Instant::from_unix(ts),
-        rate: "0.002".parse().unwrap(),
+        rate: rate.parse().unwrap(),
         change: None,
-    };
+    }
+}
+
+#[test]
+fn a_read_snapshot_sees_one_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rates.db");
+    let mut store = super::Store::open_for_write(&path).unwrap();
+    let obs = |ts: i64| kzt(ts, "0.002");
     let mut tx = store.begin_input(super::ConflictPolicy::Keep, meta("a")).unwrap();
     tx.put(&obs(0)).unwrap();
     tx.commit().unwrap();
@@ -233,20 +242,7 @@ fn buckets_of_one_observation_are_not_stored() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rates.db");
     let mut store = super::Store::open_for_write(&path).unwrap();
-    let meta = |name: &str| super::InputMeta {
-        name: name.into(),
-        size: 1,
-        sha256: name.into(),
-        reader: "csv".into(),
-        observed: crate::model::Instant::from_unix(0),
-    };
-    let obs = |ts: i64, rate: &str| crate::model::Observation {
-        source: "s".parse().unwrap(),
-        pair: "KZT/USD".parse().unwrap(),
-        at: crate::model::Instant::from_unix(ts),
-        rate: rate.parse().unwrap(),
-        change: None,
-    };
+    let obs = kzt;
     let rows = |s: &super::Store| -> Vec<(i64, i64, i64)> {
         let mut st = s.conn().prepare("SELECT width, bucket, n FROM rollup ORDER BY width, bucket").unwrap();
         st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(|r| r.unwrap()).collect()
