@@ -272,14 +272,18 @@ fn legend_entries_have_their_own_change_and_the_caption_names_the_sources() {
         };
         rows.push((t0 + d * DAY + 7200, "KZT/USD", tca.to_string(), "timesca"));
     }
+    // a bank's one document in the range: a last value, and no change to tell
+    rows.push((t0 + 20 * DAY, "KZT/USD", "0.00198".to_string(), "cbr"));
     let db = constructed(&rows);
     let svg = Svg::read(&chart(&db, "kzt.svg", &["--to", &rfc(t0 + 30 * DAY)]));
     // nbk: 0.00190 → 0.00200 is +5.26%; timesca: 0.00195 → 0.00192 is −1.54%
     assert!(svg.has_text("nbk  0.00200  +5.3%"), "{:?}", svg.texts.iter().map(|t| &t.text).collect::<Vec<_>>());
     assert!(svg.has_text("timesca  0.00192  \u{2212}1.5%"));
+    let cbr: Vec<&str> = svg.texts.iter().map(|t| t.text.as_str()).filter(|t| t.starts_with("cbr")).collect();
+    assert_eq!(cbr, ["cbr  0.00198"], "one observation: no change, not 0.00%");
     let caption = svg.caption();
     assert!(
-        caption.contains("Sources: nbk \u{2014} National Bank of Kazakhstan; timesca \u{2014} The Times of Central Asia ticker."),
+        caption.contains("Sources: cbr \u{2014} Central Bank of Russia; nbk \u{2014} National Bank of Kazakhstan; timesca \u{2014} The Times of Central Asia ticker."),
         "{caption}"
     );
     let made = chrono::DateTime::from_timestamp(EPOCH, 0).unwrap().format("%Y-%m-%d %H:%M UTC").to_string();

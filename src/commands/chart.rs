@@ -193,6 +193,10 @@ fn range(
 
 /// (last / first − 1) × 100 in decimal arithmetic, for a legend entry.
 fn change_pct(first: &Observation, last: &Observation, shown: Pair) -> Option<f64> {
+    // One observation in the range has no change to tell (not "0.00%").
+    if first.at == last.at {
+        return None;
+    }
     let f = first.rate_as(shown).decimal();
     let l = last.rate_as(shown).decimal();
     let ratio = l.checked_div(f)?;
