@@ -421,7 +421,7 @@ fn observation_from(s: &Series, ts: i64, inverted: bool, rate: &str, change: Opt
 
 /// A stored rate's value in its series' canonical direction, as floating
 /// point: what rollups hold and charts draw.
-pub(super) fn canonical_f64(rate: &str, inverted: bool) -> f64 {
+fn canonical_f64(rate: &str, inverted: bool) -> f64 {
     let v: f64 = rate.parse().unwrap_or(f64::NAN);
     if inverted {
         1.0 / v
@@ -438,17 +438,29 @@ pub(super) fn for_each_value_in(
     series: SeriesId,
     from: i64,
     to: i64,
-    mut f: impl FnMut(i64, f64) -> Result<()>,
+    f: impl FnMut(i64, f64) -> Result<()>,
 ) -> Result<()> {
-    let p = |e| db_err(path, e);
+    values_in(conn, series, from, to, |e| db_err(path, e), f)
+}
+
+/// [`for_each_value_in`] with SQLite's errors given to `err`: the schema
+/// ladder, which speaks rusqlite, folds its rollups with it too.
+pub(super) fn values_in<E>(
+    conn: &Connection,
+    series: SeriesId,
+    from: i64,
+    to: i64,
+    err: impl Fn(rusqlite::Error) -> E,
+    mut f: impl FnMut(i64, f64) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
     let mut st = conn
         .prepare_cached("SELECT ts, rate, inverted FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts")
-        .map_err(p)?;
-    let mut rows = st.query(params![series.0, from, to]).map_err(p)?;
-    while let Some(r) = rows.next().map_err(p)? {
-        let ts: i64 = r.get(0).map_err(p)?;
-        let rate = r.get_ref(1).map_err(p)?.as_str().map_err(|e| p(e.into()))?;
-        let inverted: i64 = r.get(2).map_err(p)?;
+        .map_err(&err)?;
+    let mut rows = st.query(params![series.0, from, to]).map_err(&err)?;
+    while let Some(r) = rows.next().map_err(&err)? {
+        let ts: i64 = r.get(0).map_err(&err)?;
+        let rate = r.get_ref(1).map_err(&err)?.as_str().map_err(|e| err(e.into()))?;
+        let inverted: i64 = r.get(2).map_err(&err)?;
         f(ts, canonical_f64(rate, inverted == 1))?;
     }
     Ok(())

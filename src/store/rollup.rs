@@ -14,7 +14,7 @@ use std::path::Path;
 
 use rusqlite::{params, Connection};
 
-use super::read::{canonical_f64, for_each_value_in};
+use super::read::{for_each_value_in, values_in};
 use super::{db_err, SeriesId};
 use crate::error::Result;
 
@@ -92,6 +92,19 @@ pub(super) fn is_stored(r: &RollupRow) -> bool {
     r.n >= 2
 }
 
+const INSERT: &str = "INSERT INTO rollup (series_id, width, bucket, n, first_ts, first, min_ts, min, max_ts, max, last_ts, last) \
+                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
+/// Inserts `r` (with [`INSERT`]) when it is kept ([`is_stored`]).
+fn store_row(insert: &mut rusqlite::Statement<'_>, sid: SeriesId, r: &RollupRow) -> rusqlite::Result<()> {
+    if is_stored(r) {
+        insert.execute(params![
+            sid.0, r.width, r.bucket, r.n, r.first.0, r.first.1, r.min.0, r.min.1, r.max.0, r.max.1, r.last.0, r.last.1
+        ])?;
+    }
+    Ok(())
+}
+
 /// Folds observations (in time order) into rollup rows of some widths.
 pub(super) struct RollupBuilder {
     widths: &'static [i64],
@@ -151,21 +164,8 @@ pub(super) fn rebuild(conn: &Connection, path: &Path, sid: SeriesId, lo_ts: i64,
             .execute(params![sid.0, w, b0, b1])
             .map_err(p)?;
     }
-    let mut insert = conn
-        .prepare_cached(
-            "INSERT INTO rollup (series_id, width, bucket, n, first_ts, first, min_ts, min, max_ts, max, last_ts, last) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )
-        .map_err(p)?;
-    let mut write = |r: RollupRow| -> Result<()> {
-        if !is_stored(&r) {
-            return Ok(());
-        }
-        insert
-            .execute(params![sid.0, r.width, r.bucket, r.n, r.first.0, r.first.1, r.min.0, r.min.1, r.max.0, r.max.1, r.last.0, r.last.1])
-            .map_err(p)?;
-        Ok(())
-    };
+    let mut insert = conn.prepare_cached(INSERT).map_err(p)?;
+    let mut write = |r: RollupRow| store_row(&mut insert, sid, &r).map_err(p);
     let mut acc = RollupBuilder::default();
     for_each_value_in(conn, path, sid, b0, b1 - 1, |ts, v| acc.push(ts, v, &mut write))?;
     acc.finish(&mut write)
@@ -181,28 +181,11 @@ pub(super) fn fold_width(conn: &Connection, width: i64) -> rusqlite::Result<()> 
     };
     let series: Vec<i64> =
         conn.prepare("SELECT id FROM series ORDER BY id")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    let mut insert = conn.prepare(
-        "INSERT INTO rollup (series_id, width, bucket, n, first_ts, first, min_ts, min, max_ts, max, last_ts, last) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?;
-    let mut values = conn.prepare("SELECT ts, rate, inverted FROM observation WHERE series_id = ?1 ORDER BY ts")?;
-    for sid in series {
-        let mut write = |r: RollupRow| -> rusqlite::Result<()> {
-            if is_stored(&r) {
-                insert.execute(params![
-                    sid, r.width, r.bucket, r.n, r.first.0, r.first.1, r.min.0, r.min.1, r.max.0, r.max.1, r.last.0, r.last.1
-                ])?;
-            }
-            Ok(())
-        };
+    let mut insert = conn.prepare(INSERT)?;
+    for sid in series.into_iter().map(SeriesId) {
+        let mut write = |r: RollupRow| store_row(&mut insert, sid, &r);
         let mut acc = RollupBuilder::of(widths);
-        let mut rows = values.query(params![sid])?;
-        while let Some(r) = rows.next()? {
-            let ts: i64 = r.get(0)?;
-            let rate = r.get_ref(1)?.as_str()?;
-            let inverted: i64 = r.get(2)?;
-            acc.push(ts, canonical_f64(rate, inverted == 1), &mut write)?;
-        }
+        values_in(conn, sid, i64::MIN, i64::MAX, |e| e, |ts, v| acc.push(ts, v, &mut write))?;
         acc.finish(&mut write)?;
     }
     Ok(())
