@@ -39,10 +39,19 @@ fn stage_one(opts: &ChartOptions, panels: &[Panel], path: &Path, buf: &mut Vec<u
 /// renamed into place. Nothing is renamed unless every chart could be drawn and written; the
 /// error says which chart (its index) failed.
 pub fn render_files(charts: &[(&ChartOptions, &[Panel], &Path)]) -> Result<(), (usize, ChartError)> {
+    stage_each(charts.iter(), |(opts, panels, path), buf| stage_one(opts, panels, path, buf)).and_then(encode::commit)
+}
+
+/// Stages every job in order with `stage` and one image buffer; at the first failure, removes
+/// what was staged and says which job (its index) failed.
+fn stage_each<J>(
+    jobs: impl IntoIterator<Item = J>,
+    mut stage: impl FnMut(J, &mut Vec<u8>) -> Result<Staged, ChartError>,
+) -> Result<Vec<Staged>, (usize, ChartError)> {
     let mut staged = Vec::new();
     let mut buf = Vec::new();
-    for (i, (opts, panels, path)) in charts.iter().enumerate() {
-        match stage_one(opts, panels, path, &mut buf) {
+    for (i, job) in jobs.into_iter().enumerate() {
+        match stage(job, &mut buf) {
             Ok(s) => staged.push(s),
             Err(e) => {
                 encode::discard(staged);
@@ -50,7 +59,7 @@ pub fn render_files(charts: &[(&ChartOptions, &[Panel], &Path)]) -> Result<(), (
             }
         }
     }
-    encode::commit(staged)
+    Ok(staged)
 }
 
 /// [`render_files`] with the drawing on a second thread. `produce` gathers each chart on this
@@ -62,20 +71,7 @@ pub fn render_files(charts: &[(&ChartOptions, &[Panel], &Path)]) -> Result<(), (
 pub fn render_files_while<E>(produce: impl FnOnce(&mut dyn FnMut(FileJob) -> bool) -> Result<(), E>) -> Result<(), Stopped<E>> {
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<FileJob>(1);
-        let drawer = scope.spawn(move || {
-            let mut staged = Vec::new();
-            let mut buf = Vec::new();
-            for (i, (opts, panels, path)) in rx.into_iter().enumerate() {
-                match stage_one(&opts, &panels, &path, &mut buf) {
-                    Ok(s) => staged.push(s),
-                    Err(e) => {
-                        encode::discard(staged);
-                        return Err((i, e));
-                    }
-                }
-            }
-            Ok(staged)
-        });
+        let drawer = scope.spawn(move || stage_each(rx, |(opts, panels, path): FileJob, buf| stage_one(&opts, &panels, &path, buf)));
         let produced = {
             let mut send = |job: FileJob| tx.send(job).is_ok();
             produce(&mut send)
