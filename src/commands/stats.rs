@@ -238,22 +238,16 @@ pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
 }
 
 /// The columns with `--cross`: derived series say what they went through.
-const COLUMNS_VIA: [&str; 14] = [
-    "pair",
-    "source",
-    "count",
-    "first_timestamp",
-    "first",
-    "last_timestamp",
-    "last",
-    "min_timestamp",
-    "min",
-    "max_timestamp",
-    "max",
-    "change_pct",
-    "largest_gap_days",
-    "via",
-];
+const COLUMNS_VIA: [&str; COLUMNS.len() + 1] = {
+    let mut all = [""; COLUMNS.len() + 1];
+    let mut i = 0;
+    while i < COLUMNS.len() {
+        all[i] = COLUMNS[i];
+        i += 1;
+    }
+    all[COLUMNS.len()] = "via";
+    all
+};
 
 #[cfg(test)]
 mod tests {
