@@ -11,6 +11,8 @@
 //! `PROPTEST_CASES=N` runs more cases; the seed is fixed unless
 //! `PROPTEST_RNG_SEED` is set (e.g. to `random`).
 
+mod common;
+
 use std::io::Write;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -277,18 +279,8 @@ fn warc_of(docs: &[&[u8]], gzip: bool) -> Vec<u8> {
     out
 }
 
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(cases);
-    let mut config = ProptestConfig { cases, max_shrink_iters: 2048, ..ProptestConfig::default() };
-    // A fixed seed keeps CI reproducible; PROPTEST_RNG_SEED=random explores further.
-    if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
-        config.rng_seed = proptest::test_runner::RngSeed::Fixed(20_260_401);
-    }
-    config
-}
-
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(common::proptest_config(256, 20_260_401))]
 
     /// Arbitrary bytes through every reader.
     #[test]

@@ -10,6 +10,8 @@
 //! (run by scripts/fuzz.sh, not in CI). `PROPTEST_CASES=N` runs more cases;
 //! the seed is fixed unless `PROPTEST_RNG_SEED` is set (e.g. to `random`).
 
+mod common;
+
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -389,20 +391,8 @@ fn check_outcome(text: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-fn config(cases: u32) -> ProptestConfig {
-    // PROPTEST_CASES (env) overrides, for long campaigns.
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(cases);
-    let mut config = ProptestConfig { cases, max_shrink_iters: 2048, ..ProptestConfig::default() };
-    // A fixed seed keeps CI reproducible; PROPTEST_RNG_SEED=random (or a
-    // number) explores further, as scripts/fuzz.sh's longer campaigns do.
-    if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
-        config.rng_seed = proptest::test_runner::RngSeed::Fixed(20_251_212);
-    }
-    config
-}
-
 proptest! {
-    #![proptest_config(config(512))]
+    #![proptest_config(common::proptest_config(512, 20_251_212))]
 
     /// Arbitrary bytes, read as `ingest` reads them (lossy UTF-8).
     #[test]

@@ -50,3 +50,15 @@ impl TempDb {
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("utf8 path")
 }
+
+/// The property tests' settings: `cases` runs (PROPTEST_CASES overrides, for long campaigns)
+/// from a fixed `seed`, which keeps CI reproducible; PROPTEST_RNG_SEED=random (or a number)
+/// explores further, as scripts/fuzz.sh's longer campaigns do.
+pub fn proptest_config(cases: u32, seed: u64) -> proptest::test_runner::Config {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(cases);
+    let mut config = proptest::test_runner::Config { cases, max_shrink_iters: 2048, ..proptest::test_runner::Config::default() };
+    if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
+        config.rng_seed = proptest::test_runner::RngSeed::Fixed(seed);
+    }
+    config
+}
