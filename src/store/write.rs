@@ -210,17 +210,9 @@ impl InputTx<'_> {
         };
         let path = Rc::clone(&self.path);
         let p = |e| db_err(&path, e);
-        let inserted = self
-            .insert
-            .execute(params![
-                sid.0,
-                ts,
-                self.rate_text.as_str(),
-                inverted,
-                has_change.then_some(self.change_text.as_str()),
-                self.input_id.0
-            ])
-            .map_err(p)?;
+        // The row as written: inserted, or set over the stored one when the policy replaces it.
+        let row = params![sid.0, ts, self.rate_text.as_str(), inverted, has_change.then_some(self.change_text.as_str()), self.input_id.0];
+        let inserted = self.insert.execute(row).map_err(p)?;
         if inserted == 1 {
             self.touch(sid, ts);
             self.counts.new += 1;
@@ -254,14 +246,7 @@ impl InputTx<'_> {
                     "UPDATE observation SET rate = ?3, inverted = ?4, change = ?5, input_id = ?6 WHERE series_id = ?1 AND ts = ?2",
                 )
                 .map_err(p)?
-                .execute(params![
-                    sid.0,
-                    ts,
-                    self.rate_text.as_str(),
-                    inverted,
-                    has_change.then_some(self.change_text.as_str()),
-                    self.input_id.0
-                ])
+                .execute(row)
                 .map_err(p)?;
             self.touch(sid, ts);
             (obs, this_input, &stored, stored_input)
