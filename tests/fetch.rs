@@ -393,16 +393,8 @@ fn a_kill_during_appends_leaves_an_archive_warcio_reads() {
         "0",
     ]);
     cmd.arg("--archive").arg(&archive).env("FXSNAP_NBK_ORIGIN", &server.base).stderr(std::process::Stdio::null());
-    let mut child = cmd.spawn().unwrap();
     // Killed once a few responses are in: some appended, one maybe under way.
-    for _ in 0..500 {
-        if server.hits().len() >= 8 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_after_hits(cmd.spawn().unwrap(), &server, 8);
     let records = warcio_records(&archive);
     assert!(records.len() >= 6, "{records:?}");
     assert_eq!(records[0].0, "warcinfo");
@@ -627,15 +619,7 @@ fn a_backfill_killed_midway_is_finished_by_the_rerun() {
         .args(args)
         .env("FXSNAP_NBK_ORIGIN", &server.base)
         .stderr(std::process::Stdio::null());
-    let mut child = cmd.spawn().unwrap();
-    for _ in 0..500 {
-        if server.hits().len() >= 8 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_after_hits(cmd.spawn().unwrap(), &server, 8);
     let first = server.hits().len();
     assert!((8..20).contains(&first), "{first} requests before the kill");
     let have = rows_of(&db, "USD/KZT", "nbk").len();
@@ -708,4 +692,16 @@ fn requests_go_through_the_proxy_the_environment_names() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(proxy.targets(), ["http://timesca.invalid/"]);
     assert_eq!(stored(&db), 5);
+}
+
+/// Kills `child` (SIGKILL) once the server has answered `hits` requests, or after 5 s.
+fn kill_after_hits(mut child: std::process::Child, server: &Server, hits: usize) {
+    for _ in 0..500 {
+        if server.hits().len() >= hits {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
