@@ -421,7 +421,7 @@ fn observation_from(s: &Series, ts: i64, inverted: bool, rate: &str, change: Opt
 
 /// A stored rate's value in its series' canonical direction, as floating
 /// point: what rollups hold and charts draw.
-fn canonical_f64(rate: &str, inverted: bool) -> f64 {
+pub(super) fn canonical_f64(rate: &str, inverted: bool) -> f64 {
     let v: f64 = rate.parse().unwrap_or(f64::NAN);
     if inverted {
         1.0 / v

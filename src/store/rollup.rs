@@ -190,3 +190,62 @@ pub(super) fn fold_width(conn: &Connection, width: i64) -> rusqlite::Result<()> 
     }
     Ok(())
 }
+
+/// Rollups folded while an input writes a series, when that is the whole story: nothing was
+/// stored from the day of the input's first row of the series on, and its rows come in time
+/// order, all new. The rows are then what [`rebuild`] would fold at the commit, without reading
+/// the observations back (a bulk load of millions of rows reads nothing twice). Anything else
+/// (a row out of order, a duplicate, a conflict) and the caller drops it and rebuilds.
+pub(super) struct Appending {
+    acc: RollupBuilder,
+    last: i64,
+}
+
+impl Appending {
+    /// Starts with the row `(ts, v)` just written, if nothing else of the series is stored from
+    /// the day of `ts` on. Rollup rows from that day on can then only be stale (none in a sound
+    /// store): they are removed, as `rebuild` would.
+    pub(super) fn start(conn: &Connection, path: &Path, sid: SeriesId, ts: i64, v: f64) -> Result<Option<Appending>> {
+        let p = |e| db_err(path, e);
+        let widest = ROLLUP_WIDTHS[ROLLUP_WIDTHS.len() - 1];
+        let b0 = ts.div_euclid(widest) * widest;
+        let later: bool = conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM observation WHERE series_id = ?1 AND ts >= ?2 AND ts != ?3)")
+            .map_err(p)?
+            .query_row(params![sid.0, b0, ts], |r| r.get(0))
+            .map_err(p)?;
+        if later {
+            return Ok(None);
+        }
+        for w in ROLLUP_WIDTHS {
+            conn.prepare_cached("DELETE FROM rollup WHERE series_id = ?1 AND width = ?2 AND bucket >= ?3")
+                .map_err(p)?
+                .execute(params![sid.0, w, b0])
+                .map_err(p)?;
+        }
+        let mut a = Appending { acc: RollupBuilder::default(), last: ts };
+        a.acc.push(ts, v, &mut |_| -> Result<()> { Ok(()) })?; // the first row closes no bucket
+        Ok(Some(a))
+    }
+
+    /// Folds the next new row; false when it is not after the last one (nothing is folded:
+    /// the caller rebuilds instead). Buckets it closes are written.
+    pub(super) fn push(&mut self, conn: &Connection, path: &Path, sid: SeriesId, ts: i64, v: f64) -> Result<bool> {
+        if ts <= self.last {
+            return Ok(false);
+        }
+        self.last = ts;
+        // The statement is looked up only when a bucket closes, not for every row.
+        self.acc.push(ts, v, &mut |r| {
+            let mut insert = conn.prepare_cached(INSERT).map_err(|e| db_err(path, e))?;
+            store_row(&mut insert, sid, &r).map_err(|e| db_err(path, e))
+        })?;
+        Ok(true)
+    }
+
+    /// Writes the buckets still open.
+    pub(super) fn finish(self, conn: &Connection, path: &Path, sid: SeriesId) -> Result<()> {
+        let mut insert = conn.prepare_cached(INSERT).map_err(|e| db_err(path, e))?;
+        self.acc.finish(&mut |r| store_row(&mut insert, sid, &r).map_err(|e| db_err(path, e)))
+    }
+}

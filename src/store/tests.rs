@@ -280,3 +280,55 @@ fn buckets_of_one_observation_are_not_stored() {
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].contains("1 of 3 expected rows differ or are missing, 0 extra"), "{problems:?}");
 }
+
+/// Rollups folded as an input writes (rows in time order, after everything stored) are the
+/// rows `rebuild` folds from the stored observations: the same input reversed takes that path.
+#[test]
+fn rollups_folded_while_writing_equal_the_rebuilt_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    // Steps of 7 minutes to 9 hours over some twelve days: buckets of one and of many.
+    let mut ts = 1_767_225_600i64;
+    let mut rows = Vec::new();
+    let mut x: u64 = 7;
+    for i in 0..400 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ts += if i == 250 {
+            // a two-day gap before the second input, so that it starts on a day of its own
+            2 * 86_400
+        } else if (244..250).contains(&i) || i >= 394 {
+            // each input ends with a minute apart: buckets of several rows, open at its end
+            60
+        } else {
+            [420, 1500, 3600, 32_400][usize::try_from((x >> 33) % 4).unwrap()]
+        };
+        rows.push((ts, format!("0.00{}", 190 + (i * 7) % 13)));
+    }
+    let (first, second) = rows.split_at(250);
+    let rollups = |name: &str, reversed: bool| -> Vec<String> {
+        let path = dir.path().join(name);
+        let mut store = super::Store::open_for_write(&path).unwrap();
+        // Two inputs: the second adds days after the first's.
+        for (n, part) in [first, second].into_iter().enumerate() {
+            let mut tx = store.begin_input(super::ConflictPolicy::Keep, meta(&format!("input {n}"))).unwrap();
+            let mut part = part.to_vec();
+            if reversed {
+                part.reverse();
+            }
+            for (t, rate) in part {
+                tx.put(&kzt(t, &rate)).unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        assert_eq!(store.check().unwrap(), Vec::<String>::new());
+        let mut st = store.conn().prepare("SELECT * FROM rollup ORDER BY series_id, width, bucket").unwrap();
+        let n = st.column_count();
+        st.query_map([], |r| Ok((0..n).map(|i| cell(r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|")))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    let in_order = rollups("in-order.db", false);
+    let reversed = rollups("reversed.db", true);
+    assert!(in_order.len() > 50, "{in_order:?}");
+    assert_eq!(in_order, reversed);
+}

@@ -26,7 +26,7 @@ use std::time::Duration;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::open::{is_busy, BUSY_TIMEOUT};
-use super::read::row_observation;
+use super::read::{canonical_f64, row_observation};
 use super::{db_err, rollup, Committed, ConflictPolicy, Counts, InputId, InputMeta, Series, SeriesId, Store};
 use crate::error::Result;
 use crate::model::{Instant, Observation, Pair, Source};
@@ -122,6 +122,14 @@ impl Store {
     }
 }
 
+/// What an input wrote of one series: the range of its times, and its rollups folded as it
+/// went while that is exact (else they are rebuilt over the range at the commit).
+struct Touched {
+    lo: i64,
+    hi: i64,
+    appending: Option<rollup::Appending>,
+}
+
 /// The write transaction of one input.
 pub struct InputTx<'a> {
     /// This input's row, and whether this transaction created it.
@@ -143,7 +151,7 @@ pub struct InputTx<'a> {
     input: String,
     series: HashMap<(Source, Pair), SeriesId>,
     /// Per series, the range of times written, for the rollups.
-    touched: HashMap<SeriesId, (i64, i64)>,
+    touched: HashMap<SeriesId, Touched>,
     counts: Counts,
     logged_at: Instant,
 }
@@ -214,7 +222,7 @@ impl InputTx<'_> {
         let row = params![sid.0, ts, self.rate_text.as_str(), inverted, has_change.then_some(self.change_text.as_str()), self.input_id.0];
         let inserted = self.insert.execute(row).map_err(p)?;
         if inserted == 1 {
-            self.touch(sid, ts);
+            self.touch(sid, ts, Some(inverted == 1))?;
             self.counts.new += 1;
             return Ok(());
         }
@@ -248,7 +256,7 @@ impl InputTx<'_> {
                 .map_err(p)?
                 .execute(row)
                 .map_err(p)?;
-            self.touch(sid, ts);
+            self.touch(sid, ts, None)?;
             (obs, this_input, &stored, stored_input)
         } else {
             (&stored, stored_input, obs, this_input)
@@ -284,10 +292,33 @@ impl InputTx<'_> {
         Ok(())
     }
 
-    fn touch(&mut self, sid: SeriesId, ts: i64) {
-        let e = self.touched.entry(sid).or_insert((ts, ts));
-        e.0 = e.0.min(ts);
-        e.1 = e.1.max(ts);
+    /// Records a write at `ts`: a new row (`new_inverted`: its `inverted` flag; its text is in
+    /// `rate_text`) or a replaced one (None, which ends the folding as it goes).
+    fn touch(&mut self, sid: SeriesId, ts: i64, new_inverted: Option<bool>) -> Result<()> {
+        let value = new_inverted.map(|inverted| canonical_f64(&self.rate_text, inverted));
+        match self.touched.get_mut(&sid) {
+            Some(t) => {
+                t.lo = t.lo.min(ts);
+                t.hi = t.hi.max(ts);
+                if let Some(a) = &mut t.appending {
+                    let folded = match value {
+                        Some(v) => a.push(&self.tx, &self.path, sid, ts, v)?,
+                        None => false,
+                    };
+                    if !folded {
+                        t.appending = None;
+                    }
+                }
+            }
+            None => {
+                let appending = match value {
+                    Some(v) => rollup::Appending::start(&self.tx, &self.path, sid, ts, v)?,
+                    None => None,
+                };
+                self.touched.insert(sid, Touched { lo: ts, hi: ts, appending });
+            }
+        }
+        Ok(())
     }
 
     /// The size and SHA-256 of a streamed input, known once it is read to
@@ -303,11 +334,14 @@ impl InputTx<'_> {
 
     /// Brings the rollups of the touched ranges up to date, records the
     /// input's counts (or drops its row when it brought nothing), then commits.
-    pub fn commit(self) -> Result<Committed> {
-        let p = |e| db_err(&self.path, e);
-        for (&sid, &(lo_ts, hi_ts)) in &self.touched {
-            rollup::rebuild(&self.tx, &self.path, sid, lo_ts, hi_ts)?;
+    pub fn commit(mut self) -> Result<Committed> {
+        for (&sid, t) in &mut self.touched {
+            match t.appending.take() {
+                Some(a) => a.finish(&self.tx, &self.path, sid)?,
+                None => rollup::rebuild(&self.tx, &self.path, sid, t.lo, t.hi)?,
+            }
         }
+        let p = |e| db_err(&self.path, e);
         let c = self.counts;
         let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         let input = if c.rates() == 0 {
@@ -332,11 +366,11 @@ impl InputTx<'_> {
                     Some(earlier) => {
                         // The same document seen before: its rows name the earlier input row.
                         // Only the touched ranges can hold rows naming this one.
-                        for (&sid, &(lo_ts, hi_ts)) in &self.touched {
+                        for (&sid, t) in &self.touched {
                             self.tx
                                 .execute(
                                     "UPDATE observation SET input_id = ?1 WHERE series_id = ?2 AND ts BETWEEN ?3 AND ?4 AND input_id = ?5",
-                                    params![earlier, sid.0, lo_ts, hi_ts, self.input_id.0],
+                                    params![earlier, sid.0, t.lo, t.hi, self.input_id.0],
                                 )
                                 .map_err(p)?;
                         }
