@@ -14,6 +14,8 @@ need_apt=()
 command -v hledger >/dev/null 2>&1 || need_apt+=(hledger)
 command -v sqlite3 >/dev/null 2>&1 || need_apt+=(sqlite3)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# a font other than DejaVu for the SVG text test (tests/report.rs), which chromium brings on Debian
+[ -e /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || need_apt+=(fonts-liberation)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
 if ((${#need_apt[@]})); then

@@ -140,20 +140,6 @@ pub fn now() -> Instant {
     Instant::from_unix(Utc::now().timestamp())
 }
 
-/// When a chart or a report is made: `SOURCE_DATE_EPOCH` (seconds) when
-/// set, so the same store gives the same bytes again, else now. Captions,
-/// ages, stale marks and the ends of ranges count from it.
-pub fn made_at() -> Result<Instant> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) => v
-            .trim()
-            .parse::<i64>()
-            .map(Instant::from_unix)
-            .map_err(|_| Error::Usage(format!("SOURCE_DATE_EPOCH={v}: not a number of seconds since 1970"))),
-        Err(_) => Ok(now()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

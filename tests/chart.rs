@@ -140,8 +140,8 @@ fn m4_reduction_through_the_store_is_faithful() {
         let count = |p: &[fxsnap::chart::Panel]| p.iter().flat_map(|p| &p.lines).map(|l| l.points.len()).sum::<usize>();
         let (rp, fp) = (count(&reduced), count(&full));
         assert!(fp >= 30_000 && rp * 5 < fp, "reduction: {fp} points to {rp}");
-        let a = fxsnap::chart::render_png_bytes(&opts, &reduced).unwrap();
-        let b = fxsnap::chart::render_png_bytes(&opts, &full).unwrap();
+        let a = fxsnap::chart::render_rgb(&opts, &reduced).unwrap();
+        let b = fxsnap::chart::render_rgb(&opts, &full).unwrap();
         assert_eq!(a.len(), b.len());
         let differing = a.chunks(3).zip(b.chunks(3)).filter(|(x, y)| x != y).count();
         // Exact: columns snap to the coarsest rollup read, so no bucket

@@ -60,7 +60,10 @@ struct Text {
     size: f64,
     bold: bool,
     fill: String,
+    /// The element's own words (a title: its bold pair).
     text: String,
+    /// Everything it shows, its <tspan>s included (`KGS/USD — US dollars per som`).
+    run: String,
 }
 
 #[derive(Debug, Clone)]
@@ -115,12 +118,10 @@ struct Svg {
     texts: Vec<Text>,
     polys: Vec<Poly>,
     rects: Vec<Rect>,
-    /// Every element in document order: 't' text, 'p' polyline, 'r' rect, with its index.
-    order: Vec<(char, usize)>,
 }
 
 fn parse(svg: &str) -> Svg {
-    let mut out = Svg { texts: Vec::new(), polys: Vec::new(), rects: Vec::new(), order: Vec::new() };
+    let mut out = Svg { texts: Vec::new(), polys: Vec::new(), rects: Vec::new() };
     let mut rest = svg;
     while let Some(start) = rest.find('<') {
         rest = &rest[start..];
@@ -128,15 +129,28 @@ fn parse(svg: &str) -> Svg {
         let tag = &rest[..=end];
         if tag.starts_with("<text ") {
             let close = rest.find("</text>").unwrap();
-            let body = rest[end + 1..close].trim().replace('\u{a0}', " ").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">");
-            out.order.push(('t', out.texts.len()));
+            // one run: the text's own words, then its <tspan>s' (a title's meaning)
+            let raw = &rest[end + 1..close];
+            let first = raw.split("<tspan").next().unwrap();
+            let plain = |s: &str| s.trim().replace('\u{a0}', " ").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">");
+            let mut all = String::new();
+            let mut inside = false;
+            for c in raw.chars() {
+                match c {
+                    '<' => inside = true,
+                    '>' => inside = false,
+                    c if !inside => all.push(c),
+                    _ => {}
+                }
+            }
             out.texts.push(Text {
                 x: num(tag, "x"),
                 y: num(tag, "y"),
                 size: attr(tag, "font-size").unwrap().parse().unwrap(),
                 bold: attr(tag, "font-weight").as_deref() == Some("bold"),
                 fill: attr(tag, "fill").unwrap(),
-                text: body,
+                text: plain(first),
+                run: plain(&all),
             });
             rest = &rest[close + 7..];
             continue;
@@ -150,10 +164,8 @@ fn parse(svg: &str) -> Svg {
                     (x.parse().unwrap(), y.parse().unwrap())
                 })
                 .collect();
-            out.order.push(('p', out.polys.len()));
             out.polys.push(Poly { stroke: attr(tag, "stroke").unwrap(), width: attr(tag, "stroke-width").unwrap(), points });
         } else if tag.starts_with("<rect ") {
-            out.order.push(('r', out.rects.len()));
             out.rects.push(Rect {
                 x: num(tag, "x"),
                 y: num(tag, "y"),
@@ -189,13 +201,28 @@ impl Svg {
         self.texts.iter().any(|x| x.text == t)
     }
 
+    fn has_run(&self, t: &str) -> bool {
+        self.texts.iter().any(|x| x.run == t)
+    }
+
+    /// The swatch of the legend entry `ti`: the filled rectangles just left of its text, on
+    /// its row (one, or the pieces of a dashed one).
+    fn swatch(&self, ti: usize) -> Vec<Rect> {
+        let t = &self.texts[ti];
+        self.rects
+            .iter()
+            .filter(|r| r.fill != "none" && r.x + r.w <= t.x && r.x >= t.x - 60 && r.y <= t.y && r.y >= t.y - 20)
+            .cloned()
+            .collect()
+    }
+
     /// The y tick labels of a frame: right-aligned muted text left of it, with their values,
     /// from the bottom up.
     fn y_labels(&self, f: &Frame) -> Vec<(f64, String, i32)> {
         let mut v: Vec<(f64, String, i32)> = self
             .texts
             .iter()
-            .filter(|t| t.fill == MUTED && t.x < f.x0 && f.holds(t.y + 8))
+            .filter(|t| t.fill == MUTED && t.x < f.x0 && f.holds(t.y - 6))
             .filter_map(|t| t.text.replace('\u{2212}', "-").parse::<f64>().ok().map(|v| (v, t.text.clone(), t.y)))
             .collect();
         v.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
@@ -245,13 +272,13 @@ fn titles_say_what_the_values_mean() {
         ("TMT/USD", "US dollars per manat"),
         ("UZS/USD", "US dollars per sum"),
     ] {
-        let title = svg.texts.iter().position(|t| t.text == pair && t.bold).unwrap_or_else(|| panic!("no bold {pair}"));
-        assert_eq!(svg.texts[title + 1].text, format!("\u{2014} {meaning}"), "{pair}");
-        assert_eq!(svg.texts[title + 1].y, svg.texts[title].y, "one row");
+        // one run: the bold pair and its meaning in one <text>, laid out by the viewer
+        let title = svg.texts.iter().find(|t| t.text == pair && t.bold).unwrap_or_else(|| panic!("no bold {pair}"));
+        assert_eq!(title.run, format!("{pair} \u{2014} {meaning}"), "{pair}");
     }
     let inv = Svg::read(&chart(&db, "inv.svg", &["--invert", "--pair", "KZT,KGS"]));
-    assert!(inv.has_text("USD/KZT") && inv.has_text("\u{2014} tenge per US dollar"));
-    assert!(inv.has_text("USD/KGS") && inv.has_text("\u{2014} som per US dollar"));
+    assert!(inv.has_run("USD/KZT \u{2014} tenge per US dollar"));
+    assert!(inv.has_run("USD/KGS \u{2014} som per US dollar"));
 }
 
 /// Two sources of one pair with different first and last values: each legend entry has its
@@ -352,7 +379,29 @@ fn one_step_series_stays_small_and_labels_are_never_finer_than_the_data() {
     let ul = uzs.y_labels(&uzs.frames()[0]);
     assert!(ul.len() >= 4 && ul.iter().all(|(_, l, _)| decimals(l) <= 5), "{ul:?}");
     // and its legend says how precise one significant digit is (DESIGN: ±6.25%)
-    assert!(uzs.has_text("timesca  0.00008 \u{b1}6.25%  0.00%"), "{:?}", uzs.texts.iter().map(|t| &t.text).collect::<Vec<_>>());
+    assert!(
+        uzs.has_text("timesca  0.00008 \u{b1}6.25%  0.00% 2024\u{2013}2026"),
+        "{:?}",
+        uzs.texts.iter().map(|t| &t.text).collect::<Vec<_>>()
+    );
+}
+
+/// Issue 20: on the bundled data a legend's change names its period when the line covers less
+/// than the panel (the NBU history ended in 2022, the ticker began in 2024), and a computed
+/// value (NBU's KGS/USD, an inverse) shows six significant digits, a quoted one its own.
+#[test]
+fn legends_name_their_period_and_computed_values_have_six_digits() {
+    let svg = Svg::read(&chart(&bundled(), "kgs.svg", &["--pair", "KGS", "--source", "nbu,timesca"]));
+    let legend: Vec<&str> =
+        svg.texts.iter().map(|t| t.text.as_str()).filter(|t| t.starts_with("nbu") || t.starts_with("timesca")).collect();
+    assert_eq!(legend, ["nbu  \u{2248}0.0125787  \u{2212}84.7% 1996\u{2013}2022", "timesca  0.01143  \u{2212}3.4% 2024\u{2013}2026"]);
+    // over its own range only, the ticker covers the panel: no period
+    let recent = Svg::read(&chart(
+        &bundled(),
+        "recent.svg",
+        &["--pair", "KGS", "--source", "timesca", "--from", "2024-09-17", "--to", "2026-02-22"],
+    ));
+    assert!(recent.has_text("timesca  0.01143  \u{2212}3.4%"), "{:?}", recent.texts.iter().map(|t| &t.text).collect::<Vec<_>>());
 }
 
 #[test]
@@ -417,7 +466,7 @@ fn text_scales_with_the_image_and_small_charts_are_whole_or_refused() {
     // 400×300, one pair: drawn whole, with its full title, nothing under 16 px
     let small = chart(&db, "small.svg", &["--pair", "KGS", "--width", "400", "--height", "300"]);
     let svg = Svg::read(&small);
-    assert!(svg.has_text("KGS/USD") && svg.has_text("\u{2014} US dollars per som"));
+    assert!(svg.has_run("KGS/USD \u{2014} US dollars per som"));
     assert!(svg.texts.iter().all(|t| t.size >= 16.0 && t.x >= 0 && t.x < 400 && t.y >= 0 && t.y < 300));
     let f = svg.frames()[0];
     assert!(f.height() >= 40 && f.cols() >= 200, "{f:?}");
@@ -466,7 +515,7 @@ fn vs_plots_the_deviation_on_each_common_day() {
     let db = constructed(&rows);
     let (from, to) = (t0, t0 + 25 * DAY);
     let svg = Svg::read(&chart(&db, "vs.svg", &["--vs", "nbk", "--from", &rfc(from), "--to", &rfc(to)]));
-    assert!(svg.has_text("KZT/USD") && svg.has_text("\u{2014} deviation from nbk, %"));
+    assert!(svg.has_run("KZT/USD \u{2014} deviation from nbk, %"));
     let f = svg.frames()[0];
     // value → row from the tick labels and their grid lines
     let labels = svg.y_labels(&f);
@@ -510,8 +559,7 @@ fn index_gives_a_colour_per_currency_and_a_dash_per_source() {
     // the legend: each entry's swatch rectangles come right before its text
     let swatches = |label: &str| -> Vec<Rect> {
         let ti = svg.texts.iter().position(|t| t.text.starts_with(label)).unwrap_or_else(|| panic!("no legend entry {label}"));
-        let at = svg.order.iter().position(|&(k, i)| k == 't' && i == ti).unwrap();
-        svg.order[..at].iter().rev().take_while(|(k, _)| *k == 'r').map(|&(_, i)| svg.rects[i].clone()).collect()
+        svg.swatch(ti)
     };
     let kzt_nbk = swatches("KZT/USD nbk");
     let kzt_tca = swatches("KZT/USD timesca");
@@ -588,8 +636,7 @@ fn a_source_keeps_its_colour_across_ranges() {
     // the legend entry's swatch (the rect right before its text) per source and range
     let swatch = |svg: &Svg, label: &str| -> Option<String> {
         let ti = svg.texts.iter().position(|t| t.text.starts_with(label))?;
-        let at = svg.order.iter().position(|&(k, i)| k == 't' && i == ti)?;
-        svg.order[..at].iter().rev().take_while(|(k, _)| *k == 'r').map(|&(_, i)| svg.rects[i].fill.clone()).next()
+        svg.swatch(ti).first().map(|r| r.fill.clone())
     };
     let all = Svg::read(&db.dir.path().join("kzt-all.svg"));
     let recent = Svg::read(&db.dir.path().join("kzt-90d.svg"));

@@ -510,3 +510,205 @@ fn wait_for_port(port: u16) {
 fn which(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.is_file()))
 }
+
+// ------------------------------------------------------------------------------------------
+// The report's SVG text, drawn by a browser that has other fonts (issue 20, Must show 2)
+
+/// A headless Chromium that `Drop` stops, whatever happens to the test.
+struct Browser(std::process::Child);
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Chromium's picture of `file` at `w`×`h` pixels, in a fresh profile, with `fonts` as its
+/// fontconfig (the only fonts it knows).
+fn screenshot(chromium: &Path, file: &Path, (w, h): (u32, u32), fonts: &Path, out: &Path) -> Png {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = Browser(
+        Command::new(chromium)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
+            .args(["--disable-component-update", "--disable-sync", "--hide-scrollbars", "--force-device-scale-factor=1"])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("--window-size={w},{h}"))
+            .arg(format!("--screenshot={}", out.display()))
+            .arg(format!("file://{}", file.display()))
+            .env("FONTCONFIG_FILE", fonts)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("chromium"),
+    );
+    // bounded: 600 × 100 ms
+    let mut status = None;
+    for _ in 0..600 {
+        if let Some(s) = child.0.try_wait().unwrap() {
+            status = Some(s);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(status.is_some_and(|s| s.success()) && out.exists(), "chromium made no screenshot of {}", file.display());
+    Png::read(out)
+}
+
+/// An RGB picture.
+struct Png {
+    w: usize,
+    h: usize,
+    rgb: Vec<u8>,
+}
+
+impl Png {
+    fn read(path: &Path) -> Png {
+        let decoder = png::Decoder::new(std::io::BufReader::new(fs::File::open(path).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        let channels = info.color_type.samples();
+        let rgb = buf[..info.buffer_size()].chunks(channels).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        Png { w: info.width as usize, h: info.height as usize, rgb }
+    }
+
+    fn px(&self, x: usize, y: usize) -> [u8; 3] {
+        let i = (y * self.w + x) * 3;
+        [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
+    }
+
+    /// Text ink: dark and grey (the chart's ink and muted text; not the coloured lines and
+    /// swatches, the light grid or the frame).
+    fn ink(&self, x: usize, y: usize) -> bool {
+        let [r, g, b] = self.px(x, y);
+        let (lo, hi) = (r.min(g).min(b), r.max(g).max(b));
+        hi < 120 && hi - lo < 40
+    }
+
+    /// The rows of the frames' top edges: rows where the frame's grey runs most of the width.
+    fn frame_tops(&self) -> Vec<usize> {
+        let frame = [0xAA, 0xAA, 0xAA];
+        let long = |y: usize| (0..self.w).filter(|&x| self.px(x, y) == frame).count() > self.w / 2;
+        // a frame's top and bottom edges, in turn
+        let edges: Vec<usize> = (1..self.h).filter(|&y| long(y) && !long(y - 1)).collect();
+        edges.into_iter().step_by(2).collect()
+    }
+}
+
+/// The words of a picture's rows `rows`: each band of rows with ink (separated by rows without)
+/// and in it the runs of columns with ink, joined across gaps under 20 px: each a title or a
+/// legend entry (entries are 50 px apart, a swatch between them), from its first to its last
+/// inked column.
+fn words(p: &Png, rows: std::ops::Range<usize>) -> Vec<(usize, Vec<(usize, usize)>)> {
+    let has = |y: usize| (0..p.w).any(|x| p.ink(x, y));
+    let mut bands = Vec::new();
+    let mut y = rows.start;
+    while y < rows.end {
+        if !has(y) {
+            y += 1;
+            continue;
+        }
+        let top = y;
+        while y < rows.end && has(y) {
+            y += 1;
+        }
+        let cols: Vec<bool> = (0..p.w).map(|x| (top..y).any(|r| p.ink(x, r))).collect();
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        for (x, _) in cols.iter().enumerate().filter(|(_, c)| **c) {
+            match runs.last_mut() {
+                Some(r) if x - r.1 < 20 => r.1 = x,
+                _ => runs.push((x, x)),
+            }
+        }
+        bands.push((top, runs));
+    }
+    bands
+}
+
+/// How far apart two pictures' words are, band by band (the largest difference of a word's
+/// left or right end, in px), or why they cannot be compared.
+fn word_gap(a: &[(usize, Vec<(usize, usize)>)], b: &[(usize, Vec<(usize, usize)>)]) -> Result<usize, String> {
+    if a.len() != b.len() {
+        return Err(format!("{} rows of text against {}", a.len(), b.len()));
+    }
+    let mut worst = 0;
+    for ((ya, wa), (yb, wb)) in a.iter().zip(b) {
+        if wa.len() != wb.len() {
+            return Err(format!("the row at y {ya}/{yb}: {} words against {}: {wa:?} / {wb:?}", wa.len(), wb.len()));
+        }
+        for (p, q) in wa.iter().zip(wb) {
+            worst = worst.max(p.0.abs_diff(q.0)).max(p.1.abs_diff(q.1));
+        }
+    }
+    Ok(worst)
+}
+
+/// Must show 2 of issue 20: the report's SVG charts, drawn by Chromium with only Liberation
+/// Sans installed (not the DejaVu Sans the layout measures), put their titles and legends
+/// where fxsnap's PNG of the same chart does, to 2 px: the SVG embeds its font. The same SVG
+/// with its fonts taken out does not (so this environment can tell them apart).
+#[test]
+fn the_report_svg_text_is_where_the_png_puts_it_in_any_browser() {
+    let chromium = ["chromium", "chromium-browser"].iter().find_map(|c| which(c));
+    let liberation = Path::new("/usr/share/fonts/truetype/liberation");
+    let (Some(chromium), true) = (chromium, liberation.join("LiberationSans-Regular.ttf").exists()) else {
+        if std::env::var("FXSNAP_BROWSER_TESTS").is_ok_and(|v| v == "0") && std::env::var_os("CI").is_none() {
+            eprintln!("SVG text test left out: FXSNAP_BROWSER_TESTS=0 and no chromium or Liberation fonts");
+            return;
+        }
+        panic!("this test needs chromium and fonts-liberation: apt-get install -y chromium fonts-liberation (scripts/test.sh does)");
+    };
+    let db = store();
+    let work = db.dir.path();
+    let fonts = work.join("fonts.conf");
+    fs::write(
+        &fonts,
+        format!(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE fontconfig SYSTEM \"fonts.dtd\">\n<fontconfig><dir>{}</dir><cachedir>{}</cachedir>\
+             <alias><family>sans-serif</family><prefer><family>Liberation Sans</family></prefer></alias></fontconfig>\n",
+            liberation.display(),
+            work.join("fc-cache").display()
+        ),
+    )
+    .unwrap();
+    let end = "2026-12-03T12:00:00Z";
+    let site = work.join("site");
+    db.cmd(&["report", "-o", s(&site), "--ranges", "all", "--to", end]).env("SOURCE_DATE_EPOCH", "1796299200").assert().success();
+    // the pictures are kept in target/report-screenshots/
+    let shots = manifest("target/report-screenshots");
+    fs::create_dir_all(&shots).unwrap();
+    let mut compared = 0;
+    for (pair, file) in [("KGS", "kgs-usd-all.svg"), ("KZT", "kzt-usd-all.svg")] {
+        let svg_path = site.join(file);
+        let svg = fs::read_to_string(&svg_path).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(svg.contains("@font-face") && svg.contains("data:font/ttf;base64,"), "{file} embeds its font");
+        let png_path = shots.join(format!("svg-text-{pair}-fxsnap.png"));
+        db.cmd(&["chart", "-o", s(&png_path), "--pair", pair, "--to", end, "--width", "480", "--height", "420"])
+            .env("SOURCE_DATE_EPOCH", "1796299200")
+            .assert()
+            .success();
+        let ours = Png::read(&png_path);
+        let shot = screenshot(&chromium, &svg_path, (480, 420), &fonts, &shots.join(format!("svg-text-{pair}-chromium.png")));
+        assert_eq!((shot.w, shot.h), (ours.w, ours.h));
+        // the headers: from the top to the first frame, and between frames
+        let tops = ours.frame_tops();
+        assert!(!tops.is_empty(), "{file}: no frame found in the PNG");
+        let header = 0..tops[0] - 2;
+        let (a, b) = (words(&ours, header.clone()), words(&shot, header.clone()));
+        assert!(a.len() >= 2, "{file}: a title and a legend row: {a:?}");
+        let gap = word_gap(&a, &b).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(gap <= 2, "{file}: the browser's title and legend text is {gap} px from the PNG's\n{a:?}\n{b:?}");
+        // the control: without its fonts the same SVG is drawn in Liberation Sans, elsewhere
+        let bare = work.join(format!("bare-{file}"));
+        let start = svg.find("@font-face").unwrap();
+        let stop = svg.find("text{white-space").unwrap();
+        fs::write(&bare, format!("{}{}", &svg[..start], &svg[stop..])).unwrap();
+        let other = screenshot(&chromium, &bare, (480, 420), &fonts, &shots.join(format!("svg-text-{pair}-chromium-without-font.png")));
+        let off = word_gap(&a, &words(&other, header));
+        assert!(off.as_ref().map_or(true, |g| *g > 2), "{file}: without the embedded font the text moved only {off:?} px");
+        eprintln!("{file}: {} rows of header text; embedded font: within {gap} px of the PNG; without it: {off:?}", a.len());
+        compared += 1;
+    }
+    assert_eq!(compared, 2);
+}

@@ -14,12 +14,18 @@ pub(super) enum Payload<'a> {
     Svg(String),
 }
 
-/// Writes RGB pixels as a PNG file at `path`, encoding straight from `rgb` row by row: the only
-/// image-sized allocation is the buffer drawn into (the compressed stream is held until written,
-/// a small fraction of it for a chart).
+/// Writes RGB pixels as a PNG file at `path` (see [`write_png`]).
 fn encode_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> Result<(), String> {
     let file = fs::OpenOptions::new().write(true).create(true).truncate(true).open(path).map_err(|e| e.to_string())?;
-    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+    write_png(std::io::BufWriter::new(file), width, height, rgb)
+}
+
+/// Encodes RGB pixels (`width * height * 3` bytes, row by row) as a PNG to any writer,
+/// straight from `rgb` row by row: the only image-sized allocation is the buffer drawn into
+/// (the compressed stream is held until written, a small fraction of it for a chart). The
+/// bytes are those of the file `chart` writes.
+pub fn write_png<W: Write>(out: W, width: u32, height: u32, rgb: &[u8]) -> Result<(), String> {
+    let mut enc = png::Encoder::new(out, width, height);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
     // the fast compressor with a filter chosen per row: a chart in a few milliseconds, and

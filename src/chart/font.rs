@@ -5,7 +5,7 @@
 //! side bearing, so letters with a large or negative bearing ("J") sit visibly out of line
 //! ("19  Jul"). The PNG painter therefore draws each character on its own, at the position the
 //! font's metrics give it ([`Metrics::h_metrics`]); the SVG keeps whole strings (the viewer lays
-//! them out).
+//! them out, with these fonts embedded: `svgtext`).
 //!
 //! Sizes are plotters sizes: ab_glyph scales ascent − descent to the size, so a size `s` is an
 //! em of `s / 1.164` px for DejaVu Sans.
@@ -16,11 +16,11 @@ use std::sync::{Once, OnceLock};
 use ab_glyph::{Font, FontRef};
 use plotters::style::{register_font, FontDesc, FontFamily, FontStyle};
 
-use super::layout::round_px;
+use super::pixel::round_px;
 use super::ChartError;
 
-static FONT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-static FONT_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+pub(super) static FONT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+pub(super) static FONT_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
 /// Registers the embedded DejaVu Sans (regular and bold) as plotters' "sans-serif", once.
 pub(super) fn ensure_fonts() -> Result<(), ChartError> {
@@ -48,13 +48,16 @@ pub(super) struct Metrics {
     font: FontRef<'static>,
     /// ascent − descent in font units: ab_glyph scales this to the plotters size.
     pub(super) height_units: f64,
+    /// Font units per em (2048 for DejaVu Sans).
+    pub(super) units_per_em: f64,
 }
 
 impl Metrics {
     fn parse(data: &'static [u8]) -> Option<Metrics> {
         let font = FontRef::try_from_slice(data).ok()?;
         let height_units = f64::from(font.height_unscaled());
-        (height_units > 0.0).then_some(Metrics { font, height_units })
+        let units_per_em = f64::from(font.units_per_em()?);
+        (height_units > 0.0).then_some(Metrics { font, height_units, units_per_em })
     }
 
     /// The glyph of a character (0, the missing glyph, when the font has none).

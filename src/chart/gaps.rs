@@ -89,15 +89,46 @@ pub fn split_at_gaps_in_columns(points: &[(i64, f64)], t0: i64, t1: i64, columns
 pub fn split_at_gaps_in_snapped_columns(points: &[(i64, f64)], t0: i64, t1: i64, columns: u32, snap: i64) -> Vec<Vec<(i64, f64)>> {
     let columns = columns.max(1);
     let col = |t| column_of_snapped(t, t0, t1, columns, snap);
-    let mut d: Vec<i64> =
-        points.windows(2).filter(|w| col(w[0].0) != col(w[1].0)).map(|w| w[1].0.saturating_sub(w[0].0)).filter(|&d| d > 0).collect();
-    let usual = median(&mut d);
+    let crossing: Vec<bool> = points.windows(2).map(|w| col(w[0].0) != col(w[1].0)).collect();
+    let d: Vec<i64> = points.windows(2).zip(&crossing).filter(|(_, c)| **c).map(|(w, _)| w[1].0.saturating_sub(w[0].0)).collect();
+    let usual = median(&mut d.iter().copied().filter(|&d| d > 0).collect::<Vec<_>>());
     let span = (i128::from(t1) - i128::from(t0)).max(0);
     let cols = i128::from(columns);
     let col_width = i64::try_from((span + cols - 1) / cols).unwrap_or(i64::MAX);
     // A snapped column is up to one `snap` wider than a linear one: two
     // points of one column are never a hole.
-    split_where(points, threshold(usual, col_width.saturating_add(snap.max(0))))
+    let limit = threshold(usual, col_width.saturating_add(snap.max(0)));
+    let mut out: Vec<Vec<(i64, f64)>> = Vec::new();
+    let mut cur: Vec<(i64, f64)> = Vec::new();
+    let mut k = 0;
+    for (i, &p) in points.iter().enumerate() {
+        if i > 0 && crossing[i - 1] {
+            if d[k] > limit && d[k] > GAP_FACTOR.saturating_mul(local_spacing(&d, k)) {
+                out.push(std::mem::take(&mut cur));
+            }
+            k += 1;
+        }
+        cur.push(p);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// How many differences on each side of one make its neighbourhood.
+const LOCAL: usize = 3;
+
+/// The usual spacing around the `k`-th difference: the median of up to [`LOCAL`] differences
+/// on each side of it (itself left out), 0 without any. Where a series turns sparse (monthly
+/// quotes after daily ones, a ticker seen on a few days of each month) its points are spaced
+/// alike, and a difference no larger than ten times its neighbours' is the series' rhythm
+/// there, not a hole: the line joins them. Judged on the differences across columns only, so
+/// an M4-reduced series is split like the full one.
+fn local_spacing(d: &[i64], k: usize) -> i64 {
+    let mut near: Vec<i64> =
+        d[k.saturating_sub(LOCAL)..k].iter().chain(d.iter().skip(k + 1).take(LOCAL)).copied().filter(|&d| d > 0).collect();
+    median(&mut near).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -168,6 +199,25 @@ mod tests {
         t += 120 * DAY;
         pts.push((t, 1.0));
         assert_eq!(split_at_gaps(&pts).len(), 2);
+    }
+
+    /// Daily quotes, then a few a month for years (the NBU history's KGS 1998–2003): the
+    /// sparse years are one line, not a chain of single points; a real hole in the daily part
+    /// still breaks it.
+    #[test]
+    fn a_series_that_turns_sparse_is_joined_where_its_points_are_alike() {
+        let start = 883_612_800; // 1998-01-01
+        let mut pts: Vec<(i64, f64)> = (0..400).filter(|d| !(200..220).contains(d)).map(|d| (start + d * DAY, 1.0)).collect();
+        let mut t = start + 400 * DAY;
+        for i in 0..60i64 {
+            t += DAY * (8 + (i * 7) % 23);
+            pts.push((t, 1.0));
+        }
+        let (t0, t1) = (start, t);
+        let runs = split_at_gaps_in_columns(&pts, t0, t1, 1000);
+        assert_eq!(runs.iter().map(Vec::len).collect::<Vec<_>>(), [200, 180 + 60], "the daily hole breaks it, the sparse years do not");
+        let reduced = super::super::reduce::m4_reduce(&pts, t0, t1, 300);
+        assert_eq!(split_at_gaps_in_columns(&reduced, t0, t1, 300).len(), split_at_gaps_in_columns(&pts, t0, t1, 300).len());
     }
 
     #[test]

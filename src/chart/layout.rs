@@ -1,7 +1,7 @@
 //! Layout: the sizes, margins and the place of every panel, and the typed pixel layer the
 //! drawing uses: [`XAxis`] maps a time to its plot [`Column`] and pixel x (the column of
 //! [`column_of_snapped`], so an M4-reduced series draws the pixels of the full one), [`YAxis`] a
-//! value to its pixel row. Conversions from floats to pixels go through [`round_px`] only.
+//! value to its pixel row. Conversions from floats to pixels go through `pixel::round_px` only.
 //!
 //! Everything scales with the image: [`Sizes::for_image`] multiplies the sizes of a 1200×900
 //! chart by `max(1, sqrt(width × height / (1200 × 900)))`, so a 2400×1800 chart has text and
@@ -14,21 +14,10 @@
 use plotters::style::RGBColor;
 
 use super::font::{cap_height, text_width};
+use super::pixel::{px, round_px};
 use super::reduce::column_of_snapped;
 use super::scene::{DPanel, Dash};
 use super::{ChartError, ChartOptions, MAX_SIDE};
-
-/// A float pixel position rounded to the nearest pixel. Float → int casts saturate, so a value
-/// outside `i32` (a point far off the frame) lands on the edge of the coordinate space.
-#[allow(clippy::cast_possible_truncation)]
-pub(super) fn round_px(x: f64) -> i32 {
-    x.round() as i32
-}
-
-/// A count of pixels or columns as a pixel distance.
-pub(super) fn px(n: u32) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
 
 /// A plot column (0-based, left to right): the unit the M4 reduction works in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -147,7 +136,7 @@ impl Sizes {
             swatch_gap: k(8),
             legend_spacing: k(22),
             pen: k(2),
-            marker: k(4),
+            marker: k(3),
         }
     }
 }
@@ -222,12 +211,14 @@ struct Header {
     rows: i32,
     title_x: i32,
     items: Vec<LegendSlot>,
+    /// Every legend entry within the image's width.
+    fits: bool,
 }
 
 /// The header of one panel: the title on the first row, from the plot's left edge (or the
 /// image's margin when it does not fit there); the legend (its labels of `level`, see
 /// [`super::scene::DLine::labels`]) on the same row, right-aligned, when it fits, else on rows
-/// of its own.
+/// of its own (an entry wider than a row does not fit: [`Header::fits`]).
 fn header(p: &DPanel, level: usize, sz: &Sizes, x0: i32, right: i32, text_right: i32) -> Result<Header, String> {
     let title_w: i32 = p.title.iter().map(|(s, b, _)| text_width(s, sz.panel, *b)).sum();
     let title_x = if x0 + title_w <= right {
@@ -240,6 +231,7 @@ fn header(p: &DPanel, level: usize, sz: &Sizes, x0: i32, right: i32, text_right:
     };
     let mut items = Vec::new();
     let mut rows = 1;
+    let mut fits = true;
     if p.legend {
         let label = |l: &super::scene::DLine| l.labels[level.min(2)].clone();
         let widths: Vec<i32> = p.lines.iter().map(|l| sz.swatch + sz.swatch_gap + text_width(&label(l), sz.small, false)).collect();
@@ -252,19 +244,24 @@ fn header(p: &DPanel, level: usize, sz: &Sizes, x0: i32, right: i32, text_right:
                 x += w + sz.legend_spacing;
             }
         } else {
-            let mut x = title_x;
+            // rows of their own, from under the title, or from the margin when an entry is
+            // wider than that
+            let widest = widths.iter().copied().max().unwrap_or(0);
+            let start = if title_x + widest <= text_right { title_x } else { sz.margin };
+            let mut x = start;
             rows = 2;
             for (l, w) in p.lines.iter().zip(&widths) {
-                if x > title_x && x + w > text_right {
+                if x > start && x + w > text_right {
                     rows += 1;
-                    x = title_x;
+                    x = start;
                 }
+                fits &= x + w <= text_right;
                 items.push((rows - 1, x, label(l), l.color, l.dash));
                 x += w + sz.legend_spacing;
             }
         }
     }
-    Ok(Header { rows, title_x, items })
+    Ok(Header { rows, title_x, items, fits })
 }
 
 pub(super) fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) -> Result<Layout, ChartError> {
@@ -278,10 +275,8 @@ pub(super) fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) 
         return Err(size_err(format!("the width must be at least {min_w} (a larger --width)")));
     }
     let width = px(opts.width);
-    let height = px(opts.height);
     let x0 = sz.left;
     let cols = plot_columns_for(opts.width, opts.height);
-    let right = column_x(x0, cols);
     let text_right = width - sz.margin;
 
     let mut y = sz.margin;
@@ -290,50 +285,12 @@ pub(super) fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) 
         y += sz.title_row;
         b
     });
-
-    // headers first (their height depends on the legend), then share the rest among the plots;
-    // when the plots would be too low, the legends drop their values (see `header`)
     let caption_text = opts.caption.join(" ");
     let caption_rows: Vec<String> =
         if caption_text.is_empty() { Vec::new() } else { wrap(&caption_text, sz.small, text_right - sz.margin) };
-    let n = i32::try_from(dpanels.len().max(1)).unwrap_or(i32::MAX);
     let caption_h = i32::try_from(caption_rows.len()).unwrap_or(i32::MAX) * sz.caption_row;
-    // the first legend level that leaves the plots at least 30% of the image (a chart is about
-    // its lines), else the first that leaves them their minimum
-    let mut fitted = None;
-    let mut fallback = None;
-    let mut needed = 0;
-    for level in 0..3 {
-        let headers =
-            dpanels.iter().map(|p| header(p, level, &sz, x0, right, text_right)).collect::<Result<Vec<_>, _>>().map_err(size_err)?;
-        let fixed: i32 = y
-            + sz.bottom
-            + caption_h
-            + sz.margin / 2
-            + headers.iter().map(|h| h.rows * sz.header_row + sz.header_gap).sum::<i32>()
-            + sz.panel_gap * (n - 1);
-        let plot_h = (height - fixed) / n;
-        if level == 0 {
-            needed = fixed + sz.min_plot * n;
-        }
-        if plot_h >= sz.min_plot && n * plot_h * 10 >= height * 3 {
-            fitted = Some((headers, plot_h));
-            break;
-        }
-        if plot_h >= sz.min_plot && fallback.is_none() {
-            fallback = Some((headers, plot_h));
-        }
-    }
-    let Some((headers, plot_h)) = fitted.or(fallback) else {
-        let reason = if n > 1 {
-            format!(
-                "{n} panels need a height of at least {needed}: ask for fewer pairs (--pair), draw them in one panel (--index), or give a larger --height"
-            )
-        } else {
-            format!("the panel needs a height of at least {needed} (a larger --height)")
-        };
-        return Err(size_err(reason));
-    };
+    let fixed = y + sz.bottom + caption_h + sz.margin / 2;
+    let (headers, plot_h) = fit_headers(opts, dpanels, &sz, fixed, column_x(x0, cols)).map_err(size_err)?;
     let mut panels = Vec::new();
     for h in headers {
         let row_baseline = |r: i32| y + r * sz.header_row + (sz.header_row + cap_height(sz.panel)) / 2;
@@ -356,6 +313,43 @@ pub(super) fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) 
         })
         .collect();
     Ok(Layout { sizes: sz, width, x0, cols, title_baseline, panels, time_baseline, caption, t0, t1 })
+}
+
+/// The panels' headers and the plots' height: headers first (their height depends on the
+/// legend), then the rest of the height (less `fixed`, the title, time labels, caption and
+/// margins) shared among the plots. The first legend level whose entries fit the width and
+/// leave the plots at least 30% of the image (a chart is about its lines), else the first that
+/// leaves them their minimum; the error says what to drop.
+fn fit_headers(opts: &ChartOptions, dpanels: &[DPanel], sz: &Sizes, fixed: i32, right: i32) -> Result<(Vec<Header>, i32), String> {
+    let height = px(opts.height);
+    let text_right = px(opts.width) - sz.margin;
+    let n = i32::try_from(dpanels.len().max(1)).unwrap_or(i32::MAX);
+    let mut fallback = None;
+    let mut needed = 0;
+    for level in 0..3 {
+        let headers = dpanels.iter().map(|p| header(p, level, sz, sz.left, right, text_right)).collect::<Result<Vec<_>, _>>()?;
+        let fixed = fixed + headers.iter().map(|h| h.rows * sz.header_row + sz.header_gap).sum::<i32>() + sz.panel_gap * (n - 1);
+        let plot_h = (height - fixed) / n;
+        if level == 0 {
+            needed = fixed + sz.min_plot * n;
+        }
+        let fits = level == 2 || headers.iter().all(|h| h.fits);
+        if fits && plot_h >= sz.min_plot && n * plot_h * 10 >= height * 3 {
+            return Ok((headers, plot_h));
+        }
+        if fits && plot_h >= sz.min_plot && fallback.is_none() {
+            fallback = Some((headers, plot_h));
+        }
+    }
+    fallback.ok_or_else(|| {
+        if n > 1 {
+            format!(
+                "{n} panels need a height of at least {needed}: ask for fewer pairs (--pair), draw them in one panel (--index), or give a larger --height"
+            )
+        } else {
+            format!("the panel needs a height of at least {needed} (a larger --height)")
+        }
+    })
 }
 
 /// The effective time range: a single instant is widened to the day around it.

@@ -16,8 +16,10 @@
 //! pub fn plot_columns(opts: &ChartOptions) -> u32
 //! pub fn render_to_file(opts: &ChartOptions, panels: &[Panel], path: &Path) -> Result<(), ChartError>
 //! pub fn render_files(charts: &[(&ChartOptions, &[Panel], &Path)]) -> Result<(), (usize, ChartError)>
-//! pub fn render_png_bytes(opts: &ChartOptions, panels: &[Panel]) -> Result<Vec<u8>, ChartError>
+//! pub fn render_rgb(opts: &ChartOptions, panels: &[Panel]) -> Result<Vec<u8>, ChartError>
 //! pub fn render_svg_string(opts: &ChartOptions, panels: &[Panel]) -> Result<String, ChartError>
+//! pub fn render_bytes(opts: &ChartOptions, panels: &[Panel], f: ImageFormat) -> Result<Vec<u8>, ChartError>
+//! pub fn write_png<W: Write>(out: W, width: u32, height: u32, rgb: &[u8]) -> Result<(), String>
 //! pub fn m4_reduce(points: &[(i64, f64)], t0: i64, t1: i64, columns: u32) -> Vec<(i64, f64)>
 //! pub fn column_of(t: i64, t0: i64, t1: i64, columns: u32) -> u32
 //! pub fn split_at_gaps(points: &[(i64, f64)]) -> Vec<Vec<(i64, f64)>>
@@ -106,8 +108,11 @@ mod font;
 pub mod gaps;
 mod layout;
 pub mod meaning;
+mod pixel;
 pub mod reduce;
 mod scene;
+mod subset;
+mod svgtext;
 mod theme;
 mod ticks;
 
@@ -116,6 +121,7 @@ mod tests;
 
 use std::path::{Path, PathBuf};
 
+pub use encode::write_png;
 pub use files::{render_files, render_files_while, FileJob, Stopped};
 pub use gaps::split_at_gaps;
 pub use reduce::{column_of, column_of_snapped, m4, m4_reduce, m4_reduce_snapped};
@@ -207,6 +213,9 @@ pub struct ChartOptions {
     /// Column boundaries moved to multiples of this many seconds (see
     /// [`column_of_snapped`]); 0 for plain linear columns.
     pub snap: i64,
+    /// Draw the chart even with no point in the range, this sentence in each empty panel
+    /// (`no observations between … and …`); `None`: such a chart is [`ChartError::NoData`].
+    pub note: Option<String>,
 }
 
 impl ChartOptions {
@@ -223,6 +232,7 @@ impl ChartOptions {
             t0,
             t1,
             snap: 0,
+            note: None,
         }
     }
 }
@@ -269,15 +279,30 @@ pub fn plot_columns(opts: &ChartOptions) -> u32 {
 }
 
 /// Draws the chart into RGB pixels (`width * height * 3` bytes, row by row), as the PNG holds.
-pub fn render_png_bytes(opts: &ChartOptions, panels: &[Panel]) -> Result<Vec<u8>, ChartError> {
+pub fn render_rgb(opts: &ChartOptions, panels: &[Panel]) -> Result<Vec<u8>, ChartError> {
     let mut buf = Vec::new();
     draw::render_rgb(opts, panels, &mut buf)?;
     Ok(buf)
 }
 
-/// Draws the chart as an SVG document (text stays text, in a sans-serif font).
+/// Draws the chart as an SVG document (text as text, in the embedded font).
 pub fn render_svg_string(opts: &ChartOptions, panels: &[Panel]) -> Result<String, ChartError> {
     draw::render_svg(opts, panels)
+}
+
+/// The chart as a file's bytes, in memory: the PNG or SVG that [`render_to_file`] writes for
+/// the same options and panels, byte for byte (a server sends these).
+pub fn render_bytes(opts: &ChartOptions, panels: &[Panel], format: ImageFormat) -> Result<Vec<u8>, ChartError> {
+    match format {
+        ImageFormat::Png => {
+            let rgb = render_rgb(opts, panels)?;
+            let mut out = Vec::new();
+            write_png(&mut out, opts.width, opts.height, &rgb)
+                .map_err(|message| ChartError::Encode { path: PathBuf::from("(memory)"), message })?;
+            Ok(out)
+        }
+        ImageFormat::Svg => render_svg_string(opts, panels).map(String::into_bytes),
+    }
 }
 
 /// Draws the chart and writes it to `path` (format from the extension), atomically: see the

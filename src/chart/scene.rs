@@ -1,6 +1,7 @@
 //! What to draw, before any pixel: the panels and their lines as the chart shows them (in the
 //! range, rebased under `--index`), their titles and legend labels, colours and dashes.
 
+use chrono::Datelike;
 use plotters::style::RGBColor;
 
 use super::theme::Colours;
@@ -77,11 +78,35 @@ pub(super) fn format_change(pct: f64) -> String {
 }
 
 /// The legend labels of a line: the name, then the last value and the change when known; the
-/// same without the last value; the name alone.
-fn legend_labels(name: &str, last: Option<&str>, change: Option<f64>) -> [String; 3] {
-    let change = change.filter(|c| c.is_finite()).map(|c| format!("  {}", format_change(c))).unwrap_or_default();
+/// same without the last value; the name alone. A change over less than the panel shows names
+/// its period (`−84.7% 1996–2022`).
+fn legend_labels(name: &str, last: Option<&str>, change: Option<f64>, period: Option<String>) -> [String; 3] {
+    let period = period.map(|p| format!(" {p}")).unwrap_or_default();
+    let change = change.filter(|c| c.is_finite()).map(|c| format!("  {}{period}", format_change(c))).unwrap_or_default();
     let last = last.filter(|l| !l.is_empty()).map(|l| format!("  {l}")).unwrap_or_default();
     [format!("{name}{last}{change}"), format!("{name}{change}"), name.to_string()]
+}
+
+/// The period a line's change is over, when the line covers less of `t0..=t1` than the panel
+/// shows: more than a tenth of the range without it (a day at each end is slack, the spacing of
+/// daily quotes). Years for a year or more (`1996–2022`), months for two months or more
+/// (`May 2025–Feb 2026`), else days (`26 Nov–3 Dec`).
+fn period(points: &[(i64, f64)], t0: i64, t1: i64) -> Option<String> {
+    const DAY: i64 = 86_400;
+    let (&(first, _), &(last, _)) = (points.first()?, points.last()?);
+    let uncovered = (first - t0 - DAY).max(0) + (t1 - last - DAY).max(0);
+    if first == last || uncovered * 10 <= t1 - t0 {
+        return None;
+    }
+    let (a, b) = (chrono::DateTime::from_timestamp(first, 0)?, chrono::DateTime::from_timestamp(last, 0)?);
+    let format = if last - first >= 365 * DAY && a.year() != b.year() {
+        "%Y"
+    } else if last - first >= 60 * DAY {
+        "%b %Y"
+    } else {
+        "%-d %b"
+    };
+    Some(format!("{}\u{2013}{}", a.format(format), b.format(format)))
 }
 
 /// The first value under 0 (or at 0) of a panel, for a log axis.
@@ -103,7 +128,7 @@ pub(super) fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i
                 if opts.log {
                     check_positive(&format!("{} from {}", p.pair, l.label), &points)?;
                 }
-                let labels = legend_labels(&l.label, l.last.as_deref(), l.change_pct);
+                let labels = legend_labels(&l.label, l.last.as_deref(), l.change_pct, period(&points, t0, t1));
                 lines.push(DLine { labels, color: c.line(l.slot), dash: Dash::Solid, points });
             }
             let mut title = vec![(p.pair.clone(), true, c.ink)];
@@ -147,7 +172,7 @@ pub(super) fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i
                 finest = Some(finest.map_or(step, |f| f.min(step)));
             }
             let last = rebased.last().map_or(100.0, |p| p.1);
-            let labels = legend_labels(&what, None, Some(last - 100.0));
+            let labels = legend_labels(&what, None, Some(last - 100.0), period(&rebased, t0, t1));
             let g = groups.iter().position(|g| *g == l.group).unwrap_or(0);
             let s = sources.iter().position(|s| *s == l.label).unwrap_or(0);
             keyed.push(((g, s), DLine { labels, color: c.line(g), dash: dash_of(s), points: rebased }));
@@ -188,4 +213,31 @@ pub(super) fn data_range(lines: &[DLine]) -> Option<(f64, f64)> {
         }
     }
     (lo <= hi).then_some((lo, hi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 86_400;
+
+    /// A change over part of the panel's range names its period; one over (nearly) all of it
+    /// does not.
+    #[test]
+    fn a_change_over_part_of_the_range_names_its_period() {
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp();
+        let (t0, t1) = (t("1996-09-02T00:00:00Z"), t("2026-12-03T12:00:00Z"));
+        let nbu = [(t0, 1.0), (t("2022-08-01T00:00:00Z"), 2.0)];
+        assert_eq!(period(&nbu, t0, t1).as_deref(), Some("1996\u{2013}2022"));
+        let ticker = [(t("2024-09-17T10:00:00Z"), 1.0), (t("2026-02-22T10:00:00Z"), 2.0)];
+        assert_eq!(period(&ticker, t0, t1).as_deref(), Some("2024\u{2013}2026"));
+        let short = [(t("2025-05-18T10:00:00Z"), 1.0), (t("2026-02-22T10:00:00Z"), 2.0)];
+        assert_eq!(period(&short, t1 - 730 * DAY, t1).as_deref(), Some("May 2025\u{2013}Feb 2026"));
+        // daily quotes over the whole week, the last one yesterday: no period
+        let week: Vec<(i64, f64)> = (0..7).map(|d| (t1 - 7 * DAY + d * DAY - 12 * 3600, 1.0)).collect();
+        assert_eq!(period(&week, t1 - 7 * DAY, t1), None);
+        let labels = legend_labels("nbu", Some("\u{2248}0.0125787"), Some(-84.7), period(&nbu, t0, t1));
+        assert_eq!(labels[0], "nbu  \u{2248}0.0125787  \u{2212}84.7% 1996\u{2013}2022");
+        assert_eq!(labels[1], "nbu  \u{2212}84.7% 1996\u{2013}2022");
+    }
 }

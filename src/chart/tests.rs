@@ -12,8 +12,8 @@ use super::scene::{build_panels, format_change};
 use super::theme::PALETTE;
 use super::ticks::{time_ticks, value_ticks};
 use super::{
-    column_of, m4_reduce, plot_columns, render_png_bytes, render_svg_string, render_to_file, ChartError, ChartOptions, ImageFormat, Line,
-    Panel,
+    column_of, m4_reduce, plot_columns, render_bytes, render_rgb, render_svg_string, render_to_file, ChartError, ChartOptions, ImageFormat,
+    Line, Panel,
 };
 use chrono::NaiveDate;
 
@@ -126,8 +126,8 @@ fn m4_reduction_draws_the_same_pixels() {
     assert!(reduced.len() * 10 < pts.len());
 
     let decimated: Vec<(i64, f64)> = pts.iter().step_by(25).copied().collect();
-    let full = render_png_bytes(&opts, &[panel("KZT/USD", vec![("nbu", pts)])]).unwrap();
-    let red = render_png_bytes(&opts, &[panel("KZT/USD", vec![("nbu", reduced)])]).unwrap();
+    let full = render_rgb(&opts, &[panel("KZT/USD", vec![("nbu", pts)])]).unwrap();
+    let red = render_rgb(&opts, &[panel("KZT/USD", vec![("nbu", reduced)])]).unwrap();
     assert_eq!(full.len(), 1200 * 900 * 3);
     let differing = full.chunks_exact(3).zip(red.chunks_exact(3)).filter(|(a, b)| a != b).count();
     eprintln!("m4: {differing} differing pixels");
@@ -135,7 +135,7 @@ fn m4_reduction_draws_the_same_pixels() {
     assert_eq!(differing, MAX_DIFFERING_PIXELS, "{differing} pixels differ (bound {MAX_DIFFERING_PIXELS})");
     // the comparison is sensitive: keeping every 25th point instead (about as many points
     // as M4 keeps) gives a visibly different picture
-    let dec = render_png_bytes(&opts, &[panel("KZT/USD", vec![("nbu", decimated)])]).unwrap();
+    let dec = render_rgb(&opts, &[panel("KZT/USD", vec![("nbu", decimated)])]).unwrap();
     let differing_decimated = full.chunks_exact(3).zip(dec.chunks_exact(3)).filter(|(a, b)| a != b).count();
     eprintln!("m4: every 25th point instead: {differing_decimated} differing pixels");
     assert!(differing_decimated > 1000, "{differing_decimated}");
@@ -167,13 +167,13 @@ fn m4_reduction_is_exact_at_every_size_and_mode() {
         let cols = plot_columns(&opts);
         let full = [panel("KZT/USD", vec![("nbk", pa.clone()), ("timesca", pb.clone())])];
         let reduced = [panel("KZT/USD", vec![("nbk", m4_reduce(&pa, t0, t1, cols)), ("timesca", m4_reduce(&pb, t0, t1, cols))])];
-        let x = render_png_bytes(&opts, &full).unwrap();
-        let y = render_png_bytes(&opts, &reduced).unwrap();
+        let x = render_rgb(&opts, &full).unwrap();
+        let y = render_rgb(&opts, &reduced).unwrap();
         let differing = x.chunks_exact(3).zip(y.chunks_exact(3)).filter(|(p, q)| p != q).count();
         assert_eq!(differing, 0, "{w}x{h} log {log} index {index}: {differing} pixels differ");
         // the comparison can fail: every 20th point instead draws another picture
         let every: Vec<(i64, f64)> = pa.iter().step_by(20).copied().collect();
-        let z = render_png_bytes(&opts, &[panel("KZT/USD", vec![("nbk", every), ("timesca", pb.clone())])]).unwrap();
+        let z = render_rgb(&opts, &[panel("KZT/USD", vec![("nbk", every), ("timesca", pb.clone())])]).unwrap();
         assert!(x.chunks_exact(3).zip(z.chunks_exact(3)).filter(|(p, q)| p != q).count() > 500);
     }
 }
@@ -184,7 +184,7 @@ fn a_hole_is_drawn_as_a_break() {
     let mut pts = daily(t0, 365, 0.0072);
     pts.retain(|p| !(t0 + 100 * DAY..t0 + 220 * DAY).contains(&p.0));
     let opts = ChartOptions::new(t0, t0 + 364 * DAY);
-    let rgb = render_png_bytes(&opts, &[panel("KZT/USD", vec![("nbu", pts)])]).unwrap();
+    let rgb = render_rgb(&opts, &[panel("KZT/USD", vec![("nbu", pts)])]).unwrap();
     let lay = layout_for(&opts, &[panel("KZT/USD", vec![("nbu", daily(t0, 365, 0.0072))])]).unwrap();
     let mid = lay.x0 + column_of(t0 + 160 * DAY, t0, t0 + 364 * DAY, lay.cols) as i32;
     let p = &lay.panels[0];
@@ -258,6 +258,25 @@ fn svg_names_the_pairs() {
     let _ = std::fs::remove_dir_all(&d);
 }
 
+/// The chart in memory (what a server sends) is the file `chart` writes, byte for byte, in
+/// both formats; the SVG carries its font, cut down to what it shows.
+#[test]
+fn a_chart_in_memory_is_the_file() {
+    let d = scratch_dir("bytes");
+    let t0 = 1_600_000_000;
+    let panels = [panel("KZT/USD", vec![("nbu", daily(t0, 100, 0.0024))])];
+    let opts = ChartOptions::new(t0, t0 + 99 * DAY);
+    for (name, format) in [("c.png", ImageFormat::Png), ("c.svg", ImageFormat::Svg)] {
+        render_to_file(&opts, &panels, &d.join(name)).unwrap();
+        assert_eq!(render_bytes(&opts, &panels, format).unwrap(), std::fs::read(d.join(name)).unwrap(), "{name}");
+    }
+    let svg = std::fs::read_to_string(d.join("c.svg")).unwrap();
+    assert_eq!(svg.matches("@font-face").count(), 2, "regular and bold");
+    assert!(svg.contains("src:url(data:font/ttf;base64,"));
+    assert!(svg.len() < 60_000, "{} bytes", svg.len());
+    let _ = std::fs::remove_dir_all(&d);
+}
+
 /// Requirement 3: nothing to draw is an error that writes nothing (and keeps an existing file).
 #[test]
 fn empty_input_writes_nothing() {
@@ -270,7 +289,7 @@ fn empty_input_writes_nothing() {
     assert!(matches!(render_to_file(&opts, &no_points, &path), Err(ChartError::NoData)));
     let outside = [panel("KZT/USD", vec![("nbu", vec![(1_500_000_000, 1.0)])])];
     assert!(matches!(render_to_file(&opts, &outside, &d.join("c.svg")), Err(ChartError::NoData)));
-    assert!(matches!(render_png_bytes(&opts, &[]), Err(ChartError::NoData)));
+    assert!(matches!(render_rgb(&opts, &[]), Err(ChartError::NoData)));
     assert!(dir_entries(&d).is_empty(), "{:?}", dir_entries(&d));
     // an existing chart is left as it was
     std::fs::write(&path, b"old").unwrap();
@@ -301,14 +320,14 @@ fn bad_targets_are_clear_errors() {
     assert!(dir_entries(&d).is_empty(), "{:?}", dir_entries(&d));
     let mut backwards = opts.clone();
     backwards.t1 = backwards.t0 - 1;
-    assert!(matches!(render_png_bytes(&backwards, &panels), Err(ChartError::InvalidRange { .. })));
+    assert!(matches!(render_rgb(&backwards, &panels), Err(ChartError::InvalidRange { .. })));
     let mut tiny = opts.clone();
     tiny.width = 100;
-    assert!(matches!(render_png_bytes(&tiny, &panels), Err(ChartError::Size { .. })));
+    assert!(matches!(render_rgb(&tiny, &panels), Err(ChartError::Size { .. })));
     let mut many = opts.clone();
     many.height = 300;
     let lots: Vec<Panel> = (0..8).map(|_| panels[0].clone()).collect();
-    let e = render_png_bytes(&many, &lots).unwrap_err();
+    let e = render_rgb(&many, &lots).unwrap_err();
     assert!(matches!(e, ChartError::Size { .. }) && e.to_string().contains("height"), "{e}");
     let _ = std::fs::remove_dir_all(&d);
 }
@@ -322,7 +341,7 @@ fn two_sources_get_two_colours_and_a_legend() {
     let b: Vec<(i64, f64)> = a.iter().map(|&(t, v)| (t + 3600, v * 1.01)).collect();
     let panels = [panel("KZT/USD", vec![("nbu", a), ("ticker", b)]), panel("KGS/USD", vec![("nbu", daily(t0, 90, 0.0114))])];
     let opts = ChartOptions::new(t0, t0 + 90 * DAY);
-    let rgb = render_png_bytes(&opts, &panels).unwrap();
+    let rgb = render_rgb(&opts, &panels).unwrap();
     let lay = layout_for(&opts, &panels).unwrap();
     let p = &lay.panels[0];
     assert_eq!(p.legend.len(), 2);
@@ -344,7 +363,7 @@ fn few_points_get_markers() {
     let pts = vec![(t0 + DAY, 0.00208), (t0 + 2 * DAY, 0.00208), (t0 + 3 * DAY, 0.00208)];
     let opts = ChartOptions::new(t0, t0 + 3 * DAY);
     let panels = [panel("KZT/USD", vec![("nbu", pts.clone())])];
-    let rgb = render_png_bytes(&opts, &panels).unwrap();
+    let rgb = render_rgb(&opts, &panels).unwrap();
     let lay = layout_for(&opts, &panels).unwrap();
     let p = &lay.panels[0];
     let height_at = |x: i32| {
@@ -378,12 +397,12 @@ fn index_mode_rebases_to_100() {
     assert_eq!(d[0].lines[0].points, vec![(t0, 100.0), (t0 + DAY, 50.0)]);
     assert!((d[0].lines[1].points[1].1 - 150.0).abs() < 1e-9);
     assert_eq!(d[0].lines[0].labels[0], "KZT/USD  \u{2212}50.0%");
-    let rgb = render_png_bytes(&opts, &panels).unwrap();
+    let rgb = render_rgb(&opts, &panels).unwrap();
     for c in [PALETTE[0], PALETTE[1]] {
         assert!(count_colour(&rgb, 1200, 0..900, c) > 100);
     }
     let zero = [panel("X/Y", vec![("nbu", vec![(t0, 0.0), (t0 + DAY, 1.0)])])];
-    assert!(matches!(render_png_bytes(&opts, &zero), Err(ChartError::CannotRebase { .. })));
+    assert!(matches!(render_rgb(&opts, &zero), Err(ChartError::CannotRebase { .. })));
 }
 
 #[test]

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Datelike, NaiveDate, Timelike};
 
 use super::font::text_width;
-use super::layout::{column_x, round_px, SIZE_SMALL};
+use super::layout::{column_x, SIZE_SMALL};
+use super::pixel::round_px;
 use super::reduce::column_of;
 
 /// `x` as a whole number, rounded toward −∞ first by the caller; float → int casts saturate, and

@@ -45,7 +45,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
         return Err(Error::Usage("--vs draws deviations in %: it does not go with --index or --log".into()));
     }
     let vs: Option<Source> = args.vs.as_deref().map(str::parse).transpose().map_err(|e: Error| Error::Usage(format!("--vs: {e}")))?;
-    let made = crate::timespec::made_at()?;
+    let made = super::made_at()?;
     let sel = args.select.selection()?;
     let ranges = range_specs(args, sel.from, sel.to, made)?;
 
@@ -203,15 +203,20 @@ fn change_pct(first: &Observation, last: &Observation, shown: Pair) -> Option<f6
     ((ratio - Decimal::ONE) * Decimal::ONE_HUNDRED).to_f64()
 }
 
+/// A computed legend value (an inverse, a cross rate) shows at most this many significant
+/// digits (`≈0.0125787`, not `≈0.01257874749`).
+const COMPUTED_DIGITS: u32 = 6;
+
 /// A legend's last value: exactly as stored when shown as quoted; a computed inverse gets no
-/// more significant digits than the quote had, and `≈` (1 / 0.01143 is ≈87.49, not 87.48906387).
+/// more significant digits than the quote had, at most [`COMPUTED_DIGITS`], and `≈` (1 / 0.01143
+/// is ≈87.49, not 87.48906387).
 fn shown_text(o: &Observation, shown: Pair) -> String {
     let quoted = o.rate.decimal();
     let text = if shown == o.pair {
         o.rate.to_string()
     } else {
         let digits = quoted.mantissa().unsigned_abs().to_string().len();
-        let digits = u32::try_from(digits).unwrap_or(10).clamp(1, 10);
+        let digits = u32::try_from(digits).unwrap_or(10).clamp(1, COMPUTED_DIGITS);
         format!("\u{2248}{}", round_significant(o.rate_as(shown).decimal(), digits))
     };
     // DESIGN's low-precision mark: half a unit of the last quoted digit over 2% of the value
@@ -340,7 +345,7 @@ pub fn with_cross_lines(
         let points = chart::m4_reduce_snapped(&points, t0, t1, columns, snap);
         let change = first.as_ref().and_then(|f| change_pct(&f.obs, &l.obs, cv.shown));
         let digits = l.quoted_digits.clamp(1, 10);
-        let mut text = format!("\u{2248}{}", round_significant(l.obs.rate.decimal(), digits));
+        let mut text = format!("\u{2248}{}", round_significant(l.obs.rate.decimal(), digits.min(COMPUTED_DIGITS)));
         if let Some(p) = l.precision_pct {
             text = format!("{text} {}", crate::precision::mark(p));
         }

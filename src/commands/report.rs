@@ -9,7 +9,7 @@ use crate::store::Store;
 
 pub fn run(db: &Path, args: &ReportArgs) -> Result<()> {
     // Every argument is typed before the store is opened.
-    let now = crate::timespec::made_at()?;
+    let now = super::made_at()?;
     let sel = args.select.selection()?;
     let opts = Options {
         ranges: charts::parse_ranges(&args.ranges)?,
