@@ -65,23 +65,27 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     // snapshot, and no per-query WAL lock and unlock. Each range's chart is
     // drawn on a second thread while the next range is read.
     let mut names = Vec::new();
+    let mut warnings = Vec::new();
     let written = chart::render_files_while(|send| -> Result<()> {
         store.conn().execute_batch("BEGIN").map_err(|e| crate::store::db_err(db, e))?;
         for spec in &ranges {
             let what = spec.name.as_deref().map(|n| format!(" (range {n})")).unwrap_or_default();
+            let path = match &spec.name {
+                Some(n) => PathBuf::from(args.output.to_string_lossy().replace(RANGE_PLACEHOLDER, n)),
+                None => args.output.clone(),
+            };
             let Some((t0, t1)) = range(&store, &views, &crosses, spec.from, spec.to, made)? else {
-                return Err(nothing_to_chart(&what));
+                let note = empty_note(&store, &views, &crosses, spec.from, spec.to.unwrap_or(made))?;
+                // Under --ranges an empty range does not stop the others: its chart says so.
+                let Some(name) = &spec.name else { return Err(nothing_to_chart(&what, Some(&note))) };
+                warnings.push(format!("fxsnap: warning: range {name}: {note}; {} says so", path.display()));
+                names.push(what);
+                if !send(empty_chart(args, &views, &crosses, spec, made, note, path)) {
+                    break;
+                }
+                continue;
             };
-            let mut opts = ChartOptions::new(t0, t1);
-            opts.width = args.width;
-            opts.height = args.height;
-            opts.title = args.title.clone();
-            opts.index = args.index;
-            opts.log = args.log;
-            opts.theme = match args.theme {
-                ThemeArg::Light => Theme::Light,
-                ThemeArg::Dark => Theme::Dark,
-            };
+            let mut opts = options(args, t0, t1);
             let columns = chart::plot_columns(&opts);
             opts.snap = snap_for(&store, t0, t1, columns);
             let panels = match &vs {
@@ -89,13 +93,9 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
                 Some(r) => vs_panels(&store, &views, r, t0, t1, columns, opts.snap)?,
             };
             if panels.is_empty() {
-                return Err(nothing_to_chart(&what));
+                return Err(nothing_to_chart(&what, None));
             }
             opts.caption = caption(&panels, vs.as_ref(), made);
-            let path = match &spec.name {
-                Some(n) => PathBuf::from(args.output.to_string_lossy().replace(RANGE_PLACEHOLDER, n)),
-                None => args.output.clone(),
-            };
             names.push(what);
             if !send((opts, panels, path)) {
                 break; // a chart failed: its error is the one reported
@@ -104,7 +104,12 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
         store.conn().execute_batch("COMMIT").map_err(|e| crate::store::db_err(db, e))
     });
     match written {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            for w in warnings {
+                eprintln!("{w}");
+            }
+            Ok(())
+        }
         Err(chart::Stopped::Caller(e)) => Err(e),
         Err(chart::Stopped::Chart(i, e)) => Err(chart_error(e, names.get(i).map_or("", String::as_str))),
     }
@@ -112,7 +117,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
 
 fn chart_error(e: ChartError, what: &str) -> Error {
     match e {
-        ChartError::NoData => nothing_to_chart(what),
+        ChartError::NoData => nothing_to_chart(what, None),
         ChartError::Size { .. } => Error::Usage(e.to_string()),
         ChartError::NotPositive { .. } | ChartError::CannotRebase { .. } => Error::invalid(e.to_string()),
         other @ (ChartError::InvalidRange { .. }
@@ -124,8 +129,75 @@ fn chart_error(e: ChartError, what: &str) -> Error {
     }
 }
 
-fn nothing_to_chart(what: &str) -> Error {
-    Error::invalid(format!("nothing to chart{what}: no observations in the range (no file written)"))
+fn nothing_to_chart(what: &str, note: Option<&str>) -> Error {
+    let why = note.unwrap_or("no observations in the range");
+    Error::invalid(format!("nothing to chart{what}: {why} (no file written)"))
+}
+
+/// `no observations between A and B; the newest is from D`: what an empty range's chart (or
+/// error) says, with the newest observation of the selected series at or before `to`.
+fn empty_note(store: &Store, views: &[View], crosses: &[CrossView], from: Option<Instant>, to: Instant) -> Result<String> {
+    let day = |t: Instant| t.datetime().format("%Y-%m-%d").to_string();
+    let legs = crosses.iter().flat_map(|c| [&c.num, &c.den]);
+    let mut newest: Option<Instant> = None;
+    for series in views.iter().map(|v| &v.series).chain(legs) {
+        if let Some(o) = store.latest(series, Some(to))? {
+            newest = Some(newest.map_or(o.at, |n| n.max(o.at)));
+        }
+    }
+    let span = match from {
+        Some(f) => format!("between {} and {}", day(f), day(to)),
+        None => format!("up to {}", day(to)),
+    };
+    Ok(match newest {
+        Some(n) => format!("no observations {span}; the newest is from {}", day(n)),
+        None => format!("no observations {span}"),
+    })
+}
+
+/// The chart of an empty range under `--ranges`: the pairs' panels with `note` in them.
+fn empty_chart(
+    args: &ChartArgs,
+    views: &[View],
+    crosses: &[CrossView],
+    spec: &RangeSpec,
+    made: Instant,
+    note: String,
+    path: PathBuf,
+) -> chart::FileJob {
+    let t1 = spec.to.unwrap_or(made).unix();
+    let t0 = spec.from.map_or(t1 - 86_400, |f| f.unix().min(t1));
+    let mut opts = options(args, t0, t1);
+    opts.note = Some(note);
+    let mut pairs: Vec<Pair> = views.iter().map(|v| v.shown).chain(crosses.iter().map(|c| c.shown)).collect();
+    pairs.dedup();
+    let panels: Vec<Panel> = pairs
+        .into_iter()
+        .map(|p| Panel {
+            pair: p.to_string(),
+            meaning: meaning(p.base.as_str(), p.quote.as_str()),
+            lines: Vec::new(),
+            decimals: None,
+            zero_line: false,
+        })
+        .collect();
+    opts.caption = caption(&panels, None, made);
+    (opts, panels, path)
+}
+
+/// The chart options of the command line, over `t0..=t1`.
+fn options(args: &ChartArgs, t0: i64, t1: i64) -> ChartOptions {
+    let mut opts = ChartOptions::new(t0, t1);
+    opts.width = args.width;
+    opts.height = args.height;
+    opts.title = args.title.clone();
+    opts.index = args.index;
+    opts.log = args.log;
+    opts.theme = match args.theme {
+        ThemeArg::Light => Theme::Light,
+        ThemeArg::Dark => Theme::Dark,
+    };
+    opts
 }
 
 /// The ranges asked for: `--ranges` (each back from `--to`, or from the time the chart is made),
@@ -448,5 +520,8 @@ pub fn caption(panels: &[Panel], reference: Option<&Source>, made: Instant) -> V
     let what = if names.len() == 1 { "Source" } else { "Sources" };
     // no-break spaces keep the time in one piece when the caption wraps
     let made = format!("Made {} UTC with fxsnap.", made.datetime().format("%Y-%m-%d %H:%M")).replace(' ', "\u{a0}");
+    if names.is_empty() {
+        return vec![made];
+    }
     vec![format!("{what}: {}.", names.join("; ")), made]
 }
