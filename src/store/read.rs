@@ -373,13 +373,12 @@ impl Store {
                 message: "was opened for reading: a fetch failure is recorded through Store::open_for_write".into(),
             });
         }
-        self.retry_busy(|c| {
-            c.execute(
-                "INSERT INTO fetch_failure (url, source, at, reason) VALUES (?1, ?2, ?3, ?4)",
-                params![url, source, at.unix(), reason],
-            )
-        })?;
-        Ok(())
+        let tx = self.begin_immediate()?;
+        let p = |e| db_err(&self.path, e);
+        tx.execute("INSERT INTO fetch_failure (url, source, at, reason) VALUES (?1, ?2, ?3, ?4)", params![url, source, at.unix(), reason])
+            .map_err(p)?;
+        super::stamp::bump(&tx).map_err(p)?;
+        tx.commit().map_err(p)
     }
 
     /// The rollup widths this file keeps (six hours since version 3).
