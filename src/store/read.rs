@@ -381,6 +381,16 @@ impl Store {
         tx.commit().map_err(p)
     }
 
+    /// How many conflicts are logged and observations stored (`/metrics`;
+    /// counting reads the whole observation table).
+    pub fn counts(&self) -> Result<(u64, u64)> {
+        self.conn
+            .query_row("SELECT (SELECT count(*) FROM conflict), (SELECT count(*) FROM observation)", [], |r| {
+                Ok((r.get::<_, i64>(0)?.max(0) as u64, r.get::<_, i64>(1)?.max(0) as u64))
+            })
+            .map_err(|e| db_err(&self.path, e))
+    }
+
     /// The rollup widths this file keeps (six hours since version 3).
     pub fn rollup_widths(&self) -> &'static [i64] {
         super::rollup::widths_of_version(self.version)
