@@ -171,7 +171,7 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
         Ok(s) => s,
         Err(e) => return broken(e),
     };
-    let now = Instant::now();
+    let now = shared.opts.fixed_now.unwrap_or_else(Instant::now);
     let today = now.datetime().date_naive();
     let etag = if route.has_etag() { stamp.map(|s| etag_of(id, s, today, uri, headers)) } else { None };
     if let (Some(tag), Some(asked)) = (&etag, headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok())) {

@@ -22,7 +22,7 @@ mod server;
 
 use std::path::PathBuf;
 
-use crate::model::Source;
+use crate::model::{Instant, Source};
 
 /// What `fxsnap serve` was asked for.
 #[derive(Clone, Debug)]
@@ -38,6 +38,9 @@ pub struct Options {
     pub title: Option<String>,
     pub stale: String,
     pub ranges: String,
+    /// "Now" for every answer when SOURCE_DATE_EPOCH is set (tests, a
+    /// reproducible report); otherwise each request's own now.
+    pub fixed_now: Option<Instant>,
 }
 
 /// The sources `--prefer` names by default: the six central banks.
