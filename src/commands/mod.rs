@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod inputs;
 pub mod latest;
 pub mod report;
+pub mod serve;
 pub mod stats;
 
 use crate::error::{Error, Result};
