@@ -28,7 +28,7 @@ pub fn run(db: &Path, args: &ServeArgs) -> Result<()> {
         title: args.title.clone(),
         stale: args.stale.clone(),
         ranges: args.ranges.clone(),
-        fixed_now: if std::env::var_os("SOURCE_DATE_EPOCH").is_some() { Some(crate::timespec::made_at()?) } else { None },
+        fixed_now: if std::env::var_os("SOURCE_DATE_EPOCH").is_some() { Some(super::made_at()?) } else { None },
     };
     let log: Option<crate::serve::LogLine> = if args.access_log {
         Some(Arc::new(|line: &str| {
