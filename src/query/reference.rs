@@ -185,6 +185,9 @@ pub fn cross(base: Option<&Reference>, quote: Option<&Reference>) -> Option<Cros
 pub struct Snapshot {
     day: Option<NaiveDate>,
     refs: BTreeMap<Currency, Reference>,
+    /// Every source's newest reference of each currency, when asked for
+    /// (`ReferenceRates::every_source`): what v2's `expand=providers` lists.
+    each: BTreeMap<(Currency, Source), Reference>,
 }
 
 impl Snapshot {
@@ -200,8 +203,32 @@ impl Snapshot {
             return Some(None);
         }
         let r = self.refs.get(&c)?;
-        let day = self.day?;
-        (r.date >= day - Duration::days(LOOKBACK_DAYS) && r.date <= day).then_some(Some(r))
+        self.fresh(r.date).then_some(Some(r))
+    }
+
+    /// Whether a reference dated `date` still stands on the snapshot's day.
+    fn fresh(&self, date: NaiveDate) -> bool {
+        self.day.is_some_and(|day| date >= day - Duration::days(LOOKBACK_DAYS) && date <= day)
+    }
+
+    /// 1 `base` in `quote` from `source`'s own quotes alone (kept only
+    /// with `ReferenceRates::every_source`), and the newest day behind it.
+    pub fn rate_from(&self, source: &Source, base: Currency, quote: Currency) -> Option<(CrossRate, Option<NaiveDate>)> {
+        let get = |c: Currency| -> Option<Option<&Reference>> {
+            if c == Currency::USD {
+                return Some(None);
+            }
+            let r = self.each.get(&(c, source.clone()))?;
+            self.fresh(r.date).then_some(Some(r))
+        };
+        let (b, q) = (get(base)?, get(quote)?);
+        let date = b.map(|r| r.date).max(q.map(|r| r.date));
+        Some((cross(b, q)?, date))
+    }
+
+    /// The sources with a reference of `c` kept (`every_source`), in label order.
+    pub fn sources_of(&self, c: Currency) -> Vec<&Source> {
+        self.each.iter().filter(|((x, _), r)| *x == c && self.fresh(r.date)).map(|((_, s), _)| s).collect()
     }
 
     /// The currencies it can answer, USD included.
@@ -237,6 +264,8 @@ pub struct ReferenceRates<'s> {
     series: Vec<Series>,
     /// Per currency, its routes in the order tried, with their source.
     routes: BTreeMap<Currency, Vec<(Source, Route)>>,
+    /// Keep every source's reference, not only the one chosen.
+    every_source: bool,
 }
 
 impl<'s> ReferenceRates<'s> {
@@ -277,7 +306,43 @@ impl<'s> ReferenceRates<'s> {
                 routes.insert(c, found);
             }
         }
-        Ok(ReferenceRates { store, series, routes })
+        Ok(ReferenceRates { store, series, routes, every_source: false })
+    }
+
+    /// Keeps each source's own reference of each currency in the
+    /// snapshots too (`Snapshot::rate_from`).
+    pub fn every_source(mut self) -> Self {
+        self.every_source = true;
+        self
+    }
+
+    /// The sources that can answer for `c`, in the order tried.
+    pub fn sources_of(&self, c: Currency) -> Vec<&Source> {
+        self.routes.get(&c).map(|r| r.iter().map(|(s, _)| s).collect()).unwrap_or_default()
+    }
+
+    /// Per currency, the first and last day one of its routes has both
+    /// legs' series stored (a bound: the legs may not share every day).
+    pub fn spans(&self) -> Result<BTreeMap<Currency, (NaiveDate, NaiveDate)>> {
+        let mut span_of: Vec<Option<(NaiveDate, NaiveDate)>> = Vec::with_capacity(self.series.len());
+        for s in &self.series {
+            let span = self.store.time_span(s.id, None, None)?;
+            span_of.push(span.map(|(a, b)| (a.datetime().date_naive(), b.datetime().date_naive())));
+        }
+        let mut out: BTreeMap<Currency, (NaiveDate, NaiveDate)> = BTreeMap::new();
+        for (c, routes) in &self.routes {
+            for (_, r) in routes {
+                let legs: Vec<Option<(NaiveDate, NaiveDate)>> = [r.x, r.usd].iter().flatten().map(|i| span_of[*i]).collect();
+                let Some(spans) = legs.into_iter().collect::<Option<Vec<_>>>() else { continue };
+                let (Some(first), Some(last)) = (spans.iter().map(|s| s.0).max(), spans.iter().map(|s| s.1).min()) else { continue };
+                if first > last {
+                    continue;
+                }
+                let e = out.entry(*c).or_insert((first, last));
+                *e = (e.0.min(first), e.1.max(last));
+            }
+        }
+        Ok(out)
     }
 
     /// Every currency some route answers, USD included (whether or not it
@@ -335,12 +400,21 @@ impl<'s> ReferenceRates<'s> {
                         Some(i) => today[i].map(Some),
                     }
                 };
+                let mut chosen = false;
                 for (source, r) in routes {
                     if let (Some(x), Some(usd)) = (leg(r.x), leg(r.usd)) {
                         let reference = Reference { currency: *c, source: source.clone(), date: d, pivot: r.pivot, x, usd };
-                        snap.refs.insert(*c, reference);
-                        published.insert(*c);
-                        break;
+                        if self.every_source {
+                            snap.each.insert((*c, source.clone()), reference.clone());
+                        }
+                        if !chosen {
+                            snap.refs.insert(*c, reference);
+                            published.insert(*c);
+                            chosen = true;
+                            if !self.every_source {
+                                break;
+                            }
+                        }
                     }
                 }
             }

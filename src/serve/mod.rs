@@ -4,3 +4,4 @@
 //! CORS, compression, limits, metrics).
 
 pub(crate) mod answer;
+pub(crate) mod frankfurter;
