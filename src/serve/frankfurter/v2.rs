@@ -475,7 +475,7 @@ impl<'s> RateQuery<'s> {
                 out.push(b']');
                 return Ok(Answer::json(200, out, self.cache));
             }
-            Format::Csv => "text/csv",
+            Format::Csv => "text/csv; charset=utf-8",
             Format::Ndjson => "application/x-ndjson",
         };
         Ok(Answer { status: 200, content_type, body: out, cache: self.cache })
