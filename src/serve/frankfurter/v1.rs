@@ -125,6 +125,9 @@ fn params(query: &[(String, String)]) -> Result<Params, Refusal> {
     Ok(Params { amount, base, symbols })
 }
 
+/// The rates of one day, keyed by currency, and the newest publication day among them.
+type DayRates = (NaiveDate, BTreeMap<Currency, Decimal>);
+
 /// The currencies and amount of a request.
 struct Ask<'a> {
     base: Currency,
@@ -135,7 +138,7 @@ struct Ask<'a> {
 impl Ask<'_> {
     /// The rates of one snapshot (the base left out) and the newest
     /// publication day among them; None when there are none.
-    fn rates(&self, snap: &Snapshot) -> Result<Option<(NaiveDate, BTreeMap<Currency, Decimal>)>, Refusal> {
+    fn rates(&self, snap: &Snapshot) -> Result<Option<DayRates>, Refusal> {
         if snap.get(self.base).is_none() {
             return Ok(None);
         }

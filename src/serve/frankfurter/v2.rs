@@ -369,7 +369,7 @@ impl<'s> RateQuery<'s> {
                 out.push(Row { date, base: self.base, quote: self.base, rate: None, providers: Vec::new() });
             }
         }
-        out[start..].sort_by(|a, b| (a.date, a.quote).cmp(&(b.date, b.quote)));
+        out[start..].sort_by_key(|r| (r.date, r.quote));
     }
 
     /// Each source's own rate of base→`q`; excluded when the row's rate
@@ -636,9 +636,12 @@ const PUBLISHED_AT: [(&str, Option<&str>, &str); 8] = [
     ("nbu", Some("UA"), "https://bank.gov.ua/"),
 ];
 
+/// The first and last day of something.
+type Span = (NaiveDate, NaiveDate);
+
 /// `/providers`: one per source in the store, by key.
 fn providers(store: &Store) -> Result<Answer, Refusal> {
-    let mut by_source: BTreeMap<String, (Option<(NaiveDate, NaiveDate)>, BTreeSet<Currency>)> = BTreeMap::new();
+    let mut by_source: BTreeMap<String, (Option<Span>, BTreeSet<Currency>)> = BTreeMap::new();
     for s in store.series()? {
         let span = store.time_span(s.id, None, None)?.map(|(a, b)| (a.datetime().date_naive(), b.datetime().date_naive()));
         let e = by_source.entry(s.source.as_str().to_ascii_lowercase()).or_insert((None, BTreeSet::new()));
