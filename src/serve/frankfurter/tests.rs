@@ -128,21 +128,3 @@ fn v2_answers_rows() {
     let (_, all) = get2(&s, "/currencies", "", None);
     assert!(all.contains(r#"{"iso_code":"KZT","iso_numeric":"398","name":"Kazakhstani Tenge","symbol":null,"start_date":"2026-04-01","end_date":"2026-04-01"}"#), "{all}");
 }
-
-#[test]
-#[ignore]
-fn show() {
-    let (_d, s) = fixture_store();
-    for (p, qs) in [("/latest", "base=USD"), ("/2026-03-01..", "base=USD&symbols=RUB"), ("/2026-04-25", "base=EUR&symbols=RUB,KZT,USD")] {
-        println!("{p}?{qs} {:?}", get1(&s, p, qs));
-    }
-    for (p, qs) in [
-        ("/rates", "base=EUR&quotes=RUB,USD,KZT&date=2026-04-25&expand=providers"),
-        ("/rates", "base=USD&quotes=RUB&from=2026-03-01&to=2026-03-31&group=month&providers=CBR"),
-        ("/rates", "base=USD&quotes=RUB&from=2026-03-01&to=2026-03-31&providers=CBR"),
-        ("/rates", "quotes=KGS,KZT"),
-        ("/providers", ""),
-    ] {
-        println!("{p}?{qs} {:?}", get2(&s, p, qs, None));
-    }
-}

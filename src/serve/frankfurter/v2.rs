@@ -624,18 +624,6 @@ fn currency(query: &[(String, String)], code: &str, store: &Store, prefer: &[Sou
     Ok(Answer::json(200, out, CacheKind::Relative))
 }
 
-/// Where each built-in source publishes, and its country.
-const PUBLISHED_AT: [(&str, Option<&str>, &str); 8] = [
-    ("nbk", Some("KZ"), "https://nationalbank.kz/rss/get_rates.cfm"),
-    ("nbkr", Some("KG"), "https://www.nbkr.kg/XML/daily.xml"),
-    ("cbu", Some("UZ"), "https://cbu.uz/en/arkhiv-kursov-valyut/json/"),
-    ("nbt", Some("TJ"), "https://www.nbt.tj/en/kurs/export_xml.php"),
-    ("cbt", Some("TM"), "https://cbt.tm/kurs/"),
-    ("cbr", Some("RU"), "https://www.cbr.ru/scripts/XML_daily.asp"),
-    ("timesca", None, "https://timesca.com/"),
-    ("nbu", Some("UA"), "https://bank.gov.ua/"),
-];
-
 /// The first and last day of something.
 type Span = (NaiveDate, NaiveDate);
 
@@ -657,22 +645,24 @@ fn providers(store: &Store) -> Result<Answer, Refusal> {
         if i > 0 {
             out.push(b',');
         }
-        let known = PUBLISHED_AT.iter().find(|p| p.0 == label);
-        let pivot = sources::builtin(label).and_then(|b| b.home).unwrap_or("USD");
+        let unit = sources::builtin(label);
+        let pivot = unit.and_then(|u| u.home()).unwrap_or("USD");
+        // ISO 4217's first two letters are the ISO 3166 country of the currency.
+        let country = unit.and_then(|u| u.home()).map(|h| &h[..2]);
         out.extend_from_slice(b"{\"key\":");
         json_str(&mut out, &label.to_ascii_uppercase());
         out.extend_from_slice(b",\"name\":");
         json_str(&mut out, sources::full_name(label));
         out.extend_from_slice(b",\"country_code\":");
-        match known.and_then(|k| k.1) {
+        match country {
             Some(c) => json_str(&mut out, c),
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b",\"rate_type\":null,\"pivot_currency\":");
         json_str(&mut out, pivot);
         out.extend_from_slice(b",\"data_url\":");
-        match known {
-            Some(k) => json_str(&mut out, k.2),
+        match unit {
+            Some(u) => json_str(&mut out, u.data_url()),
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b",\"terms_url\":null,\"start_date\":");
