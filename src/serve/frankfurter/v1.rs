@@ -21,7 +21,7 @@ pub(crate) fn v1(path: &str, query: &[(String, String)], store: &Store, today: N
         Ok(a) => a,
         Err(Refusal::NotFound) => Answer::error(404, "message", "not found"),
         Err(Refusal::Invalid(why)) => Answer::error(422, "message", why),
-        Err(Refusal::Store(e)) => Answer::error(500, "message", &e.to_string()),
+        Err(Refusal::Store(e)) => Answer::error(503, "message", &e.to_string()),
     }
 }
 
@@ -31,7 +31,7 @@ enum Refusal {
     NotFound,
     /// 422 with Frankfurter's message.
     Invalid(&'static str),
-    /// The store could not be read.
+    /// The store could not be read (503 with the reason).
     Store(crate::error::Error),
 }
 

@@ -33,7 +33,7 @@ pub(crate) fn v2(
     match answer(path, query, accept, store, today, prefer) {
         Ok(a) => a,
         Err(Refusal::Status(status, why)) => error(status, &why),
-        Err(Refusal::Store(e)) => error(500, &e.to_string()),
+        Err(Refusal::Store(e)) => error(503, &e.to_string()),
     }
 }
 
