@@ -2,9 +2,6 @@
 //! reference rates of `query::reference`: each function turns a path and
 //! its query into an `Answer`; the server core adds the headers.
 
-// Until the router calls `v1` and `v2` (serve's part), nothing else does.
-#![allow(dead_code, unused_imports)]
-
 mod names;
 mod v1;
 mod v2;
