@@ -58,7 +58,7 @@ pub fn run(db: &Path, args: &CheckArgs) -> Result<()> {
 }
 
 /// `--max-age`: a span such as `36h`, `2d`, `1w`, as seconds.
-fn parse_age(s: &str, now: Instant) -> Result<(i64, String)> {
+pub(crate) fn parse_age(s: &str, now: Instant) -> Result<(i64, String)> {
     let t = s.trim();
     let usage = |why: String| Error::Usage(format!("--max-age {s}: {why}"));
     if !t.ends_with(|c: char| c.is_ascii_alphabetic()) || t.eq_ignore_ascii_case("now") {
@@ -73,7 +73,7 @@ fn parse_age(s: &str, now: Instant) -> Result<(i64, String)> {
 }
 
 /// `--max-move`: `5%` or `5`, a positive percentage.
-fn parse_pct(s: &str) -> Result<(Decimal, String)> {
+pub(crate) fn parse_pct(s: &str) -> Result<(Decimal, String)> {
     let t = s.trim();
     let n = t.strip_suffix('%').unwrap_or(t).trim();
     match n.parse::<Decimal>() {

@@ -30,7 +30,9 @@ impl TempDb {
     /// `fxsnap --db PATH ARGS...`
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::cargo_bin("fxsnap").expect("binary");
-        c.env_remove("FXSNAP_DB").arg("--db").arg(&self.path).args(args);
+        // No configuration file of the machine's user: only what a test writes.
+        c.env_remove("FXSNAP_DB").env_remove("FXSNAP_CONFIG").env("XDG_CONFIG_HOME", self.dir.path().join("config-home"));
+        c.arg("--db").arg(&self.path).args(args);
         c
     }
 
