@@ -295,3 +295,19 @@ fn official_is_the_six_central_banks_everywhere_a_selection_is_parsed() {
     let out = ticker.cmd(&["latest", "--source", "all,nbk"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The README's example file is one fxsnap reads.
+#[test]
+fn the_readmes_example_file_is_valid() {
+    let readme = include_str!("../README.md");
+    let start = readme.find("```toml\n").expect("a toml block in README.md") + "```toml\n".len();
+    let text = &readme[start..start + readme[start..].find("```").unwrap()];
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "config.toml", text);
+    let mut c = bare(tmp.path());
+    c.args(["--config", s(&file), "config"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(setting(&out, "defaults.source").0, "official");
+    assert_eq!(setting(&out, "check.max_move").0, "5%");
+}
