@@ -25,9 +25,10 @@ pub struct Cli {
     #[arg(long, env = "FXSNAP_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
 
-    /// The configuration file (TOML: db, [defaults], [serve], [check]); `fxsnap config` shows what is in force
+    /// The configuration file (TOML: db, [defaults], [serve], [check]), given before the command; `fxsnap config` shows what
+    /// is in force
     /// [default: $XDG_CONFIG_HOME/fxsnap/config.toml, read when it exists]
-    #[arg(long, global = true, env = "FXSNAP_CONFIG", value_name = "FILE")]
+    #[arg(long, env = "FXSNAP_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
     #[command(subcommand)]
