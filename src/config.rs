@@ -65,6 +65,9 @@ impl<T> Setting<T> {
 pub struct Invocation {
     pub config: Option<Setting<PathBuf>>,
     pub db: Option<Setting<PathBuf>>,
+    /// The command's options given on the command line (clap ids), so a
+    /// default clap fills in (`serve --listen`) is not taken for a choice.
+    pub given: Vec<String>,
 }
 
 impl Invocation {
@@ -79,9 +82,16 @@ impl Invocation {
             value.clone().map(|value| Setting { value, origin })
         };
         let after = cli.command.db_arg().and_then(|a| a.db.clone()).map(|value| Setting { value, origin: Origin::CommandLine("--db") });
+        let given = match matches.subcommand() {
+            Some((_, sub)) => {
+                sub.ids().filter(|id| sub.value_source(id.as_str()) == Some(ValueSource::CommandLine)).map(|id| id.to_string()).collect()
+            }
+            None => Vec::new(),
+        };
         Invocation {
             config: from("config", "--config", "FXSNAP_CONFIG", &cli.config),
             db: after.or_else(|| from("db", "--db", "FXSNAP_DB", &cli.db)),
+            given,
         }
     }
 }
@@ -140,7 +150,7 @@ pub struct CheckSettings {
 /// `serve --listen`'s default.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// `serve --prefer`'s default: the six central banks.
-pub const DEFAULT_PREFER: &str = "nbk,nbkr,cbu,nbt,cbt,cbr";
+pub const DEFAULT_PREFER: &str = crate::serve::DEFAULT_PREFER;
 
 /// The file as written. Every table refuses keys it does not know.
 #[derive(Deserialize, Default)]
@@ -274,13 +284,12 @@ impl Config {
         parse_sources(&d.source.value).map_err(|e| bad(&d.source.origin, "defaults.source", &usage_text(e)))?;
         parse_pairs(&d.pair.value).map_err(|e| bad(&d.pair.origin, "defaults.pair", &usage_text(e)))?;
         for a in &self.serve.listen.value {
-            a.parse::<std::net::SocketAddr>().map_err(|_| {
-                bad(
-                    &self.serve.listen.origin,
-                    "serve.listen",
-                    &format!("{a}: expected an address and port such as 127.0.0.1:8080 or [::]:8080"),
-                )
-            })?;
+            // host:port, as serve binds it (a name such as localhost:8080 too).
+            let port = a.rsplit_once(':').filter(|(host, _)| !host.is_empty()).and_then(|(_, p)| p.parse::<u16>().ok());
+            if port.is_none() {
+                let why = format!("{a}: expected an address and port such as 127.0.0.1:8080 or [::]:8080");
+                return Err(bad(&self.serve.listen.origin, "serve.listen", &why));
+            }
         }
         if self.serve.listen.value.is_empty() {
             return Err(bad(&self.serve.listen.origin, "serve.listen", "give at least one address"));
@@ -311,9 +320,22 @@ impl Config {
     /// the selection of the reading commands, `chart`, `report` and
     /// `check`; the theme of `chart` and `report`; `check`'s limits.
     /// `delete` takes none (it removes only what it is told to), nor does
-    /// `convert` (its one `--source` is a leg's, not a selection).
-    pub fn apply(&self, command: &mut Command) {
+    /// `convert` (its one `--source` is a leg's, not a selection). `serve`
+    /// takes `[serve]` where `inv` says its option was not given.
+    pub fn apply(&self, command: &mut Command, inv: &Invocation) {
+        let given = |id: &str| inv.given.iter().any(|g| g == id);
         match command {
+            Command::Serve(a) => {
+                if !given("listen") {
+                    a.listen.clone_from(&self.serve.listen.value);
+                }
+                if !given("prefer") {
+                    // `official` expanded: serve reads labels.
+                    if let Ok(p) = parse_sources(&self.serve.prefer.value) {
+                        a.prefer = p.sources.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(",");
+                    }
+                }
+            }
             Command::Latest(a) | Command::Stats(a) | Command::Conflicts(a) => self.apply_select(&mut a.select),
             Command::History(a) => self.apply_select(&mut a.select),
             Command::Chart(a) => {

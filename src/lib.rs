@@ -45,7 +45,7 @@ pub fn run(mut cli: Cli, inv: config::Invocation) -> Result<()> {
         };
     }
     let config = config::Config::load(&inv)?;
-    config.apply(&mut cli.command);
+    config.apply(&mut cli.command, &inv);
     let db = || config.db_path();
     match &cli.command {
         Command::Ingest(a) => commands::ingest::run(&db()?, a),
@@ -62,5 +62,6 @@ pub fn run(mut cli: Cli, inv: config::Invocation) -> Result<()> {
         Command::Chart(a) => commands::chart::run(&db()?, a),
         Command::Report(a) => commands::report::run(&db()?, a),
         Command::Fetch(a) => commands::fetch::run(&db()?, a),
+        Command::Serve(a) => commands::serve::run(&db()?, a),
     }
 }

@@ -53,6 +53,13 @@ impl Summary {
         self.failed.push((name.to_string(), e));
     }
 
+    /// A line said at once (unless quiet), such as an archive repaired.
+    pub fn say(&self, line: &str) {
+        if !self.quiet {
+            eprintln!("fxsnap: {line}");
+        }
+    }
+
     /// A line printed after the summary (unless quiet).
     pub fn note(&mut self, line: String) {
         self.notes.push(line);

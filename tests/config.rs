@@ -311,3 +311,38 @@ fn the_readmes_example_file_is_valid() {
     assert_eq!(setting(&out, "defaults.source").0, "official");
     assert_eq!(setting(&out, "check.max_move").0, "5%");
 }
+
+/// A started `fxsnap serve`, stopped when dropped (also on a failed assertion).
+struct Serving(std::process::Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `fxsnap ARGS` (a serve) and returns it with the first line it prints.
+fn serve(dir: &Path, args: &[&str]) -> (Serving, String) {
+    use std::io::BufRead;
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("fxsnap"));
+    c.env_remove("FXSNAP_DB").env_remove("FXSNAP_CONFIG").env("XDG_CONFIG_HOME", dir.join("config-home")).args(args);
+    let mut child = Serving(c.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::piped()).spawn().expect("serve"));
+    let out = child.0.stdout.take().expect("stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(out).read_line(&mut line).expect("the address line");
+    (child, line)
+}
+
+#[test]
+fn serve_listens_where_the_file_says_unless_told_otherwise() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let file = write(dir, "fx.toml", &format!("[serve]\nlisten = \"127.0.0.1:{port}\"\nprefer = [\"official\"]\n"));
+    let db = dir.join("rates.db");
+    let (_server, line) = serve(dir, &["--config", s(&file), "--db", s(&db), "serve"]);
+    assert_eq!(line, format!("fxsnap: serving http://127.0.0.1:{port}/\n"));
+    let (_other, line) = serve(dir, &["--config", s(&file), "--db", s(&db), "serve", "--listen", "127.0.0.1:0"]);
+    assert!(line.starts_with("fxsnap: serving http://127.0.0.1:") && !line.contains(&format!(":{port}/")), "--listen wins: {line}");
+}
