@@ -269,23 +269,11 @@ fn subcommand(cmd: &str) -> Option<&str> {
     words[i + 1..].iter().find(|w| !w.starts_with('-')).copied()
 }
 
-/// Every official series of the store, published again today: the banks'
-/// bundled rates with today's date, as if each bank had just published.
+/// Every official series of the store, published again today.
 fn published_today(m: &Machine, db: &Path) -> PathBuf {
     let csv = m.fxsnap(db, &["history", "--pair", "all", "--source", "official", "--format", "csv"]);
-    let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
-    let mut rows = std::collections::BTreeMap::new();
-    let mut lines = csv.lines();
-    let header = lines.next().unwrap().to_string();
-    for l in lines {
-        let cols: Vec<&str> = l.split(',').collect();
-        let mut pair: Vec<&str> = cols[1].split('/').collect();
-        pair.sort();
-        // One row a series (the newest: rows come in time order).
-        rows.insert((pair.join("/"), cols[4].to_string()), format!("{today},{}", cols[1..].join(",")));
-    }
     let path = m.root().join("today.csv");
-    fs::write(&path, format!("{header}\n{}\n", rows.into_values().collect::<Vec<_>>().join("\n"))).unwrap();
+    fs::write(&path, common::restamped_today(&csv)).unwrap();
     path
 }
 

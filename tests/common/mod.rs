@@ -64,3 +64,20 @@ pub fn proptest_config(cases: u32, seed: u64) -> proptest::test_runner::Config {
     }
     config
 }
+
+/// `history --format csv` rows restamped to today, one row a series (its
+/// newest): as if each source had just published what it last did.
+pub fn restamped_today(csv: &str) -> String {
+    let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
+    let mut rows = std::collections::BTreeMap::new();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap_or_default().to_string();
+    for l in lines {
+        let cols: Vec<&str> = l.split(',').collect();
+        let mut pair: Vec<&str> = cols[1].split('/').collect();
+        pair.sort();
+        // Rows come in time order: the last one of a series is its newest.
+        rows.insert((pair.join("/"), cols[4].to_string()), format!("{today},{}", cols[1..].join(",")));
+    }
+    format!("{header}\n{}\n", rows.into_values().collect::<Vec<_>>().join("\n"))
+}
