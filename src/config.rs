@@ -71,6 +71,15 @@ pub struct Invocation {
 }
 
 impl Invocation {
+    /// `--config` and `--db` of a parsed command line, each taken as given
+    /// there (without clap's matches, an environment value cannot be told apart).
+    pub fn from_cli(cli: &Cli) -> Invocation {
+        let given =
+            |value: &Option<PathBuf>, opt: &'static str| value.clone().map(|value| Setting { value, origin: Origin::CommandLine(opt) });
+        let db = cli.command.db_arg().and_then(|a| a.db.clone()).or_else(|| cli.db.clone());
+        Invocation { config: given(&cli.config, "--config"), db: given(&db, "--db"), given: Vec::new() }
+    }
+
     /// Reads where clap found `--config` and `--db` (`--db` after the
     /// command wins over one before it and over `FXSNAP_DB`).
     pub fn of(cli: &Cli, matches: &ArgMatches) -> Invocation {

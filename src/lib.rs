@@ -34,11 +34,18 @@ pub mod timespec;
 use cli::{Cli, Command};
 use error::Result;
 
+/// Runs one command as parsed, `--db` and `--config` taken as given on
+/// the command line (for callers without clap's matches, such as tests).
+pub fn run(cli: Cli) -> Result<()> {
+    let inv = config::Invocation::from_cli(&cli);
+    run_with(cli, inv)
+}
+
 /// Runs one command with the settings in force (command line, environment,
 /// config file, defaults). The configuration is read only by the commands
 /// that use it, so `completions` and `man` need no home folder and are not
 /// stopped by a broken file.
-pub fn run(mut cli: Cli, inv: config::Invocation) -> Result<()> {
+pub fn run_with(mut cli: Cli, inv: config::Invocation) -> Result<()> {
     if matches!(cli.command, Command::Completions { .. } | Command::Man) {
         return match &cli.command {
             Command::Completions { shell } => commands::completions::completions(*shell),

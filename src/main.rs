@@ -9,7 +9,7 @@ fn main() {
     let matches = fxsnap::cli::Cli::command().get_matches();
     let cli = fxsnap::cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let invocation = fxsnap::config::Invocation::of(&cli, &matches);
-    let code = match fxsnap::run(cli, invocation) {
+    let code = match fxsnap::run_with(cli, invocation) {
         Ok(()) => exit::SUCCESS,
         Err(e) if e.is_broken_pipe() => exit::SUCCESS,
         Err(e) => {
