@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 
 use crate::chart::deviation::{deviation, last_per_day};
 use crate::chart::meaning::meaning;
-use crate::chart::{self, ChartError, ChartOptions, Line, Panel, Theme};
+use crate::chart::{self, ChartError, ChartOptions, Line, Panel};
 use crate::cli::{ChartArgs, ThemeArg};
 use crate::error::{Error, Result};
 use crate::model::{round_significant, Currency, Instant, Observation, Pair, Source};
@@ -193,10 +193,7 @@ fn options(args: &ChartArgs, t0: i64, t1: i64) -> ChartOptions {
     opts.title = args.title.clone();
     opts.index = args.index;
     opts.log = args.log;
-    opts.theme = match args.theme {
-        ThemeArg::Light => Theme::Light,
-        ThemeArg::Dark => Theme::Dark,
-    };
+    opts.theme = ThemeArg::theme(args.theme);
     opts
 }
 
