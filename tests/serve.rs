@@ -261,3 +261,77 @@ fn metrics_pass_promtool_and_their_rates_are_latests() {
     }
     assert!(compared >= 5, "only {compared} rates compared:\n{text}");
 }
+
+#[test]
+fn the_report_is_reports_index_html_and_every_file_it_links_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    let epoch = "1779710400"; // 2026-05-25T12:00:00Z, after the bundled documents
+    let out = dir.path().join("site");
+    let made =
+        Command::new(bin()).env("SOURCE_DATE_EPOCH", epoch).arg("--db").arg(&db).args(["report", "-q", "-o"]).arg(&out).output().unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let server = Server::start_env(&db, &[], &[("SOURCE_DATE_EPOCH", epoch)]);
+    let index = server.get("/report/");
+    assert_eq!(index.status, 200);
+    assert_eq!(index.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(index.header("cache-control"), Some("public, max-age=300"));
+    assert!(index.header("etag").is_some());
+    assert!(index.body == fs::read(out.join("index.html")).unwrap(), "/report/ differs from report's index.html");
+    let html = index.text();
+    let mut linked = 0;
+    for part in html.split(['"', '\'']).filter(|p| p.ends_with(".svg") || p.ends_with(".csv") || p.ends_with(".json")) {
+        assert!(!part.contains('/'), "a link outside the folder: {part}");
+        let r = server.get(&format!("/report/{part}"));
+        assert_eq!(r.status, 200, "/report/{part}");
+        assert!(r.body == fs::read(out.join(part)).unwrap(), "/report/{part} differs from the report's file");
+        linked += 1;
+    }
+    assert!(linked >= 3, "only {linked} linked files");
+    let moved = server.get("/report");
+    assert_eq!((moved.status, moved.header("location")), (301, Some("/report/")));
+    assert_eq!(server.get("/report/nope.svg").status, 404);
+    let browser = server.get_with("/", &["Accept: text/html,application/xhtml+xml"]);
+    assert_eq!((browser.status, browser.header("location")), (302, Some("/report/")));
+    assert_eq!(server.get("/").json()["endpoints"]["report"], "/report/");
+}
+
+#[test]
+fn etag_304_and_cache_control_by_kind_and_a_new_etag_after_an_ingest() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    let server = Server::start_env(&db, &[], &[("SOURCE_DATE_EPOCH", "1779710400")]);
+    let past = "/v1/2026-04-01?base=USD";
+    let latest = "/v1/latest?base=USD";
+    let a = server.get(past);
+    assert_eq!(a.status, 200, "{}", a.text());
+    assert_eq!(a.header("cache-control"), Some("public, max-age=86400, stale-while-revalidate=86400, stale-if-error=86400"));
+    let etag = a.header("etag").expect("an ETag").to_string();
+    assert!(etag.starts_with('"') && etag.ends_with('"'), "a strong ETag: {etag}");
+    assert!(a.header("last-modified").is_some_and(|m| m.ends_with(" GMT")));
+    let l = server.get(latest);
+    assert_eq!((l.status, l.header("cache-control")), (200, Some("public, max-age=300")), "{}", l.text());
+    assert_ne!(l.header("etag"), Some(etag.as_str()), "another request, another ETag");
+    let e = server.get("/v1/latest?base=NOPE");
+    assert_eq!((e.status, e.header("cache-control"), e.header("etag")), (404, Some("no-store"), None));
+    // If-None-Match: 304, no body, the same ETag and caching.
+    let n = server.get_with(past, &[&format!("If-None-Match: {etag}")]);
+    assert_eq!(n.status, 304);
+    assert!(n.body.is_empty());
+    assert_eq!(n.header("etag"), Some(etag.as_str()));
+    assert_eq!(n.header("cache-control"), a.header("cache-control"));
+    assert_eq!(server.get_with(past, &["If-None-Match: \"something else\""]).status, 200);
+    // A write commits: the ETag changes, and the new value is served without a restart.
+    let csv = dir.path().join("fix.csv");
+    fs::write(&csv, "timestamp,pair,rate,source\n2026-04-01,USD/KZT,999.99,nbk\n").unwrap();
+    fxsnap(&db, &["ingest", "-q", "--on-conflict", "replace", csv.to_str().unwrap()]);
+    let b = server.get_with(past, &[&format!("If-None-Match: {etag}")]);
+    assert_eq!(b.status, 200, "the old ETag no longer matches");
+    assert_ne!(b.header("etag"), Some(etag.as_str()));
+    assert_eq!(b.json()["rates"]["KZT"].to_string(), "999.99");
+    // A reading command changes nothing: the ETag stays.
+    fxsnap(&db, &["latest"]);
+    assert_eq!(server.get(past).header("etag"), b.header("etag"));
+}

@@ -10,13 +10,15 @@
 //! - `routes`: which answer a path gets;
 //! - `io`: hyper's own bodiless 4xx (a request it cannot parse) given a JSON message;
 //! - `pool`: the read-only stores, reopened when the file changes;
-//! - `metrics`: `/metrics`.
+//! - `metrics`: `/metrics`;
+//! - `report`: `/report/`, the report's files built in memory per store state.
 
 pub(crate) mod answer;
 mod http;
 mod io;
 mod metrics;
 mod pool;
+mod report;
 mod routes;
 mod server;
 
