@@ -21,9 +21,12 @@ use crate::store::{ChangeStamp, Store};
 /// its ages and stale marks count from when it was made.
 pub(crate) const REFRESH_SECS: i64 = 300;
 
-/// The report last built: for which store state and time.
+/// What a built report is of: the store's state and the report's time.
+type Key = (Option<ChangeStamp>, i64);
+
+/// The report last built, with its key.
 #[derive(Default)]
-pub(crate) struct ReportCache(Mutex<Option<((Option<ChangeStamp>, i64), Arc<Vec<ReportFile>>)>>);
+pub(crate) struct ReportCache(Mutex<Option<(Key, Arc<Vec<ReportFile>>)>>);
 
 /// The time a report is made at: SOURCE_DATE_EPOCH's when set, else now
 /// rounded down to REFRESH_SECS (the same page for everyone in between).
