@@ -200,6 +200,10 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
         (Ok(a), Ok(())) => a,
         (Err(e), _) | (Ok(_), Err(e)) => return broken(e),
     };
+    // The API and the charts read the store on their own (their command's
+    // own read): an answer from a later state than the stamp is not labelled
+    // with the stamp's ETag.
+    let etag = if matches!(route, Route::Api(_) | Route::Chart(_)) && store.change_stamp().ok().flatten() != stamp { None } else { etag };
     shared.pool.give_back(store, id);
     if answer.status >= 300 {
         return (answer, Extra::default());

@@ -23,6 +23,10 @@ pub(crate) enum Route {
     V2(String),
     /// `/report/NAME`: a file of the report (`""`: its index.html).
     Report(String),
+    /// `/api/COMMAND`: a reading command's output.
+    Api(String),
+    /// `/chart.png`, `/chart.svg`: the extension.
+    Chart(&'static str),
     /// Any other path.
     NotFound,
     /// Refused before routing (a method, a body, a head too large, a bad path).
@@ -39,6 +43,8 @@ impl Route {
             Route::V1(_) => "/v1",
             Route::V2(_) => "/v2",
             Route::Report(_) => "/report/",
+            Route::Api(_) => "/api/",
+            Route::Chart(_) => "/chart",
             Route::NotFound => "not found",
             Route::Refused => "refused",
         }
@@ -46,7 +52,7 @@ impl Route {
 
     /// Whether its answers carry an ETag (every data answer does).
     pub(crate) fn has_etag(&self) -> bool {
-        matches!(self, Route::V1(_) | Route::V2(_) | Route::Report(_))
+        matches!(self, Route::V1(_) | Route::V2(_) | Route::Report(_) | Route::Api(_) | Route::Chart(_))
     }
 }
 
@@ -68,6 +74,9 @@ pub(crate) fn route(raw_path: &str, raw_query: Option<&str>) -> std::result::Res
         "/healthz" => Route::Healthz,
         "/metrics" => Route::Metrics,
         "/report" => Route::Report("/".into()),
+        "/chart.png" => Route::Chart("png"),
+        "/chart.svg" => Route::Chart("svg"),
+        p if p.starts_with("/api/") => Route::Api(p["/api/".len()..].to_string()),
         p if p.starts_with("/report/") && !p["/report/".len()..].contains('/') => Route::Report(p["/report/".len()..].to_string()),
         p if p == "/v1" || p.starts_with("/v1/") => Route::V1(rest_or_root(&p[3..])),
         p if p == "/v2" || p.starts_with("/v2/") => Route::V2(rest_or_root(&p[3..])),
@@ -157,15 +166,20 @@ pub(crate) fn without_store(route: &Route, headers: &HeaderMap) -> Option<(Answe
     }
 }
 
+/// The request's query pairs (already checked by `route`).
+fn query_of(uri: &Uri) -> Result<Vec<(String, String)>> {
+    Ok(uri.query().map(query_pairs).transpose().map_err(crate::error::Error::Invalid)?.unwrap_or_default())
+}
+
 /// `/` for a program: the endpoints.
-const INDEX: &str = r#"{"name":"fxsnap","endpoints":{"frankfurter_v1":["/v1/latest","/v1/YYYY-MM-DD","/v1/YYYY-MM-DD..YYYY-MM-DD","/v1/YYYY-MM-DD..","/v1/currencies","/latest"],"frankfurter_v2":["/v2/rates","/v2/rates.csv","/v2/rate/{base}/{quote}","/v2/currencies","/v2/currency/{code}","/v2/providers"],"report":"/report/","metrics":"/metrics","health":"/healthz"}}
+const INDEX: &str = r#"{"name":"fxsnap","endpoints":{"frankfurter_v1":["/v1/latest","/v1/YYYY-MM-DD","/v1/YYYY-MM-DD..YYYY-MM-DD","/v1/YYYY-MM-DD..","/v1/currencies","/latest"],"frankfurter_v2":["/v2/rates","/v2/rates.csv","/v2/rate/{base}/{quote}","/v2/currencies","/v2/currency/{code}","/v2/providers"],"api":["/api/latest","/api/history","/api/stats","/api/convert","/api/conflicts","/api/inputs","/api/check"],"charts":["/chart.png","/chart.svg"],"report":"/report/","metrics":"/metrics","health":"/healthz"}}
 "#;
 
 /// The answer of a route that reads the store, inside its read transaction.
 pub(crate) fn with_store(
     shared: &Shared,
     route: &Route,
-    _uri: &Uri,
+    uri: &Uri,
     _headers: &HeaderMap,
     store: &Store,
     stamp: Option<ChangeStamp>,
@@ -179,6 +193,8 @@ pub(crate) fn with_store(
         Route::Metrics => super::http::metrics_answer(shared, store, stamp, now),
         Route::V1(_) | Route::V2(_) => Ok(Answer::error(404, "message", "not found")),
         Route::Report(name) => super::report::answer(&shared.report, &shared.opts, store, stamp, now, name),
+        Route::Api(command) => Ok(super::api::command(&shared.opts.db, command, &query_of(uri)?)),
+        Route::Chart(ext) => Ok(super::api::chart(&shared.opts.db, ext, &query_of(uri)?)),
         Route::Index | Route::NotFound | Route::Refused => Ok(Answer::error(404, "message", "not found")),
     }
 }
