@@ -16,6 +16,7 @@
 
 pub(crate) mod answer;
 mod api;
+pub(crate) mod frankfurter;
 mod http;
 mod io;
 mod metrics;

@@ -180,7 +180,7 @@ pub(crate) fn with_store(
     shared: &Shared,
     route: &Route,
     uri: &Uri,
-    _headers: &HeaderMap,
+    headers: &HeaderMap,
     store: &Store,
     stamp: Option<ChangeStamp>,
     now: Instant,
@@ -191,7 +191,18 @@ pub(crate) fn with_store(
             Ok(Answer { status: 200, content_type: "text/plain; charset=utf-8", body: b"ok\n".to_vec(), cache: CacheKind::NoStore })
         }
         Route::Metrics => super::http::metrics_answer(shared, store, stamp, now),
-        Route::V1(_) | Route::V2(_) => Ok(Answer::error(404, "message", "not found")),
+        Route::V1(path) | Route::V2(path) => {
+            let query = query_of(uri)?;
+            let today = now.datetime().date_naive();
+            let prefer = &shared.opts.prefer;
+            Ok(match route {
+                Route::V1(_) => super::frankfurter::v1(path, &query, store, today, prefer),
+                _ => {
+                    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+                    super::frankfurter::v2(path, &query, accept, store, today, prefer)
+                }
+            })
+        }
         Route::Report(name) => super::report::answer(&shared.report, &shared.opts, store, stamp, now, name),
         Route::Api(command) => Ok(super::api::command(&shared.opts.db, command, &query_of(uri)?)),
         Route::Chart(ext) => Ok(super::api::chart(&shared.opts.db, ext, &query_of(uri)?)),
