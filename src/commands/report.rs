@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::cli::{ReportArgs, ThemeArg};
 use crate::error::Result;
 use crate::model::Instant;
-use crate::report::{self, charts, Options, Theme};
+use crate::report::{self, charts, Options};
 use crate::selection::Selection;
 use crate::store::Store;
 
@@ -28,10 +28,7 @@ pub fn options(args: &ReportArgs, now: Instant) -> Result<(Selection, Options)> 
     let opts = Options {
         ranges: charts::parse_ranges(&args.ranges)?,
         title: args.title.clone().unwrap_or_else(|| "Exchange rates".into()),
-        theme: match args.theme {
-            ThemeArg::Light => Theme::Light,
-            ThemeArg::Dark => Theme::Dark,
-        },
+        theme: ThemeArg::theme(args.theme),
         stale_secs: charts::parse_stale(&args.stale, now)?,
         stale_label: args.stale.trim().to_ascii_lowercase(),
         now,
