@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::error::{Error, Result};
 use crate::export::{ConvertFormat, Format, HistoryFormat};
-use crate::selection::{parse_pairs, Selection};
+use crate::query::Listing;
+use crate::selection::{names_direction, parse_pairs, Selection};
 use crate::timespec::{parse_time, End};
 
 #[derive(Parser, Debug)]
@@ -297,6 +298,14 @@ impl SelectArgs {
         sel.validate()?;
         Ok(sel)
     }
+
+    /// A listing (`history`, `conflicts`): in the CSV exchange format, unless
+    /// a direction is asked (`--invert`, `--pair USD/KZT`), each value stays
+    /// in the direction it was quoted, so the file round-trips exactly.
+    pub fn listing(&self, csv: bool) -> Result<Listing> {
+        let selection = self.selection()?;
+        Ok(Listing { selection, as_quoted: csv && !self.invert && !names_direction(&self.pair) })
+    }
 }
 
 /// A `--source` value, typed and in lower case; a malformed label is a usage error.
@@ -319,6 +328,22 @@ pub struct ReadArgs<F: clap::ValueEnum + Clone + Send + Sync + 'static = FormatA
 impl<F: clap::ValueEnum + Clone + Send + Sync + 'static> ReadArgs<F> {
     pub fn selection(&self) -> Result<Selection> {
         self.select.selection()
+    }
+}
+
+impl ReadArgs<HistoryFormatArg> {
+    /// `history`'s typed options and format.
+    pub fn history(&self) -> Result<(Listing, HistoryFormat)> {
+        let format = self.format.format();
+        Ok((self.select.listing(format == HistoryFormat::Csv)?, format))
+    }
+}
+
+impl ReadArgs<FormatArg> {
+    /// `conflicts`' typed options and format.
+    pub fn conflicts(&self) -> Result<(Listing, Format)> {
+        let format = self.format.format();
+        Ok((self.select.listing(format == Format::Csv)?, format))
     }
 }
 

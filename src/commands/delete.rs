@@ -13,8 +13,8 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::cli::DeleteArgs;
-use crate::commands::history::COLUMNS;
 use crate::error::{Error, Result};
+use crate::export::quotes::COLUMNS;
 use crate::export::{self, csv::RawRows};
 use crate::model::Pair;
 use crate::selection::{list_or_none, parse_pairs, parse_sources, stored_pairs, stored_sources, Pairs};

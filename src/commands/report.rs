@@ -10,7 +10,7 @@ use crate::store::Store;
 pub fn run(db: &Path, args: &ReportArgs) -> Result<()> {
     // Every argument is typed before the store is opened.
     let now = crate::timespec::made_at()?;
-    let sel = args.select.selection()?;
+    let ask = args.select.listing(true)?;
     let opts = Options {
         ranges: charts::parse_ranges(&args.ranges)?,
         title: args.title.clone().unwrap_or_else(|| "Exchange rates".into()),
@@ -21,9 +21,10 @@ pub fn run(db: &Path, args: &ReportArgs) -> Result<()> {
         stale_secs: charts::parse_stale(&args.stale, now)?,
         stale_label: args.stale.trim().to_ascii_lowercase(),
         now,
+        conflicts_as_quoted: ask.as_quoted,
     };
     let store = Store::open_existing(db)?;
-    let (files, summary) = report::build(&store, db, &sel, &opts)?;
+    let (files, summary) = report::build(&store, db, &ask.selection, &opts)?;
     report::write::replace_dir(&args.output, &files)?;
     if !args.quiet {
         eprintln!("fxsnap: report in {}: {summary}", args.output.display());

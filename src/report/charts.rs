@@ -4,10 +4,10 @@
 //! alternative that says what it shows.
 
 use crate::chart::{self, ChartOptions, Panel, Theme};
-use crate::commands::chart::{build_panels, caption, snap_for, with_cross_lines};
 use crate::cross::CrossView;
 use crate::error::{Error, Result};
 use crate::model::{Instant, Pair};
+use crate::query::panels::{build_panels, caption, snap_for, with_cross_lines};
 use crate::selection::{Resolved, Selection, View};
 use crate::store::Store;
 use crate::timespec::{parse_time, End};
@@ -110,7 +110,7 @@ pub struct Figure {
 
 /// The charts of one pair, one per range.
 pub struct PairCharts {
-    pub pair: String,
+    pub pair: Pair,
     pub figures: Vec<Figure>,
 }
 
@@ -140,7 +140,7 @@ pub fn pair_charts(
         for r in ranges {
             figures.push(figure(store, sel, &group, r, end, now, theme)?);
         }
-        out.push(PairCharts { pair: pair.to_string(), figures });
+        out.push(PairCharts { pair, figures });
     }
     Ok(out)
 }
