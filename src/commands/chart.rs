@@ -8,16 +8,17 @@ use crate::chart::{self, ChartError, ChartOptions, Theme};
 use crate::cli::{ChartArgs, ThemeArg};
 use crate::error::{Error, Result};
 use crate::model::{Instant, Source};
-use crate::query::panels::{build_panels, caption, range, snap_for, vs_panels, with_cross_lines};
+use crate::query::panels::{caption, chart_panels, range, snap_for, vs_panels};
 use crate::store::Store;
-use crate::timespec::{parse_time, End};
+use crate::timespec::{parse_ranges, RangeSpec};
 
 /// The placeholder in `-o` that `--ranges` replaces with each range's name.
 const RANGE_PLACEHOLDER: &str = "{range}";
 
-/// One range to draw: its name (for `{range}`), and its ends as asked.
-struct RangeSpec {
-    name: Option<String>,
+/// One range to draw: its `--ranges` item (for `{range}`; None for the one
+/// of `--from`/`--to`), and its ends.
+struct Drawing {
+    spec: Option<RangeSpec>,
     from: Option<Instant>,
     to: Option<Instant>,
 }
@@ -34,7 +35,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     let vs: Option<Source> = args.vs.as_deref().map(str::parse).transpose().map_err(|e: Error| Error::Usage(format!("--vs: {e}")))?;
     let made = crate::timespec::made_at()?;
     let sel = args.select.selection()?;
-    let ranges = range_specs(args, sel.from, sel.to, made)?;
+    let ranges = drawings(args, sel.from, sel.to, made)?;
 
     let store = Store::open_existing(db)?;
     let resolved = sel.resolve_with_cross(&store)?;
@@ -44,7 +45,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     }
     if let Some(r) = &vs {
         if !views.iter().any(|v| v.series.source == *r) {
-            return Err(Error::invalid(format!("--vs {r}: no observations from source '{r}' among the selected series")));
+            return Err(Error::NotFound(format!("--vs {r}: no observations from source '{r}' among the selected series")));
         }
     }
 
@@ -55,7 +56,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     let written = chart::render_files_while(|send| -> Result<()> {
         let snapshot = store.begin_read()?;
         for spec in &ranges {
-            let what = spec.name.as_deref().map(|n| format!(" (range {n})")).unwrap_or_default();
+            let what = spec.spec.as_ref().map(|r| format!(" (range {})", r.label)).unwrap_or_default();
             let Some((t0, t1)) = range(&store, &views, &crosses, spec.from, spec.to, made)? else {
                 return Err(nothing_to_chart(&what));
             };
@@ -71,16 +72,17 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
             };
             let columns = chart::plot_columns(&opts);
             opts.snap = snap_for(&store, t0, t1, columns);
-            let panels = match &vs {
-                None => with_cross_lines(build_panels(&store, &views, t0, t1, Some(columns))?, &store, &views, &crosses, t0, t1, columns)?,
+            let drawn = match &vs {
+                None => chart_panels(&store, &views, &crosses, t0, t1, columns)?,
                 Some(r) => vs_panels(&store, &views, r, t0, t1, columns, opts.snap)?,
             };
+            let panels = drawn.panels;
             if panels.is_empty() {
                 return Err(nothing_to_chart(&what));
             }
-            opts.caption = caption(&panels, vs.as_ref(), made);
-            let path = match &spec.name {
-                Some(n) => PathBuf::from(args.output.to_string_lossy().replace(RANGE_PLACEHOLDER, n)),
+            opts.caption = caption(&drawn.sources, made);
+            let path = match &spec.spec {
+                Some(r) => PathBuf::from(args.output.to_string_lossy().replace(RANGE_PLACEHOLDER, &r.label)),
                 None => args.output.clone(),
             };
             names.push(what);
@@ -112,14 +114,14 @@ fn chart_error(e: ChartError, what: &str) -> Error {
 }
 
 fn nothing_to_chart(what: &str) -> Error {
-    Error::invalid(format!("nothing to chart{what}: no observations in the range (no file written)"))
+    Error::NotFound(format!("nothing to chart{what}: no observations in the range (no file written)"))
 }
 
 /// The ranges asked for: `--ranges` (each back from `--to`, or from the time the chart is made),
 /// or the one of `--from`/`--to`.
-fn range_specs(args: &ChartArgs, from: Option<Instant>, to: Option<Instant>, made: Instant) -> Result<Vec<RangeSpec>> {
+fn drawings(args: &ChartArgs, from: Option<Instant>, to: Option<Instant>, made: Instant) -> Result<Vec<Drawing>> {
     let Some(list) = &args.ranges else {
-        return Ok(vec![RangeSpec { name: None, from, to }]);
+        return Ok(vec![Drawing { spec: None, from, to }]);
     };
     if from.is_some() {
         return Err(Error::Usage("--ranges counts back from --to (or now): it does not go with --from".into()));
@@ -130,23 +132,9 @@ fn range_specs(args: &ChartArgs, from: Option<Instant>, to: Option<Instant>, mad
         )));
     }
     let end = to.unwrap_or(made);
-    let mut out: Vec<RangeSpec> = Vec::new();
-    for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let name = part.to_ascii_lowercase();
-        if out.iter().any(|r| r.name.as_deref() == Some(name.as_str())) {
-            continue;
-        }
-        let start = if name == "all" {
-            None
-        } else if name.ends_with(|c: char| "hdwmy".contains(c)) && name[..name.len() - 1].bytes().all(|b| b.is_ascii_digit()) {
-            Some(parse_time(&name, End::Start, end).map_err(|e| Error::Usage(format!("--ranges {part}: {e}")))?)
-        } else {
-            return Err(Error::Usage(format!("--ranges {part}: not a range: use a span such as 7d, 12w, 6m, 2y, or all")));
-        };
-        out.push(RangeSpec { name: Some(name), from: start, to: Some(end) });
-    }
-    if out.is_empty() {
-        return Err(Error::Usage("--ranges: no range given (e.g. 7d,90d,2y,all)".into()));
+    let mut out = Vec::new();
+    for spec in parse_ranges(list)? {
+        out.push(Drawing { from: spec.start(end)?, to: Some(end), spec: Some(spec) });
     }
     Ok(out)
 }

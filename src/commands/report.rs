@@ -4,21 +4,22 @@ use std::path::Path;
 
 use crate::cli::{ReportArgs, ThemeArg};
 use crate::error::Result;
-use crate::report::{self, charts, Options, Theme};
+use crate::report::{self, Options, Theme};
 use crate::store::Store;
+use crate::timespec;
 
 pub fn run(db: &Path, args: &ReportArgs) -> Result<()> {
     // Every argument is typed before the store is opened.
     let now = crate::timespec::made_at()?;
     let ask = args.select.listing(true)?;
     let opts = Options {
-        ranges: charts::parse_ranges(&args.ranges)?,
+        ranges: timespec::parse_ranges(&args.ranges)?,
         title: args.title.clone().unwrap_or_else(|| "Exchange rates".into()),
         theme: match args.theme {
             ThemeArg::Light => Theme::Light,
             ThemeArg::Dark => Theme::Dark,
         },
-        stale_secs: charts::parse_stale(&args.stale, now)?,
+        stale_secs: timespec::parse_stale(&args.stale, now)?,
         stale_label: args.stale.trim().to_ascii_lowercase(),
         now,
         conflicts_as_quoted: ask.as_quoted,

@@ -7,7 +7,7 @@
 //!   [`ConvertFormat`]; clap's names for them live in `cli`), the [`Exporter`] trait, and
 //!   [`RecordWriter`], which hands each record to the exporter of the chosen format;
 //! - one file per question, its rows as records: `quotes` (`latest`, `history`), `stats`,
-//!   `conflicts`, `inputs`;
+//!   `conflicts`, `inputs`, `convert` (a table or one JSON document);
 //! - `table`: aligned columns for people, held to align or streamed at fixed widths;
 //! - `csv`: the CSV exchange format, and the raw rows of `history --format csv` as stored;
 //! - `json`: one array of objects, and `convert`'s document;
@@ -17,7 +17,9 @@
 #![deny(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::wildcard_enum_match_arm)]
 
 pub(crate) mod beancount;
+pub mod check;
 pub mod conflicts;
+pub mod convert;
 pub(crate) mod csv;
 pub mod inputs;
 pub(crate) mod json;

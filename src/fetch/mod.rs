@@ -84,10 +84,8 @@ pub struct Options {
 /// stops the run: the archive or the store cannot be written.
 pub fn run(requests: &[Request], sink: &mut dyn Sink, opts: &Options, summary: &mut Summary) -> Result<()> {
     let mut archive = opts.archive.as_deref().map(warc_write::Archive::open).transpose()?;
-    if let (Some(a), false) = (&archive, opts.quiet) {
-        if let Some(n) = a.repaired {
-            eprintln!("fxsnap: the archive's last record was cut ({n} bytes): removed before appending");
-        }
+    if let Some(n) = archive.as_ref().and_then(|a| a.repaired) {
+        summary.say(&format!("the archive's last record was cut ({n} bytes): removed before appending"));
     }
     // Decided before the first request: a plan names each URL once.
     let mut todo = Vec::new();

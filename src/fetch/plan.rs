@@ -7,7 +7,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::ids;
-use super::origin::{self, Origin};
+use super::origin;
 use crate::error::{Error, Result};
 use crate::model::Currency;
 
@@ -207,11 +207,6 @@ fn years(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
         }
     }
     out
-}
-
-/// An origin given for a source, for messages and politeness.
-pub fn origin_of(url: &str) -> Option<Origin> {
-    Origin::of_url(url).map(|(o, _)| o)
 }
 
 #[cfg(test)]

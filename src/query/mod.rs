@@ -5,7 +5,9 @@
 //! as values. Nothing here prints, formats for an output, knows clap or
 //! reads the environment: `export` shapes the rows for each `--format`.
 
+pub mod check;
 pub mod conflicts;
+pub mod convert;
 pub mod history;
 pub mod inputs;
 pub mod latest;
@@ -76,6 +78,23 @@ impl Quote {
             None => low_precision(&[self.obs.rate.decimal()]),
         }
     }
+}
+
+/// (last / first − 1) × 100 in the shown direction, from the exact stored
+/// values, unrounded: the one change % (`stats` rounds it to four decimals,
+/// a chart's legend shows two). None on overflow.
+pub fn change_pct(first: &Observation, last: &Observation, shown: Pair) -> Option<Decimal> {
+    let f = first.rate.decimal();
+    let l = last.rate.decimal();
+    // shown(x) = x when stored in the shown direction, 1/x otherwise; the
+    // ratio shown(last)/shown(first) is written so only one division happens.
+    let ratio = match (first.pair == shown, last.pair == shown) {
+        (true, true) => l.checked_div(f)?,
+        (false, false) => f.checked_div(l)?,
+        (true, false) => Decimal::ONE.checked_div(l.checked_mul(f)?)?,
+        (false, true) => l.checked_mul(f)?,
+    };
+    ratio.checked_sub(Decimal::ONE)?.checked_mul(Decimal::ONE_HUNDRED)
 }
 
 /// The one order of rows per series: by shown pair, then source.

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::chart::deviation::{deviation, last_per_day};
 use crate::chart::meaning::meaning;
@@ -16,6 +16,7 @@ use crate::chart::{self, Line, Panel};
 use crate::cross::{CrossView, Derived};
 use crate::error::{Error, Result};
 use crate::model::{round_significant, Currency, Instant, Observation, Pair, Source};
+use crate::precision::{quoted_pct, LOW_PRECISION_PCT};
 use crate::selection::View;
 use crate::store::Store;
 
@@ -49,16 +50,14 @@ pub fn range(
     Ok(Some((from.map(|f| f.unix()).unwrap_or(lo), t1)))
 }
 
-/// (last / first − 1) × 100 in decimal arithmetic, for a legend entry.
+/// A legend entry's change over the range: the one change % (decimal, from
+/// the exact stored values), shown to two decimals.
 fn change_pct(first: &Observation, last: &Observation, shown: Pair) -> Option<f64> {
     // One observation in the range has no change to tell (not "0.00%").
     if first.at == last.at {
         return None;
     }
-    let f = first.rate_as(shown).decimal();
-    let l = last.rate_as(shown).decimal();
-    let ratio = l.checked_div(f)?;
-    ((ratio - Decimal::ONE) * Decimal::ONE_HUNDRED).to_f64()
+    crate::query::change_pct(first, last, shown)?.to_f64()
 }
 
 /// A legend's last value: exactly as stored when shown as quoted; a computed inverse gets no
@@ -72,12 +71,13 @@ fn shown_text(o: &Observation, shown: Pair) -> String {
         let digits = u32::try_from(digits).unwrap_or(10).clamp(1, 10);
         format!("\u{2248}{}", round_significant(o.rate_as(shown).decimal(), digits))
     };
-    // DESIGN's low-precision mark: half a unit of the last quoted digit over 2% of the value
-    match (i32::try_from(quoted.scale()), quoted.to_f64()) {
-        (Ok(scale), Some(q)) if q > 0.0 && 50.0 * 10f64.powi(-scale) / q > 2.0 => {
-            format!("{text} \u{b1}{:.2}%", 50.0 * 10f64.powi(-scale) / q)
-        }
-        _ => text,
+    // DESIGN's low-precision mark: half a unit of the last quoted digit over 2% of the value,
+    // in decimal (as every other mark), to two decimals in a legend.
+    let pct = quoted_pct(quoted);
+    if quoted > Decimal::ZERO && pct > LOW_PRECISION_PCT {
+        format!("{text} \u{b1}{:.2}%", pct.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven))
+    } else {
+        text
     }
 }
 
@@ -117,6 +117,35 @@ type PanelParts = (Vec<Line>, Option<i32>);
 /// source; points reduced to `columns` pixel columns, or every point when
 /// `columns` is None (for testing that the reduction is faithful).
 pub fn build_panels(store: &Store, views: &[View], t0: i64, t1: i64, columns: Option<u32>) -> Result<Vec<Panel>> {
+    direct_panels(store, views, t0, t1, columns, &mut Vec::new())
+}
+
+/// A chart's panels and the sources of the lines drawn (sorted, once each):
+/// what its caption names.
+#[derive(Clone, Debug)]
+pub struct Drawn {
+    pub panels: Vec<Panel>,
+    pub sources: Vec<Source>,
+}
+
+impl Drawn {
+    fn new(panels: Vec<Panel>, mut sources: Vec<Source>) -> Drawn {
+        sources.sort();
+        sources.dedup();
+        Drawn { panels, sources }
+    }
+}
+
+/// The panels of the stored series (`views`) and, with `--cross`, the derived
+/// ones (`crosses`) over `t0..=t1`, reduced to `columns` pixel columns.
+pub fn chart_panels(store: &Store, views: &[View], crosses: &[CrossView], t0: i64, t1: i64, columns: u32) -> Result<Drawn> {
+    let mut sources = Vec::new();
+    let panels = direct_panels(store, views, t0, t1, Some(columns), &mut sources)?;
+    let panels = cross_lines(panels, store, views, crosses, t0, t1, columns, &mut sources)?;
+    Ok(Drawn::new(panels, sources))
+}
+
+fn direct_panels(store: &Store, views: &[View], t0: i64, t1: i64, columns: Option<u32>, sources: &mut Vec<Source>) -> Result<Vec<Panel>> {
     // Panels in the order of the views (shown pair, then source).
     let mut panels: BTreeMap<Pair, PanelParts> = BTreeMap::new();
     let mut order: Vec<Pair> = Vec::new();
@@ -147,6 +176,7 @@ pub fn build_panels(store: &Store, views: &[View], t0: i64, t1: i64, columns: Op
                 entry.1 = Some(entry.1.map_or(d, |e: i32| e.max(d)));
             }
         }
+        sources.push(v.series.source.clone());
         entry.0.push(Line {
             label: v.series.source.to_string(),
             points,
@@ -170,7 +200,8 @@ pub fn build_panels(store: &Store, views: &[View], t0: i64, t1: i64, columns: Op
 /// like a stored series (there are no rollups of a derived series: its
 /// points are computed from the legs' observations, a few thousand for ten
 /// years of daily quotes).
-pub fn with_cross_lines(
+#[allow(clippy::too_many_arguments)]
+fn cross_lines(
     mut panels: Vec<Panel>,
     store: &Store,
     views: &[View],
@@ -178,6 +209,7 @@ pub fn with_cross_lines(
     t0: i64,
     t1: i64,
     columns: u32,
+    sources: &mut Vec<Source>,
 ) -> Result<Vec<Panel>> {
     let snap = snap_for(store, t0, t1, columns);
     for (i, cv) in crosses.iter().enumerate() {
@@ -205,6 +237,7 @@ pub fn with_cross_lines(
         // The last quoted digit's worth in the derived value, for the axis.
         let v = l.obs.rate.to_f64();
         let decimals = (v > 0.0).then(|| decimals_of_step(10f64.powf(v.log10().floor() - f64::from(digits - 1)))).flatten();
+        sources.push(cv.source.clone());
         let line = Line {
             label: format!("{} via {}", cv.source, cv.via),
             points,
@@ -235,7 +268,8 @@ pub fn with_cross_lines(
 
 /// `--vs`: per shown pair that `reference` quotes, every other source's deviation from it in %
 /// on each day both have (see `chart::deviation`), reduced per pixel column like any line.
-pub fn vs_panels(store: &Store, views: &[View], reference: &Source, t0: i64, t1: i64, columns: u32, snap: i64) -> Result<Vec<Panel>> {
+pub fn vs_panels(store: &Store, views: &[View], reference: &Source, t0: i64, t1: i64, columns: u32, snap: i64) -> Result<Drawn> {
+    let mut sources = vec![reference.clone()];
     let mut out = Vec::new();
     let mut pairs: Vec<Pair> = views.iter().map(|v| v.shown).collect();
     pairs.dedup();
@@ -258,6 +292,7 @@ pub fn vs_panels(store: &Store, views: &[View], reference: &Source, t0: i64, t1:
             }
             let points = chart::m4_reduce_snapped(&dev, t0, t1, columns, snap);
             let last_text = format!("{}{:.2}%", if last < 0.0 { "\u{2212}" } else { "+" }, last.abs());
+            sources.push(v.series.source.clone());
             lines.push(Line {
                 label: v.series.source.to_string(),
                 points,
@@ -274,11 +309,11 @@ pub fn vs_panels(store: &Store, views: &[View], reference: &Source, t0: i64, t1:
         out.push(Panel { pair: pair.to_string(), meaning: format!("deviation from {reference}, %"), lines, decimals, zero_line: true });
     }
     if out.is_empty() {
-        return Err(Error::invalid(format!(
+        return Err(Error::NotFound(format!(
             "--vs {reference}: no pair has observations from both {reference} and another source on the same day in the range"
         )));
     }
-    Ok(out)
+    Ok(Drawn::new(out, sources))
 }
 
 /// The relative step of a series' last quoted digit (0.00001 / 0.01144 for the ticker's KGS).
@@ -290,14 +325,8 @@ fn relative_step(store: &Store, v: &View, t1: i64) -> Result<Option<f64>> {
 }
 
 /// The caption: the sources drawn, with their full names, and when the chart was made.
-pub fn caption(panels: &[Panel], reference: Option<&Source>, made: Instant) -> Vec<String> {
-    // A derived line's label is `nbk via KZT`: its source is the first word.
-    let mut sources: Vec<&str> =
-        panels.iter().flat_map(|p| p.lines.iter().map(|l| l.label.split(' ').next().unwrap_or(l.label.as_str()))).collect();
-    sources.extend(reference.map(Source::as_str));
-    sources.sort_unstable();
-    sources.dedup();
-    let names: Vec<String> = sources.iter().map(|s| format!("{s} \u{2014} {}", crate::sources::full_name(s))).collect();
+pub fn caption(sources: &[Source], made: Instant) -> Vec<String> {
+    let names: Vec<String> = sources.iter().map(|s| format!("{s} \u{2014} {}", crate::sources::full_name(s.as_str()))).collect();
     let what = if names.len() == 1 { "Source" } else { "Sources" };
     // no-break spaces keep the time in one piece when the caption wraps
     let made = format!("Made {} UTC with fxsnap.", made.datetime().format("%Y-%m-%d %H:%M")).replace(' ', "\u{a0}");

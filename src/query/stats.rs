@@ -132,26 +132,9 @@ fn shown_value(obs: &Observation, shown: Pair) -> Decimal {
     }
 }
 
-/// (last / first − 1) × 100 in the shown direction, from the exact stored
-/// values, unrounded: the one change % (stats rounds it, a chart's legend
-/// shows it with two decimals). None on overflow.
-pub fn change_ratio_pct(first: &Observation, last: &Observation, shown: Pair) -> Option<Decimal> {
-    let f = first.rate.decimal();
-    let l = last.rate.decimal();
-    // shown(x) = x when stored in the shown direction, 1/x otherwise; the
-    // ratio shown(last)/shown(first) is written so only one division happens.
-    let ratio = match (first.pair == shown, last.pair == shown) {
-        (true, true) => l.checked_div(f)?,
-        (false, false) => f.checked_div(l)?,
-        (true, false) => Decimal::ONE.checked_div(l.checked_mul(f)?)?,
-        (false, true) => l.checked_mul(f)?,
-    };
-    ratio.checked_sub(Decimal::ONE)?.checked_mul(Decimal::ONE_HUNDRED)
-}
-
-/// [`change_ratio_pct`] rounded to [`DECIMALS`] places (ties to even).
+/// The change % ([`crate::query::change_pct`]) rounded to [`DECIMALS`] places (ties to even).
 pub fn change_pct(first: &Observation, last: &Observation, shown: Pair) -> Option<Decimal> {
-    change_ratio_pct(first, last, shown).map(round_fixed)
+    crate::query::change_pct(first, last, shown).map(round_fixed)
 }
 
 /// Seconds to days, rounded to [`DECIMALS`] places (ties to even).

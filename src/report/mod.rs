@@ -37,8 +37,8 @@ use crate::selection::Selection;
 use crate::sources::full_name;
 use crate::store::ConflictPolicy;
 use crate::store::Store;
+use crate::timespec::RangeSpec;
 
-use charts::RangeSpec;
 use html::{escape, Page};
 use tables::{age, text, time_at, value_with, Column, Kind, Row, Table};
 use write::ReportFile;
@@ -100,7 +100,7 @@ struct Gathered {
 fn gather(store: &Store, db: &Path, sel: &Selection, opts: &Options) -> Result<Gathered> {
     let resolved = sel.resolve_with_cross(store)?;
     if resolved.direct.is_empty() && resolved.cross.is_empty() {
-        return Err(Error::invalid("nothing to report: the store has no observations (no folder written)"));
+        return Err(Error::NotFound("nothing to report: the store has no observations (no folder written)".into()));
     }
     let listing = Listing { selection: sel.clone(), as_quoted: opts.conflicts_as_quoted };
     Ok(Gathered {

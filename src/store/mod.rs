@@ -57,6 +57,11 @@ impl std::fmt::Display for SeriesId {
 pub struct InputId(pub(crate) i64);
 
 impl InputId {
+    /// The input of this id (`delete --input`), whether or not it exists.
+    pub fn new(id: i64) -> InputId {
+        InputId(id)
+    }
+
     /// The id as stored (what `inputs` lists).
     pub fn get(self) -> i64 {
         self.0
