@@ -24,6 +24,7 @@ pub mod query;
 pub mod read;
 pub mod report;
 pub mod selection;
+pub mod serve;
 pub mod sources;
 pub mod store;
 pub mod summary;
