@@ -25,7 +25,7 @@ pub fn run(db: &Path, args: &ReportArgs) -> Result<()> {
         conflicts_as_quoted: ask.as_quoted,
     };
     let store = Store::open_existing(db)?;
-    let (files, summary) = report::build(&store, db, &ask.selection, &opts)?;
+    let (files, summary) = report::build(&store, &ask.selection, &opts)?;
     report::write::replace_dir(&args.output, &files)?;
     if !args.quiet {
         eprintln!("fxsnap: report in {}: {summary}", args.output.display());

@@ -10,7 +10,7 @@
 //!   beside `index.html` from the panels `fxsnap chart` builds ([`charts`]);
 //! - the stats table: `query::stats` (the rows of `stats`);
 //! - the newest conflicts: `query::conflicts`;
-//! - each source's state: newest observation, last input, failed fetches ([`sources`]).
+//! - each source's state: newest observation, last input, failed fetches (`query::sources`).
 //!
 //! Everything is read in one read transaction (one consistent snapshot).
 //! The page needs no script, references nothing outside its folder and
@@ -19,18 +19,17 @@
 
 pub mod charts;
 pub mod html;
-pub mod sources;
 pub mod tables;
 pub mod write;
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::export::{conflicts::COLUMNS as CONFLICT_COLUMNS, fixed};
 use crate::model::Instant;
 use crate::precision::mark;
 use crate::query::conflicts::ConflictRow;
+use crate::query::sources::{SourceState, FAILURES_SHOWN};
 use crate::query::stats::StatsRow;
 use crate::query::{self, Listing, Quote};
 use crate::selection::Selection;
@@ -67,9 +66,9 @@ pub struct Options {
 
 /// Reads the store and makes the report's files: `index.html` first, then the charts.
 /// Also a one-line summary for the command to print (`15 series, 10 charts, 2 stale`).
-pub fn build(store: &Store, db: &Path, sel: &Selection, opts: &Options) -> Result<(Vec<ReportFile>, String)> {
+pub fn build(store: &Store, sel: &Selection, opts: &Options) -> Result<(Vec<ReportFile>, String)> {
     let snapshot = store.begin_read()?;
-    let gathered = gather(store, db, sel, opts);
+    let gathered = gather(store, sel, opts);
     snapshot.finish()?;
     let g = gathered?;
     let mut files = vec![ReportFile { name: "index.html".into(), bytes: page(&g, sel, opts).into_bytes() }];
@@ -94,10 +93,10 @@ struct Gathered {
     stats: Vec<StatsRow>,
     conflicts: Vec<ConflictRow>,
     charts: Vec<charts::PairCharts>,
-    sources: Vec<sources::SourceState>,
+    sources: Vec<SourceState>,
 }
 
-fn gather(store: &Store, db: &Path, sel: &Selection, opts: &Options) -> Result<Gathered> {
+fn gather(store: &Store, sel: &Selection, opts: &Options) -> Result<Gathered> {
     let resolved = sel.resolve_with_cross(store)?;
     if resolved.direct.is_empty() && resolved.cross.is_empty() {
         return Err(Error::NotFound("nothing to report: the store has no observations (no folder written)".into()));
@@ -109,7 +108,7 @@ fn gather(store: &Store, db: &Path, sel: &Selection, opts: &Options) -> Result<G
         stats: query::stats::stats_of(store, sel, &resolved)?,
         conflicts: query::conflicts::conflicts(store, &listing, &resolved.direct)?,
         charts: charts::pair_charts(store, sel, &resolved, &opts.ranges, opts.now, opts.theme)?,
-        sources: sources::states(store, db, sel)?,
+        sources: query::sources::states(store, sel)?,
     })
 }
 
@@ -392,7 +391,7 @@ fn sources_section(g: &Gathered, reference: Instant) -> String {
         format!(
             "Last input: of the inputs that brought each series' newest observation, the one stored last. \
              Failed fetches: the {} newest; `fxsnap inputs --failed` lists them all.",
-            sources::FAILURES_SHOWN
+            FAILURES_SHOWN
         )
     } else {
         "This store keeps no input log or fetch failures (a version 1 store): the first `fxsnap ingest` or `fetch` upgrades it.".into()

@@ -242,12 +242,6 @@ pub struct Store {
 }
 
 impl Store {
-    /// The connection, for the chart's one read transaction (`BEGIN` ...
-    /// `COMMIT` around its queries); `begin_read` says the same without it.
-    pub fn conn(&self) -> &Connection {
-        &self.conn
-    }
-
     /// One read transaction around several reads: one consistent snapshot,
     /// and no WAL lock and unlock per query. Ends at `ReadSnapshot::finish`
     /// (or when dropped).

@@ -367,6 +367,23 @@ impl Store {
         Ok(())
     }
 
+    /// Whether this file keeps the input log and failed fetches (version 2 on).
+    pub fn keeps_inputs(&self) -> bool {
+        self.version >= 2
+    }
+
+    /// The input that brought the observation of `series` at `at` (None for
+    /// a value stored before version 2, or no such observation).
+    pub fn input_of(&self, series: &Series, at: Instant) -> Result<Option<InputId>> {
+        if !self.keeps_inputs() {
+            return Ok(None);
+        }
+        let p = |e| db_err(&self.path, e);
+        let mut st = self.conn.prepare_cached("SELECT input_id FROM observation WHERE series_id = ?1 AND ts = ?2").map_err(p)?;
+        let id: Option<Option<i64>> = st.query_row(params![series.id.0, at.unix()], |r| r.get(0)).optional().map_err(p)?;
+        Ok(id.flatten().map(InputId))
+    }
+
     /// `v2` on a version-2 file, `v1` on a version-1 one.
     fn v2_or<'s>(&self, v2: &'s str, v1: &'s str) -> &'s str {
         if self.version >= 2 {
