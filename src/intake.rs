@@ -17,6 +17,7 @@ use crate::read::bank::BankDocument;
 use crate::read::csv::CsvRows;
 use crate::read::ticker::{self, DateLine};
 use crate::read::{self, Format};
+use crate::sources;
 use crate::store::{Committed, ConflictPolicy, Counts, InputMeta, InputTx, Store};
 use crate::timespec::refuse_far_future;
 
@@ -168,26 +169,23 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Reads one document by its content and stores it in one transaction.
 pub fn store_document(store: &mut LazyStore<'_>, doc: &Document<'_>, opts: &Options) -> Result<Outcome> {
-    let format = match (doc.currency, looks_like_history(doc.bytes)) {
-        (Some(_), true) => Format::NbkrHistory,
-        (None, true) => {
-            return Err(Error::invalid(
-                "is NBKR's history page, which names no currency (its request did): `fxsnap fetch nbkr --from … --to …` reads it",
-            ))
-        }
-        _ => read::sniff(&doc.bytes[..doc.bytes.len().min(read::SNIFF_BYTES)])?,
+    let head = &doc.bytes[..doc.bytes.len().min(read::SNIFF_BYTES)];
+    let format = match sources::by_request(head) {
+        Some(page) => Format::Bank(page),
+        None => read::sniff(head)?,
     };
-    if format.is_bank() || format == Format::NbkrHistory {
+    if let Format::Bank(bank) = format {
+        if bank.by_request && doc.currency.is_none() {
+            // Its reader says why it cannot be read alone.
+            sources::read_bank(bank, doc.bytes, None)?;
+        }
         if opts.source.is_some() {
             return Err(Error::Usage(format!(
                 "--source names the source of ticker pages and CSV; this is a {} document, always stored as its bank's",
                 format.name()
             )));
         }
-        let bank = match (format, doc.currency) {
-            (Format::NbkrHistory, Some(c)) => read::nbkr::read_history(doc.bytes, c)?,
-            _ => read::read_bank(format, doc.bytes)?,
-        };
+        let bank = sources::read_bank(bank, doc.bytes, doc.currency)?;
         return store_bank(store, doc, &bank, opts);
     }
     match format {
@@ -203,12 +201,6 @@ pub fn store_document(store: &mut LazyStore<'_>, doc: &Document<'_>, opts: &Opti
         Format::Warc => Err(Error::invalid("is a WARC archive inside an archive or a response: not read")),
         _ => store_page(store, doc, opts),
     }
-}
-
-/// NBKR's history page: `<!--date-->` markers in an HTML table.
-fn looks_like_history(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(read::SNIFF_BYTES)];
-    head.windows(11).any(|w| w == b"<!--date-->")
 }
 
 fn meta(doc: &Document<'_>, format: Format) -> InputMeta {

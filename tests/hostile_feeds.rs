@@ -18,32 +18,41 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use fxsnap::read::{read_bank, sniff, warc, BankDocument, Format, MAX_DOCUMENT_BYTES};
+use fxsnap::sources::{cbr, cbt, cbu, nbk, nbkr, nbt};
 use proptest::prelude::*;
 
 /// The real documents, verbatim (tests/fixtures/feeds/README.md), with their formats.
 const DOCS: &[(&[u8], Format)] = &[
-    (include_bytes!("fixtures/feeds/nbk-2026-04-01.xml"), Format::Nbk),
-    (include_bytes!("fixtures/feeds/nbkr-daily-2026-05-24.xml"), Format::NbkrDaily),
-    (include_bytes!("fixtures/feeds/cbu-2026-04-03.json"), Format::Cbu),
-    (include_bytes!("fixtures/feeds/nbt-2026-05-18.xml"), Format::Nbt),
-    (include_bytes!("fixtures/feeds/cbt-2026-05-20.xml"), Format::Cbt),
-    (include_bytes!("fixtures/feeds/cbr-daily-2026-04-25.xml"), Format::CbrDaily),
-    (include_bytes!("fixtures/feeds/cbr-dynamic-USD-2026-03.xml"), Format::CbrDynamic),
-    (include_bytes!("fixtures/feeds/cbr-dynamic-KZT-2026-03.xml"), Format::CbrDynamic),
+    (include_bytes!("fixtures/feeds/nbk-2026-04-01.xml"), Format::Bank(nbk::DOCUMENT)),
+    (include_bytes!("fixtures/feeds/nbkr-daily-2026-05-24.xml"), Format::Bank(nbkr::DAILY)),
+    (include_bytes!("fixtures/feeds/cbu-2026-04-03.json"), Format::Bank(cbu::DOCUMENT)),
+    (include_bytes!("fixtures/feeds/nbt-2026-05-18.xml"), Format::Bank(nbt::DOCUMENT)),
+    (include_bytes!("fixtures/feeds/cbt-2026-05-20.xml"), Format::Bank(cbt::DOCUMENT)),
+    (include_bytes!("fixtures/feeds/cbr-daily-2026-04-25.xml"), Format::Bank(cbr::DAILY)),
+    (include_bytes!("fixtures/feeds/cbr-dynamic-USD-2026-03.xml"), Format::Bank(cbr::DYNAMIC)),
+    (include_bytes!("fixtures/feeds/cbr-dynamic-KZT-2026-03.xml"), Format::Bank(cbr::DYNAMIC)),
 ];
 const HISTORY: &[u8] = include_bytes!("fixtures/feeds/nbkr-history-USD-2005-06.html");
 
-const BANK_FORMATS: [Format; 8] =
-    [Format::Nbk, Format::NbkrDaily, Format::NbkrWeekly, Format::Cbu, Format::Nbt, Format::Cbt, Format::CbrDaily, Format::CbrDynamic];
+const BANK_FORMATS: [Format; 8] = [
+    Format::Bank(nbk::DOCUMENT),
+    Format::Bank(nbkr::DAILY),
+    Format::Bank(nbkr::WEEKLY),
+    Format::Bank(cbu::DOCUMENT),
+    Format::Bank(nbt::DOCUMENT),
+    Format::Bank(cbt::DOCUMENT),
+    Format::Bank(cbr::DAILY),
+    Format::Bank(cbr::DYNAMIC),
+];
 
 /// Where each format's items begin and end, for duplicating them.
 fn item_tags(format: Format) -> (&'static str, &'static str) {
     match format {
-        Format::Nbk => ("<item>", "</item>"),
-        Format::NbkrDaily | Format::NbkrWeekly => ("<Currency ", "</Currency>"),
-        Format::Cbu => ("{", "}"),
-        Format::Nbt | Format::CbrDaily => ("<Valute ", "</Valute>"),
-        Format::Cbt => ("<rate ", "</rate>"),
+        Format::Bank(nbk::DOCUMENT) => ("<item>", "</item>"),
+        Format::Bank(nbkr::DAILY) | Format::Bank(nbkr::WEEKLY) => ("<Currency ", "</Currency>"),
+        Format::Bank(cbu::DOCUMENT) => ("{", "}"),
+        Format::Bank(nbt::DOCUMENT) | Format::Bank(cbr::DAILY) => ("<Valute ", "</Valute>"),
+        Format::Bank(cbt::DOCUMENT) => ("<rate ", "</rate>"),
         _ => ("<Record ", "</Record>"),
     }
 }
@@ -132,7 +141,7 @@ fn items(doc: &[u8], format: Format) -> Vec<std::ops::Range<usize>> {
     while let Some(s) = find(doc, open.as_bytes(), pos) {
         let Some(e) = find(doc, close.as_bytes(), s + 1) else { break };
         let mut end = e + close.len();
-        if format == Format::Cbu && doc.get(end) == Some(&b',') {
+        if format == Format::Bank(cbu::DOCUMENT) && doc.get(end) == Some(&b',') {
             end += 1;
         }
         out.push(s..end);
@@ -168,7 +177,7 @@ fn apply(doc: &[u8], format: Format, m: &Mutation) -> Vec<u8> {
                         item[i] = if item[i] == b'9' { b'8' } else { item[i] + 1 };
                     }
                 }
-                if format == Format::Cbu && !item.ends_with(b",") {
+                if format == Format::Bank(cbu::DOCUMENT) && !item.ends_with(b",") {
                     item.push(b',');
                 }
                 let at = its[to % its.len()].start;
@@ -229,7 +238,7 @@ fn check_bytes(bytes: &[u8]) -> Result<(), TestCaseError> {
             Err(e) => one_short_line(&e.to_string())?,
         }
     }
-    match fxsnap::read::nbkr::read_history(bytes, "USD".parse().unwrap()) {
+    match nbkr::read_history(bytes, "USD".parse().unwrap()) {
         Ok(doc) => check_document(&doc)?,
         Err(e) => one_short_line(&e.to_string())?,
     }
@@ -364,7 +373,7 @@ fn every_real_document_reads_untouched() {
         let doc = read_bank(*format, bytes).unwrap();
         assert!(!doc.rows.is_empty() && doc.skipped.is_empty(), "{format:?}");
     }
-    assert_eq!(fxsnap::read::nbkr::read_history(HISTORY, "USD".parse().unwrap()).unwrap().rows.len(), 4);
+    assert_eq!(nbkr::read_history(HISTORY, "USD".parse().unwrap()).unwrap().rows.len(), 4);
     let docs: Vec<&[u8]> = DOCS.iter().map(|d| d.0).collect();
     for gzip in [false, true] {
         let bodies: Vec<Vec<u8>> = warc::responses(&warc_of(&docs, gzip)[..]).map(|r| r.unwrap().body).collect();
@@ -396,18 +405,23 @@ fn worst_cases_at_the_bounds_finish() {
     let item = "<item><title>USD</title></item>";
     let n = (MAX_DOCUMENT_BYTES - 100) / item.len();
     let doc = format!("<rates><date>01.04.2026</date>{}</rates>", item.repeat(n));
-    let r = within("8 MiB of NBK items", Duration::from_secs(60), move || read_bank(Format::Nbk, doc.as_bytes()).map(|d| d.rows.len()));
+    let r = within("8 MiB of NBK items", Duration::from_secs(60), move || {
+        read_bank(Format::Bank(nbk::DOCUMENT), doc.as_bytes()).map(|d| d.rows.len())
+    });
     assert!(r.unwrap_err().to_string().contains("more than 200000 elements"));
     // 8 MiB of attributes on one element.
     let attrs: String = (0..60).map(|i| format!(" a{i}=\"{}\"", "x".repeat(100_000))).collect();
     let doc = format!("<ValCurs{attrs}/>");
-    let r =
-        within("8 MiB of attributes", Duration::from_secs(60), move || read_bank(Format::CbrDaily, doc.as_bytes()).map(|d| d.rows.len()));
+    let r = within("8 MiB of attributes", Duration::from_secs(60), move || {
+        read_bank(Format::Bank(cbr::DAILY), doc.as_bytes()).map(|d| d.rows.len())
+    });
     assert_eq!(r.unwrap_err().to_string(), "has no date");
     // 8 MiB of CBU objects with one value each.
     let obj = r#"{"Ccy":"USD","Nominal":"1","Rate":"1","Date":"03.04.2026"},"#;
     let doc = format!("[{}{}]", obj.repeat((MAX_DOCUMENT_BYTES - 200) / obj.len()), &obj[..obj.len() - 1]);
-    let r = within("8 MiB of CBU objects", Duration::from_secs(60), move || read_bank(Format::Cbu, doc.as_bytes()).map(|d| d.rows.len()));
+    let r = within("8 MiB of CBU objects", Duration::from_secs(60), move || {
+        read_bank(Format::Bank(cbu::DOCUMENT), doc.as_bytes()).map(|d| d.rows.len())
+    });
     assert!(r.unwrap_err().to_string().contains("more than 100000 objects"));
     // An archive of 20,000 small records.
     let docs: Vec<&[u8]> = vec![b"x"; 20_000];
@@ -416,7 +430,8 @@ fn worst_cases_at_the_bounds_finish() {
     assert_eq!(n, 20_000);
     // Entities everywhere: 1 MiB of &amp; reads as text, no expansion.
     let doc = format!("<rates><date>01.04.2026</date><title>{}</title></rates>", "&amp;".repeat(200_000));
-    let r =
-        within("200,000 entity references", Duration::from_secs(60), move || read_bank(Format::Nbk, doc.as_bytes()).map(|d| d.rows.len()));
+    let r = within("200,000 entity references", Duration::from_secs(60), move || {
+        read_bank(Format::Bank(nbk::DOCUMENT), doc.as_bytes()).map(|d| d.rows.len())
+    });
     assert_eq!(r.unwrap(), 0);
 }

@@ -9,7 +9,9 @@ use chrono::NaiveDate;
 use crate::cli::FetchArgs;
 use crate::error::{Error, Result};
 use crate::fetch::ingest::StoreSink;
+use crate::fetch::origin::{self, Origins};
 use crate::fetch::{self, plan, When};
+use crate::sources::{self, Source};
 use crate::store::ConflictPolicy;
 use crate::summary::Summary;
 
@@ -21,7 +23,7 @@ pub fn run(db: &Path, args: &FetchArgs) -> Result<()> {
     let delay = parse_duration(&args.delay, "--delay")?;
     let when = when(args)?;
     let sources = sources(&args.sources, when)?;
-    let requests = plan::plan(&sources, when)?;
+    let requests = plan::plan(&sources, when, &origins_from_env(&sources)?)?;
     let mut sink = StoreSink::new(db);
     if args.dry_run {
         for r in &requests {
@@ -53,7 +55,7 @@ fn default_policy() -> ConflictPolicy {
 fn when(args: &FetchArgs) -> Result<When> {
     let today = fetch::today();
     // Banks publish the next day's rate the day before (NBKR, CBR).
-    let latest = today.succ_opt().unwrap_or(today);
+    let latest = today.checked_add_days(chrono::Days::new(sources::days_ahead())).unwrap_or(today);
     let day = |s: &str, what: &str| -> Result<NaiveDate> {
         let d = parse_day(s, what)?;
         if d > latest {
@@ -84,27 +86,43 @@ fn parse_day(s: &str, what: &str) -> Result<NaiveDate> {
     Ok(at.datetime().date_naive())
 }
 
-/// The sources named (any case), or all seven; past dates drop the ticker
-/// when no source is named, and refuse it when it is.
-fn sources(named: &[String], when: When) -> Result<Vec<&'static str>> {
+/// The sources named (any case), or every built-in one; past dates drop
+/// the ones without a past (the ticker) when no source is named, and
+/// refuse them when they are.
+fn sources(named: &[String], when: When) -> Result<Vec<&'static dyn Source>> {
     let past = !matches!(when, When::Current { .. });
     if named.is_empty() {
-        return Ok(plan::SOURCES.iter().copied().filter(|s| !past || *s != "timesca").collect());
+        let today = fetch::today();
+        return Ok(sources::REGISTRY.iter().copied().filter(|s| !past || s.past(today, today).is_ok()).collect());
     }
-    let mut out: Vec<&'static str> = Vec::new();
+    let mut out: Vec<&'static dyn Source> = Vec::new();
     for n in named.iter().flat_map(|n| n.split(',')).map(str::trim).filter(|n| !n.is_empty()) {
-        let Some(s) = plan::SOURCES.iter().copied().find(|s| s.eq_ignore_ascii_case(n)) else {
+        let Some(s) = sources::builtin(n) else {
             return Err(Error::Usage(format!(
                 "'{}' is not a source fetch knows (it knows {})",
                 crate::model::echo(n),
-                plan::SOURCES.join(", ")
+                sources::labels().join(", ")
             )));
         };
-        if !out.contains(&s) {
+        if !out.iter().any(|o| o.label() == s.label()) {
             out.push(s);
         }
     }
     Ok(out)
+}
+
+/// `FXSNAP_<SOURCE>_ORIGIN` of each source asked, read here once.
+fn origins_from_env(asked: &[&'static dyn Source]) -> Result<Origins> {
+    let mut origins = Origins::default();
+    for s in asked {
+        let var = origin::variable(s.label());
+        match std::env::var(&var) {
+            Ok(v) => origins.set(s.label(), &v)?,
+            Err(std::env::VarError::NotPresent) => {}
+            Err(std::env::VarError::NotUnicode(_)) => return Err(Error::Usage(format!("{var} is not valid UTF-8"))),
+        }
+    }
+    Ok(origins)
 }
 
 /// `60`, `60s`, `0.5s`, `500ms`, `2m`.
@@ -144,11 +162,12 @@ mod tests {
 
     #[test]
     fn sources_default_to_all_and_the_past_drops_the_ticker() {
+        let labels = |s: Vec<&'static dyn Source>| s.iter().map(|s| s.label()).collect::<Vec<_>>();
         let today = When::Current { today: "2026-01-01".parse().unwrap() };
         assert_eq!(sources(&[], today).unwrap().len(), 7);
         let past = When::Day("2026-01-01".parse().unwrap());
-        assert_eq!(sources(&[], past).unwrap(), ["nbk", "nbkr", "cbu", "nbt", "cbt", "cbr"]);
-        assert_eq!(sources(&["NBK,cbr".into(), "nbk".into()], today).unwrap(), ["nbk", "cbr"]);
+        assert_eq!(labels(sources(&[], past).unwrap()), ["nbk", "nbkr", "cbu", "nbt", "cbt", "cbr"]);
+        assert_eq!(labels(sources(&["NBK,cbr".into(), "nbk".into()], today).unwrap()), ["nbk", "cbr"]);
         assert!(matches!(sources(&["nbu".into()], today), Err(Error::Usage(_))));
     }
 }

@@ -193,7 +193,7 @@ fn ingest_warc(store: &mut LazyStore<'_>, name: &str, reader: impl Read, opts: &
         if r.status != 200 {
             continue;
         }
-        let currency = read::nbkr::history_currency_of_url(&r.target_uri);
+        let currency = crate::sources::currency_of_url(&r.target_uri);
         let doc = Document { name: r.target_uri.clone(), bytes: &r.body, observed: r.date, undated_at: Some(r.date), currency };
         let outcome = intake::store_document(store, &doc, opts);
         report(store, summary, &r.target_uri, outcome);

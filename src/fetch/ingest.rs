@@ -7,38 +7,31 @@
 
 use std::path::Path;
 
-use super::{FetchedDocument, Ingested, Kind, Sink};
+use super::{FetchedDocument, Ingested, Sink};
 use crate::error::{Error, Result};
 use crate::intake::{self, Document, LazyStore, Outcome};
 use crate::model::Instant;
-use crate::read::{self, Format};
+use crate::read::{self, BankFormat, Format};
 use crate::store::ConflictPolicy;
 
-/// The formats a request's response may be (NBKR's history page is told by
-/// its request, not sniffed).
-fn expected(kind: Kind) -> &'static [Format] {
-    match kind {
-        Kind::Ticker => &[Format::Ticker],
-        Kind::Nbk => &[Format::Nbk],
-        Kind::NbkrDaily | Kind::NbkrWeekly => &[Format::NbkrDaily, Format::NbkrWeekly],
-        Kind::NbkrHistory => &[Format::NbkrHistory],
-        Kind::Cbu => &[Format::Cbu],
-        Kind::Nbt => &[Format::Nbt],
-        Kind::Cbt => &[Format::Cbt],
-        Kind::CbrDaily => &[Format::CbrDaily],
-        Kind::CbrDynamic => &[Format::CbrDynamic],
-    }
+/// The page its request names, when the answer is one (NBKR's history page
+/// is told by its request, not sniffed).
+fn by_request(doc: &FetchedDocument) -> Option<BankFormat> {
+    doc.expects.iter().find_map(|f| match f {
+        Format::Bank(b) if b.by_request => Some(*b),
+        _ => None,
+    })
 }
 
 /// Refuses a response that is another source's document (a mirror
 /// answering with the wrong file, a portal page): it is not read at all.
 pub fn check_kind(doc: &FetchedDocument) -> Result<()> {
-    if doc.kind == Kind::NbkrHistory {
+    if by_request(doc).is_some() {
         return Ok(());
     }
     let head = &doc.body[..doc.body.len().min(read::SNIFF_BYTES)];
     let format = read::sniff(head).map_err(|e| Error::invalid(format!("not {}'s document: it {e}", doc.source)))?;
-    if !expected(doc.kind).contains(&format) {
+    if !doc.expects.contains(&format) {
         return Err(Error::invalid(format!("not {}'s document: it reads as {}", doc.source, format.name())));
     }
     Ok(())
@@ -80,20 +73,18 @@ impl Sink for StoreSink<'_> {
 
     fn ingest(&mut self, doc: &FetchedDocument, policy: ConflictPolicy) -> Result<Ingested> {
         check_kind(doc)?;
-        if doc.kind == Kind::NbkrHistory && !doc.body.windows(11).any(|w| w == b"<!--date-->") {
-            // A range without rates gives the page without rows.
-            return if super::looks_like_html(&doc.body) {
-                Ok(Ingested { empty: true, ..Ingested::default() })
-            } else {
-                Err(Error::invalid("not nbkr's history page (no <!--date--> rows, and not HTML)"))
-            };
+        let page = by_request(doc);
+        if let Some(unit) = page.and_then(|p| crate::sources::builtin(p.source)) {
+            if let Some(without_rows) = unit.page_without_rows(&doc.body) {
+                return without_rows.map(|()| Ingested { empty: true, ..Ingested::default() });
+            }
         }
         let document = Document {
             name: doc.url.clone(),
             bytes: &doc.body,
             observed: doc.observed,
             undated_at: Some(doc.observed),
-            currency: if doc.kind == Kind::NbkrHistory { doc.currency } else { None },
+            currency: if page.is_some() { doc.currency } else { None },
         };
         let opts = intake::Options { at: None, source: None, policy, now: self.now };
         Ok(match intake::store_document(&mut self.store, &document, &opts)? {

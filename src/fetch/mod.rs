@@ -1,34 +1,35 @@
 //! Fetching the built-in sources' documents over HTTP (DESIGN "fetch").
 //!
-//! - [`plan`]: which URLs a run asks, per source, for the current documents,
-//!   one past day or a range;
-//! - [`origin`]: `FXSNAP_<SOURCE>_ORIGIN`, a mirror or test server in place
-//!   of a source's scheme, host and port;
+//! - [`plan`]: which URLs a run asks: each source's unit (`sources/`) names
+//!   its own for the current documents, one past day or a range;
+//! - [`origin`]: a mirror or test server in place of a source's scheme,
+//!   host and port (`FXSNAP_<SOURCE>_ORIGIN`, read by the command);
 //! - [`http`]: the polite, bounded, retrying client;
 //! - [`warc_write`]: appending every response to a WARC 1.1 archive;
-//! - [`ids`]: the currencies asked one by one;
 //! - [`ingest`]: the store as the [`Sink`], through `intake`.
 //!
 //! [`run`] asks each URL in turn (one thread asks while the other stores
 //! the previous answer) and hands every document to a [`Sink`]: one input
 //! per response, named by the URL asked, observed at the response's `Date`.
 //! This module decides what counts as a document of its source (status,
-//! HTML where XML belongs, CBT's Sunday 404); reading it is the sink's.
+//! HTML where XML belongs, an answer its unit says means "none that day");
+//! reading it is the sink's.
 
 pub mod http;
-pub mod ids;
 pub mod ingest;
 pub mod origin;
 pub mod plan;
 pub mod warc_write;
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::NaiveDate;
 
 use crate::error::{Error, Result};
 use crate::model::{Currency, Instant};
+use crate::read::xml::looks_like_html;
+use crate::read::Format;
 use crate::store::{ConflictPolicy, Counts};
 use crate::summary::Summary;
-pub use plan::{Kind, Request, When};
+pub use plan::{Request, When};
 
 /// One response given to the store: everything a reader needs, and the
 /// request's own knowledge (NBKR's history page names no currency).
@@ -38,7 +39,8 @@ pub struct FetchedDocument {
     pub url: String,
     /// The source label (`nbk`).
     pub source: &'static str,
-    pub kind: Kind,
+    /// The formats its request expects.
+    pub expects: &'static [Format],
     /// The response's `Date` (else when it arrived).
     pub observed: Instant,
     pub status: u16,
@@ -187,13 +189,13 @@ fn store_one(
 /// A response as a document of its source, `None` for an answer that says
 /// there is none (CBT's Sunday 404), or the reason it is not one.
 fn document(req: &Request, resp: http::Response) -> std::result::Result<Option<FetchedDocument>, String> {
-    if resp.status == 404 && req.kind == Kind::Cbt && req.asked_date.is_some_and(|d| d.weekday() == Weekday::Sun) {
+    if crate::sources::builtin(req.source).is_some_and(|unit| unit.no_document(req.asked_date, resp.status)) {
         return Ok(None);
     }
     if resp.status != 200 {
         return Err(format!("HTTP {} {}", resp.status, resp.reason).trim_end().to_string());
     }
-    if !matches!(req.kind, Kind::Ticker | Kind::NbkrHistory) && looks_like_html(&resp.body) {
+    if !req.expects.iter().any(|f| f.is_html_page()) && looks_like_html(&resp.body) {
         return Err(format!("an HTML page, not {}'s document", req.source));
     }
     if resp.body.iter().all(u8::is_ascii_whitespace) {
@@ -202,7 +204,7 @@ fn document(req: &Request, resp: http::Response) -> std::result::Result<Option<F
     Ok(Some(FetchedDocument {
         url: req.url.clone(),
         source: req.source,
-        kind: req.kind,
+        expects: req.expects,
         observed: resp.observed(),
         status: resp.status,
         headers: resp.headers,
@@ -210,17 +212,6 @@ fn document(req: &Request, resp: http::Response) -> std::result::Result<Option<F
         asked_date: req.asked_date,
         currency: req.currency,
     }))
-}
-
-/// An HTML page (an error page, a login wall) where XML or JSON belongs.
-pub fn looks_like_html(body: &[u8]) -> bool {
-    let head = String::from_utf8_lossy(&body[..body.len().min(1024)]).to_ascii_lowercase();
-    let t = head.trim_start_matches('\u{feff}').trim_start();
-    // JSON (CBU's) is never HTML; an XML prolog may still open an XHTML page.
-    if t.starts_with('[') || t.starts_with('{') {
-        return false;
-    }
-    t.starts_with("<!doctype html") || t.starts_with("<html") || t.starts_with("<head") || t.starts_with("<body") || t.contains("<html")
 }
 
 /// A reason on one line (a server's message may hold line breaks).
@@ -231,19 +222,4 @@ fn one_line(s: &str) -> String {
 /// The date the current documents are asked for: today, in UTC.
 pub fn today() -> NaiveDate {
     Instant::now().datetime().date_naive()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn html_is_told_from_documents() {
-        assert!(looks_like_html(b"<!DOCTYPE html><html><body>Error</body></html>"));
-        assert!(looks_like_html(b"\n  <HTML><p>503</p>"));
-        assert!(!looks_like_html(b"<?xml version=\"1.0\"?><rates></rates>"));
-        assert!(looks_like_html(b"<?xml version=\"1.0\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0//EN\">\n<html>"));
-        assert!(!looks_like_html(b"[{\"Ccy\":\"USD\"}]"));
-        assert!(!looks_like_html(b"<ValCurs Date=\"2026-05-18\">"));
-    }
 }

@@ -100,14 +100,25 @@ pub fn variable(source: &str) -> String {
     format!("FXSNAP_{}_ORIGIN", source.to_ascii_uppercase())
 }
 
-/// The replacement origin for `source` from the environment, if set.
-pub fn from_env(source: &str) -> Result<Option<Origin>> {
-    let var = variable(source);
-    match std::env::var(&var) {
-        Ok(v) if v.trim().is_empty() => Ok(None),
-        Ok(v) => Origin::parse(v.trim(), &var).map(Some),
-        Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => Err(Error::Usage(format!("{var} is not valid UTF-8"))),
+/// The origins given for sources (read from the environment by the
+/// command, once, and passed down).
+#[derive(Clone, Debug, Default)]
+pub struct Origins(Vec<(&'static str, Origin)>);
+
+impl Origins {
+    /// Adds `source`'s origin from the value of its variable ([`variable`]);
+    /// an empty value is no origin.
+    pub fn set(&mut self, source: &'static str, value: &str) -> Result<()> {
+        if !value.trim().is_empty() {
+            let origin = Origin::parse(value.trim(), &variable(source))?;
+            self.0.push((source, origin));
+        }
+        Ok(())
+    }
+
+    /// The origin given for `source`, if any.
+    pub fn of(&self, source: &str) -> Option<&Origin> {
+        self.0.iter().find(|(s, _)| *s == source).map(|(_, o)| o)
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::Format;
+use super::format::{BankFormat, Format};
 use crate::error::{Error, Result};
 use crate::model::{echo, Currency, Instant, Observation, Pair, Rate, Source};
 
@@ -118,11 +118,10 @@ pub struct Rows {
 }
 
 impl Rows {
-    /// Rows of the built-in source `label`, quoted in its home currency.
-    pub fn new(label: &str, decimals: Decimals) -> Result<Rows> {
-        let builtin = crate::sources::builtin(label).ok_or_else(|| Error::invalid(format!("'{}' is not a bank source", echo(label))))?;
-        let home = builtin.home_currency().ok_or_else(|| Error::invalid(format!("source {label} has no home currency")))?;
-        let source = builtin.label.parse()?;
+    /// Rows of a document of `format`, quoted in `home` (its source's currency).
+    pub fn new(format: BankFormat, home: &str, decimals: Decimals) -> Result<Rows> {
+        let source = format.source.parse()?;
+        let home = home.parse()?;
         Ok(Rows { source, home, decimals, rows: Vec::new(), skipped: Vec::new(), seen: HashMap::new() })
     }
 
@@ -178,8 +177,8 @@ impl Rows {
         Ok((pair, rate))
     }
 
-    pub fn finish(self, format: Format, date: Option<NaiveDate>) -> BankDocument {
-        BankDocument { format, source: self.source, date, rows: self.rows, skipped: self.skipped }
+    pub fn finish(self, format: BankFormat, date: Option<NaiveDate>) -> BankDocument {
+        BankDocument { format: Format::Bank(format), source: self.source, date, rows: self.rows, skipped: self.skipped }
     }
 }
 
@@ -219,7 +218,7 @@ mod tests {
     #[test]
     fn rows_skip_bad_ones_and_refuse_conflicts() {
         let at = Instant::from_unix(0);
-        let mut rows = Rows::new("nbk", Decimals::Dot).unwrap();
+        let mut rows = Rows::new(crate::sources::nbk::DOCUMENT, "KZT", Decimals::Dot).unwrap();
         assert!(rows.push("USD", Some("1"), Some("478.77"), at).unwrap().is_some());
         assert!(rows.push("XDR", Some("3"), Some("1"), at).unwrap().is_none());
         assert!(rows.push("EUR", Some("1"), Some("0"), at).unwrap().is_none());
@@ -229,12 +228,12 @@ mod tests {
         assert!(rows.push("USD", Some("1"), Some("478.770"), at).is_ok(), "same value twice: kept once");
         let e = rows.push("USD", Some("1"), Some("478.78"), at).unwrap_err().to_string();
         assert_eq!(e, "lists USD twice with different values (478.77 and 478.78): refused");
-        let doc = rows.finish(Format::Nbk, None);
+        let doc = rows.finish(crate::sources::nbk::DOCUMENT, None);
         assert_eq!(doc.rows.len(), 1);
         assert_eq!(doc.skipped.len(), 5, "{:?}", doc.skipped);
         assert!(doc.skipped[0].contains("nominal '3'"), "{:?}", doc.skipped);
         assert!(doc.skipped[1].contains("zero"), "{:?}", doc.skipped);
-        let mut comma = Rows::new("nbkr", Decimals::Comma).unwrap();
+        let mut comma = Rows::new(crate::sources::nbkr::DAILY, "KGS", Decimals::Comma).unwrap();
         assert_eq!(comma.push("USD", Some("1"), Some("87,4500"), at).unwrap().unwrap().to_string(), "87.4500");
     }
 }

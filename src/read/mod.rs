@@ -6,24 +6,16 @@
 //! - [`csv`]: the CSV exchange format, streamed;
 //! - [`xml`]: the safe XML every bank reader parses with (no DTD, bounded);
 //! - [`bank`]: the document they yield and the rules for rows, nominals and dates;
-//! - [`nbk`]: National Bank of Kazakhstan (`<rates>`, X/KZT);
-//! - [`nbkr`]: National Bank of the Kyrgyz Republic, daily, weekly and history page (X/KGS);
-//! - [`cbu`]: Central Bank of Uzbekistan (JSON array, X/UZS);
-//! - [`nbt`]: National Bank of Tajikistan (`<ValCurs Date="YYYY-MM-DD">`, X/TJS);
-//! - [`cbt`]: Central Bank of Turkmenistan (`<cbt_currency_rate>`, X/TMT);
-//! - [`cbr`]: Central Bank of Russia, daily and dynamic (X/RUB);
+//! - [`format`]: what an input is ([`Format`]); each bank's formats and
+//!   reader live in its unit under `sources/` (`sources::cbt`);
 //! - [`warc`]: the response records of a WARC/1.0 or 1.1 archive.
 //!
-//! [`sniff`] tells which reader an input needs; [`read_bank`] reads a bank document.
+//! [`sniff`] tells which reader an input needs, asking each source's unit
+//! about bank documents; [`read_bank`] reads a bank document by its unit.
 
 pub mod bank;
-pub mod cbr;
-pub mod cbt;
-pub mod cbu;
 pub mod csv;
-pub mod nbk;
-pub mod nbkr;
-pub mod nbt;
+pub mod format;
 pub mod ticker;
 pub mod warc;
 pub mod xml;
@@ -31,113 +23,48 @@ pub mod xml;
 use std::io::Read;
 
 pub use bank::BankDocument;
+pub use format::{BankFormat, Format};
 pub use xml::MAX_DOCUMENT_BYTES;
 
 use crate::error::{Error, Result};
 use crate::model::echo;
-
-/// What an input is, as [`sniff`] recognizes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Format {
-    Ticker,
-    Csv,
-    Nbk,
-    NbkrDaily,
-    NbkrWeekly,
-    Cbu,
-    Nbt,
-    Cbt,
-    CbrDaily,
-    CbrDynamic,
-    /// NBKR's history page: only read with the currency its request named.
-    NbkrHistory,
-    Warc,
-}
-
-impl Format {
-    /// The reader's name, as `inputs` lists it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Ticker => "ticker",
-            Format::Csv => "csv",
-            Format::Nbk => "nbk",
-            Format::NbkrDaily => "nbkr-daily",
-            Format::NbkrWeekly => "nbkr-weekly",
-            Format::Cbu => "cbu",
-            Format::Nbt => "nbt",
-            Format::Cbt => "cbt",
-            Format::CbrDaily => "cbr-daily",
-            Format::CbrDynamic => "cbr-dynamic",
-            Format::NbkrHistory => "nbkr-history",
-            Format::Warc => "warc",
-        }
-    }
-
-    /// True for the seven formats [`read_bank`] reads.
-    pub fn is_bank(self) -> bool {
-        !matches!(self, Format::Ticker | Format::Csv | Format::Warc | Format::NbkrHistory)
-    }
-
-    /// The root element of an XML bank format.
-    fn xml_root(self) -> Option<&'static str> {
-        match self {
-            Format::Nbk => Some("rates"),
-            Format::NbkrDaily | Format::NbkrWeekly => Some("CurrencyRates"),
-            Format::Nbt | Format::CbrDaily | Format::CbrDynamic => Some("ValCurs"),
-            Format::Cbt => Some("cbt_currency_rate"),
-            _ => None,
-        }
-    }
-
-    /// Who publishes it, for messages.
-    fn publisher(self) -> &'static str {
-        match self {
-            Format::Nbk => "an NBK",
-            Format::NbkrDaily | Format::NbkrWeekly => "an NBKR",
-            Format::Cbu => "a CBU",
-            Format::Nbt => "an NBT",
-            Format::Cbt => "a CBT",
-            Format::CbrDaily | Format::CbrDynamic => "a CBR",
-            _ => "a bank",
-        }
-    }
-}
+use crate::sources::{self, Head};
 
 /// How much of an input [`sniff`] looks at.
 pub const SNIFF_BYTES: usize = 64 * 1024;
 
-/// Reads a bank document of the given format.
+/// Reads a bank document of the given format (by its source's unit).
 pub fn read_bank(format: Format, bytes: &[u8]) -> Result<BankDocument> {
     match format {
-        Format::Nbk => nbk::read(bytes),
-        Format::NbkrDaily | Format::NbkrWeekly => nbkr::read(bytes, format),
-        Format::Cbu => cbu::read(bytes),
-        Format::Nbt => nbt::read(bytes),
-        Format::Cbt => cbt::read(bytes),
-        Format::CbrDaily => cbr::read_daily(bytes),
-        Format::CbrDynamic => cbr::read_dynamic(bytes),
-        Format::Ticker | Format::Csv | Format::Warc => Err(Error::invalid(format!("is read as {}, not as a bank document", format.name()))),
-        Format::NbkrHistory => {
-            Err(Error::invalid("is NBKR's history page, which names no currency: only `fetch nbkr`, which asked for one, reads it"))
+        Format::Bank(b) => sources::read_bank(b, bytes, None),
+        other => Err(Error::invalid(format!("is read as {}, not as a bank document", other.name()))),
+    }
+}
+
+/// The roots of the banks' XML formats, for messages:
+/// `<rates>, <CurrencyRates>, <ValCurs> or <cbt_currency_rate>`.
+fn bank_roots() -> String {
+    let mut roots: Vec<&str> = Vec::new();
+    for r in sources::bank_formats().filter_map(|f| f.root) {
+        if !roots.contains(&r) {
+            roots.push(r);
         }
     }
-}
-
-/// The root of an XML bank document, checked to be the format's.
-fn root_of(bytes: &[u8], format: Format) -> Result<xml::Element> {
-    let root = xml::parse(bytes)?;
-    match format.xml_root() {
-        Some(expected) if root.name == expected => Ok(root),
-        expected => Err(Error::invalid(format!(
-            "is not {} document: its root is <{}>, not <{}>",
-            format.publisher(),
-            echo(&root.name),
-            expected.unwrap_or("?")
-        ))),
+    let tags: Vec<String> = roots.iter().map(|r| format!("<{r}>")).collect();
+    match tags.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => tags.join(""),
     }
 }
 
-const BANK_ROOTS: &str = "<rates>, <CurrencyRates>, <ValCurs> or <cbt_currency_rate>";
+/// The sources whose documents are JSON arrays, and what those hold, for
+/// messages (`CBU's`, `objects with "Ccy", …`).
+fn json_sources() -> (String, String) {
+    let units: Vec<_> = sources::REGISTRY.iter().filter(|u| u.json_shape().is_some()).collect();
+    let names: Vec<String> = units.iter().map(|u| format!("{}'s", u.label().to_ascii_uppercase())).collect();
+    let shapes: Vec<&str> = units.iter().filter_map(|u| u.json_shape()).collect();
+    (names.join(" or "), shapes.join(" or "))
+}
 
 /// Recognizes an input by its content (never its name). `head` is its first
 /// bytes (up to [`SNIFF_BYTES`]). An input that almost matches a format (a
@@ -163,17 +90,17 @@ pub fn sniff(head: &[u8]) -> Result<Format> {
     }
     if let Some(rest) = t.strip_prefix('[') {
         let rest = rest.trim_start();
-        if rest.starts_with(']') || (rest.starts_with('{') && rest.contains("\"Ccy\"")) {
-            return Ok(Format::Cbu);
+        if let Some(f) = sources::recognize(&Head::JsonArray(rest)) {
+            return Ok(Format::Bank(f));
         }
         if rest.starts_with(['{', '"', '[']) || rest.starts_with(|c: char| c.is_ascii_digit()) {
-            return Err(Error::invalid(
-                "is a JSON array, but not CBU's (expected objects with \"Ccy\", \"Nominal\", \"Rate\" and \"Date\")",
-            ));
+            let (whose, shape) = json_sources();
+            return Err(Error::invalid(format!("is a JSON array, but not {whose} (expected {shape})")));
         }
     }
     if t.starts_with('{') && t[1..].trim_start().starts_with(['"', '}']) {
-        return Err(Error::invalid("is a JSON object, not one of the banks' formats (expected CBU's JSON array of rates)"));
+        let (whose, _) = json_sources();
+        return Err(Error::invalid(format!("is a JSON object, not one of the banks' formats (expected {whose} JSON array of rates)")));
     }
     let first = text.split('\n').next().unwrap_or("").trim_end_matches('\r');
     if crate::read::csv::is_header(first) {
@@ -282,26 +209,10 @@ fn sniff_markup(mut t: &str) -> Result<Format> {
     } else {
         return Err(Error::invalid("is markup without a root element in its first 64 KiB"));
     };
-    let attr = |k: &str| attrs.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str());
+    if let Some(f) = sources::recognize(&Head::Xml { root: &name, attrs: &attrs, text: t }) {
+        return Ok(Format::Bank(f));
+    }
     match name.as_str() {
-        "rates" => Ok(Format::Nbk),
-        "CurrencyRates" => {
-            let weekly = match attr("Name").map(str::to_ascii_lowercase) {
-                Some(n) if n.contains("weekly") => true,
-                Some(n) if n.contains("daily") => false,
-                _ => t.contains("<ValidFor>"),
-            };
-            Ok(if weekly { Format::NbkrWeekly } else { Format::NbkrDaily })
-        }
-        "ValCurs" if attr("ID").is_some() || attr("DateRange1").is_some() => Ok(Format::CbrDynamic),
-        "ValCurs" => Ok(match attr("Date").map(|d| d.trim().as_bytes().to_vec()) {
-            Some(d) if d.len() == 10 && d[4] == b'-' && d[7] == b'-' => Format::Nbt,
-            Some(d) if d.len() == 10 && d[2] == b'.' && d[5] == b'.' => Format::CbrDaily,
-            // No usable date (the reader will say so): CBR's marks tell it apart.
-            _ if t.contains("<VunitRate>") || t.contains("<NumCode>") => Format::CbrDaily,
-            _ => Format::Nbt,
-        }),
-        "cbt_currency_rate" => Ok(Format::Cbt),
         // An HTML page (an XHTML one too): the ticker reader's.
         other if other.eq_ignore_ascii_case("html") => Ok(Format::Ticker),
         other if !declared && (other.is_empty() || HTML_ROOTS.iter().any(|h| h.eq_ignore_ascii_case(other))) => Ok(Format::Ticker),
@@ -309,8 +220,9 @@ fn sniff_markup(mut t: &str) -> Result<Format> {
             Ok(Format::Ticker)
         }
         other => Err(Error::invalid(format!(
-            "is an XML document with root <{}>, not one of the banks' formats (expected {BANK_ROOTS})",
-            echo(other)
+            "is an XML document with root <{}>, not one of the banks' formats (expected {})",
+            echo(other),
+            bank_roots()
         ))),
     }
 }

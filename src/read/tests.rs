@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use super::*;
+use crate::sources::{cbr, cbt, cbu, nbk, nbkr, nbt};
 
 pub(crate) const NBK: &[u8] = include_bytes!("../../tests/fixtures/feeds/nbk-2026-04-01.xml");
 pub(crate) const NBKR: &[u8] = include_bytes!("../../tests/fixtures/feeds/nbkr-daily-2026-05-24.xml");
@@ -17,14 +18,14 @@ pub(crate) const CBR_KZT: &[u8] = include_bytes!("../../tests/fixtures/feeds/cbr
 
 /// Every bank fixture with its format and its number of rates.
 pub(crate) const DOCS: [(&[u8], Format, usize); 8] = [
-    (NBK, Format::Nbk, 39),
-    (NBKR, Format::NbkrDaily, 5),
-    (CBU, Format::Cbu, 75),
-    (NBT, Format::Nbt, 36),
-    (CBT, Format::Cbt, 48),
-    (CBR, Format::CbrDaily, 54),
-    (CBR_USD, Format::CbrDynamic, 3),
-    (CBR_KZT, Format::CbrDynamic, 3),
+    (NBK, Format::Bank(nbk::DOCUMENT), 39),
+    (NBKR, Format::Bank(nbkr::DAILY), 5),
+    (CBU, Format::Bank(cbu::DOCUMENT), 75),
+    (NBT, Format::Bank(nbt::DOCUMENT), 36),
+    (CBT, Format::Bank(cbt::DOCUMENT), 48),
+    (CBR, Format::Bank(cbr::DAILY), 54),
+    (CBR_USD, Format::Bank(cbr::DYNAMIC), 3),
+    (CBR_KZT, Format::Bank(cbr::DYNAMIC), 3),
 ];
 
 /// The rate of `pair` in a document, as its text (the only row of that pair).
@@ -81,21 +82,21 @@ fn every_fixture_reads_exactly_and_sniffs_as_its_format() {
 
 #[test]
 fn read_bank_refuses_another_format() {
-    let e = read_err(read_bank(Format::Nbk, CBT));
+    let e = read_err(read_bank(Format::Bank(nbk::DOCUMENT), CBT));
     assert_eq!(e, "is not an NBK document: its root is <cbt_currency_rate>, not <rates>");
-    assert!(read_err(read_bank(Format::Cbu, NBK)).starts_with("is not CBU's JSON"));
+    assert!(read_err(read_bank(Format::Bank(cbu::DOCUMENT), NBK)).starts_with("is not CBU's JSON"));
     assert_eq!(read_err(read_bank(Format::Ticker, NBK)), "is read as ticker, not as a bank document");
     let names: Vec<&str> = [
         Format::Ticker,
         Format::Csv,
-        Format::Nbk,
-        Format::NbkrDaily,
-        Format::NbkrWeekly,
-        Format::Cbu,
-        Format::Nbt,
-        Format::Cbt,
-        Format::CbrDaily,
-        Format::CbrDynamic,
+        Format::Bank(nbk::DOCUMENT),
+        Format::Bank(nbkr::DAILY),
+        Format::Bank(nbkr::WEEKLY),
+        Format::Bank(cbu::DOCUMENT),
+        Format::Bank(nbt::DOCUMENT),
+        Format::Bank(cbt::DOCUMENT),
+        Format::Bank(cbr::DAILY),
+        Format::Bank(cbr::DYNAMIC),
         Format::Warc,
     ]
     .iter()
@@ -108,7 +109,7 @@ fn read_bank_refuses_another_format() {
 fn a_billion_laughs_is_refused_in_every_xml_format() {
     let laughs = "<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\
                   <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">]>";
-    for (bytes, format, _) in DOCS.iter().filter(|d| d.1 != Format::Cbu) {
+    for (bytes, format, _) in DOCS.iter().filter(|d| d.1 != Format::Bank(cbu::DOCUMENT)) {
         let doc = with_doctype(bytes, laughs);
         assert_eq!(sniff(&doc).unwrap(), *format, "a DTD does not hide the format");
         assert_eq!(read_err(read_bank(*format, &doc)), "has a DTD (<!DOCTYPE>): refused, entities are never expanded");
@@ -124,18 +125,18 @@ fn an_external_entity_is_never_read() {
     for (uri, root) in [(format!("file://{path}"), "rates"), (path.clone(), "rates"), (format!("file://{path}"), "lolz")] {
         let dtd = format!("<!DOCTYPE {root} [<!ENTITY xxe SYSTEM \"{uri}\">]>");
         let text = text_of(NBK).replacen("<title>USD</title>", "<title>&xxe;</title>", 1);
-        let e = read_err(read_bank(Format::Nbk, &with_doctype(text.as_bytes(), &dtd)));
+        let e = read_err(read_bank(Format::Bank(nbk::DOCUMENT), &with_doctype(text.as_bytes(), &dtd)));
         assert_eq!(e, "has a DTD (<!DOCTYPE>): refused, entities are never expanded");
         errors.push(e);
         // Without the DTD the reference is undeclared: refused, and still not read.
-        let e = read_err(read_bank(Format::Nbk, text.as_bytes()));
+        let e = read_err(read_bank(Format::Bank(nbk::DOCUMENT), text.as_bytes()));
         assert_eq!(e, "uses the entity '&xxe;', which is not declared: entities are never expanded");
         errors.push(e);
     }
     let dtd = format!("<!DOCTYPE ValCurs SYSTEM \"file://{path}\">");
-    errors.push(read_err(read_bank(Format::CbrDynamic, &with_doctype(CBR_USD, &dtd))));
+    errors.push(read_err(read_bank(Format::Bank(cbr::DYNAMIC), &with_doctype(CBR_USD, &dtd))));
     let in_attr = text_of(CBR_USD).replace("encoding=\"windows-1251\"", "encoding=\"utf-8\"").replacen("ID=\"R01235\"", "ID=\"&xxe;\"", 1);
-    let e = read_err(read_bank(Format::CbrDynamic, in_attr.as_bytes()));
+    let e = read_err(read_bank(Format::Bank(cbr::DYNAMIC), in_attr.as_bytes()));
     assert!(e.contains("never expanded"), "{e}");
     errors.push(e);
     assert_eq!(errors.len(), 8);
@@ -177,11 +178,11 @@ fn windows_1251_bytes_declared_as_utf8_are_refused() {
         let at = CBR.windows(decl.len()).position(|w| w == decl).unwrap();
         [&CBR[..at], b"encoding=\"utf-8\"".as_slice(), &CBR[at + decl.len()..]].concat()
     };
-    let e = read_err(read_bank(Format::CbrDaily, &lying));
+    let e = read_err(read_bank(Format::Bank(cbr::DAILY), &lying));
     assert!(e.starts_with("has bytes that are not the declared UTF-8"), "{e}");
     // The same bytes without any declaration.
     let bare = &lying[lying.windows(2).position(|w| w == b"?>").unwrap() + 2..];
-    assert!(read_err(read_bank(Format::CbrDaily, bare)).starts_with("has bytes that are not UTF-8"));
+    assert!(read_err(read_bank(Format::Bank(cbr::DAILY), bare)).starts_with("has bytes that are not UTF-8"));
 }
 
 #[test]
@@ -191,7 +192,7 @@ fn nominal_3_and_zero_rate_are_skipped_and_the_rest_kept() {
         "<Value>0.0000</Value>",
         1,
     );
-    let doc = read_bank(Format::Nbt, text.as_bytes()).unwrap();
+    let doc = read_bank(Format::Bank(nbt::DOCUMENT), text.as_bytes()).unwrap();
     assert_eq!(doc.rows.len(), 34);
     assert_eq!(doc.skipped, ["USD: rate '0.0000' is zero", "UZS: nominal '3' is not a positive power of ten"]);
     assert!(!doc.is_empty_day());
@@ -200,7 +201,7 @@ fn nominal_3_and_zero_rate_are_skipped_and_the_rest_kept() {
         "<Nominal>100</Nominal><Name>Тенге</Name><Value>-16,3172</Value>",
         1,
     );
-    let doc = read_bank(Format::CbrDaily, cbr.as_bytes()).unwrap();
+    let doc = read_bank(Format::Bank(cbr::DAILY), cbr.as_bytes()).unwrap();
     assert_eq!((doc.rows.len(), doc.skipped.len()), (53, 1), "{:?}", doc.skipped);
     assert!(doc.skipped[0].starts_with("KZT: rate '-16,3172' is negative"), "{:?}", doc.skipped);
 }
@@ -208,36 +209,45 @@ fn nominal_3_and_zero_rate_are_skipped_and_the_rest_kept() {
 #[test]
 fn a_currency_twice_with_two_values_refuses_the_document() {
     let text = text_of(CBT).replacen("<rate code=\"AED\">", "<rate code=\"USD\">", 1);
-    assert_eq!(read_err(read_bank(Format::Cbt, text.as_bytes())), "lists USD twice with different values (3.5 and 0.9529): refused");
+    assert_eq!(
+        read_err(read_bank(Format::Bank(cbt::DOCUMENT), text.as_bytes())),
+        "lists USD twice with different values (3.5 and 0.9529): refused"
+    );
     let cbu = String::from_utf8_lossy(CBU).replacen("\"Ccy\":\"EUR\"", "\"Ccy\":\"USD\"", 1);
-    assert!(read_err(read_bank(Format::Cbu, cbu.as_bytes())).starts_with("lists USD twice"));
+    assert!(read_err(read_bank(Format::Bank(cbu::DOCUMENT), cbu.as_bytes())).starts_with("lists USD twice"));
     let nbkr = String::from_utf8_lossy(NBKR).replacen("ISOCode=\"EUR\"", "ISOCode=\"USD\"", 1);
-    assert!(read_err(read_bank(Format::NbkrDaily, nbkr.as_bytes())).starts_with("lists USD twice"));
+    assert!(read_err(read_bank(Format::Bank(nbkr::DAILY), nbkr.as_bytes())).starts_with("lists USD twice"));
 }
 
 #[test]
 fn an_impossible_or_missing_date_refuses_the_document() {
     let nbkr = String::from_utf8_lossy(NBKR).replacen("24.05.2026", "31.02.2026", 1);
-    assert_eq!(read_err(read_bank(Format::NbkrDaily, nbkr.as_bytes())), "date '31.02.2026' does not exist");
+    assert_eq!(read_err(read_bank(Format::Bank(nbkr::DAILY), nbkr.as_bytes())), "date '31.02.2026' does not exist");
     let cbu = String::from_utf8_lossy(CBU).replace("03.04.2026", "31.02.2026");
-    assert_eq!(read_err(read_bank(Format::Cbu, cbu.as_bytes())), "date '31.02.2026' does not exist");
+    assert_eq!(read_err(read_bank(Format::Bank(cbu::DOCUMENT), cbu.as_bytes())), "date '31.02.2026' does not exist");
     let cbr = text_of(CBR).replace("encoding=\"windows-1251\"", "encoding=\"utf-8\"").replacen("Date=\"25.04.2026\"", "", 1);
-    assert_eq!(read_err(read_bank(Format::CbrDaily, cbr.as_bytes())), "has no date");
+    assert_eq!(read_err(read_bank(Format::Bank(cbr::DAILY), cbr.as_bytes())), "has no date");
 }
 
 #[test]
 fn sniff_recognizes_every_format() {
-    assert_eq!(sniff(b"\xEF\xBB\xBF  \n<?xml version=\"1.0\"?><!-- x --><rates><date>01.04.2026</date></rates>").unwrap(), Format::Nbk);
+    assert_eq!(
+        sniff(b"\xEF\xBB\xBF  \n<?xml version=\"1.0\"?><!-- x --><rates><date>01.04.2026</date></rates>").unwrap(),
+        Format::Bank(nbk::DOCUMENT)
+    );
     let weekly = String::from_utf8_lossy(NBKR).replace("Daily Exchange Rates", "Weekly Exchange Rates");
-    assert_eq!(sniff(weekly.as_bytes()).unwrap(), Format::NbkrWeekly);
-    assert_eq!(sniff(b"<CurrencyRates Date=\"24.05.2026\"><Currency ISOCode=\"TJS\"><ValidFor>7</ValidFor>").unwrap(), Format::NbkrWeekly);
-    assert_eq!(sniff(b"<CurrencyRates Date=\"24.05.2026\">").unwrap(), Format::NbkrDaily);
-    assert_eq!(sniff(b"<ValCurs ID=\"R01235\" DateRange1=\"01.03.2026\">").unwrap(), Format::CbrDynamic);
-    assert_eq!(sniff(b"<ValCurs Date='2026-05-18'>").unwrap(), Format::Nbt);
-    assert_eq!(sniff(b"<ValCurs Date=\"25.04.2026\">").unwrap(), Format::CbrDaily);
-    assert_eq!(sniff(b"<ValCurs><Valute ID=\"R01010\"><NumCode>036</NumCode>").unwrap(), Format::CbrDaily);
-    assert_eq!(sniff(b"<cbt_currency_rate name=\"CBT Currency XML\">").unwrap(), Format::Cbt);
-    assert_eq!(sniff(b"[]").unwrap(), Format::Cbu);
+    assert_eq!(sniff(weekly.as_bytes()).unwrap(), Format::Bank(nbkr::WEEKLY));
+    assert_eq!(
+        sniff(b"<CurrencyRates Date=\"24.05.2026\"><Currency ISOCode=\"TJS\"><ValidFor>7</ValidFor>").unwrap(),
+        Format::Bank(nbkr::WEEKLY)
+    );
+    assert_eq!(sniff(b"<CurrencyRates Date=\"24.05.2026\">").unwrap(), Format::Bank(nbkr::DAILY));
+    assert_eq!(sniff(b"<ValCurs ID=\"R01235\" DateRange1=\"01.03.2026\">").unwrap(), Format::Bank(cbr::DYNAMIC));
+    assert_eq!(sniff(b"<ValCurs Date='2026-05-18'>").unwrap(), Format::Bank(nbt::DOCUMENT));
+    assert_eq!(sniff(b"<ValCurs Date=\"25.04.2026\">").unwrap(), Format::Bank(cbr::DAILY));
+    assert_eq!(sniff(b"<ValCurs><Valute ID=\"R01010\"><NumCode>036</NumCode>").unwrap(), Format::Bank(cbr::DAILY));
+    assert_eq!(sniff(b"<cbt_currency_rate name=\"CBT Currency XML\">").unwrap(), Format::Bank(cbt::DOCUMENT));
+    assert_eq!(sniff(b"[]").unwrap(), Format::Bank(cbu::DOCUMENT));
     assert_eq!(sniff(b"timestamp,pair,rate\n2025-12-12,KGS/USD,0.01144\n").unwrap(), Format::Csv);
     assert_eq!(sniff(b"\xEF\xBB\xBF\"pair\",\"rate\",\"timestamp\"\r\n").unwrap(), Format::Csv);
     assert_eq!(sniff(b"WARC/1.1\r\nWARC-Type: warcinfo\r\n").unwrap(), Format::Warc);

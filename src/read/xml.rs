@@ -273,9 +273,30 @@ fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
     }
 }
 
+/// An HTML page (an error page, a login wall) where XML or JSON belongs.
+pub fn looks_like_html(body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(1024)]).to_ascii_lowercase();
+    let t = head.trim_start_matches('\u{feff}').trim_start();
+    // JSON (CBU's) is never HTML; an XML prolog may still open an XHTML page.
+    if t.starts_with('[') || t.starts_with('{') {
+        return false;
+    }
+    t.starts_with("<!doctype html") || t.starts_with("<html") || t.starts_with("<head") || t.starts_with("<body") || t.contains("<html")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_is_told_from_documents() {
+        assert!(looks_like_html(b"<!DOCTYPE html><html><body>Error</body></html>"));
+        assert!(looks_like_html(b"\n  <HTML><p>503</p>"));
+        assert!(!looks_like_html(b"<?xml version=\"1.0\"?><rates></rates>"));
+        assert!(looks_like_html(b"<?xml version=\"1.0\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0//EN\">\n<html>"));
+        assert!(!looks_like_html(b"[{\"Ccy\":\"USD\"}]"));
+        assert!(!looks_like_html(b"<ValCurs Date=\"2026-05-18\">"));
+    }
 
     fn err(bytes: &[u8]) -> String {
         parse(bytes).unwrap_err().to_string()

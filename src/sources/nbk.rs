@@ -2,23 +2,64 @@
 //! and `<item>`s (`<title>` code, `<description>` KZT per `<quant>` units).
 //! The root's own `<title>`, `<description>` and `<link>` describe the feed,
 //! not a currency; `<change>` is an absolute change, not stored; a reply with
-//! `<info>` and no items is an empty day.
+//! `<info>` and no items is an empty day. One URL per day, today's included.
 
-use super::bank::{date_dmy, require_date, BankDocument, Decimals, Rows};
-use super::{root_of, Format};
+use chrono::NaiveDate;
+
+use super::{dmy, Head, Match, Profile, Source};
 use crate::error::Result;
-use crate::model::Instant;
+use crate::model::{Currency, Instant};
+use crate::read::bank::{date_dmy, require_date, BankDocument, Decimals, Rows};
+use crate::read::format::{BankFormat, Format};
+
+pub struct Nbk;
+
+const HOME: &str = "KZT";
+
+/// `<rates>`, X/KZT.
+pub const DOCUMENT: BankFormat = BankFormat { name: "nbk", source: "nbk", root: Some("rates"), by_request: false };
+const FORMATS: &[Format] = &[Format::Bank(DOCUMENT)];
+
+fn day_url(d: NaiveDate) -> String {
+    format!("https://nationalbank.kz/rss/get_rates.cfm?fdate={}", dmy(d, Some('.')))
+}
+
+static PROFILE: Profile = Profile {
+    label: "nbk",
+    name: "National Bank of Kazakhstan",
+    country: "Kazakhstan",
+    home: Some(HOME),
+    data_url: "https://nationalbank.kz/rss/get_rates.cfm",
+};
+
+impl Source for Nbk {
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
+    }
+    fn formats(&self) -> &'static [Format] {
+        FORMATS
+    }
+    fn day_url(&self, d: NaiveDate) -> Option<String> {
+        Some(day_url(d))
+    }
+    fn recognize(&self, head: &Head<'_>) -> Option<Match> {
+        (head.root() == Some("rates")).then_some(Match::Sure(DOCUMENT))
+    }
+    fn read(&self, _format: BankFormat, bytes: &[u8], _currency: Option<Currency>) -> Result<BankDocument> {
+        read(bytes)
+    }
+}
 
 pub fn read(bytes: &[u8]) -> Result<BankDocument> {
-    let root = root_of(bytes, Format::Nbk)?;
+    let root = DOCUMENT.root_of(bytes)?;
     let date = require_date(root.child_text("date"), date_dmy)?;
     let at = Instant::start_of_day(date);
-    let mut rows = Rows::new("nbk", Decimals::Dot)?;
+    let mut rows = Rows::new(DOCUMENT, HOME, Decimals::Dot)?;
     for item in root.children_named("item") {
         let code = item.child_text("title").unwrap_or("");
         rows.push(code, item.child_text("quant"), item.child_text("description"), at)?;
     }
-    Ok(rows.finish(Format::Nbk, Some(date)))
+    Ok(rows.finish(DOCUMENT, Some(date)))
 }
 
 #[cfg(test)]
@@ -27,6 +68,15 @@ mod tests {
     use crate::read::tests::{rate_of, read_err};
 
     const DOC: &[u8] = include_bytes!("../../tests/fixtures/feeds/nbk-2026-04-01.xml");
+
+    #[test]
+    fn one_url_per_day() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let r = Nbk.current(d("2026-04-01"));
+        assert_eq!(r[0].url, "https://nationalbank.kz/rss/get_rates.cfm?fdate=01.04.2026");
+        assert_eq!(r[0].asked_date, Some(d("2026-04-01")));
+        assert_eq!(Nbk.past(d("2026-03-30"), d("2026-04-01")).unwrap().len(), 3);
+    }
 
     #[test]
     fn reads_every_item_and_not_the_feeds_own_title() {

@@ -3,13 +3,62 @@
 //! X/TMT comes from `<rate_tmt>` per `<multiplier>` units only: `<rate_usd>`
 //! mixes directions (units per USD for most, USD per unit for EUR, GBP, AUD)
 //! and is not an official quote, so it is never read.
+//!
+//! One URL per day (`/kurs/YYYY/DDMMYYYY.xml`); the archive starts
+//! 2020-04-17. Quirks: Sundays answer 404, which is no error (no document
+//! that day); the site refuses some default client User-Agents (403), so
+//! `fetch` always sends its own (`fxsnap/<version>`, `fetch::http`).
 
-use super::bank::{date_dmy, date_iso, require_date, BankDocument, Decimals, Rows};
-use super::{root_of, Format};
+use chrono::{Datelike, NaiveDate, Weekday};
+
+use super::{dmy, Head, Match, Profile, Source};
 use crate::error::Result;
-use crate::model::Instant;
+use crate::model::{Currency, Instant};
+use crate::read::bank::{date_dmy, date_iso, require_date, BankDocument, Decimals, Rows};
+use crate::read::format::{BankFormat, Format};
 
-fn date_either(text: &str) -> Result<chrono::NaiveDate> {
+pub struct Cbt;
+
+const HOME: &str = "TMT";
+/// `<cbt_currency_rate>`, X/TMT.
+pub const DOCUMENT: BankFormat = BankFormat { name: "cbt", source: "cbt", root: Some("cbt_currency_rate"), by_request: false };
+const FORMATS: &[Format] = &[Format::Bank(DOCUMENT)];
+
+fn day_url(d: NaiveDate) -> String {
+    format!("https://cbt.tm/kurs/{:04}/{}.xml", d.year(), dmy(d, None))
+}
+
+static PROFILE: Profile = Profile {
+    label: "cbt",
+    name: "Central Bank of Turkmenistan",
+    country: "Turkmenistan",
+    home: Some(HOME),
+    data_url: "https://cbt.tm/kurs/",
+};
+
+impl Source for Cbt {
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
+    }
+    fn formats(&self) -> &'static [Format] {
+        FORMATS
+    }
+    fn day_url(&self, d: NaiveDate) -> Option<String> {
+        Some(day_url(d))
+    }
+    /// No document on Sundays: the 404 that says so is no error.
+    fn no_document(&self, asked: Option<NaiveDate>, status: u16) -> bool {
+        status == 404 && asked.is_some_and(|d| d.weekday() == Weekday::Sun)
+    }
+    fn recognize(&self, head: &Head<'_>) -> Option<Match> {
+        (head.root() == DOCUMENT.root).then_some(Match::Sure(DOCUMENT))
+    }
+    fn read(&self, _format: BankFormat, bytes: &[u8], _currency: Option<Currency>) -> Result<BankDocument> {
+        read(bytes)
+    }
+}
+
+fn date_either(text: &str) -> Result<NaiveDate> {
     if text.contains('-') {
         date_iso(text)
     } else {
@@ -18,14 +67,14 @@ fn date_either(text: &str) -> Result<chrono::NaiveDate> {
 }
 
 pub fn read(bytes: &[u8]) -> Result<BankDocument> {
-    let root = root_of(bytes, Format::Cbt)?;
+    let root = DOCUMENT.root_of(bytes)?;
     let date = require_date(root.child_text("date"), date_either)?;
     let at = Instant::start_of_day(date);
-    let mut rows = Rows::new("cbt", Decimals::Dot)?;
+    let mut rows = Rows::new(DOCUMENT, HOME, Decimals::Dot)?;
     for r in root.children_named("rate") {
         rows.push(r.attr("code").unwrap_or(""), r.child_text("multiplier"), r.child_text("rate_tmt"), at)?;
     }
-    Ok(rows.finish(Format::Cbt, Some(date)))
+    Ok(rows.finish(DOCUMENT, Some(date)))
 }
 
 #[cfg(test)]
@@ -34,6 +83,16 @@ mod tests {
     use crate::read::tests::{rate_of, read_err};
 
     const DOC: &[u8] = include_bytes!("../../tests/fixtures/feeds/cbt-2026-05-20.xml");
+
+    #[test]
+    fn one_url_per_day_and_sundays_404_is_no_document() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(Cbt.current(d("2026-05-20"))[0].url, "https://cbt.tm/kurs/2026/20052026.xml");
+        assert!(Cbt.no_document(Some(d("2026-05-24")), 404), "a Sunday");
+        assert!(!Cbt.no_document(Some(d("2026-05-25")), 404), "a Monday");
+        assert!(!Cbt.no_document(Some(d("2026-05-24")), 500));
+        assert!(!Cbt.no_document(None, 404));
+    }
 
     #[test]
     fn reads_rate_tmt_and_never_rate_usd() {

@@ -1,17 +1,69 @@
 //! CBU, the Central Bank of Uzbekistan: a JSON array of objects whose values
 //! are all strings (`"Ccy":"USD"`, `"Nominal":"1"`, `"Rate":"12149.84"`,
 //! `"Date":"03.04.2026"`). Values are kept as text, never as floats; `Diff`
-//! (an absolute change) and the names are not stored.
+//! (an absolute change) and the names are not stored. One URL per day.
+//! Real documents do contain wrong values now and then: a bad row is
+//! skipped and counted.
 
 use std::fmt;
+
+use chrono::NaiveDate;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use super::bank::{date_dmy, BankDocument, Decimals, Rows};
-use super::{xml, Format};
+use super::{Head, Match, Profile, Source};
 use crate::error::{Error, Result};
-use crate::model::Instant;
+use crate::model::{Currency, Instant};
+use crate::read::bank::{date_dmy, BankDocument, Decimals, Rows};
+use crate::read::format::{BankFormat, Format};
+use crate::read::xml;
+
+pub struct Cbu;
+
+const HOME: &str = "UZS";
+/// A JSON array of `{"Ccy","Nominal","Rate","Date",…}`, X/UZS.
+pub const DOCUMENT: BankFormat = BankFormat { name: "cbu", source: "cbu", root: None, by_request: false };
+const FORMATS: &[Format] = &[Format::Bank(DOCUMENT)];
+
+fn day_url(d: NaiveDate) -> String {
+    format!("https://cbu.uz/en/arkhiv-kursov-valyut/json/all/{d}/")
+}
+
+static PROFILE: Profile = Profile {
+    label: "cbu",
+    name: "Central Bank of Uzbekistan",
+    country: "Uzbekistan",
+    home: Some(HOME),
+    data_url: "https://cbu.uz/en/arkhiv-kursov-valyut/json/",
+};
+
+impl Source for Cbu {
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
+    }
+    fn formats(&self) -> &'static [Format] {
+        FORMATS
+    }
+    fn day_url(&self, d: NaiveDate) -> Option<String> {
+        Some(day_url(d))
+    }
+    /// An empty array (no rates that day), or objects with `"Ccy"`.
+    fn recognize(&self, head: &Head<'_>) -> Option<Match> {
+        match head {
+            Head::JsonArray(rest) if rest.starts_with(']') || (rest.starts_with('{') && rest.contains("\"Ccy\"")) => {
+                Some(Match::Sure(DOCUMENT))
+            }
+            _ => None,
+        }
+    }
+    fn json_shape(&self) -> Option<&'static str> {
+        Some("objects with \"Ccy\", \"Nominal\", \"Rate\" and \"Date\"")
+    }
+    fn read(&self, _format: BankFormat, bytes: &[u8], _currency: Option<Currency>) -> Result<BankDocument> {
+        read(bytes)
+    }
+}
 
 /// The most objects read: CBU publishes about 75; the bound keeps memory small.
 const MAX_ROWS: usize = 100_000;
@@ -144,7 +196,7 @@ pub fn read(bytes: &[u8]) -> Result<BankDocument> {
         Error::invalid(format!("is not CBU's JSON (an array of objects with Ccy, Nominal, Rate, Date): {}", xml::one_line(&e.to_string())))
     })?;
     let mut date = None;
-    let mut rows = Rows::new("cbu", Decimals::Dot)?;
+    let mut rows = Rows::new(DOCUMENT, HOME, Decimals::Dot)?;
     for (n, o) in objects.iter().enumerate() {
         let text = o.date.0.as_deref().map(str::trim).filter(|t| !t.is_empty());
         let d = date_dmy(text.ok_or_else(|| Error::invalid(format!("has no date in object {}", n + 1)))?)?;
@@ -159,7 +211,7 @@ pub fn read(bytes: &[u8]) -> Result<BankDocument> {
         };
         rows.push(code, Some(o.nominal.0.as_deref().unwrap_or("")), o.rate.0.as_deref(), Instant::start_of_day(d))?;
     }
-    Ok(rows.finish(Format::Cbu, date))
+    Ok(rows.finish(DOCUMENT, date))
 }
 
 #[cfg(test)]
@@ -168,6 +220,12 @@ mod tests {
     use crate::read::tests::{rate_of, read_err};
 
     const DOC: &[u8] = include_bytes!("../../tests/fixtures/feeds/cbu-2026-04-03.json");
+
+    #[test]
+    fn one_url_per_day() {
+        let d: NaiveDate = "2026-04-03".parse().unwrap();
+        assert_eq!(Cbu.current(d)[0].url, "https://cbu.uz/en/arkhiv-kursov-valyut/json/all/2026-04-03/");
+    }
 
     #[test]
     fn reads_every_object_as_text() {
