@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::chart::{self, ChartError, ChartOptions, Theme};
+use crate::chart::{self, ChartError, ChartOptions};
 use crate::cli::{ChartArgs, ThemeArg};
 use crate::error::{Error, Result};
 use crate::model::{Instant, Source};
@@ -66,10 +66,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
             opts.title = args.title.clone();
             opts.index = args.index;
             opts.log = args.log;
-            opts.theme = match args.theme {
-                ThemeArg::Light => Theme::Light,
-                ThemeArg::Dark => Theme::Dark,
-            };
+            opts.theme = ThemeArg::theme(args.theme);
             let columns = chart::plot_columns(&opts);
             opts.snap = snap_for(&store, t0, t1, columns);
             let drawn = match &vs {

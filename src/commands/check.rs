@@ -3,6 +3,7 @@
 //! Integrity problems exit 1 before any limit is looked at; a limit passed
 //! exits 4.
 
+use std::io::Write;
 use std::path::Path;
 
 use crate::cli::CheckArgs;
@@ -23,7 +24,10 @@ pub fn run(db: &Path, args: &CheckArgs) -> Result<()> {
     }
     let findings = query::check::findings(&store, &opts)?;
     if findings.is_empty() {
-        println!("{}: ok", db.display());
+        // Not println!: a closed pipe is a quiet success.
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}: ok", db.display())?;
+        out.flush()?;
         return Ok(());
     }
     for f in &findings {
