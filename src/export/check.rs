@@ -8,14 +8,14 @@ pub fn message(f: &Finding) -> String {
         Finding::Stale { shown, source, rate, at, age_secs, limit } => {
             format!("{shown} from {source}: newest observation {rate} at {at}, {} old (--max-age {limit})", span(*age_secs))
         }
-        Finding::Moved { shown, source, from, to, pct, limit } => format!(
-            "{shown} from {source}: {} at {} to {} at {}, {:+}% (--max-move {limit})",
-            from.0,
-            from.1,
-            to.0,
-            to.1,
-            pct.round_dp(2).normalize()
-        ),
+        Finding::Moved { shown, source, from, to, pct, beyond, limit } => {
+            let pct = pct.round_dp(2).normalize();
+            let note = match beyond.map(|b| b.round_dp(2).normalize()) {
+                Some(b) if b != pct => format!(" ({b:+}% beyond the quotes' precision)"),
+                _ => String::new(),
+            };
+            format!("{shown} from {source}: {} at {} to {} at {}, {pct:+}%{note} (--max-move {limit})", from.0, from.1, to.0, to.1)
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 
 use crate::error::Result;
 use crate::model::{Instant, Pair, Rate, Source};
+use crate::precision::{low_precision, move_beyond_precision};
 use crate::selection::{Selection, View};
 use crate::store::Store;
 
@@ -37,7 +38,9 @@ pub enum Finding {
     /// Its newest observation is older than `--max-age`.
     Stale { shown: Pair, source: Source, rate: Rate, at: Instant, age_secs: i64, limit: String },
     /// It moved more than `--max-move` between two consecutive observations.
-    Moved { shown: Pair, source: Source, from: (Rate, Instant), to: (Rate, Instant), pct: Decimal, limit: String },
+    /// `pct` is the whole move; `beyond`, said when a value is marked low
+    /// precision, the part beyond both quotes' last digit (what the limit is held to).
+    Moved { shown: Pair, source: Source, from: (Rate, Instant), to: (Rate, Instant), pct: Decimal, beyond: Option<Decimal>, limit: String },
 }
 
 /// Every finding past the limits asked, series by series: stale ones first, then moves.
@@ -80,14 +83,20 @@ pub fn moves(store: &Store, v: &View, from: Instant, to: Option<Instant>, limit:
         if let Some(p) = &prev {
             let shown = v.shown_for(obs.pair);
             let (a, b) = (p.rate_as(shown).decimal(), obs.rate_as(shown).decimal());
-            if let Some(pct) = (b - a).checked_div(a).and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED)) {
-                if pct.abs() > limit.value {
+            let pct = (b - a).checked_div(a).and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED));
+            // Only the part beyond both values' last digit counts (DESIGN v3).
+            let beyond = move_beyond_precision(a, p.rate.decimal(), b, obs.rate.decimal());
+            if let (Some(pct), Some(beyond)) = (pct, beyond) {
+                if beyond.abs() > limit.value {
+                    // Said when a value is marked low precision (above 2%), as tables mark it.
+                    let marked = low_precision(&[p.rate.decimal(), obs.rate.decimal()]).is_some();
                     out.push(Finding::Moved {
                         shown,
                         source: obs.source.clone(),
                         from: (p.rate_as(shown), p.at),
                         to: (obs.rate_as(shown), obs.at),
                         pct,
+                        beyond: marked.then_some(beyond),
                         limit: limit.text.clone(),
                     });
                 }
