@@ -53,7 +53,8 @@ impl Summary {
         self.failed.push((name.to_string(), e));
     }
 
-    /// A line said at once (unless quiet), such as an archive repaired.
+    /// A line said at once (unless quiet): what a run met on its way, such as
+    /// a repaired archive. Only `summary` prints below the commands.
     pub fn say(&self, line: &str) {
         if !self.quiet {
             eprintln!("fxsnap: {line}");
