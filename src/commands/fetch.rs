@@ -1,6 +1,7 @@
 //! `fxsnap fetch`: the built-in sources' documents over HTTP, each response
 //! one input stored in its own transaction (DESIGN "fetch").
 
+use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
@@ -26,12 +27,15 @@ pub fn run(db: &Path, args: &FetchArgs) -> Result<()> {
     let requests = plan::plan(&sources, when, &origins_from_env(&sources)?)?;
     let mut sink = StoreSink::new(db);
     if args.dry_run {
+        // A closed pipe (`| head`) ends the listing: main takes it as success.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         for r in &requests {
             if r.dated && !args.refetch && sink.has_read_only(&r.url)? {
                 continue;
             }
-            println!("{}", r.url);
+            writeln!(out, "{}", r.url)?;
         }
+        out.flush()?;
         return Ok(());
     }
     let opts = fetch::Options {
