@@ -1,9 +1,9 @@
--- fxsnap store, schema version 3 (PRAGMA user_version = 3;
+-- fxsnap store, schema version 4 (PRAGMA user_version = 4;
 -- PRAGMA application_id = 0x46585331, 'FXS1').
 -- Embedded in the binary with include_str!; a new database gets it whole.
--- An older database climbs src/store/migrations/v2.sql and v3.sql (a test
+-- An older database climbs src/store/migrations/v2.sql to v4.sql (a test
 -- proves the ladder gives the same schema); v3 changes no table, it adds
--- the six-hour rollups.
+-- the six-hour rollups; v4 adds the change stamp.
 
 -- A series: one pair (in its canonical direction, XXX/USD) from one source.
 -- A pair and its inverse are the same series; any two currencies make a pair.
@@ -92,3 +92,14 @@ CREATE TABLE fetch_failure (
     at     INTEGER NOT NULL,       -- unix s
     reason TEXT    NOT NULL
 ) STRICT;
+
+-- Version 4: the change stamp. One row, moved by every committed write (an
+-- input that stored, a delete, a failed fetch recorded, an upgrade) and by
+-- nothing else, so a reader (serve's ETag and Last-Modified) can tell
+-- cheaply whether the store changed since it last looked, and when.
+CREATE TABLE stamp (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    counter INTEGER NOT NULL,      -- committed writes since the stamp was added
+    at      INTEGER NOT NULL       -- unix ms of the latest of them; 0 before any
+) STRICT;
+INSERT INTO stamp (id, counter, at) VALUES (1, 0, 0);

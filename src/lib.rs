@@ -64,5 +64,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Chart(a) => commands::chart::run(&db()?, a),
         Command::Report(a) => commands::report::run(&db()?, a),
         Command::Fetch(a) => commands::fetch::run(&db()?, a),
+        Command::Serve(a) => commands::serve::run(&db()?, a),
     }
 }

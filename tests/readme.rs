@@ -119,6 +119,32 @@ fn every_command_in_the_readme_runs() {
                 }
             }
         }
+        if first == "serve" {
+            // A server runs until stopped: on a free port, it must print its address, then it is stopped.
+            if let Some(i) = args.iter().position(|a| a == "--listen") {
+                args[i + 1] = "127.0.0.1:0".into();
+            }
+            let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+            let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("fxsnap"))
+                .env_remove("FXSNAP_DB")
+                .arg("--db")
+                .arg(&db.path)
+                .args(&argv)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut line = String::new();
+            let read = std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line);
+            let _ = child.kill();
+            let _ = child.wait();
+            assert!(
+                read.is_ok() && line.starts_with("fxsnap: serving http://127.0.0.1:"),
+                "README command `fxsnap {cmd}` printed {line:?}"
+            );
+            ran += 1;
+            continue;
+        }
         if first == "ingest" && args.iter().any(|a| a == "-") {
             // The README pipes a page from curl: here, a bundled page.
             let page = fs::read(data("pages/seed-page.txt")).unwrap();

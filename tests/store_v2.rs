@@ -201,7 +201,7 @@ fn the_first_write_upgrades_without_changing_a_stored_value() {
     let (code, _, err) = run(&db, &["ingest", s(&page)]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("5 new"), "{err}");
-    assert_eq!((pragma(&db, "user_version"), pragma(&db, "application_id")), (3, 0x4658_5331));
+    assert_eq!((pragma(&db, "user_version"), pragma(&db, "application_id")), (4, 0x4658_5331));
     ok(&db, &["check"]);
     // The old rows: the same stored values, the same export bytes.
     let now = stored_rows(&db);
@@ -229,7 +229,7 @@ fn the_first_write_upgrades_without_changing_a_stored_value() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("5 duplicate"), "{err}");
     assert_eq!(stored_rows(&db), now);
-    assert_eq!(pragma(&db, "user_version"), 3);
+    assert_eq!(pragma(&db, "user_version"), 4);
 }
 
 /// Columns of `inputs --format csv` by name.
@@ -507,7 +507,7 @@ fn kill_9_during_the_upgrade_of_a_large_v1_database_leaves_v1_or_the_current_ver
     let started = Instant::now();
     ok(&db, &["ingest", "-q", s(&page)]);
     let full = started.elapsed();
-    assert_eq!(schema_state(&db), (3, 0x4658_5331, true, true, true));
+    assert_eq!(schema_state(&db), (4, 0x4658_5331, true, true, true));
     assert_eq!(old_content(&db), want, "the upgrade changed a stored value");
     println!("an unkilled upgrade and ingest took {:.3} s", full.as_secs_f64());
 
@@ -528,14 +528,14 @@ fn kill_9_during_the_upgrade_of_a_large_v1_database_leaves_v1_or_the_current_ver
         assert_eq!(code, 0, "check after a kill at {at:.2}: {out}{err}");
         let state = schema_state(&db);
         assert!(
-            state == (1, 0, false, false, false) || state == (3, 0x4658_5331, true, true, true),
+            state == (1, 0, false, false, false) || state == (4, 0x4658_5331, true, true, true),
             "kill at {at:.2}: a torn schema {state:?}"
         );
         assert_eq!(old_content(&db), want, "kill at {at:.2}: the old rows changed");
         outcomes.push((at, state.0));
         // Whatever the kill left, the next write completes the upgrade.
         ok(&db, &["ingest", "-q", s(&page)]);
-        assert_eq!(schema_state(&db).0, 3);
+        assert_eq!(schema_state(&db).0, 4);
         ok(&db, &["check"]);
     }
     for (at, v) in &outcomes {
@@ -631,7 +631,7 @@ fn the_first_write_to_a_version_2_store_folds_its_six_hour_rollups() {
     let (code, _, err) = run(&db, &["ingest", s(&fixture("pages/001.txt"))]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("5 duplicate"), "{err}");
-    assert_eq!(pragma(&db, "user_version"), 3);
+    assert_eq!(pragma(&db, "user_version"), 4);
     ok(&db, &["check"]);
     let history = ok(&db, &["history", "--pair", "all", "--format", "csv"]);
     assert_eq!(history, fs::read_to_string(fixture("v2/history-v2.csv")).unwrap(), "the upgrade changed a stored value");

@@ -12,4 +12,5 @@ pub mod ingest;
 pub mod inputs;
 pub mod latest;
 pub mod report;
+pub mod serve;
 pub mod stats;

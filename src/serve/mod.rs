@@ -2,5 +2,48 @@
 //! the query layer's rows into `Answer`s; the server core adds what every
 //! response shares (caching headers keyed by the store's change stamp,
 //! CORS, compression, limits, metrics).
+//!
+//! - `server`: listening, the connection loop (head timeout, buffer limit,
+//!   connection limit), graceful stop;
+//! - `http`: one request: methods, limits, the one read transaction, ETag
+//!   and 304, headers, the access log;
+//! - `routes`: which answer a path gets;
+//! - `io`: hyper's own bodiless 4xx (a request it cannot parse) given a JSON message;
+//! - `pool`: the read-only stores, reopened when the file changes;
+//! - `metrics`: `/metrics`.
 
 pub(crate) mod answer;
+mod http;
+mod io;
+mod metrics;
+mod pool;
+mod routes;
+mod server;
+
+use std::path::PathBuf;
+
+use crate::model::{Instant, Source};
+
+/// What `fxsnap serve` was asked for.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub db: PathBuf,
+    /// `host:port` addresses, each listened on.
+    pub listen: Vec<String>,
+    /// The sources other currencies' reference rates come from, in order.
+    pub prefer: Vec<Source>,
+    pub max_connections: usize,
+    pub access_log: bool,
+    /// The report's `--title`, `--stale`, `--ranges` for `/report/`.
+    pub title: Option<String>,
+    pub stale: String,
+    pub ranges: String,
+    /// "Now" for every answer when SOURCE_DATE_EPOCH is set (tests, a
+    /// reproducible report); otherwise each request's own now.
+    pub fixed_now: Option<Instant>,
+}
+
+/// The sources `--prefer` names by default: the six central banks.
+pub const DEFAULT_PREFER: &str = "nbk,nbkr,cbu,nbt,cbt,cbr";
+
+pub use server::{run, LogLine};

@@ -142,6 +142,9 @@ impl Store {
                 )
                 .map_err(p)? as u64;
         }
+        if done.observations > 0 {
+            super::stamp::bump(&tx).map_err(p)?;
+        }
         tx.commit().map_err(p)?;
         Ok(done)
     }

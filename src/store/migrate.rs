@@ -12,15 +12,19 @@ use crate::error::{Error, Result};
 /// The full current schema, applied to a new database.
 pub(super) const SCHEMA: &str = include_str!("../../schema.sql");
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 /// `PRAGMA application_id` of an fxsnap store ("FXS1"); version-1 files,
 /// made before it was set, have 0 and are recognized by their tables.
 pub(super) const APPLICATION_ID: i64 = 0x4658_5331;
 
 /// The steps of the ladder: step `n` takes a database from version `n - 1`
 /// to version `n`.
-pub(super) const STEPS: &[(i64, &str)] =
-    &[(1, include_str!("migrations/v1.sql")), (2, include_str!("migrations/v2.sql")), (3, include_str!("migrations/v3.sql"))];
+pub(super) const STEPS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/v1.sql")),
+    (2, include_str!("migrations/v2.sql")),
+    (3, include_str!("migrations/v3.sql")),
+    (4, include_str!("migrations/v4.sql")),
+];
 
 /// The rollup width that step 3 added (its rows are folded from the
 /// observations, after the step's SQL).
@@ -104,6 +108,7 @@ impl Store {
             let r = r.and_then(|inner| match inner {
                 Ok(()) => {
                     c.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}; PRAGMA application_id = {APPLICATION_ID};"))?;
+                    super::stamp::bump(c)?;
                     c.execute_batch("COMMIT").map(|_| Ok(()))
                 }
                 Err(e) => Ok(Err(e)),

@@ -7,7 +7,8 @@
 //! - `write`: the one transaction of one input, de-duplication and conflicts;
 //! - `read`: series, selections of observations, the k-way merge, conflicts;
 //! - `rollup`: the hour and day first/min/max/last rows charts read;
-//! - `check`: SQLite's integrity check plus the store's own invariants.
+//! - `check`: SQLite's integrity check plus the store's own invariants;
+//! - `stamp`: the change stamp every committed write moves.
 
 mod check;
 mod delete;
@@ -16,6 +17,7 @@ mod migrate;
 mod open;
 mod read;
 mod rollup;
+mod stamp;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -33,6 +35,7 @@ pub use migrate::SCHEMA_VERSION;
 pub use open::db_err;
 pub use read::{canonical_value, RawRow};
 pub use rollup::{RollupRow, ROLLUP_WIDTHS};
+pub use stamp::ChangeStamp;
 pub use write::InputTx;
 
 /// The row id of a series in the store.

@@ -373,13 +373,22 @@ impl Store {
                 message: "was opened for reading: a fetch failure is recorded through Store::open_for_write".into(),
             });
         }
-        self.retry_busy(|c| {
-            c.execute(
-                "INSERT INTO fetch_failure (url, source, at, reason) VALUES (?1, ?2, ?3, ?4)",
-                params![url, source, at.unix(), reason],
-            )
-        })?;
-        Ok(())
+        let tx = self.begin_immediate()?;
+        let p = |e| db_err(&self.path, e);
+        tx.execute("INSERT INTO fetch_failure (url, source, at, reason) VALUES (?1, ?2, ?3, ?4)", params![url, source, at.unix(), reason])
+            .map_err(p)?;
+        super::stamp::bump(&tx).map_err(p)?;
+        tx.commit().map_err(p)
+    }
+
+    /// How many conflicts are logged and observations stored (`/metrics`;
+    /// counting reads the whole observation table).
+    pub fn counts(&self) -> Result<(u64, u64)> {
+        self.conn
+            .query_row("SELECT (SELECT count(*) FROM conflict), (SELECT count(*) FROM observation)", [], |r| {
+                Ok((r.get::<_, i64>(0)?.max(0) as u64, r.get::<_, i64>(1)?.max(0) as u64))
+            })
+            .map_err(|e| db_err(&self.path, e))
     }
 
     /// Records many failed fetches of one source with one reason, in one

@@ -401,6 +401,9 @@ impl InputTx<'_> {
             Some(id)
         };
         drop(self.insert);
+        if input.is_some() {
+            super::stamp::bump(&self.tx).map_err(p)?;
+        }
         self.tx.commit().map_err(p)?;
         Ok(Committed { counts: c, input })
     }

@@ -1,0 +1,304 @@
+//! One request, from its head to its response: the methods and limits of
+//! DESIGN "HTTP behaviour", the one read transaction every answer is
+//! computed in, the ETag (the store's change stamp and the request) with
+//! 304 before any query, Cache-Control by the kind of answer,
+//! Last-Modified, the metrics and the access log. Compression and CORS are
+//! tower-http's layers around it.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::Response;
+use axum::Router;
+use tower::ServiceExt;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+
+use super::answer::{Answer, CacheKind};
+use super::metrics::{self, Http, StoreCache};
+use super::pool::{FileId, Pool};
+use super::routes::{self, Route};
+use super::server::LogLine;
+use super::Options;
+use crate::model::Instant;
+use crate::store::ChangeStamp;
+
+/// The largest request head answered (request line and headers).
+const MAX_HEAD: usize = 16 * 1024;
+/// How long an answer may take before the client gets 503.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+/// ETags whose answers' cache kinds are remembered, for a 304's Cache-Control.
+const KINDS_KEPT: usize = 10_000;
+
+/// What every request shares.
+pub(crate) struct Shared {
+    pub opts: Options,
+    pub pool: Pool,
+    pub http: Http,
+    pub store_metrics: StoreCache,
+    log: Option<LogLine>,
+    /// The cache kind of each ETag given out, for the 304 that revalidates it.
+    kinds: Mutex<HashMap<String, CacheKind>>,
+}
+
+impl Shared {
+    pub(crate) fn new(opts: Options, log: Option<LogLine>) -> Shared {
+        let pool = Pool::new(&opts.db);
+        Shared { opts, pool, http: Http::new(), store_metrics: StoreCache::default(), log, kinds: Mutex::new(HashMap::new()) }
+    }
+}
+
+/// The service of one connection: the router under compression and CORS,
+/// told the peer's address for the access log.
+pub(crate) fn service(
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+) -> hyper_util::service::TowerToHyperService<
+    impl tower::Service<
+            axum::http::Request<hyper::body::Incoming>,
+            Response = Response,
+            Error = std::convert::Infallible,
+            Future = impl Send,
+        > + Clone,
+> {
+    let router = Router::new().fallback(handle).with_state(shared).layer(CompressionLayer::new().gzip(true).br(true)).layer(
+        CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+            .allow_headers(Any)
+            .max_age(Duration::from_secs(86_400)),
+    );
+    let svc = router.map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(peer);
+        req.map(Body::new)
+    });
+    hyper_util::service::TowerToHyperService::new(svc)
+}
+
+/// The one handler: every path goes through here.
+async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let started = std::time::Instant::now();
+    let peer = req.extensions().get::<SocketAddr>().copied();
+    let (parts, _body) = req.into_parts();
+    let (route, answer) = respond(&shared, &parts).await;
+    let response = to_response(answer.0, answer.1, &parts.method);
+    let status = response.status().as_u16();
+    shared.http.record(route.label(), status, started.elapsed().as_secs_f64());
+    if let Some(log) = &shared.log {
+        let len = response.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).unwrap_or("-").to_string();
+        log(&access_line(peer, &parts, status, &len));
+    }
+    response
+}
+
+/// Headers a response gets beyond its answer's own.
+#[derive(Default)]
+struct Extra {
+    etag: Option<String>,
+    last_modified: Option<String>,
+    not_modified: bool,
+    location: Option<String>,
+    allow: bool,
+}
+
+async fn respond(shared: &Arc<Shared>, parts: &axum::http::request::Parts) -> (Route, (Answer, Extra)) {
+    if let Some(refused) = refuse(parts) {
+        return (Route::Refused, (refused, Extra { allow: parts.method != Method::GET, ..Extra::default() }));
+    }
+    let route = match routes::route(parts.uri.path(), parts.uri.query()) {
+        Ok(r) => r,
+        Err(a) => return (Route::Refused, (a, Extra::default())),
+    };
+    if parts.method == Method::OPTIONS {
+        let a = Answer { status: 204, content_type: "text/plain; charset=utf-8", body: Vec::new(), cache: CacheKind::NoStore };
+        return (route, (a, Extra { allow: true, ..Extra::default() }));
+    }
+    if let Some((a, location)) = routes::without_store(&route, &parts.headers) {
+        return (route, (a, Extra { location, ..Extra::default() }));
+    }
+    let job_shared = shared.clone();
+    let job_route = route.clone();
+    let headers = parts.headers.clone();
+    let uri = parts.uri.clone();
+    let job = tokio::task::spawn_blocking(move || answer_from_store(&job_shared, &job_route, &uri, &headers));
+    let out = match tokio::time::timeout(ANSWER_TIMEOUT, job).await {
+        Ok(Ok(out)) => out,
+        Ok(Err(_)) => (Answer::error(500, "error", "the answer failed unexpectedly"), Extra::default()),
+        Err(_) => (Answer::error(503, "error", "the answer took longer than 10 s; try again"), Extra::default()),
+    };
+    (route, out)
+}
+
+/// What is refused before anything is looked up: a method other than GET,
+/// HEAD and OPTIONS (405), a body (413), a head over 16 KiB (431), a path
+/// or query that is not UTF-8 or names a NUL or a parent folder (400).
+fn refuse(parts: &axum::http::request::Parts) -> Option<Answer> {
+    if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Some(Answer::error(405, "error", &format!("method {} is not allowed: GET, HEAD or OPTIONS", parts.method)));
+    }
+    let has_body = parts.headers.get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
+        || parts.headers.contains_key(header::TRANSFER_ENCODING);
+    if has_body {
+        return Some(Answer::error(413, "error", "a request body is not accepted: every endpoint is GET"));
+    }
+    let head: usize =
+        parts.uri.to_string().len() + parts.headers.iter().map(|(k, v)| k.as_str().len() + v.as_bytes().len() + 4).sum::<usize>();
+    if head > MAX_HEAD {
+        return Some(Answer::error(431, "error", &format!("the request head is {head} bytes; at most {MAX_HEAD} are read")));
+    }
+    None
+}
+
+/// The answer of a route that reads the store: one read transaction, the
+/// ETag of the state it sees, 304 when the client has it.
+fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, headers: &HeaderMap) -> (Answer, Extra) {
+    let (store, id) = match shared.pool.take() {
+        Ok(s) => s,
+        Err(e) => return (Answer::error(503, "error", &e.0), Extra::default()),
+    };
+    let broken = |e: crate::error::Error| (Answer::error(503, "error", &format!("the store cannot be read now: {e}")), Extra::default());
+    let snapshot = match store.begin_read() {
+        Ok(s) => s,
+        Err(e) => return broken(e),
+    };
+    let stamp = match store.change_stamp() {
+        Ok(s) => s,
+        Err(e) => return broken(e),
+    };
+    let now = shared.opts.fixed_now.unwrap_or_else(Instant::now);
+    let today = now.datetime().date_naive();
+    let etag = if route.has_etag() { stamp.map(|s| etag_of(id, s, today, uri, headers)) } else { None };
+    if let (Some(tag), Some(asked)) = (&etag, headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok())) {
+        if matches_etag(asked, tag) {
+            drop(snapshot);
+            shared.pool.give_back(store, id);
+            let kind = shared.kinds.lock().unwrap_or_else(|p| p.into_inner()).get(tag).copied();
+            let a = Answer { status: 304, content_type: "", body: Vec::new(), cache: kind.unwrap_or(CacheKind::Relative) };
+            return (a, Extra { etag: etag.clone(), last_modified: stamp.and_then(last_modified), not_modified: true, ..Extra::default() });
+        }
+    }
+    let answer = routes::with_store(shared, route, uri, headers, &store, stamp, now);
+    let finished = snapshot.finish();
+    let answer = match (answer, finished) {
+        (Ok(a), Ok(())) => a,
+        (Err(e), _) | (Ok(_), Err(e)) => return broken(e),
+    };
+    shared.pool.give_back(store, id);
+    if answer.status >= 300 {
+        return (answer, Extra::default());
+    }
+    if let Some(tag) = &etag {
+        let mut kinds = shared.kinds.lock().unwrap_or_else(|p| p.into_inner());
+        if kinds.len() >= KINDS_KEPT {
+            kinds.clear();
+        }
+        kinds.insert(tag.clone(), answer.cache);
+    }
+    let last_modified = if etag.is_some() { stamp.and_then(last_modified) } else { None };
+    (answer, Extra { etag, last_modified, ..Extra::default() })
+}
+
+/// A strong ETag: the file, its change stamp, the day (answers relative to
+/// now move with it) and what was asked (path, query, the Accept that
+/// chooses a format).
+fn etag_of(id: FileId, stamp: ChangeStamp, today: chrono::NaiveDate, uri: &axum::http::Uri, headers: &HeaderMap) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    today.hash(&mut h);
+    uri.path().hash(&mut h);
+    uri.query().hash(&mut h);
+    headers.get(header::ACCEPT).map(|v| v.as_bytes()).hash(&mut h);
+    format!("\"{:x}.{:x}-{}.{:x}-{:016x}\"", id.dev, id.ino, stamp.counter, stamp.at_ms, h.finish())
+}
+
+/// Whether an If-None-Match list names this ETag (`*` names any); a weak
+/// `W/` tag compares by its value, as RFC 9110 asks of If-None-Match.
+fn matches_etag(asked: &str, tag: &str) -> bool {
+    asked.split(',').map(str::trim).any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == tag)
+}
+
+/// An HTTP date of the change stamp's time (None before any write).
+fn last_modified(stamp: ChangeStamp) -> Option<String> {
+    if stamp.at_ms <= 0 {
+        return None;
+    }
+    chrono::DateTime::from_timestamp(stamp.at_ms / 1000, 0).map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+}
+
+fn to_response(answer: Answer, extra: Extra, method: &Method) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut builder = Response::builder().status(status);
+    let h = builder.headers_mut();
+    if let Some(h) = h {
+        if !extra.not_modified && !answer.content_type.is_empty() && answer.status != 204 {
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(answer.content_type));
+        }
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(answer.cache.header()));
+        let mut put = |name: header::HeaderName, value: &Option<String>| {
+            if let Some(v) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+                h.insert(name, v);
+            }
+        };
+        put(header::ETAG, &extra.etag);
+        put(header::LAST_MODIFIED, &extra.last_modified);
+        put(header::LOCATION, &extra.location);
+        if extra.allow {
+            h.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+        }
+        h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    }
+    // HEAD: the length of the body a GET would get, without the body.
+    let body = if *method == Method::HEAD {
+        if let Some(h) = builder.headers_mut() {
+            h.insert(header::CONTENT_LENGTH, HeaderValue::from(answer.body.len()));
+        }
+        Body::empty()
+    } else {
+        Body::from(answer.body)
+    };
+    builder.body(body).unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
+/// One Common Log Format line.
+fn access_line(peer: Option<SocketAddr>, parts: &axum::http::request::Parts, status: u16, len: &str) -> String {
+    let host = peer.map(|p| p.ip().to_string()).unwrap_or_else(|| "-".into());
+    let when = chrono::Utc::now().format("%d/%b/%Y:%H:%M:%S +0000");
+    let target = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let target: String = target.chars().map(|c| if c == '"' || c.is_control() { '?' } else { c }).collect();
+    format!("{host} - - [{when}] \"{} {target} {:?}\" {status} {len}", parts.method, parts.version)
+}
+
+/// The `/metrics` answer (a `Route::Metrics` read in `routes::with_store`).
+pub(crate) fn metrics_answer(
+    shared: &Shared,
+    store: &crate::store::Store,
+    stamp: Option<ChangeStamp>,
+    now: Instant,
+) -> crate::error::Result<Answer> {
+    let body = metrics::render(&shared.http, &shared.store_metrics, store, shared.pool.path(), stamp, now)?;
+    Ok(Answer { status: 200, content_type: metrics::CONTENT_TYPE, body, cache: CacheKind::NoStore })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_lists_and_stars() {
+        assert!(matches_etag("\"a\", \"b\"", "\"b\""));
+        assert!(matches_etag("*", "\"b\""));
+        assert!(matches_etag("W/\"b\"", "\"b\""));
+        assert!(!matches_etag("\"bb\"", "\"b\""));
+    }
+
+    #[test]
+    fn last_modified_is_an_http_date() {
+        assert_eq!(last_modified(ChangeStamp { counter: 1, at_ms: 1_775_001_600_123 }).as_deref(), Some("Wed, 01 Apr 2026 00:00:00 GMT"));
+        assert_eq!(last_modified(ChangeStamp { counter: 0, at_ms: 0 }), None);
+    }
+}
