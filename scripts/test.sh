@@ -15,6 +15,7 @@ command -v hledger >/dev/null 2>&1 || need_apt+=(hledger)
 command -v sqlite3 >/dev/null 2>&1 || need_apt+=(sqlite3)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
 # serve: nginx with proxy_cache in front of it (tests/serve.rs), promtool (Debian's
 # prometheus package) checks /metrics, wrk drives scripts/bench.sh's serve figures.
@@ -48,6 +49,20 @@ if ! python3 -c 'import warcio' >/dev/null 2>&1; then
     python3 -m pip install -q warcio >/dev/null 2>&1 \
         || echo "test.sh: could not install warcio; the archive tests of tests/fetch.rs will fail" >&2
     command -v pyenv >/dev/null 2>&1 && pyenv rehash 2>/dev/null || true
+fi
+
+# Real Frankfurter clients, unchanged but for their base URL, that
+# tests/frankfurter_clients.rs runs against `fxsnap serve`: v1
+# yogesh-currency-converter, v2 exrate (PyPI) and frankfurter-js (npm, into
+# target/frankfurter-clients).
+if ! python3 -c 'import converter.api, exrate' >/dev/null 2>&1; then
+    python3 -m pip install -q yogesh-currency-converter==1.0.0 exrate==1.0.1 >/dev/null 2>&1 \
+        || echo "test.sh: could not install the PyPI Frankfurter clients; tests/frankfurter_clients.rs will fail" >&2
+fi
+if [ ! -d target/frankfurter-clients/node_modules/frankfurter-js ]; then
+    mkdir -p target/frankfurter-clients
+    npm install --prefix target/frankfurter-clients --no-audit --no-fund --silent frankfurter-js@0.1.1 >/dev/null 2>&1 \
+        || echo "test.sh: could not install frankfurter-js from npm; tests/frankfurter_clients.rs will fail" >&2
 fi
 
 # Every outside tool above is now required: a test that needs one fails

@@ -20,6 +20,7 @@ pub mod intake;
 pub mod model;
 pub mod precision;
 pub mod progress;
+pub mod query;
 pub mod read;
 pub mod report;
 pub mod selection;

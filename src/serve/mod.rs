@@ -13,6 +13,7 @@
 //! - `metrics`: `/metrics`.
 
 pub(crate) mod answer;
+pub(crate) mod frankfurter;
 mod http;
 mod io;
 mod metrics;

@@ -153,8 +153,8 @@ const INDEX: &str = r#"{"name":"fxsnap","endpoints":{"frankfurter_v1":["/v1/late
 pub(crate) fn with_store(
     shared: &Shared,
     route: &Route,
-    _uri: &Uri,
-    _headers: &HeaderMap,
+    uri: &Uri,
+    headers: &HeaderMap,
     store: &Store,
     stamp: Option<ChangeStamp>,
     now: Instant,
@@ -165,7 +165,19 @@ pub(crate) fn with_store(
             Ok(Answer { status: 200, content_type: "text/plain; charset=utf-8", body: b"ok\n".to_vec(), cache: CacheKind::NoStore })
         }
         Route::Metrics => super::http::metrics_answer(shared, store, stamp, now),
-        Route::V1(_) | Route::V2(_) => Ok(Answer::error(404, "message", "not found")),
+        Route::V1(path) | Route::V2(path) => {
+            // The query was checked by `route`: it decodes.
+            let query = uri.query().map(query_pairs).transpose().unwrap_or_default().unwrap_or_default();
+            let today = now.datetime().date_naive();
+            let prefer = &shared.opts.prefer;
+            Ok(match route {
+                Route::V1(_) => super::frankfurter::v1(path, &query, store, today, prefer),
+                _ => {
+                    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+                    super::frankfurter::v2(path, &query, accept, store, today, prefer)
+                }
+            })
+        }
         Route::Index | Route::NotFound | Route::Refused => Ok(Answer::error(404, "message", "not found")),
     }
 }

@@ -1,0 +1,64 @@
+//! Frankfurter's API (DESIGN "serve", Frankfurter v1 and v2) from the
+//! reference rates of `query::reference`: each function turns a path and
+//! its query into an `Answer`; the server core adds the headers.
+
+mod names;
+mod v1;
+mod v2;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::model::Source;
+use crate::query::reference::Rule;
+
+pub(crate) use v1::v1;
+pub(crate) use v2::v2;
+
+/// The last value given for a query parameter.
+fn param<'a>(query: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    query.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+/// `YYYY-MM-DD` exactly, a day that exists.
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let shape = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// Whether `s` has the shape of a date (`dddd-dd-dd`), whether or not the day exists.
+fn date_shaped(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10 && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+}
+
+/// The rule of `--prefer` (the default when empty).
+fn prefer_rule(prefer: &[Source]) -> Rule {
+    Rule::Prefer(prefer.to_vec())
+}
+
+/// A JSON string literal.
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()).as_bytes());
+}
+
+/// A decimal as a plain JSON numeral (never an exponent).
+fn json_num(out: &mut Vec<u8>, d: Decimal) {
+    out.extend_from_slice(d.to_string().as_bytes());
+}
+
+/// A decimal as Frankfurter writes a float that is a whole number: `1.0`.
+fn json_float(out: &mut Vec<u8>, d: Decimal) {
+    let s = d.to_string();
+    out.extend_from_slice(s.as_bytes());
+    if !s.contains('.') {
+        out.extend_from_slice(b".0");
+    }
+}
+
+#[cfg(test)]
+mod tests;

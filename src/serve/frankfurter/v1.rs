@@ -1,0 +1,275 @@
+//! Frankfurter v1 (`/v1/...` and unversioned): `/latest` (`/current`),
+//! `/YYYY-MM-DD`, `/YYYY-MM-DD..YYYY-MM-DD`, `/YYYY-MM-DD..`, `/currencies`.
+//! Bodies, parameters and errors as Frankfurter's (its `lib/versions/v1`):
+//! `from` wins over `base`, `to` over `symbols`, other parameters are
+//! ignored; amount, then the date, then the pair are checked, in that order.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+
+use super::{date_shaped, json_float, json_num, json_str, names, param, parse_date, prefer_rule};
+use crate::model::{Currency, Rate, Source};
+use crate::query::reference::{ReferenceRates, Snapshot};
+use crate::serve::answer::{Answer, CacheKind};
+use crate::store::Store;
+
+/// A v1 answer.
+pub(crate) fn v1(path: &str, query: &[(String, String)], store: &Store, today: NaiveDate, prefer: &[Source]) -> Answer {
+    match answer(path, query, store, today, prefer) {
+        Ok(a) => a,
+        Err(Refusal::NotFound) => Answer::error(404, "message", "not found"),
+        Err(Refusal::Invalid(why)) => Answer::error(422, "message", why),
+        Err(Refusal::Store(e)) => Answer::error(503, "message", &e.to_string()),
+    }
+}
+
+/// Why a request gets no rates.
+enum Refusal {
+    /// 404 `not found`: an unknown path, an unknown base, no rates.
+    NotFound,
+    /// 422 with Frankfurter's message.
+    Invalid(&'static str),
+    /// The store could not be read (503 with the reason).
+    Store(crate::error::Error),
+}
+
+impl From<crate::error::Error> for Refusal {
+    fn from(e: crate::error::Error) -> Refusal {
+        Refusal::Store(e)
+    }
+}
+
+/// What a request asks for.
+enum Asked {
+    Day(NaiveDate),
+    Range(NaiveDate, Option<NaiveDate>),
+}
+
+/// The parameters v1 reads.
+struct Params {
+    amount: Decimal,
+    base: String,
+    /// None: every currency.
+    symbols: Option<Vec<String>>,
+}
+
+fn answer(path: &str, query: &[(String, String)], store: &Store, today: NaiveDate, prefer: &[Source]) -> Result<Answer, Refusal> {
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    if rest == "currencies" {
+        return currencies(store, prefer);
+    }
+    // The kind of request first (an unknown path is 404 whatever its query).
+    let kind = if rest == "latest" || rest == "current" {
+        None
+    } else if date_shaped(rest) {
+        Some((rest, None))
+    } else if let Some((a, b)) = rest.split_once("..") {
+        if !date_shaped(a) || !(b.is_empty() || date_shaped(b)) {
+            return Err(Refusal::NotFound);
+        }
+        Some((a, Some(b)))
+    } else {
+        return Err(Refusal::NotFound);
+    };
+    let params = params(query)?;
+    let asked = match kind {
+        None => None,
+        Some((a, None)) => Some(Asked::Day(parse_date(a).ok_or(Refusal::Invalid("invalid date"))?)),
+        Some((a, Some(b))) => {
+            let from = parse_date(a).ok_or(Refusal::Invalid("invalid date"))?;
+            let to = if b.is_empty() { None } else { Some(parse_date(b).ok_or(Refusal::Invalid("invalid date"))?) };
+            Some(Asked::Range(from, to))
+        }
+    };
+    if params.symbols.as_deref() == Some(std::slice::from_ref(&params.base)) {
+        return Err(Refusal::Invalid("bad currency pair"));
+    }
+    let base: Currency = params.base.parse().map_err(|_| Refusal::NotFound)?;
+    let symbols: Option<BTreeSet<Currency>> = params.symbols.as_ref().map(|s| s.iter().filter_map(|c| c.parse().ok()).collect());
+    let wanted = symbols.as_ref().map(|s| s.iter().copied().chain([base]).collect::<BTreeSet<_>>());
+    let rates = ReferenceRates::new(store, &prefer_rule(prefer), wanted.as_ref())?;
+    // The newest day looks one day ahead (a rate published for tomorrow).
+    let newest = today + Duration::days(1);
+    let ask = Ask { base, symbols: symbols.as_ref(), amount: params.amount };
+    match asked {
+        None => single(&rates, &ask, newest, CacheKind::Relative),
+        Some(Asked::Day(d)) => {
+            let cache = if d < today { CacheKind::Past } else { CacheKind::Relative };
+            single(&rates, &ask, d.min(newest), cache)
+        }
+        Some(Asked::Range(from, to)) => {
+            if from > today {
+                return Err(Refusal::NotFound);
+            }
+            let cache = match to {
+                Some(t) if t < today => CacheKind::Past,
+                _ => CacheKind::Relative,
+            };
+            range(&rates, &ask, from, to.unwrap_or(newest).min(newest), cache)
+        }
+    }
+}
+
+/// `amount`, `from`/`base`, `to`/`symbols`, upper-cased; any other
+/// parameter is ignored.
+fn params(query: &[(String, String)]) -> Result<Params, Refusal> {
+    let amount = match param(query, "amount") {
+        None => Decimal::ONE,
+        Some(a) => a.trim().parse::<Rate>().map_err(|_| Refusal::Invalid("invalid amount"))?.decimal(),
+    };
+    let base = param(query, "from").or_else(|| param(query, "base")).unwrap_or("EUR").to_ascii_uppercase();
+    let symbols =
+        param(query, "to").or_else(|| param(query, "symbols")).map(|s| s.to_ascii_uppercase().split(',').map(str::to_string).collect());
+    Ok(Params { amount, base, symbols })
+}
+
+/// The rates of one day, keyed by currency, and the newest publication day among them.
+type DayRates = (NaiveDate, BTreeMap<Currency, Decimal>);
+
+/// The currencies and amount of a request.
+struct Ask<'a> {
+    base: Currency,
+    symbols: Option<&'a BTreeSet<Currency>>,
+    amount: Decimal,
+}
+
+impl Ask<'_> {
+    /// The rates of one snapshot (the base left out) and the newest
+    /// publication day among them; None when there are none.
+    fn rates(&self, snap: &Snapshot) -> Result<Option<DayRates>, Refusal> {
+        if snap.get(self.base).is_none() {
+            return Ok(None);
+        }
+        let all;
+        let targets = match self.symbols {
+            Some(s) => s,
+            None => {
+                all = snap.currencies();
+                &all
+            }
+        };
+        let mut out = BTreeMap::new();
+        let mut newest: Option<NaiveDate> = None;
+        for q in targets.iter().copied().filter(|q| *q != self.base) {
+            if let Some((r, date)) = snap.rate(self.base, q) {
+                out.insert(q, r.times(self.amount).ok_or(Refusal::Invalid("invalid amount"))?);
+                newest = newest.max(date);
+            }
+        }
+        Ok(newest.filter(|_| !out.is_empty()).map(|d| (d, out)))
+    }
+
+    /// Whether one of the currencies asked (or the base) was published.
+    fn involves(&self, published: &BTreeSet<Currency>) -> bool {
+        published.contains(&self.base) || self.symbols.is_none_or(|s| s.iter().any(|c| published.contains(c)))
+    }
+
+    /// `{"amount":…,"base":…,` as Frankfurter opens an answer.
+    fn head(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"amount\":");
+        json_float(out, self.amount);
+        out.extend_from_slice(b",\"base\":");
+        json_str(out, self.base.as_str());
+    }
+}
+
+/// `{"CODE":rate,...}`, keys sorted.
+fn rates_object(out: &mut Vec<u8>, rates: &BTreeMap<Currency, Decimal>) {
+    out.push(b'{');
+    for (i, (c, v)) in rates.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json_str(out, c.as_str());
+        out.push(b':');
+        json_num(out, *v);
+    }
+    out.push(b'}');
+}
+
+/// One day: each currency's rate as of `day`, dated by the newest
+/// publication among them.
+fn single(rates: &ReferenceRates<'_>, ask: &Ask<'_>, day: NaiveDate, cache: CacheKind) -> Result<Answer, Refusal> {
+    let snap = rates.on(day)?;
+    let (date, values) = ask.rates(&snap)?.ok_or(Refusal::NotFound)?;
+    let mut out = Vec::with_capacity(64 + values.len() * 24);
+    ask.head(&mut out);
+    out.extend_from_slice(b",\"date\":");
+    json_str(&mut out, &date.to_string());
+    out.extend_from_slice(b",\"rates\":");
+    rates_object(&mut out, &values);
+    out.push(b'}');
+    Ok(Answer::json(200, out, cache))
+}
+
+/// A range: the days on which a currency asked was published, each with
+/// the rates as of that day; a start without a publication snaps back to
+/// the rates as of it (dated by their newest day), as Frankfurter does.
+fn range(rates: &ReferenceRates<'_>, ask: &Ask<'_>, from: NaiveDate, to: NaiveDate, cache: CacheKind) -> Result<Answer, Refusal> {
+    let mut days: Vec<u8> = Vec::new();
+    let mut first: Option<NaiveDate> = None;
+    let mut last: Option<NaiveDate> = None;
+    let mut put = |key: NaiveDate, values: &BTreeMap<Currency, Decimal>, days: &mut Vec<u8>| {
+        if first.is_some() {
+            days.push(b',');
+        }
+        json_str(days, &key.to_string());
+        days.push(b':');
+        rates_object(days, values);
+        first.get_or_insert(key);
+        last = Some(key);
+    };
+    let mut anchor = if from <= to { ask.rates(&rates.on(from)?)? } else { None };
+    let mut failed: Option<Refusal> = None;
+    rates.each_day(from, to, |d, snap, published| {
+        if let Some((key, values)) = anchor.take() {
+            if d != from {
+                put(key, &values, &mut days);
+            }
+        }
+        if !ask.involves(published) {
+            return Ok(());
+        }
+        match ask.rates(snap) {
+            Ok(Some((_, values))) => put(d, &values, &mut days),
+            Ok(None) => {}
+            Err(e) => failed = failed.take().or(Some(e)),
+        }
+        Ok(())
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if let Some((key, values)) = anchor.take() {
+        put(key, &values, &mut days);
+    }
+    let (Some(first), Some(last)) = (first, last) else { return Err(Refusal::NotFound) };
+    let mut out = Vec::with_capacity(days.len() + 96);
+    ask.head(&mut out);
+    out.extend_from_slice(b",\"start_date\":");
+    json_str(&mut out, &first.to_string());
+    out.extend_from_slice(b",\"end_date\":");
+    json_str(&mut out, &last.to_string());
+    out.extend_from_slice(b",\"rates\":{");
+    out.extend_from_slice(&days);
+    out.extend_from_slice(b"}}");
+    Ok(Answer::json(200, out, cache))
+}
+
+/// Every code the store can answer, with its English name.
+fn currencies(store: &Store, prefer: &[Source]) -> Result<Answer, Refusal> {
+    let rates = ReferenceRates::new(store, &prefer_rule(prefer), None)?;
+    let mut out = vec![b'{'];
+    for (i, c) in rates.currencies().iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json_str(&mut out, c.as_str());
+        out.push(b':');
+        json_str(&mut out, names::name(c.as_str()));
+    }
+    out.push(b'}');
+    Ok(Answer::json(200, out, CacheKind::Relative))
+}
