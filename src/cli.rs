@@ -25,6 +25,12 @@ pub struct Cli {
     #[arg(long, env = "FXSNAP_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
 
+    /// The configuration file (TOML: db, [defaults], [serve], [check]), given before the command; `fxsnap config` shows what
+    /// is in force
+    /// [default: $XDG_CONFIG_HOME/fxsnap/config.toml, read when it exists]
+    #[arg(long, env = "FXSNAP_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -139,6 +145,13 @@ pub enum Command {
         fxsnap serve --listen 0.0.0.0:8080 --access-log\n  \
         curl 'http://127.0.0.1:8080/v1/latest?base=USD&symbols=KZT,UZS'")]
     Serve(ServeArgs),
+    /// Print the settings in force and where each came from (command line, environment, config file, default)
+    ///
+    /// The configuration file is TOML: `db`; under [defaults] `source`, `pair`, `invert`, `cross`, `theme`; under
+    /// [serve] `listen`, `prefer`; under [check] `max_age`, `max_move`. A list is an array or one string. The command
+    /// line wins over the environment, which wins over the file, which wins over the built-in defaults.
+    #[command(after_help = "Examples:\n  fxsnap config\n  fxsnap --config ~/fxsnap.toml config\n  FXSNAP_DB=/tmp/r.db fxsnap config")]
+    Config(ConfigArgs),
     /// Print a shell completion script
     #[command(after_help = "Examples:\n  source <(fxsnap completions bash)\n  fxsnap completions zsh > ~/.zfunc/_fxsnap")]
     Completions {
@@ -166,6 +179,7 @@ impl Command {
             Command::Inputs(a) => Some(&a.db),
             Command::Delete(a) => Some(&a.db),
             Command::Serve(a) => Some(&a.db),
+            Command::Config(a) => Some(&a.db),
             Command::Completions { .. } | Command::Man => None,
         }
     }
@@ -208,6 +222,12 @@ pub struct IngestArgs {
     /// With --dry-run: every row too (its time, pair, rate, change and source; for a conflict, the value it meets)
     #[arg(short, long, requires = "dry_run")]
     pub verbose: bool,
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
     #[command(flatten)]
     pub db: DbArg,
 }
@@ -271,10 +291,11 @@ pub struct CheckArgs {
 #[derive(Args, Debug, Clone)]
 pub struct SelectArgs {
     /// KZT/USD, USD/KZT, KZT (against USD), any pair such as KZT/KGS, or `all` (every series), any case;
-    /// repeatable or comma-separated [default: the five, KGS KZT TJS UZS TMT against USD]
+    /// repeatable or comma-separated [default: the five, KGS KZT TJS UZS TMT against USD, or the config file's]
     #[arg(long, value_name = "P")]
     pub pair: Vec<String>,
-    /// Only these sources (nbk, timesca, ...; any case); repeatable or comma-separated [default: all]
+    /// Only these sources (nbk, timesca, ...; any case; `official` for the six central banks nbk, nbkr, cbu, nbt,
+    /// cbt, cbr; `all` for every source); repeatable or comma-separated [default: all, or the config file's]
     #[arg(long, value_name = "S")]
     pub source: Vec<String>,
     /// From this time (inclusive): YYYY-MM-DD (its start), RFC 3339 with Z or an offset, now, or a span back from now
@@ -285,21 +306,29 @@ pub struct SelectArgs {
     #[arg(long, value_name = "T")]
     pub to: Option<String>,
     /// Show USD/XXX (units per dollar) instead of XXX/USD
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_invert")]
     pub invert: bool,
+    /// Show XXX/USD even when the config file says invert
+    #[arg(long, overrides_with = "invert")]
+    pub no_invert: bool,
     /// Derive a pair a source does not quote from two of its quotes at the same time
     /// (KGS/USD from nbk = KGS/KZT ÷ USD/KZT); derived rows say `via` and are never stored
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_cross")]
     pub cross: bool,
+    /// Direct quotes only, even when the config file says cross
+    #[arg(long, overrides_with = "cross")]
+    pub no_cross: bool,
 }
 
 impl SelectArgs {
     /// The typed selection, built before any work.
     pub fn selection(&self) -> Result<Selection> {
         let now = crate::timespec::now();
+        let sources = crate::selection::parse_sources(&self.source)?;
         let sel = Selection {
             pairs: parse_pairs(&self.pair)?,
-            sources: crate::selection::parse_sources(&self.source)?,
+            sources: sources.sources,
+            by_group: sources.by_group,
             from: self.from.as_deref().map(|t| parse_time(t, End::Start, now)).transpose()?,
             to: self.to.as_deref().map(|t| parse_time(t, End::End, now)).transpose()?,
             invert: self.invert,
@@ -353,7 +382,8 @@ pub struct DeleteArgs {
     /// repeatable or comma-separated [default: every pair]
     #[arg(long, value_name = "P")]
     pub pair: Vec<String>,
-    /// Only these sources (nbk, timesca, ...; any case); repeatable or comma-separated [default: all]
+    /// Only these sources (nbk, timesca, ...; any case; `official` for the six central banks); repeatable or
+    /// comma-separated [default: all]
     #[arg(long, value_name = "S")]
     pub source: Vec<String>,
     /// From this time (inclusive): YYYY-MM-DD (its start), RFC 3339 with Z or an offset, now, or a span back from now
@@ -469,6 +499,16 @@ pub enum ThemeArg {
     Dark,
 }
 
+impl ThemeArg {
+    /// The chart theme `--theme` names (light when none is given).
+    pub fn theme(arg: Option<ThemeArg>) -> crate::chart::Theme {
+        match arg.unwrap_or(ThemeArg::Light) {
+            ThemeArg::Light => crate::chart::Theme::Light,
+            ThemeArg::Dark => crate::chart::Theme::Dark,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct ChartArgs {
     /// The output file: .png or .svg; with --ranges, {range} in it is replaced by each range's name
@@ -488,9 +528,9 @@ pub struct ChartArgs {
     /// Several ranges back from --to (or now), one file each: e.g. 7d,90d,2y,all
     #[arg(long, value_name = "LIST")]
     pub ranges: Option<String>,
-    /// Colours
-    #[arg(long, value_enum, default_value = "light")]
-    pub theme: ThemeArg,
+    /// Colours [default: light, or the config file's]
+    #[arg(long, value_enum)]
+    pub theme: Option<ThemeArg>,
     /// Image width in pixels (300 to 20000)
     #[arg(long, default_value_t = 1200)]
     pub width: u32,
@@ -517,9 +557,9 @@ pub struct ReportArgs {
     /// The page's title [default: Exchange rates]
     #[arg(long)]
     pub title: Option<String>,
-    /// The page's colours and its charts'
-    #[arg(long, value_enum, default_value = "light")]
-    pub theme: ThemeArg,
+    /// The page's colours and its charts' [default: light, or the config file's]
+    #[arg(long, value_enum)]
+    pub theme: Option<ThemeArg>,
     /// Mark a series stale when its newest observation is older than this (36h, 7d, 2w)
     #[arg(long, value_name = "DUR", default_value = "7d")]
     pub stale: String,

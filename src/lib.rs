@@ -11,6 +11,7 @@
 pub mod chart;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod cross;
 pub mod dryrun;
 pub mod error;
@@ -30,26 +31,30 @@ pub mod store;
 pub mod summary;
 pub mod timespec;
 
-use std::path::PathBuf;
-
 use cli::{Cli, Command};
-use error::{Error, Result};
+use error::Result;
 
-/// The database path: `--db` after the command, `--db` before it,
-/// `FXSNAP_DB`, or `$XDG_DATA_HOME/fxsnap/rates.db`.
-pub fn db_path(cli: &Cli) -> Result<PathBuf> {
-    if let Some(p) = cli.command.db_arg().and_then(|a| a.db.as_ref()).or(cli.db.as_ref()) {
-        return Ok(p.clone());
-    }
-    directories::BaseDirs::new()
-        .map(|d| d.data_dir().join("fxsnap").join("rates.db"))
-        .ok_or_else(|| Error::Usage("no home folder to keep the database in: give --db or FXSNAP_DB".into()))
+/// Runs one command as parsed, `--db` and `--config` taken as given on
+/// the command line (for callers without clap's matches, such as tests).
+pub fn run(cli: Cli) -> Result<()> {
+    let inv = config::Invocation::from_cli(&cli);
+    run_with(cli, inv)
 }
 
-/// Runs one command. The database path is worked out only for the commands
-/// that open one, so `completions` and `man` need no home folder.
-pub fn run(cli: Cli) -> Result<()> {
-    let db = || db_path(&cli);
+/// Runs one command with the settings in force (command line, environment,
+/// config file, defaults). The configuration is read only by the commands
+/// that use it, so `completions` and `man` need no home folder and are not
+/// stopped by a broken file.
+pub fn run_with(mut cli: Cli, inv: config::Invocation) -> Result<()> {
+    if matches!(cli.command, Command::Completions { .. } | Command::Man) {
+        return match &cli.command {
+            Command::Completions { shell } => commands::completions::completions(*shell),
+            _ => commands::completions::man(),
+        };
+    }
+    let config = config::Config::load(&inv)?;
+    config.apply(&mut cli.command, &inv);
+    let db = || config.db_path();
     match &cli.command {
         Command::Ingest(a) => commands::ingest::run(&db()?, a),
         Command::Latest(a) => commands::latest::run(&db()?, a),
@@ -60,8 +65,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Delete(a) => commands::delete::run(&db()?, a),
         Command::Stats(a) => commands::stats::run(&db()?, a),
         Command::Convert(a) => commands::convert::run(&db()?, a),
-        Command::Completions { shell } => commands::completions::completions(*shell),
-        Command::Man => commands::completions::man(),
+        Command::Config(_) => commands::config::run(&config),
+        Command::Completions { .. } | Command::Man => Ok(()),
         Command::Chart(a) => commands::chart::run(&db()?, a),
         Command::Report(a) => commands::report::run(&db()?, a),
         Command::Fetch(a) => commands::fetch::run(&db()?, a),

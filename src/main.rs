@@ -1,13 +1,15 @@
 //! The binary: parse arguments, run, map the outcome to an exit code.
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use fxsnap::error::exit;
 
 fn main() {
     ignore_file_size_signal();
-    let cli = fxsnap::cli::Cli::parse();
-    let code = match fxsnap::run(cli) {
+    let matches = fxsnap::cli::Cli::command().get_matches();
+    let cli = fxsnap::cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let invocation = fxsnap::config::Invocation::of(&cli, &matches);
+    let code = match fxsnap::run_with(cli, invocation) {
         Ok(()) => exit::SUCCESS,
         Err(e) if e.is_broken_pipe() => exit::SUCCESS,
         Err(e) => {

@@ -36,6 +36,26 @@ pub fn low_precision(operands: &[Decimal]) -> Option<Decimal> {
     Some(round_significant(sum, MARK_DIGITS).normalize())
 }
 
+/// A move between two values in percent of the first, counting only what
+/// lies beyond both values' half-unit of their last quoted digit (DESIGN
+/// "check limits", v3): the ticker's `0.00008` → `0.00009` (each ±6.25%)
+/// is 0, not +12.5%. `a` and `b` are the values as shown; `a_quoted` and
+/// `b_quoted` as published (their digits set the uncertainty, which an
+/// inverse keeps relative). `None` when `a` is zero.
+pub fn move_beyond_precision(a: Decimal, a_quoted: Decimal, b: Decimal, b_quoted: Decimal) -> Option<Decimal> {
+    if a.is_zero() {
+        return None;
+    }
+    let hundred = Decimal::ONE_HUNDRED;
+    // Each value's half-unit, in the shown direction: value × relative uncertainty.
+    let band = |v: Decimal, quoted: Decimal| v.abs().checked_mul(quoted_pct(quoted))?.checked_div(hundred);
+    let slack = band(a, a_quoted)?.checked_add(band(b, b_quoted)?)?;
+    let diff = b - a;
+    let beyond = (diff.abs() - slack).max(Decimal::ZERO);
+    let pct = beyond.checked_mul(hundred)?.checked_div(a.abs())?;
+    Some(if diff.is_sign_negative() { -pct } else { pct })
+}
+
 /// The mark beside a value in tables: `±6.25%`.
 pub fn mark(pct: Decimal) -> String {
     format!("±{pct}%")
@@ -75,6 +95,24 @@ mod tests {
         assert_eq!(low_precision(&[d("0.00008"), d("0.00192")]), Some(d("6.51")));
         // Exactly 2% is not above the limit.
         assert_eq!(low_precision(&[d("0.25")]), None);
+    }
+
+    #[test]
+    fn a_move_counts_only_beyond_both_half_units() {
+        let beyond = |a: &str, b: &str| move_beyond_precision(d(a), d(a), d(b), d(b)).unwrap();
+        // The ticker's last-digit flip is no move at all.
+        assert_eq!(beyond("0.00008", "0.00009"), Decimal::ZERO);
+        assert_eq!(beyond("0.00009", "0.00008"), Decimal::ZERO);
+        // Two last digits: 0.00001 beyond the 0.00001 of slack.
+        assert_eq!(beyond("0.00008", "0.00010"), d("12.5"));
+        // A bank's 6% move stays (almost) 6%: 29.99 of 30.00 is beyond.
+        assert_eq!(beyond("500.00", "530.00"), d("5.998"));
+        assert_eq!(beyond("530.00", "500.00").round_dp(4), d("-5.6585"));
+        // Shown inverted, the slack stays relative to the published digits.
+        let (a, b) = (d("0.00008"), d("0.00009"));
+        let inv = |x: Decimal| Decimal::ONE / x;
+        assert_eq!(move_beyond_precision(inv(a), a, inv(b), b).unwrap(), Decimal::ZERO);
+        assert_eq!(move_beyond_precision(Decimal::ZERO, Decimal::ZERO, d("1"), d("1")), None);
     }
 
     #[test]

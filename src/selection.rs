@@ -30,6 +30,9 @@ pub struct Selection {
     pub pairs: Pairs,
     /// Lower-case labels; empty means every source.
     pub sources: Vec<Source>,
+    /// Those of `sources` only a group (`official`) named: the store need
+    /// not have each, only one of them.
+    pub by_group: Vec<Source>,
     pub from: Option<Instant>,
     pub to: Option<Instant>,
     pub invert: bool,
@@ -135,15 +138,7 @@ impl Selection {
 
     /// A `--source` the store has no series of is named, with the ones it has.
     fn check_sources(&self, all: &[Series]) -> Result<()> {
-        for want in &self.sources {
-            if !all.iter().any(|s| s.source.as_str().eq_ignore_ascii_case(want.as_str())) {
-                return Err(Error::invalid(format!(
-                    "no observations from source '{want}' in the store (it has: {})",
-                    list_or_none(stored_sources(all))
-                )));
-            }
-        }
-        Ok(())
+        check_stored_sources(&self.sources, &self.by_group, all)
     }
 
     /// The error for an asked pair no selected source quotes: names the
@@ -267,19 +262,80 @@ pub fn parse_pairs(values: &[String]) -> Result<Pairs> {
     }
 }
 
+/// The group `--source official`: the six central banks.
+pub const OFFICIAL: [&str; 6] = ["nbk", "nbkr", "cbu", "nbt", "cbt", "cbr"];
+
+/// Parsed `--source` values: every source asked (a group expanded, in its
+/// order), and those that only a group named.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SourceArgs {
+    /// Empty: every source (`--source all`, or none given).
+    pub sources: Vec<Source>,
+    pub by_group: Vec<Source>,
+}
+
 /// Parses `--source` values: repeatable, comma-separated, case-insensitive
-/// (labels are stored lower case).
-pub fn parse_sources(values: &[String]) -> Result<Vec<Source>> {
-    let mut out: Vec<Source> = Vec::new();
+/// (labels are stored lower case); `official` is the six central banks,
+/// `all` (alone) every source.
+pub fn parse_sources(values: &[String]) -> Result<SourceArgs> {
+    let mut out = SourceArgs::default();
+    let mut all = false;
+    let mut named: Vec<Source> = Vec::new();
     for v in values {
         for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let s: Source = part.to_ascii_lowercase().parse().map_err(|e: Error| Error::Usage(format!("--source: {e}")))?;
-            if !out.contains(&s) {
-                out.push(s);
+            if part.eq_ignore_ascii_case("all") {
+                all = true;
+                continue;
+            }
+            let group = part.eq_ignore_ascii_case("official");
+            let labels: Vec<String> =
+                if group { OFFICIAL.iter().map(|l| l.to_string()).collect() } else { vec![part.to_ascii_lowercase()] };
+            for label in labels {
+                let s: Source = label.parse().map_err(|e: Error| Error::Usage(format!("--source: {e}")))?;
+                if group {
+                    if !named.contains(&s) && !out.by_group.contains(&s) {
+                        out.by_group.push(s.clone());
+                    }
+                } else {
+                    out.by_group.retain(|g| g != &s);
+                    named.push(s.clone());
+                }
+                if !out.sources.contains(&s) {
+                    out.sources.push(s);
+                }
             }
         }
     }
+    if all {
+        if !out.sources.is_empty() {
+            return Err(Error::Usage("--source all selects every source: give it alone, without other sources".into()));
+        }
+        return Ok(SourceArgs::default());
+    }
     Ok(out)
+}
+
+/// Each source named one by one must be in the store; of those only a
+/// group named, at least one. The error names what the store has.
+pub fn check_stored_sources(sources: &[Source], by_group: &[Source], all: &[Series]) -> Result<()> {
+    let stored = |want: &Source| all.iter().any(|s| s.source.as_str().eq_ignore_ascii_case(want.as_str()));
+    for want in sources.iter().filter(|s| !by_group.contains(s)) {
+        if !stored(want) {
+            return Err(Error::invalid(format!(
+                "no observations from source '{want}' in the store (it has: {})",
+                list_or_none(stored_sources(all))
+            )));
+        }
+    }
+    if !by_group.is_empty() && !by_group.iter().any(stored) {
+        let group: Vec<String> = by_group.iter().map(|s| s.to_string()).collect();
+        return Err(Error::invalid(format!(
+            "no observations from any official source ({}) in the store (it has: {})",
+            group.join(", "),
+            list_or_none(stored_sources(all))
+        )));
+    }
+    Ok(())
 }
 
 /// Whether any `--pair` value names a direction (`USD/KZT`) rather than only a currency.
@@ -301,10 +357,28 @@ mod tests {
         assert_eq!(the_five().len(), 5);
     }
 
+    fn labels(v: &[Source]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
     #[test]
     fn sources_are_lower_case_and_repeatable() {
         let s = parse_sources(&["NBK,timesca".into(), "nbk".into()]).unwrap();
-        assert_eq!(s.iter().map(|s| s.to_string()).collect::<Vec<_>>(), ["nbk", "timesca"]);
+        assert_eq!(labels(&s.sources), ["nbk", "timesca"]);
+        assert!(s.by_group.is_empty());
         assert!(parse_sources(&["no good".into()]).is_err());
+    }
+
+    #[test]
+    fn official_is_the_six_central_banks_and_all_stands_alone() {
+        let s = parse_sources(&["Official".into()]).unwrap();
+        assert_eq!(labels(&s.sources), ["nbk", "nbkr", "cbu", "nbt", "cbt", "cbr"]);
+        assert_eq!(s.by_group, s.sources);
+        // A bank also named on its own must be in the store.
+        let s = parse_sources(&["timesca,official".into(), "cbr".into()]).unwrap();
+        assert_eq!(labels(&s.sources), ["timesca", "nbk", "nbkr", "cbu", "nbt", "cbt", "cbr"]);
+        assert_eq!(labels(&s.by_group), ["nbk", "nbkr", "cbu", "nbt", "cbt"]);
+        assert_eq!(parse_sources(&["ALL".into()]).unwrap(), SourceArgs::default());
+        assert!(matches!(parse_sources(&["all,nbk".into()]), Err(Error::Usage(_))));
     }
 }

@@ -32,14 +32,19 @@ fn redirect(part: &str) -> Option<String> {
 fn readme_commands() -> Vec<(String, Option<String>)> {
     let mut out = Vec::new();
     let mut in_block = false;
+    let mut cron = false;
     for line in README.lines() {
         if line.starts_with("```") {
             in_block = !in_block && (line.contains("sh") || line.contains("cron"));
+            cron = in_block && line.contains("cron");
             continue;
         }
         if !in_block || line.trim_start().starts_with('#') {
             continue;
         }
+        // In a crontab `\%` is a `%` (tests/cron.rs runs these lines as cron would).
+        let line = if cron { line.replace("\\%", "%") } else { line.to_string() };
+        let line = line.as_str();
         // An end-of-line comment is not part of the command.
         let line = line.split(" # ").next().unwrap_or(line);
         let line = line.replace("cargo run --release -- ", "fxsnap ");

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 
 use crate::chart::deviation::{deviation, last_per_day};
 use crate::chart::meaning::meaning;
-use crate::chart::{self, ChartError, ChartOptions, Line, Panel, Theme};
+use crate::chart::{self, ChartError, ChartOptions, Line, Panel};
 use crate::cli::{ChartArgs, ThemeArg};
 use crate::error::{Error, Result};
 use crate::model::{round_significant, Currency, Instant, Observation, Pair, Source};
@@ -78,10 +78,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
             opts.title = args.title.clone();
             opts.index = args.index;
             opts.log = args.log;
-            opts.theme = match args.theme {
-                ThemeArg::Light => Theme::Light,
-                ThemeArg::Dark => Theme::Dark,
-            };
+            opts.theme = ThemeArg::theme(args.theme);
             let columns = chart::plot_columns(&opts);
             opts.snap = snap_for(&store, t0, t1, columns);
             let panels = match &vs {

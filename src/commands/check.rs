@@ -4,6 +4,7 @@
 //! `--max-move` between two consecutive observations. Integrity problems
 //! exit 1 before any limit is looked at; a limit passed exits 4.
 
+use std::io::Write;
 use std::path::Path;
 
 use rust_decimal::Decimal;
@@ -47,7 +48,10 @@ pub fn run(db: &Path, args: &CheckArgs) -> Result<()> {
         }
     }
     if findings.is_empty() {
-        println!("{}: ok", db.display());
+        // Not println!: a closed pipe is a quiet success.
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}: ok", db.display())?;
+        out.flush()?;
         return Ok(());
     }
     for f in &findings {
@@ -58,7 +62,7 @@ pub fn run(db: &Path, args: &CheckArgs) -> Result<()> {
 }
 
 /// `--max-age`: a span such as `36h`, `2d`, `1w`, as seconds.
-fn parse_age(s: &str, now: Instant) -> Result<(i64, String)> {
+pub(crate) fn parse_age(s: &str, now: Instant) -> Result<(i64, String)> {
     let t = s.trim();
     let usage = |why: String| Error::Usage(format!("--max-age {s}: {why}"));
     if !t.ends_with(|c: char| c.is_ascii_alphabetic()) || t.eq_ignore_ascii_case("now") {
@@ -73,7 +77,7 @@ fn parse_age(s: &str, now: Instant) -> Result<(i64, String)> {
 }
 
 /// `--max-move`: `5%` or `5`, a positive percentage.
-fn parse_pct(s: &str) -> Result<(Decimal, String)> {
+pub(crate) fn parse_pct(s: &str) -> Result<(Decimal, String)> {
     let t = s.trim();
     let n = t.strip_suffix('%').unwrap_or(t).trim();
     match n.parse::<Decimal>() {

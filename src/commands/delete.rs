@@ -17,7 +17,7 @@ use crate::commands::history::COLUMNS;
 use crate::error::{Error, Result};
 use crate::export::{self, csv::RawRows};
 use crate::model::Pair;
-use crate::selection::{list_or_none, parse_pairs, parse_sources, stored_pairs, stored_sources, Pairs};
+use crate::selection::{check_stored_sources, list_or_none, parse_pairs, parse_sources, stored_pairs, Pairs};
 use crate::store::{DeleteFilter, InputId, RawRow, RowSink, Series, Store};
 use crate::timespec::{parse_time, End};
 
@@ -84,6 +84,7 @@ fn unwritten(e: Error) -> Error {
 struct Asked {
     pairs: Pairs,
     sources: Vec<crate::model::Source>,
+    by_group: Vec<crate::model::Source>,
     from: Option<crate::model::Instant>,
     to: Option<crate::model::Instant>,
     inputs: Vec<InputId>,
@@ -111,21 +112,22 @@ impl Asked {
             Pairs::TheFive => Pairs::All,
             p => p,
         };
-        Ok(Asked { pairs, sources: parse_sources(&args.source)?, from, to, inputs: args.input.iter().map(|i| InputId(*i)).collect() })
+        let sources = parse_sources(&args.source)?;
+        Ok(Asked {
+            pairs,
+            sources: sources.sources,
+            by_group: sources.by_group,
+            from,
+            to,
+            inputs: args.input.iter().map(|i| InputId(*i)).collect(),
+        })
     }
 
     /// The stored series and inputs the filter names; a source, pair or
     /// input the store does not have is an error naming what it has.
     fn resolve(&self, store: &Store) -> Result<DeleteFilter> {
         let all = store.series()?;
-        for want in &self.sources {
-            if !all.iter().any(|s| s.source == *want) {
-                return Err(Error::invalid(format!(
-                    "no observations from source '{want}' in the store (it has: {})",
-                    list_or_none(stored_sources(&all))
-                )));
-            }
-        }
+        check_stored_sources(&self.sources, &self.by_group, &all)?;
         let selected = |s: &&Series| self.sources.is_empty() || self.sources.contains(&s.source);
         if let Pairs::Listed(pairs) = &self.pairs {
             for p in pairs {

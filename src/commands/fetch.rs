@@ -27,8 +27,8 @@ pub fn run(db: &Path, args: &FetchArgs) -> Result<()> {
     let requests = plan::plan(&sources, when, &origins_from_env(&sources)?)?;
     let mut sink = StoreSink::new(db);
     if args.dry_run {
-        // A closed pipe (`| head`) ends the listing: main takes it as success.
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        // Written with `?`, not println!: a closed pipe (`| head`) ends quietly.
+        let mut out = crate::export::stdout();
         for r in &requests {
             if r.dated && !args.refetch && sink.has_read_only(&r.url)? {
                 continue;

@@ -3,6 +3,7 @@
 pub mod chart;
 pub mod check;
 pub mod completions;
+pub mod config;
 pub mod conflicts;
 pub mod convert;
 pub mod delete;

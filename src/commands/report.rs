@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::cli::{ReportArgs, ThemeArg};
 use crate::error::Result;
-use crate::report::{self, charts, Options, Theme};
+use crate::report::{self, charts, Options};
 use crate::store::Store;
 
 pub fn run(db: &Path, args: &ReportArgs) -> Result<()> {
@@ -14,10 +14,7 @@ pub fn run(db: &Path, args: &ReportArgs) -> Result<()> {
     let opts = Options {
         ranges: charts::parse_ranges(&args.ranges)?,
         title: args.title.clone().unwrap_or_else(|| "Exchange rates".into()),
-        theme: match args.theme {
-            ThemeArg::Light => Theme::Light,
-            ThemeArg::Dark => Theme::Dark,
-        },
+        theme: ThemeArg::theme(args.theme),
         stale_secs: charts::parse_stale(&args.stale, now)?,
         stale_label: args.stale.trim().to_ascii_lowercase(),
         now,

@@ -30,7 +30,9 @@ impl TempDb {
     /// `fxsnap --db PATH ARGS...`
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::cargo_bin("fxsnap").expect("binary");
-        c.env_remove("FXSNAP_DB").arg("--db").arg(&self.path).args(args);
+        // No configuration file of the machine's user: only what a test writes.
+        c.env_remove("FXSNAP_DB").env_remove("FXSNAP_CONFIG").env("XDG_CONFIG_HOME", self.dir.path().join("config-home"));
+        c.arg("--db").arg(&self.path).args(args);
         c
     }
 
@@ -61,4 +63,21 @@ pub fn proptest_config(cases: u32, seed: u64) -> proptest::test_runner::Config {
         config.rng_seed = proptest::test_runner::RngSeed::Fixed(seed);
     }
     config
+}
+
+/// `history --format csv` rows restamped to today, one row a series (its
+/// newest): as if each source had just published what it last did.
+pub fn restamped_today(csv: &str) -> String {
+    let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
+    let mut rows = std::collections::BTreeMap::new();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap_or_default().to_string();
+    for l in lines {
+        let cols: Vec<&str> = l.split(',').collect();
+        let mut pair: Vec<&str> = cols[1].split('/').collect();
+        pair.sort();
+        // Rows come in time order: the last one of a series is its newest.
+        rows.insert((pair.join("/"), cols[4].to_string()), format!("{today},{}", cols[1..].join(",")));
+    }
+    format!("{header}\n{}\n", rows.into_values().collect::<Vec<_>>().join("\n"))
 }
