@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use crate::cli::CheckArgs;
 use crate::error::{Error, Result};
 use crate::model::{Instant, Observation};
+use crate::precision::{low_precision, move_beyond_precision};
 use crate::selection::View;
 use crate::store::Store;
 use crate::timespec::{parse_time, End};
@@ -108,16 +109,22 @@ fn moves(store: &Store, v: &View, from: Instant, to: Option<Instant>, limit: Dec
         if let Some(p) = &prev {
             let shown = v.shown_for(obs.pair);
             let (a, b) = (p.rate_as(shown).decimal(), obs.rate_as(shown).decimal());
-            if let Some(pct) = (b - a).checked_div(a).and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED)) {
-                if pct.abs() > limit {
+            let pct = (b - a).checked_div(a).and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED));
+            // Only the part beyond both values' last digit counts (DESIGN v3).
+            let beyond = move_beyond_precision(a, p.rate.decimal(), b, obs.rate.decimal());
+            if let (Some(pct), Some(beyond)) = (pct, beyond) {
+                if beyond.abs() > limit {
+                    let (pct, beyond) = (pct.round_dp(2).normalize(), beyond.round_dp(2).normalize());
+                    // Said when a value is marked low precision (above 2%), as tables mark it.
+                    let marked = low_precision(&[p.rate.decimal(), obs.rate.decimal()]).is_some();
+                    let note = if marked && beyond != pct { format!(" ({beyond:+}% beyond the quotes' precision)") } else { String::new() };
                     out.push(format!(
-                        "{}: {} at {} to {} at {}, {:+}% (--max-move {text})",
+                        "{}: {} at {} to {} at {}, {pct:+}%{note} (--max-move {text})",
                         name(v, &obs),
                         p.rate_as(shown),
                         p.at,
                         obs.rate_as(shown),
                         obs.at,
-                        pct.round_dp(2).normalize()
                     ));
                 }
             }
