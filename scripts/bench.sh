@@ -40,6 +40,12 @@
 #
 # BENCH_ONLY=fetch runs figures 7 and 8 alone (no synthetic data; needs curl, python3, sqlite3);
 # BENCH_ONLY=report runs figure 9 alone (seconds; needs python3 and GNU time).
+#  10. fxsnap serve (issue 19): /v1/latest?base=USD under wrk at 64 connections vs nginx
+#      serving the same bytes as a static file (>= 0.5x its requests/s; p99 <= 20 ms); a 304
+#      vs nginx's 304 (>= 0.8x); RSS with 1,000 idle keep-alive connections (<= 64 MiB);
+#      RSS growth while a 26-year daily range streams (< 20 MiB); /metrics on the big store
+#      (<= 20 ms). BENCH_ONLY=serve runs it alone on the bundled data (no /metrics figure).
+#      Needs wrk and nginx (Debian packages; scripts/test.sh installs them).
 #
 # and ends with a table: figure, fxsnap, reference, ratio, target, met / NOT met.
 # Times are medians, and every fxsnap run is interleaved with its reference's
@@ -259,6 +265,138 @@ PY
     unset FXSNAP_NBK_ORIGIN
 }
 
+# ---------------------------------------------------------------- 10. serve
+# fxsnap serve under wrk (Debian's) on this machine, load generator and server
+# sharing it: /v1/latest?base=USD at 64 connections against nginx serving the
+# same bytes as a static file (and each one's 304), the RSS of 1,000 idle
+# keep-alive connections, the RSS growth while a 26-year daily range streams,
+# /metrics on the big store, /chart.png against the chart command.
+# serve_figures STORE: STORE is the big synthetic store (for /metrics), or
+# empty to skip that figure (BENCH_ONLY=serve without the synthetic data).
+serve_figures() {
+    local big=${1:-}
+    say "10. serve: wrk against nginx, idle connections, a streamed range, /metrics"
+    command -v wrk >/dev/null || die "wrk is needed (apt-get install wrk)"
+    local nginx; nginx=$(command -v nginx || echo /usr/sbin/nginx)
+    [ -x "$nginx" ] || die "nginx is needed (apt-get install nginx)"
+    local sdb=$W/serve.db sw=$W/serve port nport
+    fresh "$sdb"; rm -rf "$sw"; mkdir -p "$sw/static/v1" "$sw/cache"
+    "$FX" --db "$sdb" ingest -q "$REPO/data/feeds" "$REPO/data/history/nbu-usd-cross.csv"
+    # The bank documents are of April and May 2026: "now" is fixed after them, as in the tests.
+    local epoch; epoch=$(date -u -d 2026-05-25T12:00:00Z +%s)
+    free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+    port=$(free_port)
+    ulimit -n 4096 2>/dev/null || true
+    SOURCE_DATE_EPOCH=$epoch "$FX" --db "$sdb" serve --listen "127.0.0.1:$port" >"$sw/serve.out" 2>"$sw/serve.err" &
+    local spid=$!
+    local base=http://127.0.0.1:$port
+    for _ in $(seq 100); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+    curl -fs "$base/healthz" >/dev/null || { kill $spid; die "fxsnap serve did not start: $(cat "$sw/serve.err")"; }
+    local url="$base/v1/latest?base=USD"
+    curl -fs "$url" >"$sw/static/v1/latest" || { kill $spid; die "no answer from $url"; }
+    local etag; etag=$(curl -fsI "$url" | tr -d '\r' | sed -n 's/^etag: //Ip')
+    # nginx serving those bytes as a static file, with its own ETag for the 304.
+    nport=$(free_port)
+    cat >"$sw/nginx.conf" <<EOF
+daemon off; master_process on; worker_processes 1; pid $sw/nginx.pid; error_log $sw/nginx.err warn;
+events { worker_connections 4096; }
+http {
+  access_log off; client_body_temp_path $sw/b; proxy_temp_path $sw/p; fastcgi_temp_path $sw/f; uwsgi_temp_path $sw/u; scgi_temp_path $sw/s;
+  server { listen 127.0.0.1:$nport; root $sw/static; default_type application/json; }
+}
+EOF
+    "$nginx" -c "$sw/nginx.conf" -p "$sw" 2>"$sw/nginx.start.err" &
+    local npid=$!
+    local nurl=http://127.0.0.1:$nport/v1/latest
+    for _ in $(seq 100); do curl -fs "$nurl" >/dev/null 2>&1 && break; sleep 0.1; done
+    cmp -s <(curl -fs "$nurl") "$sw/static/v1/latest" || { kill $spid $npid; die "nginx does not serve the same bytes"; }
+    local netag; netag=$(curl -fsI "$nurl" | tr -d '\r' | sed -n 's/^etag: //Ip')
+    # wrk_run NAME URL [HEADER]: requests/s and p99 (ms) into $RES/NAME.wrk; fxsnap and nginx alternate.
+    wrk_run() {
+        local name=$1 u=$2; shift 2
+        wrk -t2 -c64 -d"${BENCH_WRK_SECONDS:-10}"s --latency "$@" "$u" >"$RES/$name.wrk.txt"
+        python3 - "$RES/$name.wrk.txt" >>"$RES/$name.wrk" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+m = re.search(r"99%\s+([\d.]+)(us|ms|s)", t)
+p99 = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+errs = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
+print(rps, p99, int(bad.group(1)) if bad else 0, sum(map(int, errs.groups())) if errs else 0)
+PY
+    }
+    : >"$RES/s200.wrk"; : >"$RES/n200.wrk"; : >"$RES/s304.wrk"; : >"$RES/n304.wrk"
+    for _ in $(seq "$RUNS"); do
+        wrk_run s200 "$url"; wrk_run n200 "$nurl"
+        wrk_run s304 "$url" -H "If-None-Match: $etag"; wrk_run n304 "$nurl" -H "If-None-Match: $netag"
+    done
+    local s200 n200 s304 n304 p99
+    s200=$(median_col "$RES/s200.wrk" 1); n200=$(median_col "$RES/n200.wrk" 1)
+    s304=$(median_col "$RES/s304.wrk" 1); n304=$(median_col "$RES/n304.wrk" 1)
+    p99=$(median_col "$RES/s200.wrk" 2)
+    awk '$3 > 0 || $4 > 0 { bad = 1 } END { exit bad }' "$RES/s200.wrk" "$RES/s304.wrk" \
+        || echo "  WARNING: fxsnap answered some wrk requests with an error or a socket error (see $RES/s*.wrk.txt)" >&2
+    grep -q . <(curl -fs -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$url" | grep 304) \
+        || echo "  WARNING: the If-None-Match request was not a 304" >&2
+    # Higher is better here: the ratio is nginx's rate over fxsnap's, so <= 2x means >= 0.5x of nginx.
+    ratio_row "10a. /v1/latest?base=USD, 64 conns: nginx req/s over fxsnap's" "$(python3 -c "print(1/$s200)")" "$(python3 -c "print(1/$n200)")" 2 "nginx static"
+    row "10a. (requests per second)" "$(printf %.0f "$s200")/s" "$(printf %.0f "$n200")/s nginx" "-" ">= 0.5x" "(info)"
+    python3 - "$p99" >>"$ROWS" <<'PY'
+import sys
+p = float(sys.argv[1]); print("\t".join(["10b. /v1/latest p99 at 64 connections", f"{p:.2f} ms", "-", "-", "<= 20 ms", "met" if p <= 20 else "NOT met"]))
+PY
+    ratio_row "10c. a 304, 64 conns: nginx's 304 req/s over fxsnap's" "$(python3 -c "print(1/$s304)")" "$(python3 -c "print(1/$n304)")" 1.25 "nginx 304"
+    row "10c. (304s per second)" "$(printf %.0f "$s304")/s" "$(printf %.0f "$n304")/s nginx" "-" ">= 0.8x" "(info)"
+    kill "$npid" 2>/dev/null; wait "$npid" 2>/dev/null || true
+
+    # 1,000 idle keep-alive connections: the server's whole RSS while they are open.
+    python3 - "$port" "$spid" >"$RES/idle.kib" <<'PY'
+import socket, sys, time
+port, pid = int(sys.argv[1]), sys.argv[2]
+def rss():
+    for l in open(f"/proc/{pid}/status"):
+        if l.startswith("VmRSS:"): return int(l.split()[1])
+conns = []
+for _ in range(1000):
+    s = socket.create_connection(("127.0.0.1", port)); s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); conns.append(s)
+for s in conns:
+    s.settimeout(10); got = b""
+    while b"ok\n" not in got: got += s.recv(4096)
+time.sleep(1)
+print(rss())
+PY
+    local idle; idle=$(cat "$RES/idle.kib")
+    row "10d. RSS with 1,000 idle keep-alive connections (in all)" "$(mib "$idle")" "-" "-" "<= 64 MiB" "$([ "$idle" -le $((64 * 1024)) ] && echo met || echo 'NOT met')"
+
+    # A 26-year daily range streamed (NBU's history, v2 rows): the RSS it adds.
+    local before after
+    before=$(awk '/^VmRSS:/ {print $2}' "/proc/$spid/status")
+    curl -fs -o "$sw/range.json" "$base/v2/rates?base=USD&from=2000-01-01&to=2025-12-31&providers=NBU" || echo "  WARNING: the 26-year range failed" >&2
+    after=$(awk '/^VmHWM:/ {print $2}' "/proc/$spid/status")
+    local grew=$(( after > before ? after - before : 0 ))
+    row "10e. RSS growth streaming 26 years daily ($(wc -c 2>/dev/null <"$sw/range.json" || echo 0) bytes)" "$(mib "$grew")" "-" "-" "< 20 MiB" "$([ "$grew" -lt $((20 * 1024)) ] && echo met || echo 'NOT met')"
+    kill -TERM "$spid"; wait "$spid" || true
+
+    # /metrics on the big store (after a first scrape, which reads the figures the stamp then keeps).
+    if [ -n "$big" ]; then
+        port=$(free_port)
+        "$FX" --db "$big" serve --listen "127.0.0.1:$port" >/dev/null 2>"$sw/big.err" &
+        spid=$!
+        for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+        curl -fs -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port/metrics" >"$RES/metrics_first.s"
+        : >"$RES/metrics.s"
+        for _ in $(seq "$SHORT"); do curl -fs -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port/metrics" >>"$RES/metrics.s"; done
+        local m; m=$(median_col "$RES/metrics.s" 1)
+        python3 - "$m" "$(cat "$RES/metrics_first.s")" >>"$ROWS" <<'PY'
+import sys
+m, first = float(sys.argv[1]) * 1000, float(sys.argv[2]) * 1000
+print("\t".join(["10f. /metrics on the big store", f"{m:.1f} ms", f"first scrape {first:.0f} ms", "-", "<= 20 ms", "met" if m <= 20 else "NOT met"]))
+PY
+        kill -TERM "$spid"; wait "$spid" || true
+    fi
+}
+
 print_table() {
     {
         echo
@@ -278,7 +416,7 @@ ONLY=${BENCH_ONLY:-}
 if [ "$ONLY" = fetch ]; then
     command -v python3 >/dev/null || die "python3 is needed"
     command -v sqlite3 >/dev/null || die "sqlite3 is needed"
-elif [ "$ONLY" = report ]; then
+elif [ "$ONLY" = report ] || [ "$ONLY" = serve ]; then
     command -v python3 >/dev/null || die "python3 is needed"
     [ -x /usr/bin/time ] || die "GNU time (/usr/bin/time) is needed"
 else
@@ -306,6 +444,17 @@ if [ "$ONLY" = fetch ]; then
         echo "runs     $RUNS long, $SHORT short (+$WARM warmup rounds); medians; interleaved"
     } | tee "$RES/header.txt" >&2
     fetch_figures
+    print_table
+    exit 0
+fi
+if [ "$ONLY" = serve ]; then
+    {
+        echo "fxsnap benchmark (serve figures)  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        echo "commit   $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
+        echo "machine  $(nproc) cpu, $(uname -sr); $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
+        echo "runs     $RUNS wrk runs of ${BENCH_WRK_SECONDS:-10} s each (medians), alternating fxsnap and nginx"
+    } | tee "$RES/header.txt" >&2
+    serve_figures "${BENCH_SERVE_DB:-}"
     print_table
     exit 0
 fi
@@ -546,6 +695,9 @@ fetch_figures
 
 # ---------------------------------------------------------------- 9. report
 report_figure
+
+# ---------------------------------------------------------------- 10. serve
+serve_figures "$DB"
 
 # ---------------------------------------------------------------- table
 print_table

@@ -261,3 +261,180 @@ fn metrics_pass_promtool_and_their_rates_are_latests() {
     }
     assert!(compared >= 5, "only {compared} rates compared:\n{text}");
 }
+
+#[test]
+fn the_report_is_reports_index_html_and_every_file_it_links_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    let epoch = "1779710400"; // 2026-05-25T12:00:00Z, after the bundled documents
+    let out = dir.path().join("site");
+    let made =
+        Command::new(bin()).env("SOURCE_DATE_EPOCH", epoch).arg("--db").arg(&db).args(["report", "-q", "-o"]).arg(&out).output().unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let server = Server::start_env(&db, &[], &[("SOURCE_DATE_EPOCH", epoch)]);
+    let index = server.get("/report/");
+    assert_eq!(index.status, 200);
+    assert_eq!(index.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(index.header("cache-control"), Some("public, max-age=300"));
+    assert!(index.header("etag").is_some());
+    assert!(index.body == fs::read(out.join("index.html")).unwrap(), "/report/ differs from report's index.html");
+    let html = index.text();
+    let mut linked = 0;
+    for part in html.split(['"', '\'']).filter(|p| p.ends_with(".svg") || p.ends_with(".csv") || p.ends_with(".json")) {
+        assert!(!part.contains('/'), "a link outside the folder: {part}");
+        let r = server.get(&format!("/report/{part}"));
+        assert_eq!(r.status, 200, "/report/{part}");
+        assert!(r.body == fs::read(out.join(part)).unwrap(), "/report/{part} differs from the report's file");
+        linked += 1;
+    }
+    assert!(linked >= 3, "only {linked} linked files");
+    let moved = server.get("/report");
+    assert_eq!((moved.status, moved.header("location")), (301, Some("/report/")));
+    assert_eq!(server.get("/report/nope.svg").status, 404);
+    let browser = server.get_with("/", &["Accept: text/html,application/xhtml+xml"]);
+    assert_eq!((browser.status, browser.header("location")), (302, Some("/report/")));
+    assert_eq!(server.get("/").json()["endpoints"]["report"], "/report/");
+}
+
+#[test]
+fn etag_304_and_cache_control_by_kind_and_a_new_etag_after_an_ingest() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    let server = Server::start_env(&db, &[], &[("SOURCE_DATE_EPOCH", "1779710400")]);
+    let past = "/v1/2026-04-01?base=USD";
+    let latest = "/v1/latest?base=USD";
+    let a = server.get(past);
+    assert_eq!(a.status, 200, "{}", a.text());
+    assert_eq!(a.header("cache-control"), Some("public, max-age=86400, stale-while-revalidate=86400, stale-if-error=86400"));
+    let etag = a.header("etag").expect("an ETag").to_string();
+    assert!(etag.starts_with('"') && etag.ends_with('"'), "a strong ETag: {etag}");
+    assert!(a.header("last-modified").is_some_and(|m| m.ends_with(" GMT")));
+    let l = server.get(latest);
+    assert_eq!((l.status, l.header("cache-control")), (200, Some("public, max-age=300")), "{}", l.text());
+    assert_ne!(l.header("etag"), Some(etag.as_str()), "another request, another ETag");
+    let e = server.get("/v1/latest?base=NOPE");
+    assert_eq!((e.status, e.header("cache-control"), e.header("etag")), (404, Some("no-store"), None));
+    // If-None-Match: 304, no body, the same ETag and caching.
+    let n = server.get_with(past, &[&format!("If-None-Match: {etag}")]);
+    assert_eq!(n.status, 304);
+    assert!(n.body.is_empty());
+    assert_eq!(n.header("etag"), Some(etag.as_str()));
+    assert_eq!(n.header("cache-control"), a.header("cache-control"));
+    assert_eq!(server.get_with(past, &["If-None-Match: \"something else\""]).status, 200);
+    // A write commits: the ETag changes, and the new value is served without a restart.
+    let csv = dir.path().join("fix.csv");
+    fs::write(&csv, "timestamp,pair,rate,source\n2026-04-01,USD/KZT,999.99,nbk\n").unwrap();
+    fxsnap(&db, &["ingest", "-q", "--on-conflict", "replace", csv.to_str().unwrap()]);
+    let b = server.get_with(past, &[&format!("If-None-Match: {etag}")]);
+    assert_eq!(b.status, 200, "the old ETag no longer matches");
+    assert_ne!(b.header("etag"), Some(etag.as_str()));
+    assert_eq!(b.json()["rates"]["KZT"].to_string(), "999.99");
+    // A reading command changes nothing: the ETag stays.
+    fxsnap(&db, &["latest"]);
+    assert_eq!(server.get(past).header("etag"), b.header("etag"));
+}
+
+/// `fxsnap --db DB ARGS` with SOURCE_DATE_EPOCH: (exit code, stdout, stderr).
+fn cli_at(db: &std::path::Path, epoch: &str, args: &[&str]) -> (i32, Vec<u8>, String) {
+    let out = Command::new(bin()).env_remove("FXSNAP_DB").env("SOURCE_DATE_EPOCH", epoch).arg("--db").arg(db).args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), out.stdout, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn the_api_answers_each_reading_commands_bytes_and_its_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    let epoch = "1779710400";
+    let server = Server::start_env(&db, &[], &[("SOURCE_DATE_EPOCH", epoch)]);
+    // (query, the same command line)
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        ("latest", vec!["latest"]),
+        ("latest?pair=KZT,UZS&invert=true", vec!["latest", "--pair", "KZT,UZS", "--invert"]),
+        ("history?pair=all", vec!["history", "--pair", "all"]),
+        (
+            "history?pair=KGS&source=official&from=2026-01-01&cross=true",
+            vec!["history", "--pair", "KGS", "--source", "official", "--from", "2026-01-01", "--cross"],
+        ),
+        ("stats?pair=all", vec!["stats", "--pair", "all"]),
+        ("convert?amount=1000&from=KZT&to=EUR", vec!["convert", "1000", "KZT", "EUR"]),
+        ("conflicts", vec!["conflicts"]),
+        ("inputs", vec!["inputs"]),
+        ("check", vec!["check"]),
+    ];
+    let mut compared = 0;
+    for (query, args) in &cases {
+        for format in ["json", "csv", "jsonl"] {
+            let command = args[0];
+            if command == "check" && format != "json" || command == "convert" && format == "jsonl" {
+                continue;
+            }
+            let sep = if query.contains('?') { '&' } else { '?' };
+            let r = server.get(&format!("/api/{query}{sep}format={format}"));
+            let mut cli_args = args.clone();
+            cli_args.extend(["--format", format]);
+            let (code, out, err) = cli_at(&db, epoch, &cli_args);
+            if code != 0 {
+                assert!(r.status >= 400, "/api/{query} {format}: the CLI failed ({err}) but the API said {}", r.status);
+                continue;
+            }
+            assert_eq!(r.status, 200, "/api/{query} format={format}: {}", r.text());
+            assert!(
+                r.body == out,
+                "/api/{query} format={format} differs from `fxsnap {}`:\n{}\n---\n{}",
+                cli_args.join(" "),
+                r.text(),
+                String::from_utf8_lossy(&out)
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 18, "only {compared} answers compared");
+    // json is the default format.
+    assert_eq!(server.get("/api/latest").body, cli_at(&db, epoch, &["latest", "--format", "json"]).1);
+    // A bad parameter: 400 with the command's own message.
+    let bad = server.get("/api/history?from=2026-13-01");
+    let (code, _, err) = cli_at(&db, epoch, &["history", "--from", "2026-13-01"]);
+    assert_ne!(code, 0);
+    assert_eq!(bad.status, 400, "{}", bad.text());
+    let message = bad.json()["error"].as_str().unwrap().to_string();
+    assert!(err.contains(&message), "the API's message {message:?} is not the CLI's {err:?}");
+    for q in ["history?nope=1", "history?cross=maybe", "latest?format=table", "latest?db=/etc/passwd", "convert?amount=1"] {
+        let r = server.get(&format!("/api/{q}"));
+        assert_eq!(r.status, 400, "/api/{q}: {}", r.text());
+        assert!(!r.json()["error"].as_str().unwrap().is_empty());
+    }
+    // Nothing to answer: 404.
+    let none = server.get("/api/history?pair=KZT&source=timesca");
+    assert_eq!(none.status, 404, "{}", none.text());
+    assert_eq!(server.get("/api/delete").status, 404);
+}
+
+#[test]
+fn chart_png_and_svg_are_the_chart_commands_pictures() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    let epoch = "1779710400";
+    let server = Server::start_env(&db, &[], &[("SOURCE_DATE_EPOCH", epoch)]);
+    for ext in ["png", "svg"] {
+        let file = dir.path().join(format!("c.{ext}"));
+        let (code, _, err) = cli_at(
+            &db,
+            epoch,
+            &["chart", "--pair", "KZT", "--from", "2026-03-01", "--width", "800", "--height", "500", "-o", file.to_str().unwrap()],
+        );
+        assert_eq!(code, 0, "{err}");
+        let r = server.get(&format!("/chart.{ext}?pair=KZT&from=2026-03-01&width=800&height=500"));
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.header("content-type"), Some(if ext == "png" { "image/png" } else { "image/svg+xml" }));
+        assert!(r.body == fs::read(&file).unwrap(), "/chart.{ext} differs from fxsnap chart's file");
+    }
+    for q in ["width=4001", "height=99999", "ranges=7d,all", "output=/tmp/x.png", "log=perhaps", "pair=ZZZ/QQQ"] {
+        let r = server.get(&format!("/chart.png?{q}"));
+        assert!((400..500).contains(&r.status), "/chart.png?{q}: {} {}", r.status, r.text());
+        assert!(!r.json()["error"].as_str().unwrap().is_empty());
+    }
+}

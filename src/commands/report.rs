@@ -4,12 +4,26 @@ use std::path::Path;
 
 use crate::cli::{ReportArgs, ThemeArg};
 use crate::error::Result;
+use crate::model::Instant;
 use crate::report::{self, charts, Options};
+use crate::selection::Selection;
 use crate::store::Store;
 
 pub fn run(db: &Path, args: &ReportArgs) -> Result<()> {
     // Every argument is typed before the store is opened.
-    let now = crate::timespec::made_at()?;
+    let (sel, opts) = options(args, crate::timespec::made_at()?)?;
+    let store = Store::open_existing(db)?;
+    let (files, summary) = report::build(&store, db, &sel, &opts)?;
+    report::write::replace_dir(&args.output, &files)?;
+    if !args.quiet {
+        eprintln!("fxsnap: report in {}: {summary}", args.output.display());
+    }
+    Ok(())
+}
+
+/// The report's selection and options, typed, as of `now` (also `serve`'s
+/// `/report/`, which parses its options with this command's definitions).
+pub fn options(args: &ReportArgs, now: Instant) -> Result<(Selection, Options)> {
     let sel = args.select.selection()?;
     let opts = Options {
         ranges: charts::parse_ranges(&args.ranges)?,
@@ -19,11 +33,5 @@ pub fn run(db: &Path, args: &ReportArgs) -> Result<()> {
         stale_label: args.stale.trim().to_ascii_lowercase(),
         now,
     };
-    let store = Store::open_existing(db)?;
-    let (files, summary) = report::build(&store, db, &sel, &opts)?;
-    report::write::replace_dir(&args.output, &files)?;
-    if !args.quiet {
-        eprintln!("fxsnap: report in {}: {summary}", args.output.display());
-    }
-    Ok(())
+    Ok((sel, opts))
 }

@@ -42,6 +42,7 @@ pub(crate) struct Shared {
     pub pool: Pool,
     pub http: Http,
     pub store_metrics: StoreCache,
+    pub report: super::report::ReportCache,
     log: Option<LogLine>,
     /// The cache kind of each ETag given out, for the 304 that revalidates it.
     kinds: Mutex<HashMap<String, CacheKind>>,
@@ -50,7 +51,15 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn new(opts: Options, log: Option<LogLine>) -> Shared {
         let pool = Pool::new(&opts.db);
-        Shared { opts, pool, http: Http::new(), store_metrics: StoreCache::default(), log, kinds: Mutex::new(HashMap::new()) }
+        Shared {
+            opts,
+            pool,
+            http: Http::new(),
+            store_metrics: StoreCache::default(),
+            report: Default::default(),
+            log,
+            kinds: Mutex::new(HashMap::new()),
+        }
     }
 }
 
@@ -173,7 +182,9 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
     };
     let now = shared.opts.fixed_now.unwrap_or_else(Instant::now);
     let today = now.datetime().date_naive();
-    let etag = if route.has_etag() { stamp.map(|s| etag_of(id, s, today, uri, headers)) } else { None };
+    // The report's ages count from when it is made: its time is part of what is asked.
+    let made = if matches!(route, Route::Report(_)) { super::report::made_at(&shared.opts, now).unix() } else { 0 };
+    let etag = if route.has_etag() { stamp.map(|s| etag_of(id, s, (today, made), uri, headers)) } else { None };
     if let (Some(tag), Some(asked)) = (&etag, headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok())) {
         if matches_etag(asked, tag) {
             drop(snapshot);
@@ -189,6 +200,10 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
         (Ok(a), Ok(())) => a,
         (Err(e), _) | (Ok(_), Err(e)) => return broken(e),
     };
+    // The API and the charts read the store on their own (their command's
+    // own read): an answer from a later state than the stamp is not labelled
+    // with the stamp's ETag.
+    let etag = if matches!(route, Route::Api(_) | Route::Chart(_)) && store.change_stamp().ok().flatten() != stamp { None } else { etag };
     shared.pool.give_back(store, id);
     if answer.status >= 300 {
         return (answer, Extra::default());
@@ -205,9 +220,9 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
 }
 
 /// A strong ETag: the file, its change stamp, the day (answers relative to
-/// now move with it) and what was asked (path, query, the Accept that
+/// now move with it; the report's making time) and what was asked (path, query, the Accept that
 /// chooses a format).
-fn etag_of(id: FileId, stamp: ChangeStamp, today: chrono::NaiveDate, uri: &axum::http::Uri, headers: &HeaderMap) -> String {
+fn etag_of(id: FileId, stamp: ChangeStamp, today: (chrono::NaiveDate, i64), uri: &axum::http::Uri, headers: &HeaderMap) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     today.hash(&mut h);
     uri.path().hash(&mut h);

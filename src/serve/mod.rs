@@ -8,16 +8,20 @@
 //! - `http`: one request: methods, limits, the one read transaction, ETag
 //!   and 304, headers, the access log;
 //! - `routes`: which answer a path gets;
+//! - `api`: `/api/COMMAND` and `/chart.png|svg`, a command's options as query parameters;
 //! - `io`: hyper's own bodiless 4xx (a request it cannot parse) given a JSON message;
 //! - `pool`: the read-only stores, reopened when the file changes;
-//! - `metrics`: `/metrics`.
+//! - `metrics`: `/metrics`;
+//! - `report`: `/report/`, the report's files built in memory per store state.
 
 pub(crate) mod answer;
+mod api;
 pub(crate) mod frankfurter;
 mod http;
 mod io;
 mod metrics;
 mod pool;
+mod report;
 mod routes;
 mod server;
 

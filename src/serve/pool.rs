@@ -74,9 +74,10 @@ impl Pool {
             }
         }
         let store = Store::open_existing(&self.db).map_err(|e| Unavailable(e.to_string()))?;
-        // Opened between two looks at the same file: it is that file.
+        // Opened between two looks at the same file (same device and inode; a
+        // checkpoint meanwhile changes only its size and time): it is that file.
         match self.file_id() {
-            Ok(again) if again == id => Ok((store, id)),
+            Ok(again) if (again.dev, again.ino) == (id.dev, id.ino) => Ok((store, again)),
             Ok(_) => Err(Unavailable(format!("the store at {} was replaced while it was opened; try again", self.db.display()))),
             Err(e) => Err(e),
         }

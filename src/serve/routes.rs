@@ -1,5 +1,6 @@
 //! Which answer a path gets. Frankfurter v1 (at `/v1` and unversioned),
-//! v2 (at `/v2`), `/metrics`, `/healthz` and `/`; nothing names a file.
+//! v2 (at `/v2`), the report at `/report/`, `/metrics`, `/healthz` and
+//! `/`; nothing names a file (a report file is a name in the built list).
 
 use axum::http::{header, HeaderMap, Uri};
 
@@ -20,6 +21,12 @@ pub(crate) enum Route {
     V1(String),
     /// Frankfurter v2; the path after `/v2`.
     V2(String),
+    /// `/report/NAME`: a file of the report (`""`: its index.html).
+    Report(String),
+    /// `/api/COMMAND`: a reading command's output.
+    Api(String),
+    /// `/chart.png`, `/chart.svg`: the extension.
+    Chart(&'static str),
     /// Any other path.
     NotFound,
     /// Refused before routing (a method, a body, a head too large, a bad path).
@@ -35,6 +42,9 @@ impl Route {
             Route::Metrics => "/metrics",
             Route::V1(_) => "/v1",
             Route::V2(_) => "/v2",
+            Route::Report(_) => "/report/",
+            Route::Api(_) => "/api/",
+            Route::Chart(_) => "/chart",
             Route::NotFound => "not found",
             Route::Refused => "refused",
         }
@@ -42,7 +52,7 @@ impl Route {
 
     /// Whether its answers carry an ETag (every data answer does).
     pub(crate) fn has_etag(&self) -> bool {
-        matches!(self, Route::V1(_) | Route::V2(_))
+        matches!(self, Route::V1(_) | Route::V2(_) | Route::Report(_) | Route::Api(_) | Route::Chart(_))
     }
 }
 
@@ -63,6 +73,11 @@ pub(crate) fn route(raw_path: &str, raw_query: Option<&str>) -> std::result::Res
         "/" => Route::Index,
         "/healthz" => Route::Healthz,
         "/metrics" => Route::Metrics,
+        "/report" => Route::Report("/".into()),
+        "/chart.png" => Route::Chart("png"),
+        "/chart.svg" => Route::Chart("svg"),
+        p if p.starts_with("/api/") => Route::Api(p["/api/".len()..].to_string()),
+        p if p.starts_with("/report/") && !p["/report/".len()..].contains('/') => Route::Report(p["/report/".len()..].to_string()),
         p if p == "/v1" || p.starts_with("/v1/") => Route::V1(rest_or_root(&p[3..])),
         p if p == "/v2" || p.starts_with("/v2/") => Route::V2(rest_or_root(&p[3..])),
         // Frankfurter v1 unversioned, as its old domain still serves it.
@@ -139,14 +154,25 @@ pub(crate) fn without_store(route: &Route, headers: &HeaderMap) -> Option<(Answe
                 Some((Answer { status: 200, content_type: JSON, body: INDEX.as_bytes().to_vec(), cache: CacheKind::Relative }, None))
             }
         }
+        // `/report` without its slash: the page's relative links need it.
+        Route::Report(name) if name == "/" => {
+            let a =
+                Answer { status: 301, content_type: "text/plain; charset=utf-8", body: b"/report/\n".to_vec(), cache: CacheKind::Relative };
+            Some((a, Some("/report/".to_string())))
+        }
         Route::NotFound => Some((Answer::error(404, "message", "not found"), None)),
         Route::Refused => Some((Answer::error(400, "error", "refused"), None)),
         _ => None,
     }
 }
 
+/// The request's query pairs (already checked by `route`).
+fn query_of(uri: &Uri) -> Result<Vec<(String, String)>> {
+    Ok(uri.query().map(query_pairs).transpose().map_err(crate::error::Error::Invalid)?.unwrap_or_default())
+}
+
 /// `/` for a program: the endpoints.
-const INDEX: &str = r#"{"name":"fxsnap","endpoints":{"frankfurter_v1":["/v1/latest","/v1/YYYY-MM-DD","/v1/YYYY-MM-DD..YYYY-MM-DD","/v1/YYYY-MM-DD..","/v1/currencies","/latest"],"frankfurter_v2":["/v2/rates","/v2/rates.csv","/v2/rate/{base}/{quote}","/v2/currencies","/v2/currency/{code}","/v2/providers"],"metrics":"/metrics","health":"/healthz"}}
+const INDEX: &str = r#"{"name":"fxsnap","endpoints":{"frankfurter_v1":["/v1/latest","/v1/YYYY-MM-DD","/v1/YYYY-MM-DD..YYYY-MM-DD","/v1/YYYY-MM-DD..","/v1/currencies","/latest"],"frankfurter_v2":["/v2/rates","/v2/rates.csv","/v2/rate/{base}/{quote}","/v2/currencies","/v2/currency/{code}","/v2/providers"],"api":["/api/latest","/api/history","/api/stats","/api/convert","/api/conflicts","/api/inputs","/api/check"],"charts":["/chart.png","/chart.svg"],"report":"/report/","metrics":"/metrics","health":"/healthz"}}
 "#;
 
 /// The answer of a route that reads the store, inside its read transaction.
@@ -166,8 +192,7 @@ pub(crate) fn with_store(
         }
         Route::Metrics => super::http::metrics_answer(shared, store, stamp, now),
         Route::V1(path) | Route::V2(path) => {
-            // The query was checked by `route`: it decodes.
-            let query = uri.query().map(query_pairs).transpose().unwrap_or_default().unwrap_or_default();
+            let query = query_of(uri)?;
             let today = now.datetime().date_naive();
             let prefer = &shared.opts.prefer;
             Ok(match route {
@@ -178,6 +203,9 @@ pub(crate) fn with_store(
                 }
             })
         }
+        Route::Report(name) => super::report::answer(&shared.report, &shared.opts, store, stamp, now, name),
+        Route::Api(command) => Ok(super::api::command(&shared.opts.db, command, &query_of(uri)?)),
+        Route::Chart(ext) => Ok(super::api::chart(&shared.opts.db, ext, &query_of(uri)?)),
         Route::Index | Route::NotFound | Route::Refused => Ok(Answer::error(404, "message", "not found")),
     }
 }

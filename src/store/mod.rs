@@ -249,7 +249,12 @@ impl Store {
     /// One read transaction around several reads: one consistent snapshot,
     /// and no WAL lock and unlock per query. Ends at `ReadSnapshot::finish`
     /// (or when dropped).
+    /// Inside a transaction already (serve computes each answer in one),
+    /// the reads join it: the snapshot is the caller's, and ends with it.
     pub fn begin_read(&self) -> Result<ReadSnapshot<'_>> {
+        if !self.conn.is_autocommit() {
+            return Ok(ReadSnapshot { store: self, open: false });
+        }
         self.retry_busy(|c| c.execute_batch("BEGIN"))?;
         Ok(ReadSnapshot { store: self, open: true })
     }
@@ -265,7 +270,9 @@ pub struct ReadSnapshot<'a> {
 impl ReadSnapshot<'_> {
     /// Ends the read transaction.
     pub fn finish(mut self) -> Result<()> {
-        self.open = false;
+        if !std::mem::replace(&mut self.open, false) {
+            return Ok(());
+        }
         self.store.retry_busy(|c| c.execute_batch("COMMIT"))
     }
 }

@@ -1,0 +1,226 @@
+//! fxsnap's own API (`/api/COMMAND`) and the charts (`/chart.png`,
+//! `/chart.svg`): a command's options as query parameters of the same
+//! names, read with the command line's own definitions (so a bad parameter
+//! gets the command's own message), answered with the bytes the command
+//! writes.
+//!
+//! How: the query becomes the command's arguments (`pair=KZT,UZS` →
+//! `--pair KZT,UZS`, `cross=true` → `--cross`), checked by clap; the chart
+//! is drawn in-process by `fxsnap chart`'s own code into a temporary file;
+//! the data commands, which write to standard output, run as this same
+//! binary (`fxsnap --db DB COMMAND ARGS`), so their bytes are the CLI's by
+//! construction. Each reads one committed state of the store; the caller
+//! compares the change stamp before and after, so an answer is never
+//! labelled with a state it was not computed from.
+
+use std::path::Path;
+use std::process::{Command as Process, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use clap::{CommandFactory, Parser};
+
+use super::answer::{Answer, CacheKind, JSON};
+use crate::cli::{Cli, Command};
+use crate::error::{Error, Result};
+
+/// The reading commands `/api/` answers.
+pub(crate) const COMMANDS: [&str; 7] = ["latest", "history", "stats", "convert", "conflicts", "inputs", "check"];
+/// The largest chart the server draws, each way.
+const MAX_SIDE: u32 = 4000;
+/// How long a command may run before the answer is given up (the
+/// server's own 10 s limit answers 503 first).
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(11);
+
+/// Options that name files or settings of the server's own: never from a URL.
+const REFUSED: [&str; 4] = ["db", "output", "o", "config"];
+
+/// The command line of `fxsnap COMMAND` for a query: its arguments, or the
+/// 400 to answer. `positional` names the command's positional arguments in
+/// order (convert's `amount`, `from`, `to`).
+fn argv(command: &str, query: &[(String, String)], positional: &[&str]) -> std::result::Result<Vec<String>, Answer> {
+    let cli = Cli::command();
+    let sub = cli.find_subcommand(command).ok_or_else(|| Answer::error(404, "error", "not found"))?;
+    let mut args = vec!["fxsnap".to_string(), command.to_string()];
+    let mut pos: Vec<Option<String>> = vec![None; positional.len()];
+    for (k, v) in query {
+        if REFUSED.contains(&k.as_str()) {
+            return Err(Answer::error(400, "error", &format!("`{k}` cannot be given in a URL")));
+        }
+        if let Some(i) = positional.iter().position(|p| p == k) {
+            pos[i] = Some(v.clone());
+            continue;
+        }
+        let flag = sub.get_arguments().find(|a| a.get_long() == Some(k.as_str())).is_some_and(|a| !a.get_action().takes_values());
+        if flag {
+            match v.as_str() {
+                "true" => args.push(format!("--{k}")),
+                "false" => {}
+                _ => return Err(Answer::error(400, "error", &format!("`{k}` is a flag: true or false, not {v:?}"))),
+            }
+        } else {
+            args.push(format!("--{k}"));
+            args.push(v.clone());
+        }
+    }
+    for (name, value) in positional.iter().zip(pos) {
+        match value {
+            Some(v) => args.push(v),
+            None => return Err(Answer::error(400, "error", &format!("`{name}` is required"))),
+        }
+    }
+    Ok(args)
+}
+
+/// clap's message for a command line it refuses, as one line.
+fn usage_message(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or("").trim();
+    first.strip_prefix("error: ").unwrap_or(first).to_string()
+}
+
+/// `/api/COMMAND?…`: the command's `--format json` (default), `csv` or `jsonl` output.
+pub(crate) fn command(db: &Path, command: &str, query: &[(String, String)]) -> Answer {
+    if !COMMANDS.contains(&command) {
+        return Answer::error(404, "error", &format!("no command {command} in the API: {}", COMMANDS.join(", ")));
+    }
+    let mut query = query.to_vec();
+    let format = match query.iter().rposition(|(k, _)| k == "format") {
+        Some(i) => query.remove(i).1,
+        None => "json".to_string(),
+    };
+    let content_type = match format.as_str() {
+        "json" => JSON,
+        "csv" => "text/csv; charset=utf-8",
+        "jsonl" => "application/x-ndjson",
+        other => return Answer::error(400, "error", &format!("format {other:?}: the API answers json, csv or jsonl")),
+    };
+    query.push(("format".into(), format));
+    let positional: &[&str] = if command == "convert" { &["amount", "from", "to"] } else { &[] };
+    let args = match argv(command, &query, positional) {
+        Ok(a) => a,
+        Err(a) => return a,
+    };
+    // The command line's own checks first: its messages, before any process runs.
+    if let Err(e) = Cli::try_parse_from(&args) {
+        return Answer::error(400, "error", &usage_message(&e));
+    }
+    let cache = if closed_range(&query) { CacheKind::Past } else { CacheKind::Relative };
+    match run_self(db, &args[1..]) {
+        Ok((code, out, err)) => match code {
+            // 4: `check` found series past its limits; the findings are the answer.
+            0 | 4 => Answer { status: 200, content_type, body: out, cache },
+            2 => Answer::error(400, "error", &err),
+            _ if err.starts_with("database ") || err.starts_with("no database at") => Answer::error(503, "error", &err),
+            _ => Answer::error(404, "error", &err),
+        },
+        Err(e) => Answer::error(503, "error", &e.to_string()),
+    }
+}
+
+/// Whether the answer is of a closed past range (`to` a date or time, not
+/// now or a span): it changes only if the store is corrected.
+fn closed_range(query: &[(String, String)]) -> bool {
+    query.iter().any(|(k, v)| (k == "to" || k == "at") && v.len() >= 10 && v.as_bytes()[4] == b'-')
+}
+
+/// Runs this binary on the store: (exit code, standard output, the first line of standard error without `fxsnap: `).
+fn run_self(db: &Path, args: &[String]) -> Result<(i32, Vec<u8>, String)> {
+    let exe = std::env::current_exe().map_err(|e| Error::io("cannot find the fxsnap binary", e))?;
+    let child = Process::new(exe)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::io("cannot run fxsnap", e))?;
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = match rx.recv_timeout(COMMAND_TIMEOUT) {
+        Ok(out) => out.map_err(|e| Error::io("fxsnap failed", e))?,
+        Err(_) => {
+            // SAFETY: kill(2) on the child this function started.
+            #[cfg(unix)]
+            unsafe {
+                libc::kill(id as i32, libc::SIGKILL);
+            }
+            return Err(Error::invalid("the command took too long"));
+        }
+    };
+    let err = String::from_utf8_lossy(&out.stderr);
+    let first = err.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let message = first.strip_prefix("fxsnap: ").unwrap_or(first).to_string();
+    Ok((out.status.code().unwrap_or(1), out.stdout, message))
+}
+
+/// A name for a chart's temporary file, unique in this process.
+fn temp_chart(ext: &str) -> std::path::PathBuf {
+    static N: AtomicU64 = AtomicU64::new(0);
+    std::env::temp_dir().join(format!("fxsnap-serve-{}-{}.{ext}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)))
+}
+
+/// `/chart.png` and `/chart.svg`: the picture `fxsnap chart` draws for the
+/// same options, drawn by its own code.
+pub(crate) fn chart(db: &Path, ext: &str, query: &[(String, String)]) -> Answer {
+    for (k, v) in query {
+        if k == "ranges" {
+            return Answer::error(400, "error", "`ranges` draws several files: ask for one range with from and to");
+        }
+        if (k == "width" || k == "height") && v.parse::<u32>().is_ok_and(|n| n > MAX_SIDE) {
+            return Answer::error(400, "error", &format!("{k} {v}: at most {MAX_SIDE}"));
+        }
+    }
+    let file = temp_chart(ext);
+    let mut args = match argv("chart", query, &[]) {
+        Ok(a) => a,
+        Err(a) => return a,
+    };
+    args.push("-o".into());
+    args.push(file.display().to_string());
+    let parsed = match Cli::try_parse_from(&args) {
+        Ok(c) => c,
+        Err(e) => return Answer::error(400, "error", &usage_message(&e)),
+    };
+    let Command::Chart(chart_args) = parsed.command else { return Answer::error(400, "error", "not a chart") };
+    let drawn = crate::commands::chart::run(db, &chart_args);
+    let bytes = std::fs::read(&file);
+    let _ = std::fs::remove_file(&file);
+    let cache = if closed_range(query) { CacheKind::Past } else { CacheKind::Relative };
+    match (drawn, bytes) {
+        (Ok(()), Ok(body)) => Answer { status: 200, content_type: if ext == "png" { "image/png" } else { "image/svg+xml" }, body, cache },
+        (Err(e @ (Error::Usage(_) | Error::Chart(_))), _) => Answer::error(400, "error", &e.to_string()),
+        (Err(e @ (Error::Database { .. } | Error::NoDatabase(_))), _) => Answer::error(503, "error", &e.to_string()),
+        (Err(e), _) => Answer::error(404, "error", &e.to_string()),
+        (Ok(()), Err(e)) => Answer::error(503, "error", &format!("the chart could not be read back: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn a_query_becomes_the_commands_arguments() {
+        let a = argv(
+            "history",
+            &q(&[("pair", "KZT,UZS"), ("source", "official"), ("from", "90d"), ("cross", "true"), ("invert", "false")]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(a, ["fxsnap", "history", "--pair", "KZT,UZS", "--source", "official", "--from", "90d", "--cross"]);
+        let c = argv("convert", &q(&[("to", "EUR"), ("amount", "100"), ("from", "KZT")]), &["amount", "from", "to"]).unwrap();
+        assert_eq!(c, ["fxsnap", "convert", "100", "KZT", "EUR"]);
+        assert_eq!(argv("history", &q(&[("cross", "yes")]), &[]).unwrap_err().status, 400);
+        assert_eq!(argv("history", &q(&[("db", "/etc/passwd")]), &[]).unwrap_err().status, 400);
+        assert_eq!(argv("convert", &q(&[("amount", "1")]), &["amount", "from", "to"]).unwrap_err().status, 400);
+    }
+}
