@@ -7,7 +7,13 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::error::{Error, Result};
 use crate::export::{ConvertFormat, Format, HistoryFormat};
-use crate::selection::{parse_pairs, Selection};
+use rust_decimal::Decimal;
+
+use crate::model::{Currency, Instant};
+use crate::query::check::{CheckOptions, Limit};
+use crate::query::convert::ConvertOptions;
+use crate::query::Listing;
+use crate::selection::{names_direction, parse_pairs, Pairs, Selection};
 use crate::timespec::{parse_time, End};
 
 #[derive(Parser, Debug)]
@@ -287,6 +293,41 @@ pub struct CheckArgs {
     pub db: DbArg,
 }
 
+impl CheckArgs {
+    /// The typed limits and selection, built before the store is opened.
+    pub fn options(&self) -> Result<CheckOptions> {
+        let now = crate::timespec::now();
+        let max_age = self.max_age.as_deref().map(|s| parse_age(s, now)).transpose()?;
+        let max_move = self.max_move.as_deref().map(parse_pct).transpose()?;
+        Ok(CheckOptions { selection: self.select.selection()?, max_age, max_move, now })
+    }
+}
+
+/// `--max-age`: a span such as `36h`, `2d`, `1w`, as seconds.
+pub(crate) fn parse_age(s: &str, now: Instant) -> Result<Limit<i64>> {
+    let t = s.trim();
+    let usage = |why: String| Error::Usage(format!("--max-age {s}: {why}"));
+    if !crate::timespec::is_span(&t.to_ascii_lowercase()) {
+        return Err(usage("expected a span such as 36h, 2d or 1w".into()));
+    }
+    let back = parse_time(t, End::Start, now).map_err(|e| usage(e.to_string()))?;
+    let secs = now.unix() - back.unix();
+    if secs <= 0 {
+        return Err(usage("the span must be positive".into()));
+    }
+    Ok(Limit { value: secs, text: t.to_string() })
+}
+
+/// `--max-move`: `5%` or `5`, a positive percentage.
+pub(crate) fn parse_pct(s: &str) -> Result<Limit<Decimal>> {
+    let t = s.trim();
+    let n = t.strip_suffix('%').unwrap_or(t).trim();
+    match n.parse::<Decimal>() {
+        Ok(d) if d > Decimal::ZERO => Ok(Limit { value: d, text: format!("{n}%") }),
+        _ => Err(Error::Usage(format!("--max-move {s}: expected a positive percentage such as 5% or 0.5"))),
+    }
+}
+
 /// What a reading command (and `chart`) selects: pairs, source, range, direction.
 #[derive(Args, Debug, Clone)]
 pub struct SelectArgs {
@@ -337,6 +378,14 @@ impl SelectArgs {
         sel.validate()?;
         Ok(sel)
     }
+
+    /// A listing (`history`, `conflicts`): in the CSV exchange format, unless
+    /// a direction is asked (`--invert`, `--pair USD/KZT`), each value stays
+    /// in the direction it was quoted, so the file round-trips exactly.
+    pub fn listing(&self, csv: bool) -> Result<Listing> {
+        let selection = self.selection()?;
+        Ok(Listing { selection, as_quoted: csv && !self.invert && !names_direction(&self.pair) })
+    }
 }
 
 /// A `--source` value, typed and in lower case; a malformed label is a usage error.
@@ -359,6 +408,22 @@ pub struct ReadArgs<F: clap::ValueEnum + Clone + Send + Sync + 'static = FormatA
 impl<F: clap::ValueEnum + Clone + Send + Sync + 'static> ReadArgs<F> {
     pub fn selection(&self) -> Result<Selection> {
         self.select.selection()
+    }
+}
+
+impl ReadArgs<HistoryFormatArg> {
+    /// `history`'s typed options and format.
+    pub fn history(&self) -> Result<(Listing, HistoryFormat)> {
+        let format = self.format.format();
+        Ok((self.select.listing(format == HistoryFormat::Csv)?, format))
+    }
+}
+
+impl ReadArgs<FormatArg> {
+    /// `conflicts`' typed options and format.
+    pub fn conflicts(&self) -> Result<(Listing, Format)> {
+        let format = self.format.format();
+        Ok((self.select.listing(format == Format::Csv)?, format))
     }
 }
 
@@ -398,6 +463,91 @@ pub struct DeleteArgs {
     pub dry_run: bool,
     #[command(flatten)]
     pub db: DbArg,
+}
+
+impl ConvertArgs {
+    /// The typed conversion, built before any work: AMOUNT exact and above
+    /// zero, the currencies, `--at` (a bare date is the end of that day).
+    pub fn options(&self) -> Result<ConvertOptions> {
+        let amount = positive(parse_amount(&self.amount)?, &self.amount)?;
+        let from: Currency = self.from.parse().map_err(|e: Error| Error::Usage(format!("FROM: {e}")))?;
+        let to: Currency = self.to.parse().map_err(|e: Error| Error::Usage(format!("TO: {e}")))?;
+        let now = crate::timespec::now();
+        let at = match &self.at {
+            Some(t) => parse_time(t, End::End, now)?,
+            None => now,
+        };
+        let source = source_arg(self.source.as_ref().map(|s| s.to_ascii_lowercase()).as_deref())?;
+        let via = match &self.via {
+            Some(v) => v.parse().map_err(|e: Error| Error::Usage(format!("--via: {e}")))?,
+            None => Currency::USD,
+        };
+        Ok(ConvertOptions { amount, amount_text: self.amount.trim().to_string(), from, to, at, source, via })
+    }
+}
+
+/// Parses AMOUNT exactly: an optional sign, digits, an optional decimal point.
+pub fn parse_amount(s: &str) -> Result<Decimal> {
+    let t = s.trim();
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let well_formed = !body.is_empty()
+        && body.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && body.matches('.').count() <= 1
+        && body.chars().any(|c| c.is_ascii_digit());
+    if !well_formed {
+        return Err(Error::Usage(format!(
+            "AMOUNT '{s}' is not a decimal number (write it like 1000 or 1234.56, without separators or exponent)"
+        )));
+    }
+    Decimal::from_str_exact(t).map_err(|_| Error::Usage(format!("AMOUNT '{s}' has more digits than a decimal can hold (28)")))
+}
+
+/// AMOUNT must be above zero: a rate converts an amount held, and a negative
+/// or zero one is a mistyped argument, not a question.
+fn positive(amount: Decimal, text: &str) -> Result<Decimal> {
+    if amount > Decimal::ZERO {
+        return Ok(amount);
+    }
+    Err(Error::Usage(format!("AMOUNT '{}' is not positive: give an amount above zero, such as 1000", text.trim())))
+}
+
+/// What `delete` removes, typed before the store is opened: a selection of
+/// stored series (every pair unless `--pair` names some) and range, and the
+/// inputs whose rows only.
+#[derive(Clone, Debug)]
+pub struct DeleteOptions {
+    pub selection: Selection,
+    pub inputs: Vec<crate::store::InputId>,
+}
+
+impl DeleteArgs {
+    /// The typed filter: at least one of the filters must be given.
+    pub fn options(&self) -> Result<DeleteOptions> {
+        if self.pair.is_empty() && self.source.is_empty() && self.from.is_none() && self.to.is_none() && self.input.is_empty() {
+            return Err(Error::Usage(
+                "delete needs a filter: give at least one of --input ID (see `fxsnap inputs`), --source, --pair, --from, --to \
+                 (--pair all selects every observation)"
+                    .into(),
+            ));
+        }
+        let select = SelectArgs {
+            pair: self.pair.clone(),
+            source: self.source.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            invert: false,
+            no_invert: false,
+            cross: false,
+            no_cross: false,
+        };
+        let mut selection = select.selection()?;
+        if selection.pairs == Pairs::TheFive {
+            // No --pair: every pair. A delete limited to the five by default
+            // would leave the rest of a mistake behind.
+            selection.pairs = Pairs::All;
+        }
+        Ok(DeleteOptions { selection, inputs: self.input.iter().map(|i| crate::store::InputId::new(*i)).collect() })
+    }
 }
 
 #[derive(Args, Debug)]
@@ -621,5 +771,46 @@ impl OnConflict {
             OnConflict::Newest => ConflictPolicy::Newest,
             OnConflict::Fail => ConflictPolicy::Fail,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_parse_exactly_or_are_usage_errors() {
+        assert_eq!(parse_amount("1000").unwrap().to_string(), "1000");
+        assert_eq!(parse_amount("1234.50").unwrap().to_string(), "1234.50");
+        assert_eq!(parse_amount("-5").unwrap().to_string(), "-5");
+        for bad in ["", "1,000", "1e3", "abc", ".", "1.2.3", "12345678901234567890123456789012"] {
+            let e = parse_amount(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad}");
+        }
+    }
+
+    #[test]
+    fn limits_parse() {
+        let now = Instant::from_unix(10 * 86400);
+        assert_eq!(parse_age("2d", now).unwrap().value, 2 * 86400);
+        assert_eq!(parse_age("36h", now).unwrap().value, 36 * 3600);
+        for bad in ["2", "now", "2026-01-01", "xd"] {
+            assert!(matches!(parse_age(bad, now), Err(Error::Usage(_))), "{bad}");
+        }
+        assert_eq!(parse_pct("5%").unwrap().value, Decimal::from(5));
+        assert_eq!(parse_pct("0.5").unwrap().text, "0.5%");
+        for bad in ["0", "-1%", "five"] {
+            assert!(matches!(parse_pct(bad), Err(Error::Usage(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn amounts_must_be_positive() {
+        for bad in ["-5", "0", "0.00", "-0", "+0"] {
+            let e = positive(parse_amount(bad).unwrap(), bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad}");
+            assert!(e.to_string().contains("not positive"), "{bad}: {e}");
+        }
+        assert_eq!(positive(parse_amount("0.01").unwrap(), "0.01").unwrap().to_string(), "0.01");
     }
 }

@@ -309,10 +309,14 @@ impl Config {
         }
         let now = crate::timespec::now();
         if let Some(v) = &self.check.max_age.value {
-            crate::commands::check::parse_age(v, now).map_err(|e| bad(&self.check.max_age.origin, "check.max_age", &usage_text(e)))?;
+            crate::cli::parse_age(v, now)
+                .map(|l| (l.value, l.text))
+                .map_err(|e| bad(&self.check.max_age.origin, "check.max_age", &usage_text(e)))?;
         }
         if let Some(v) = &self.check.max_move.value {
-            crate::commands::check::parse_pct(v).map_err(|e| bad(&self.check.max_move.origin, "check.max_move", &usage_text(e)))?;
+            crate::cli::parse_pct(v)
+                .map(|l| (l.value, l.text))
+                .map_err(|e| bad(&self.check.max_move.origin, "check.max_move", &usage_text(e)))?;
         }
         Ok(())
     }

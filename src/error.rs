@@ -20,6 +20,11 @@ pub enum Error {
     /// The command line asked for something impossible (beyond what clap checks).
     #[error("{0}")]
     Usage(String),
+    /// Well-formed, but nothing matches: no such series, source or input,
+    /// nothing in the range. A server answers it 404; the exit code is 1,
+    /// as for [`Error::Invalid`].
+    #[error("{0}")]
+    NotFound(String),
     /// `--on-conflict fail` met a conflict.
     #[error("{0}")]
     ConflictRefused(String),
@@ -78,6 +83,12 @@ impl Error {
 
     pub fn io(context: impl Into<String>, source: io::Error) -> Error {
         Error::Io { context: context.into(), source }
+    }
+
+    /// Nothing matched (a missing store included): the question was
+    /// well-formed, the answer is empty. A server's 404.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound(_) | Error::NoDatabase(_))
     }
 
     /// Prefixes the message with the input or file it concerns.

@@ -3,7 +3,10 @@
 //! stored in one transaction with its provenance. Files (`ingest`), WARC
 //! records and HTTP responses (`fetch`) all come through here.
 
+use std::cell::RefCell;
+use std::io::{self, Read};
 use std::path::Path;
+use std::rc::Rc;
 
 use sha2::{Digest, Sha256};
 
@@ -256,6 +259,43 @@ fn store_page(store: &mut LazyStore<'_>, doc: &Document<'_>, opts: &Options) -> 
         tx.put(&Observation { source: source.clone(), pair: q.pair, at, rate: q.rate, change: q.change })?;
     }
     Ok(Outcome::Stored { format: Format::Ticker, counts: tx.commit()?.counts, date: None })
+}
+
+/// The size and SHA-256 of what a reader has read so far, shared with the
+/// code that asks for them once the input is read.
+#[derive(Clone, Default)]
+pub struct Digested(Rc<RefCell<(Sha256, u64)>>);
+
+impl Digested {
+    /// Size in bytes and lower-case hex SHA-256 of everything read so far.
+    pub fn finish(&self) -> (u64, String) {
+        let state = self.0.borrow();
+        let hex: String = state.0.clone().finalize().iter().map(|b| format!("{b:02x}")).collect();
+        (state.1, hex)
+    }
+}
+
+/// A reader that hashes what passes through it.
+pub struct Hashing<R> {
+    inner: R,
+    digest: Digested,
+}
+
+impl<R> Hashing<R> {
+    /// `inner`, its bytes counted and hashed into `digest`.
+    pub fn new(inner: R, digest: Digested) -> Hashing<R> {
+        Hashing { inner, digest }
+    }
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut state = self.digest.0.borrow_mut();
+        state.0.update(&buf[..n]);
+        state.1 += n as u64;
+        Ok(n)
+    }
 }
 
 #[cfg(test)]

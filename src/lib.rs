@@ -4,9 +4,10 @@
 //! The map is docs/ARCHITECTURE.md: `read` holds one reader per input
 //! format, `intake` stores one document, `store` keeps observations in
 //! SQLite, `selection` and `cross` say what a reading command shows,
-//! `commands` holds one file per subcommand, `chart` draws, `report` writes
-//! the HTML page, and `error` maps every failure to an exit code in one
-//! place.
+//! `query` answers it as typed rows, `export` shapes them for an output,
+//! `commands` holds one thin file per subcommand, `chart` draws, `report`
+//! writes the HTML page, and `error` maps every failure to an exit code in
+//! one place.
 
 pub mod chart;
 pub mod cli;
@@ -15,7 +16,7 @@ pub mod config;
 pub mod cross;
 pub mod dryrun;
 pub mod error;
-pub(crate) mod export;
+pub mod export;
 pub mod fetch;
 pub mod intake;
 pub mod model;

@@ -333,9 +333,61 @@ impl Instant {
         if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
             return Ok(Instant::start_of_day(d));
         }
-        let why = crate::timespec::time_problem(t).map(|w| format!(": {w}")).unwrap_or_default();
+        let why = time_problem(t).map(|w| format!(": {w}")).unwrap_or_default();
         Err(Error::invalid(format!("'{}' is not a date (YYYY-MM-DD) or an RFC 3339 time{why}", echo(s))))
     }
+}
+
+/// What is wrong with `t` (trimmed), a date or RFC 3339 time that did not
+/// parse: the impossible part of the date or time of day, or a missing or
+/// malformed offset. None when it does not look like a date at all. Also used
+/// for the timestamps of CSV rows.
+pub(crate) fn time_problem(t: &str) -> Option<String> {
+    let (date, time) = match t.find(['T', 't', ' ']) {
+        Some(i) => (&t[..i], Some(&t[i + 1..])),
+        None => (t, None),
+    };
+    let [y, m, d] = numbers(date, '-').filter(|n| n[0].len() == 4)?;
+    let (year, month, day) = (y.parse::<i32>().unwrap_or(0), m.parse::<u32>().unwrap_or(0), d.parse::<u32>().unwrap_or(0));
+    if !(1..=12).contains(&month) {
+        return Some(format!("month {month} does not exist (months run 01 to 12)"));
+    }
+    if NaiveDate::from_ymd_opt(year, month, day).is_none() {
+        let name = NaiveDate::from_ymd_opt(year, month, 1).map(|f| f.format("%B %Y").to_string()).unwrap_or_else(|| format!("{y}-{m}"));
+        return Some(format!("{name} has no day {day}"));
+    }
+    let time = time?;
+    // HH:MM:SS, optional fraction, then Z or an offset.
+    let clock_end = time.find(['Z', 'z', '+', '-']).unwrap_or(time.len());
+    let (clock, zone) = time.split_at(clock_end);
+    let hms = clock.split('.').next().unwrap_or("");
+    let Some(parts) = numbers(hms, ':') else {
+        let shown = if time.is_empty() { "nothing".to_string() } else { format!("'{time}'") };
+        return Some(format!("{shown} after the date is not a time of day: write HH:MM:SS and Z or an offset, as in {date}T09:30:00Z"));
+    };
+    let [h, mi, se] = parts;
+    for (n, what, max) in [(h, "hour", 23), (mi, "minute", 59), (se, "second", 60)] {
+        let v: u32 = n.parse().unwrap_or(u32::MAX);
+        if v > max {
+            return Some(format!("{what} {n} does not exist (the {what}s of a day run 00 to {max:02})"));
+        }
+    }
+    if zone.is_empty() {
+        return Some(format!("it has no time zone: add Z or an offset such as +05:00 ({date}T{clock}Z is UTC)"));
+    }
+    let offset = |z: &str| z.len() == 6 && z.as_bytes()[3] == b':' && z[1..3].bytes().chain(z[4..].bytes()).all(|b| b.is_ascii_digit());
+    if zone.eq_ignore_ascii_case("z") || offset(zone) {
+        return None;
+    }
+    Some(format!("'{zone}' is not a time zone: write Z or an offset such as +05:00 or -03:30"))
+}
+
+/// Exactly three groups of 1 to 4 ASCII digits separated by `sep`.
+fn numbers(s: &str, sep: char) -> Option<[&str; 3]> {
+    let mut it = s.split(sep);
+    let parts = [it.next()?, it.next()?, it.next()?];
+    let ok = it.next().is_none() && parts.iter().all(|p| (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    ok.then_some(parts)
 }
 
 impl Instant {

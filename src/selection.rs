@@ -144,19 +144,15 @@ impl Selection {
     /// The error for an asked pair no selected source quotes: names the
     /// sources that could derive it with `--cross`, or what the store has.
     fn not_quoted(&self, pair: Pair, selected: &[&Series], all: &[Series]) -> Error {
-        let from = if self.sources.is_empty() {
-            String::new()
-        } else {
-            format!(" from {}", self.sources.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "))
-        };
+        let from = self.of_sources();
         let derivable: Vec<String> = sources_of(selected)
             .into_iter()
             .filter_map(|src| CrossView::find(selected, src, pair).map(|v| format!("{src} via {}", v.via)))
             .collect();
         if !self.cross && !derivable.is_empty() {
-            return Error::invalid(format!("no source quotes {pair}{from} directly; add --cross to derive it ({})", derivable.join(", ")));
+            return Error::NotFound(format!("no source quotes {pair}{from} directly; add --cross to derive it ({})", derivable.join(", ")));
         }
-        Error::invalid(format!("no observations of {pair}{from} in the store (its pairs: {})", list_or_none(stored_pairs(all))))
+        Error::NotFound(format!("no observations of {pair}{from} in the store (its pairs: {})", list_or_none(stored_pairs(all))))
     }
 
     fn nothing_selected(&self, selected: &[&Series], all: &[Series]) -> Error {
@@ -166,11 +162,46 @@ impl Selection {
             Pairs::Listed(p) => p.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", "),
         };
         let hint = if self.cross { "" } else { "; --cross derives pairs a source does not quote, --pair all shows every series" };
-        Error::invalid(format!(
+        Error::NotFound(format!(
             "{what} is quoted by {} in the store (its pairs: {}){hint}",
             if self.sources.is_empty() { "any source".to_string() } else { list_or_none(stored_sources_of(selected)) },
             list_or_none(stored_pairs(all))
         ))
+    }
+
+    /// Every stored series the selection names, in either direction (no
+    /// default five: `delete`): a source or pair the store does not have is
+    /// an error naming what it has.
+    pub fn stored_series(&self, store: &Store) -> Result<Vec<Series>> {
+        let all = store.series()?;
+        self.check_sources(&all)?;
+        let selected = |s: &&Series| self.source_selected(&s.source);
+        if let Pairs::Listed(pairs) = &self.pairs {
+            for p in pairs {
+                if !all.iter().filter(selected).any(|s| s.pair == p.canonical()) {
+                    let have: Vec<Series> = all.iter().filter(selected).cloned().collect();
+                    return Err(Error::NotFound(format!(
+                        "no observations of {p} in the store{} (its pairs: {})",
+                        self.of_sources(),
+                        list_or_none(stored_pairs(&have))
+                    )));
+                }
+            }
+        }
+        let wanted = |pair: Pair| match &self.pairs {
+            Pairs::Listed(pairs) => pairs.iter().any(|p| p.canonical() == pair),
+            Pairs::All | Pairs::TheFive => true,
+        };
+        Ok(all.iter().filter(selected).filter(|s| wanted(s.pair)).cloned().collect())
+    }
+
+    /// ` from nbk, nbu` for messages (empty without `--source`).
+    fn of_sources(&self) -> String {
+        if self.sources.is_empty() {
+            String::new()
+        } else {
+            format!(" from {}", self.sources.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "))
+        }
     }
 
     /// `--from` after `--to` is a usage error.
@@ -181,11 +212,6 @@ impl Selection {
             }
         }
         Ok(())
-    }
-
-    /// Whether any derived column (`via`) belongs in the output.
-    pub fn shows_via(&self) -> bool {
-        self.cross
     }
 }
 
@@ -321,7 +347,7 @@ pub fn check_stored_sources(sources: &[Source], by_group: &[Source], all: &[Seri
     let stored = |want: &Source| all.iter().any(|s| s.source.as_str().eq_ignore_ascii_case(want.as_str()));
     for want in sources.iter().filter(|s| !by_group.contains(s)) {
         if !stored(want) {
-            return Err(Error::invalid(format!(
+            return Err(Error::NotFound(format!(
                 "no observations from source '{want}' in the store (it has: {})",
                 list_or_none(stored_sources(all))
             )));
@@ -329,7 +355,7 @@ pub fn check_stored_sources(sources: &[Source], by_group: &[Source], all: &[Seri
     }
     if !by_group.is_empty() && !by_group.iter().any(stored) {
         let group: Vec<String> = by_group.iter().map(|s| s.to_string()).collect();
-        return Err(Error::invalid(format!(
+        return Err(Error::NotFound(format!(
             "no observations from any official source ({}) in the store (it has: {})",
             group.join(", "),
             list_or_none(stored_sources(all))

@@ -76,7 +76,8 @@ impl Summary {
         self.not_made.push((source.to_string(), count));
     }
 
-    /// A line said at once (unless quiet), such as an archive repaired.
+    /// A line said at once (unless quiet): what a run met on its way, such as
+    /// a repaired archive. Only `summary` prints below the commands.
     pub fn say(&self, line: &str) {
         if !self.quiet {
             say(line);

@@ -5,7 +5,7 @@
 use chrono::{Datelike, Months, NaiveDate, Utc};
 
 use crate::error::{Error, Result};
-use crate::model::Instant;
+use crate::model::{time_problem, Instant};
 
 /// The forms a time may take, for messages and `--help`.
 pub const FORMS: &str =
@@ -57,58 +57,6 @@ pub fn refuse_far_future(at: Instant, now: Instant) -> Result<()> {
     )))
 }
 
-/// What is wrong with `t` (trimmed), a date or RFC 3339 time that did not
-/// parse: the impossible part of the date or time of day, or a missing or
-/// malformed offset. None when it does not look like a date at all. Also used
-/// for the timestamps of CSV rows.
-pub(crate) fn time_problem(t: &str) -> Option<String> {
-    let (date, time) = match t.find(['T', 't', ' ']) {
-        Some(i) => (&t[..i], Some(&t[i + 1..])),
-        None => (t, None),
-    };
-    let [y, m, d] = numbers(date, '-').filter(|n| n[0].len() == 4)?;
-    let (year, month, day) = (y.parse::<i32>().unwrap_or(0), m.parse::<u32>().unwrap_or(0), d.parse::<u32>().unwrap_or(0));
-    if !(1..=12).contains(&month) {
-        return Some(format!("month {month} does not exist (months run 01 to 12)"));
-    }
-    if NaiveDate::from_ymd_opt(year, month, day).is_none() {
-        let name = NaiveDate::from_ymd_opt(year, month, 1).map(|f| f.format("%B %Y").to_string()).unwrap_or_else(|| format!("{y}-{m}"));
-        return Some(format!("{name} has no day {day}"));
-    }
-    let time = time?;
-    // HH:MM:SS, optional fraction, then Z or an offset.
-    let clock_end = time.find(['Z', 'z', '+', '-']).unwrap_or(time.len());
-    let (clock, zone) = time.split_at(clock_end);
-    let hms = clock.split('.').next().unwrap_or("");
-    let Some(parts) = numbers(hms, ':') else {
-        let shown = if time.is_empty() { "nothing".to_string() } else { format!("'{time}'") };
-        return Some(format!("{shown} after the date is not a time of day: write HH:MM:SS and Z or an offset, as in {date}T09:30:00Z"));
-    };
-    let [h, mi, se] = parts;
-    for (n, what, max) in [(h, "hour", 23), (mi, "minute", 59), (se, "second", 60)] {
-        let v: u32 = n.parse().unwrap_or(u32::MAX);
-        if v > max {
-            return Some(format!("{what} {n} does not exist (the {what}s of a day run 00 to {max:02})"));
-        }
-    }
-    if zone.is_empty() {
-        return Some(format!("it has no time zone: add Z or an offset such as +05:00 ({date}T{clock}Z is UTC)"));
-    }
-    let offset = |z: &str| z.len() == 6 && z.as_bytes()[3] == b':' && z[1..3].bytes().chain(z[4..].bytes()).all(|b| b.is_ascii_digit());
-    if zone.eq_ignore_ascii_case("z") || offset(zone) {
-        return None;
-    }
-    Some(format!("'{zone}' is not a time zone: write Z or an offset such as +05:00 or -03:30"))
-}
-
-/// Exactly three groups of 1 to 4 ASCII digits separated by `sep`.
-fn numbers(s: &str, sep: char) -> Option<[&str; 3]> {
-    let mut it = s.split(sep);
-    let parts = [it.next()?, it.next()?, it.next()?];
-    let ok = it.next().is_none() && parts.iter().all(|p| (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
-    ok.then_some(parts)
-}
-
 fn parse_span(t: &str, now: Instant) -> Result<Option<Instant>> {
     let Some(unit) = t.chars().last() else { return Ok(None) };
     let digits = &t[..t.len() - unit.len_utf8()];
@@ -135,6 +83,93 @@ fn parse_span(t: &str, now: Instant) -> Result<Option<Instant>> {
     Ok(Some(Instant::from_unix(back)))
 }
 
+/// One `--ranges` item: a span back from the end (`30d`, `1y`) or `all`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RangeSpec {
+    /// As given, lower case: also the file-name suffix.
+    pub label: String,
+    /// `None` for `all`.
+    span: Option<String>,
+}
+
+impl RangeSpec {
+    /// Where the range starts when it ends at `end` (None for `all`).
+    pub fn start(&self, end: Instant) -> Result<Option<Instant>> {
+        let Some(span) = &self.span else { return Ok(None) };
+        parse_time(span, End::Start, end).map(Some).map_err(|e| Error::Usage(format!("--ranges {}: {e}", self.label)))
+    }
+
+    /// In a sentence: `the last 30 days`, `all observations`.
+    pub fn phrase(&self) -> String {
+        match self.span {
+            Some(_) => format!("the {}", self.describe()),
+            None => self.describe(),
+        }
+    }
+
+    /// For people: `last 30 days`, `last year`, `all observations`.
+    pub fn describe(&self) -> String {
+        let Some(span) = &self.span else { return "all observations".into() };
+        let (n, unit) = span.split_at(span.len() - 1);
+        let word = match unit {
+            "h" => "hour",
+            "d" => "day",
+            "w" => "week",
+            "m" => "month",
+            _ => "year",
+        };
+        if n == "1" {
+            format!("last {word}")
+        } else {
+            format!("last {n} {word}s")
+        }
+    }
+}
+
+/// Parses `--ranges`: comma-separated spans (`36h`, `30d`, `12w`, `6m`, `2y`) or `all`.
+pub fn parse_ranges(s: &str) -> Result<Vec<RangeSpec>> {
+    let mut out: Vec<RangeSpec> = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let label = part.to_ascii_lowercase();
+        let spec = if label == "all" {
+            RangeSpec { label, span: None }
+        } else {
+            if !is_span(&label) {
+                return Err(Error::Usage(format!("--ranges {part}: a range is a span back from the end (36h, 30d, 12w, 6m, 2y) or `all`")));
+            }
+            RangeSpec { span: Some(label.clone()), label }
+        };
+        if !out.contains(&spec) {
+            out.push(spec);
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::Usage("--ranges: give at least one range (30d,1y,all)".into()));
+    }
+    Ok(out)
+}
+
+/// `36h`, `30d`, `12w`, `6m`, `2y`: a positive count (up to six digits) and
+/// a unit. The one rule of a span option (`--ranges`, `--stale`,
+/// `--max-age`); a time (`--from 90d`) also takes `0d`, which is now.
+pub fn is_span(label: &str) -> bool {
+    if !label.is_ascii() || label.len() < 2 {
+        return false;
+    }
+    let (n, unit) = label.split_at(label.len() - 1);
+    n.len() <= 6 && n.bytes().all(|b| b.is_ascii_digit()) && n.bytes().any(|b| b != b'0') && matches!(unit, "h" | "d" | "w" | "m" | "y")
+}
+
+/// `--stale DUR` in seconds, counted back from `now`.
+pub fn parse_stale(s: &str, now: Instant) -> Result<i64> {
+    let label = s.trim().to_ascii_lowercase();
+    if !is_span(&label) {
+        return Err(Error::Usage(format!("--stale {s}: give a span such as 36h, 7d, 2w, 6m")));
+    }
+    let start = parse_time(&label, End::Start, now).map_err(|e| Error::Usage(format!("--stale {s}: {e}")))?;
+    Ok(now.unix() - start.unix())
+}
+
 /// The current instant, to the second.
 pub fn now() -> Instant {
     Instant::from_unix(Utc::now().timestamp())
@@ -157,6 +192,22 @@ pub fn made_at() -> Result<Instant> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_are_spans_or_all() {
+        let r = parse_ranges("30d, 1Y,all,30d").unwrap();
+        assert_eq!(r.iter().map(|r| r.label.as_str()).collect::<Vec<_>>(), ["30d", "1y", "all"]);
+        assert_eq!(r[0].describe(), "last 30 days");
+        assert_eq!(r[1].describe(), "last year");
+        assert_eq!(r[2].describe(), "all observations");
+        let now = Instant::parse("2026-03-31T12:00:00Z").unwrap();
+        assert_eq!(parse_stale("7d", now).unwrap(), 7 * 86_400);
+        assert_eq!(parse_stale("36H", now).unwrap(), 36 * 3600);
+        assert!(parse_stale("all", now).is_err());
+        for bad in ["", "é", "2015-01-01", "0d", "d", "5x", "../x", "now"] {
+            assert!(parse_ranges(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn spans_dates_and_times() {

@@ -134,9 +134,9 @@ fn m4_reduction_through_the_store_is_faithful() {
     for (from, to) in [(t0, t0 + (n - 1) * 300), (t0 + 12_345, t0 + 40_000 * 300), (t0 - 7, t0 + 60_000 * 3600)] {
         let mut opts = fxsnap::chart::ChartOptions::new(from, to);
         let columns = fxsnap::chart::plot_columns(&opts);
-        opts.snap = fxsnap::commands::chart::snap_for(&store, from, to, columns);
-        let reduced = fxsnap::commands::chart::build_panels(&store, &views, from, to, Some(columns)).unwrap();
-        let full = fxsnap::commands::chart::build_panels(&store, &views, from, to, None).unwrap();
+        opts.snap = fxsnap::query::panels::snap_for(&store, from, to, columns);
+        let reduced = fxsnap::query::panels::build_panels(&store, &views, from, to, Some(columns)).unwrap();
+        let full = fxsnap::query::panels::build_panels(&store, &views, from, to, None).unwrap();
         let count = |p: &[fxsnap::chart::Panel]| p.iter().flat_map(|p| &p.lines).map(|l| l.points.len()).sum::<usize>();
         let (rp, fp) = (count(&reduced), count(&full));
         assert!(fp >= 30_000 && rp * 5 < fp, "reduction: {fp} points to {rp}");

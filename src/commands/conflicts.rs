@@ -1,66 +1,18 @@
 //! `fxsnap conflicts`: the values that were not kept, so none is lost
-//! silently. `input` is the input that brought the new value (all that
-//! version 1 recorded); `kept_input` and `dropped_input` name the input of
-//! each value ("" where unknown: a value stored before version 2).
+//! silently.
 
 use std::path::Path;
 
 use crate::cli::ReadArgs;
 use crate::error::Result;
-use crate::export::{self, Cell, RecordWriter};
-use crate::selection::{Selection, View};
+use crate::export::{self, conflicts};
+use crate::query;
 use crate::store::Store;
 
-pub const COLUMNS: &[&str] = &[
-    "timestamp",
-    "pair",
-    "source",
-    "kept",
-    "dropped",
-    "kept_change_pct",
-    "dropped_change_pct",
-    "policy",
-    "input",
-    "logged_at",
-    "kept_input",
-    "dropped_input",
-];
-
-/// The conflict log of the selected series, oldest first, as records of
-/// [`COLUMNS`]: the command prints them, the report shows the newest.
-pub fn rows(store: &Store, sel: &Selection, views: &[View]) -> Result<Vec<Vec<Cell>>> {
-    let series: Vec<_> = views.iter().map(|v| v.series.clone()).collect();
-    let mut out = Vec::new();
-    for c in store.conflicts(&series, sel.from, sel.to)? {
-        let Some(v) = views.iter().find(|v| v.series.pair == c.kept.pair.canonical() && v.series.source == c.kept.source) else {
-            continue;
-        };
-        let shown = v.shown;
-        out.push(vec![
-            c.kept.at.rfc3339().into(),
-            shown.to_string().into(),
-            c.kept.source.to_string().into(),
-            c.kept.rate_as(shown).to_string().into(),
-            c.dropped.rate_as(shown).to_string().into(),
-            c.kept.change_as(shown).map(|x| x.to_string()).into(),
-            c.dropped.change_as(shown).map(|x| x.to_string()).into(),
-            c.policy.as_str().into(),
-            c.input.into(),
-            c.logged_at.rfc3339().into(),
-            c.kept_input.unwrap_or_default().into(),
-            c.dropped_input.unwrap_or_default().into(),
-        ]);
-    }
-    Ok(out)
-}
-
 pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
-    let sel = args.selection()?;
+    let (ask, format) = args.conflicts()?;
     let store = Store::open_existing(db)?;
-    let views = sel.resolve(&store)?;
-    let mut w = RecordWriter::new(export::stdout(), args.format.format(), COLUMNS);
-    for r in rows(&store, &sel, &views)? {
-        w.write(r)?;
-    }
-    w.finish()
+    let views = ask.selection.resolve(&store)?;
+    let rows = query::conflicts::conflicts(&store, &ask, &views)?;
+    conflicts::write_conflicts(&mut export::stdout(), format, &rows)
 }

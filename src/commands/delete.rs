@@ -13,18 +13,16 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::cli::DeleteArgs;
-use crate::commands::history::COLUMNS;
+use crate::cli::DeleteOptions;
 use crate::error::{Error, Result};
+use crate::export::quotes::COLUMNS;
 use crate::export::{self, csv::RawRows};
-use crate::model::Pair;
-use crate::selection::{check_stored_sources, list_or_none, parse_pairs, parse_sources, stored_pairs, Pairs};
 use crate::store::{DeleteFilter, InputId, RawRow, RowSink, Series, Store};
-use crate::timespec::{parse_time, End};
 
 pub fn run(db: &Path, args: &DeleteArgs) -> Result<()> {
-    let asked = Asked::parse(args)?;
+    let asked = args.options()?;
     let reader = Store::open_existing(db)?;
-    let filter = asked.resolve(&reader)?;
+    let filter = resolve(&asked, &reader)?;
     let mut sink = CsvOut { raw: RawRows::new(export::stdout(), COLUMNS)? };
     if args.dry_run {
         // Only a listing: a closed pipe (`| head`) is a quiet success here.
@@ -39,7 +37,7 @@ pub fn run(db: &Path, args: &DeleteArgs) -> Result<()> {
     // A writing command: a version-1 store is upgraded first. The selection
     // is resolved again inside this open, as another writer may have run.
     let mut store = Store::open_for_write(db)?;
-    let filter = asked.resolve(&store)?;
+    let filter = resolve(&asked, &store)?;
     let done = store.delete(&filter, &mut sink)?;
     let removed = if done.series_removed > 0 { format!(", {} series left empty removed", done.series_removed) } else { String::new() };
     let back = if done.observations > 0 { "; `fxsnap ingest -` of the rows written out puts them back" } else { "" };
@@ -80,94 +78,19 @@ fn unwritten(e: Error) -> Error {
     }
 }
 
-/// The command line's filter, typed before the store is opened.
-struct Asked {
-    pairs: Pairs,
-    sources: Vec<crate::model::Source>,
-    by_group: Vec<crate::model::Source>,
-    from: Option<crate::model::Instant>,
-    to: Option<crate::model::Instant>,
-    inputs: Vec<InputId>,
-}
-
-impl Asked {
-    fn parse(args: &DeleteArgs) -> Result<Asked> {
-        if args.pair.is_empty() && args.source.is_empty() && args.from.is_none() && args.to.is_none() && args.input.is_empty() {
-            return Err(Error::Usage(
-                "delete needs a filter: give at least one of --input ID (see `fxsnap inputs`), --source, --pair, --from, --to \
-                 (--pair all selects every observation)"
-                    .into(),
-            ));
-        }
-        let now = crate::timespec::now();
-        let from = args.from.as_deref().map(|t| parse_time(t, End::Start, now)).transpose()?;
-        let to = args.to.as_deref().map(|t| parse_time(t, End::End, now)).transpose()?;
-        if let (Some(f), Some(t)) = (from, to) {
-            if f > t {
-                return Err(Error::Usage(format!("--from {f} is after --to {t}")));
+/// The stored series and inputs the options name; a source, pair or input
+/// the store does not have is an error naming what it has.
+fn resolve(asked: &DeleteOptions, store: &Store) -> Result<DeleteFilter> {
+    let series = asked.selection.stored_series(store)?;
+    if !asked.inputs.is_empty() {
+        let known: HashSet<InputId> = store.inputs()?.into_iter().map(|i| i.id).collect();
+        for id in &asked.inputs {
+            if !known.contains(id) {
+                return Err(Error::NotFound(format!("no input {id} in the store (`fxsnap inputs` lists them with their IDs)")));
             }
         }
-        let pairs = match parse_pairs(&args.pair)? {
-            // No --pair: every pair (see the module's doc).
-            Pairs::TheFive => Pairs::All,
-            p => p,
-        };
-        let sources = parse_sources(&args.source)?;
-        Ok(Asked {
-            pairs,
-            sources: sources.sources,
-            by_group: sources.by_group,
-            from,
-            to,
-            inputs: args.input.iter().map(|i| InputId(*i)).collect(),
-        })
     }
-
-    /// The stored series and inputs the filter names; a source, pair or
-    /// input the store does not have is an error naming what it has.
-    fn resolve(&self, store: &Store) -> Result<DeleteFilter> {
-        let all = store.series()?;
-        check_stored_sources(&self.sources, &self.by_group, &all)?;
-        let selected = |s: &&Series| self.sources.is_empty() || self.sources.contains(&s.source);
-        if let Pairs::Listed(pairs) = &self.pairs {
-            for p in pairs {
-                if !all.iter().filter(selected).any(|s| s.pair == p.canonical()) {
-                    let have: Vec<Series> = all.iter().filter(selected).cloned().collect();
-                    return Err(Error::invalid(format!(
-                        "no observations of {p} in the store{} (its pairs: {})",
-                        self.of_sources(),
-                        list_or_none(stored_pairs(&have))
-                    )));
-                }
-            }
-        }
-        let wanted = |pair: Pair| match &self.pairs {
-            Pairs::Listed(pairs) => pairs.iter().any(|p| p.canonical() == pair),
-            _ => true,
-        };
-        if !self.inputs.is_empty() {
-            let known: HashSet<InputId> = store.inputs()?.into_iter().map(|i| i.id).collect();
-            for id in &self.inputs {
-                if !known.contains(id) {
-                    return Err(Error::invalid(format!("no input {id} in the store (`fxsnap inputs` lists them with their IDs)")));
-                }
-            }
-        }
-        Ok(DeleteFilter {
-            series: all.iter().filter(selected).filter(|s| wanted(s.pair)).cloned().collect(),
-            from: self.from,
-            to: self.to,
-            inputs: self.inputs.clone(),
-        })
-    }
-
-    fn of_sources(&self) -> String {
-        if self.sources.is_empty() {
-            String::new()
-        } else {
-            format!(" from {}", self.sources.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "))
-        }
-    }
+    Ok(DeleteFilter { series, from: asked.selection.from, to: asked.selection.to, inputs: asked.inputs.clone() })
 }
 
 fn plural(n: u64) -> &'static str {

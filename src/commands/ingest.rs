@@ -4,18 +4,14 @@
 //! it is read (a CSV is streamed, never held), and observed at its file's
 //! modification time (now for stdin; `WARC-Date` for an archived response).
 
-use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
-
-use sha2::{Digest, Sha256};
 
 use crate::cli::IngestArgs;
 use crate::dryrun::DryRun;
 use crate::error::{Error, Result};
-use crate::intake::{self, Document, LazyStore, Options, Outcome};
+use crate::intake::{self, Digested, Document, Hashing, LazyStore, Options, Outcome};
 use crate::model::Instant;
 use crate::read::csv::CsvRows;
 use crate::read::{self, Format};
@@ -104,36 +100,6 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// The size and SHA-256 of what a reader has read so far, shared with the
-/// code that asks for them once the input is read.
-#[derive(Clone, Default)]
-struct Digested(Rc<RefCell<(Sha256, u64)>>);
-
-impl Digested {
-    /// Size in bytes and lower-case hex SHA-256 of everything read so far.
-    fn finish(&self) -> (u64, String) {
-        let state = self.0.borrow();
-        let hex: String = state.0.clone().finalize().iter().map(|b| format!("{b:02x}")).collect();
-        (state.1, hex)
-    }
-}
-
-/// A reader that hashes what passes through it.
-struct Hashing<R> {
-    inner: R,
-    digest: Digested,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut state = self.digest.0.borrow_mut();
-        state.0.update(&buf[..n]);
-        state.1 += n as u64;
-        Ok(n)
-    }
-}
-
 /// Reads one input and stores it (a WARC archive: each response record),
 /// reporting to the summary.
 fn ingest_one(store: &mut LazyStore<'_>, input: &Input, opts: &Options, quiet: bool, summary: &mut Summary) {
@@ -144,7 +110,7 @@ fn ingest_one(store: &mut LazyStore<'_>, input: &Input, opts: &Options, quiet: b
     };
     let (reader, mtime) = opened;
     let digest = Digested::default();
-    let hashing: Box<dyn Read> = Box::new(Hashing { inner: reader, digest: digest.clone() });
+    let hashing: Box<dyn Read> = Box::new(Hashing::new(reader, digest.clone()));
     let mut reader = BufReader::with_capacity(256 * 1024, hashing);
     let format = match reader
         .fill_buf()

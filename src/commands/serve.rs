@@ -16,8 +16,8 @@ pub fn run(db: &Path, args: &ServeArgs) -> Result<()> {
     for label in args.prefer.split(',').map(str::trim).filter(|l| !l.is_empty()) {
         prefer.push(Source::label(label).map_err(|e| Error::Usage(format!("--prefer {label}: {e}")))?);
     }
-    crate::report::charts::parse_ranges(&args.ranges).map_err(|e| Error::Usage(format!("--ranges {}: {e}", args.ranges)))?;
-    crate::report::charts::parse_stale(&args.stale, crate::model::Instant::now())
+    crate::timespec::parse_ranges(&args.ranges).map_err(|e| Error::Usage(format!("--ranges {}: {e}", args.ranges)))?;
+    crate::timespec::parse_stale(&args.stale, crate::model::Instant::now())
         .map_err(|e| Error::Usage(format!("--stale {}: {e}", args.stale)))?;
     let opts = Options {
         db: db.to_path_buf(),

@@ -3,24 +3,17 @@
 
 use std::io::Write;
 
-use super::{Cell, Exporter, PriceColumns};
+use super::{needs_price, Cell, Exporter, Price};
 use crate::error::Result;
 
-/// Records as beancount prices.
-pub(crate) struct Beancount {
-    columns: PriceColumns,
-}
-
-impl Beancount {
-    pub(crate) fn new(columns: &[&str]) -> Beancount {
-        Beancount { columns: PriceColumns::new(columns) }
-    }
-}
+/// Records as beancount prices: each states its price (time, pair, rate), written from
+/// those values, never re-split from the record's text.
+pub(crate) struct Beancount;
 
 impl<W: Write> Exporter<W> for Beancount {
-    fn write(&mut self, out: &mut W, row: Vec<Cell>, _written: u64) -> Result<()> {
-        let p = self.columns.price(&row)?;
-        writeln!(out, "{} price {} {} {}", p.date, p.base, p.rate, p.quote)?;
+    fn write(&mut self, out: &mut W, _row: Vec<Cell>, price: Option<&Price>, _written: u64) -> Result<()> {
+        let p = needs_price(price)?;
+        writeln!(out, "{} price {} {} {}", p.at.datetime().format("%Y-%m-%d"), p.pair.base, p.rate, p.pair.quote)?;
         Ok(())
     }
 

@@ -20,7 +20,7 @@ impl Csv {
 }
 
 impl<W: Write> Exporter<W> for Csv {
-    fn write(&mut self, out: &mut W, row: Vec<Cell>, written: u64) -> Result<()> {
+    fn write(&mut self, out: &mut W, row: Vec<Cell>, _price: Option<&super::Price>, written: u64) -> Result<()> {
         if written == 0 {
             writeln!(out, "{}", self.columns.join(","))?;
         }

@@ -27,7 +27,7 @@ pub(super) fn object(columns: &[&str], row: &[Cell]) -> serde_json::Value {
 }
 
 impl<W: Write> Exporter<W> for Json {
-    fn write(&mut self, out: &mut W, row: Vec<Cell>, written: u64) -> Result<()> {
+    fn write(&mut self, out: &mut W, row: Vec<Cell>, _price: Option<&super::Price>, written: u64) -> Result<()> {
         out.write_all(if written == 0 { b"[\n  " } else { b",\n  " })?;
         serde_json::to_writer(&mut *out, &object(self.columns, &row)).map_err(io::Error::from)?;
         Ok(())

@@ -17,7 +17,7 @@ impl Jsonl {
 }
 
 impl<W: Write> Exporter<W> for Jsonl {
-    fn write(&mut self, out: &mut W, row: Vec<Cell>, _written: u64) -> Result<()> {
+    fn write(&mut self, out: &mut W, row: Vec<Cell>, _price: Option<&super::Price>, _written: u64) -> Result<()> {
         serde_json::to_writer(&mut *out, &json::object(self.columns, &row)).map_err(io::Error::from)?;
         out.write_all(b"\n")?;
         Ok(())

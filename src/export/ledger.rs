@@ -3,24 +3,17 @@
 
 use std::io::Write;
 
-use super::{Cell, Exporter, PriceColumns};
+use super::{needs_price, Cell, Exporter, Price};
 use crate::error::Result;
 
-/// Records as ledger prices.
-pub(crate) struct Ledger {
-    columns: PriceColumns,
-}
-
-impl Ledger {
-    pub(crate) fn new(columns: &[&str]) -> Ledger {
-        Ledger { columns: PriceColumns::new(columns) }
-    }
-}
+/// Records as ledger prices: each states its price (time, pair, rate), written from
+/// those values, never re-split from the record's text.
+pub(crate) struct Ledger;
 
 impl<W: Write> Exporter<W> for Ledger {
-    fn write(&mut self, out: &mut W, row: Vec<Cell>, _written: u64) -> Result<()> {
-        let p = self.columns.price(&row)?;
-        writeln!(out, "P {} {} {} {} {}", p.date, p.time, p.base, p.rate, p.quote)?;
+    fn write(&mut self, out: &mut W, _row: Vec<Cell>, price: Option<&Price>, _written: u64) -> Result<()> {
+        let p = needs_price(price)?;
+        writeln!(out, "P {} {} {} {}", p.at.datetime().format("%Y-%m-%d %H:%M:%S"), p.pair.base, p.rate, p.pair.quote)?;
         Ok(())
     }
 

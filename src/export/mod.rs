@@ -1,11 +1,13 @@
-//! Printing data: every command that prints records (or, for `convert --format json`, one
-//! document) writes them through this module, to standard output.
+//! Shaping answers for an output: the typed rows of `crate::query` become records
+//! (or, for `convert --format json`, one document) in the chosen format, written to any
+//! `Write` (standard output for a command, a response body for a server).
 //!
 //! What lives where:
 //! - here: [`Cell`] (a value in a record), the `--format` values ([`Format`], [`HistoryFormat`],
 //!   [`ConvertFormat`]; clap's names for them live in `cli`), the [`Exporter`] trait, and
-//!   [`RecordWriter`], the facade commands use, which hands each record to the exporter of the
-//!   chosen format;
+//!   [`RecordWriter`], which hands each record to the exporter of the chosen format;
+//! - one file per question, its rows as records: `quotes` (`latest`, `history`), `stats`,
+//!   `conflicts`, `inputs`, `convert` (a table or one JSON document);
 //! - `table`: aligned columns for people, held to align or streamed at fixed widths;
 //! - `csv`: the CSV exchange format, and the raw rows of `history --format csv` as stored;
 //! - `json`: one array of objects, and `convert`'s document;
@@ -15,15 +17,24 @@
 #![deny(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::wildcard_enum_match_arm)]
 
 pub(crate) mod beancount;
+pub mod check;
+pub mod conflicts;
+pub mod convert;
 pub(crate) mod csv;
+pub mod inputs;
 pub(crate) mod json;
 pub(crate) mod jsonl;
 pub(crate) mod ledger;
+pub mod quotes;
+pub mod stats;
 pub(crate) mod table;
 
 use std::io::{self, BufWriter, Write};
 
+use rust_decimal::Decimal;
+
 use crate::error::{Error, Result};
+use crate::model::{Instant, Pair, Rate};
 
 /// `--format` of the reading commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,12 +121,27 @@ impl<T: Into<Cell>> From<Option<T>> for Cell {
     }
 }
 
+/// Always four decimals (`12.5` → `12.5000`): `stats`' change and gap.
+pub fn fixed(d: Decimal) -> String {
+    format!("{:.*}", crate::query::stats::DECIMALS as usize, d)
+}
+
+/// The price a record states: one unit of the pair's base in its quote, at
+/// that time (what `ledger` and `beancount` write).
+#[derive(Clone, Copy, Debug)]
+pub struct Price {
+    pub at: Instant,
+    pub pair: Pair,
+    pub rate: Rate,
+}
+
 /// One output format of records with fixed columns (given when it is made).
 /// `written` is how many records were written before: formats put a header,
 /// an opening bracket or separators by it.
 pub(crate) trait Exporter<W: Write> {
-    /// Writes one record, its cells in column order.
-    fn write(&mut self, out: &mut W, row: Vec<Cell>, written: u64) -> Result<()>;
+    /// Writes one record, its cells in column order, and the price it
+    /// states if it states one.
+    fn write(&mut self, out: &mut W, row: Vec<Cell>, price: Option<&Price>, written: u64) -> Result<()>;
     /// Ends the output after `written` records (none, possibly).
     fn finish(&mut self, out: &mut W, written: u64) -> Result<()>;
 }
@@ -143,8 +169,8 @@ impl<W: Write> RecordWriter<W> {
             HistoryFormat::Csv => Box::new(csv::Csv::new(columns)),
             HistoryFormat::Json => Box::new(json::Json::new(columns)),
             HistoryFormat::Jsonl => Box::new(jsonl::Jsonl::new(columns)),
-            HistoryFormat::Ledger => Box::new(ledger::Ledger::new(columns)),
-            HistoryFormat::Beancount => Box::new(beancount::Beancount::new(columns)),
+            HistoryFormat::Ledger => Box::new(ledger::Ledger),
+            HistoryFormat::Beancount => Box::new(beancount::Beancount),
         };
         RecordWriter { out, format, columns, exporter, written: 0 }
     }
@@ -159,7 +185,14 @@ impl<W: Write> RecordWriter<W> {
     }
 
     pub fn write(&mut self, row: Vec<Cell>) -> Result<()> {
-        self.exporter.write(&mut self.out, row, self.written)?;
+        self.exporter.write(&mut self.out, row, None, self.written)?;
+        self.written += 1;
+        Ok(())
+    }
+
+    /// A record that states a price: the price directives write it.
+    pub fn write_priced(&mut self, row: Vec<Cell>, price: Price) -> Result<()> {
+        self.exporter.write(&mut self.out, row, Some(&price), self.written)?;
         self.written += 1;
         Ok(())
     }
@@ -171,40 +204,9 @@ impl<W: Write> RecordWriter<W> {
     }
 }
 
-/// Where a price directive's values are in a record: found by column name
-/// once, for `ledger` and `beancount`.
-struct PriceColumns {
-    timestamp: Option<usize>,
-    pair: Option<usize>,
-    rate: Option<usize>,
-}
-
-/// One price: the date, the time of day, and the pair's two currencies.
-struct Price<'a> {
-    date: &'a str,
-    time: &'a str,
-    base: &'a str,
-    rate: &'a str,
-    quote: &'a str,
-}
-
-impl PriceColumns {
-    fn new(columns: &[&str]) -> PriceColumns {
-        let at = |name: &str| columns.iter().position(|c| *c == name);
-        PriceColumns { timestamp: at("timestamp"), pair: at("pair"), rate: at("rate") }
-    }
-
-    /// The price a record holds: its timestamp is RFC 3339 with `Z`
-    /// (`2025-12-12T00:00:00Z`), its pair `KZT/USD`, its rate a decimal.
-    fn price<'a>(&self, row: &'a [Cell]) -> Result<Price<'a>> {
-        let cell = |i: Option<usize>| i.and_then(|i| row.get(i)).map(Cell::text);
-        let (Some(timestamp), Some(pair), Some(rate)) = (cell(self.timestamp), cell(self.pair), cell(self.rate)) else {
-            return Err(Error::invalid("a price directive needs a record's timestamp, pair and rate"));
-        };
-        let (date, time) = timestamp.strip_suffix('Z').and_then(|t| t.split_once('T')).unwrap_or((timestamp, ""));
-        let (base, quote) = pair.split_once('/').unwrap_or((pair, ""));
-        Ok(Price { date, time, base, rate, quote })
-    }
+/// A record without a price cannot be a price directive.
+fn needs_price(price: Option<&Price>) -> Result<&Price> {
+    price.ok_or_else(|| Error::invalid("a price directive needs a record's timestamp, pair and rate"))
 }
 
 #[cfg(test)]

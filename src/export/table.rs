@@ -26,7 +26,7 @@ impl Table {
 }
 
 impl<W: Write> Exporter<W> for Table {
-    fn write(&mut self, out: &mut W, row: Vec<Cell>, written: u64) -> Result<()> {
+    fn write(&mut self, out: &mut W, row: Vec<Cell>, _price: Option<&super::Price>, written: u64) -> Result<()> {
         match &self.fixed_widths {
             Some(w) => {
                 if written == 0 {

@@ -13,17 +13,34 @@ fn written(format: HistoryFormat, columns: &'static [&'static str], rows: &[&[&s
 
 const PRICE: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source"];
 
+/// A price directive of one record stating its price.
+fn priced(format: HistoryFormat, at: Instant, pair: &str, rate: &str) -> String {
+    let mut out = Vec::new();
+    let mut w = RecordWriter::new(&mut out, format, PRICE);
+    let price = Price { at, pair: pair.parse().unwrap(), rate: rate.parse().unwrap() };
+    w.write_priced(vec![Cell::from(at.rfc3339()), pair.into(), rate.into(), Cell::Empty, "nbk".into()], price).unwrap();
+    w.finish().unwrap();
+    String::from_utf8(out).unwrap()
+}
+
 #[test]
 fn price_directives_say_what_history_always_said() {
     // The times the old inline code formatted from the instant itself, now
-    // read from the record's RFC 3339 text: the same text, first day to last.
+    // from the record's typed price: the same text, first day to last.
     for secs in [-62_167_219_200, -1, 0, 86_399, 1_765_497_600, 1_765_541_045, 253_402_300_799] {
         let at = Instant::from_unix(secs);
         let ts = at.rfc3339();
-        let rows: &[&[&str]] = &[&[&ts, "KZT/USD", "0.00192", "", "nbk"]];
         let dt = at.datetime();
-        assert_eq!(written(HistoryFormat::Ledger, PRICE, rows), format!("P {} KZT 0.00192 USD\n", dt.format("%Y-%m-%d %H:%M:%S")), "{ts}");
-        assert_eq!(written(HistoryFormat::Beancount, PRICE, rows), format!("{} price KZT 0.00192 USD\n", dt.format("%Y-%m-%d")), "{ts}");
+        assert_eq!(
+            priced(HistoryFormat::Ledger, at, "KZT/USD", "0.00192"),
+            format!("P {} KZT 0.00192 USD\n", dt.format("%Y-%m-%d %H:%M:%S")),
+            "{ts}"
+        );
+        assert_eq!(
+            priced(HistoryFormat::Beancount, at, "KZT/USD", "0.00192"),
+            format!("{} price KZT 0.00192 USD\n", dt.format("%Y-%m-%d")),
+            "{ts}"
+        );
     }
 }
 

@@ -4,98 +4,19 @@
 //! alternative that says what it shows.
 
 use crate::chart::{self, ChartOptions, Panel, Theme};
-use crate::commands::chart::{build_panels, caption, snap_for, with_cross_lines};
 use crate::cross::CrossView;
 use crate::error::{Error, Result};
 use crate::model::{Instant, Pair};
+use crate::query::panels::{caption, chart_panels, snap_for};
 use crate::selection::{Resolved, Selection, View};
 use crate::store::Store;
-use crate::timespec::{parse_time, End};
+use crate::timespec::RangeSpec;
 
 /// The size each chart is drawn at: one pair, readable at phone width
 /// (shown at about 0.85 of this on a 375 px screen) and three abreast on a
 /// desktop.
 pub const CHART_WIDTH: u32 = 480;
 pub const CHART_HEIGHT: u32 = 420;
-
-/// One `--ranges` item: a span back from the end (`30d`, `1y`) or `all`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RangeSpec {
-    /// As given, lower case: also the file-name suffix.
-    pub label: String,
-    /// `None` for `all`.
-    span: Option<String>,
-}
-
-impl RangeSpec {
-    /// In a sentence: `the last 30 days`, `all observations`.
-    pub fn phrase(&self) -> String {
-        match self.span {
-            Some(_) => format!("the {}", self.describe()),
-            None => self.describe(),
-        }
-    }
-
-    /// For people: `last 30 days`, `last year`, `all observations`.
-    pub fn describe(&self) -> String {
-        let Some(span) = &self.span else { return "all observations".into() };
-        let (n, unit) = span.split_at(span.len() - 1);
-        let word = match unit {
-            "h" => "hour",
-            "d" => "day",
-            "w" => "week",
-            "m" => "month",
-            _ => "year",
-        };
-        if n == "1" {
-            format!("last {word}")
-        } else {
-            format!("last {n} {word}s")
-        }
-    }
-}
-
-/// Parses `--ranges`: comma-separated spans (`36h`, `30d`, `12w`, `6m`, `2y`) or `all`.
-pub fn parse_ranges(s: &str) -> Result<Vec<RangeSpec>> {
-    let mut out: Vec<RangeSpec> = Vec::new();
-    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let label = part.to_ascii_lowercase();
-        let spec = if label == "all" {
-            RangeSpec { label, span: None }
-        } else {
-            if !is_span(&label) {
-                return Err(Error::Usage(format!("--ranges {part}: a range is a span back from the end (36h, 30d, 12w, 6m, 2y) or `all`")));
-            }
-            RangeSpec { span: Some(label.clone()), label }
-        };
-        if !out.contains(&spec) {
-            out.push(spec);
-        }
-    }
-    if out.is_empty() {
-        return Err(Error::Usage("--ranges: give at least one range (30d,1y,all)".into()));
-    }
-    Ok(out)
-}
-
-/// `36h`, `30d`, `12w`, `6m`, `2y`: a positive count and a unit.
-pub fn is_span(label: &str) -> bool {
-    if !label.is_ascii() || label.len() < 2 {
-        return false;
-    }
-    let (n, unit) = label.split_at(label.len() - 1);
-    n.len() <= 6 && n.bytes().all(|b| b.is_ascii_digit()) && n.bytes().any(|b| b != b'0') && matches!(unit, "h" | "d" | "w" | "m" | "y")
-}
-
-/// `--stale DUR` in seconds, counted back from `now`.
-pub fn parse_stale(s: &str, now: Instant) -> Result<i64> {
-    let label = s.trim().to_ascii_lowercase();
-    if !is_span(&label) {
-        return Err(Error::Usage(format!("--stale {s}: give a span such as 36h, 7d, 2w, 6m")));
-    }
-    let start = parse_time(&label, End::Start, now).map_err(|e| Error::Usage(format!("--stale {s}: {e}")))?;
-    Ok(now.unix() - start.unix())
-}
 
 /// One chart of the page: its file (when there was something to draw) and its words.
 pub struct Figure {
@@ -110,7 +31,7 @@ pub struct Figure {
 
 /// The charts of one pair, one per range.
 pub struct PairCharts {
-    pub pair: String,
+    pub pair: Pair,
     pub figures: Vec<Figure>,
 }
 
@@ -140,7 +61,7 @@ pub fn pair_charts(
         for r in ranges {
             figures.push(figure(store, sel, &group, r, end, now, theme)?);
         }
-        out.push(PairCharts { pair: pair.to_string(), figures });
+        out.push(PairCharts { pair, figures });
     }
     Ok(out)
 }
@@ -154,11 +75,8 @@ struct Group {
 
 fn figure(store: &Store, sel: &Selection, g: &Group, range: &RangeSpec, end: Instant, made: Instant, theme: Theme) -> Result<Figure> {
     let pair = g.pair.to_string();
-    let from = match &range.span {
-        Some(span) => {
-            let start = parse_time(span, End::Start, end)?;
-            Some(sel.from.map_or(start, |f| f.max(start)))
-        }
+    let from = match range.start(end)? {
+        Some(start) => Some(sel.from.map_or(start, |f| f.max(start))),
         None => sel.from,
     };
     // A derived line spans at most its legs' common span: the legs' spans bound it.
@@ -192,11 +110,12 @@ fn figure(store: &Store, sel: &Selection, g: &Group, range: &RangeSpec, end: Ins
     opts.theme = theme;
     let columns = chart::plot_columns(&opts);
     opts.snap = snap_for(store, t0, t1, columns);
-    let panels = with_cross_lines(build_panels(store, &g.views, t0, t1, Some(columns))?, store, &g.views, &g.crosses, t0, t1, columns)?;
+    let drawn = chart_panels(store, &g.views, &g.crosses, t0, t1, columns)?;
+    let panels = drawn.panels;
     let Some(panel) = panels.first() else {
         return Ok(empty());
     };
-    opts.caption = caption(&panels, None, made);
+    opts.caption = caption(&drawn.sources, made);
     let svg = match chart::render_svg_string(&opts, &panels) {
         Ok(s) => s,
         Err(chart::ChartError::NoData) => return Ok(empty()),
@@ -227,25 +146,4 @@ fn alt_text(panel: &Panel, range: &RangeSpec, span: &str) -> String {
     s.push_str(&lines.join("; "));
     s.push('.');
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges_are_spans_or_all() {
-        let r = parse_ranges("30d, 1Y,all,30d").unwrap();
-        assert_eq!(r.iter().map(|r| r.label.as_str()).collect::<Vec<_>>(), ["30d", "1y", "all"]);
-        assert_eq!(r[0].describe(), "last 30 days");
-        assert_eq!(r[1].describe(), "last year");
-        assert_eq!(r[2].describe(), "all observations");
-        let now = Instant::parse("2026-03-31T12:00:00Z").unwrap();
-        assert_eq!(parse_stale("7d", now).unwrap(), 7 * 86_400);
-        assert_eq!(parse_stale("36H", now).unwrap(), 36 * 3600);
-        assert!(parse_stale("all", now).is_err());
-        for bad in ["", "é", "2015-01-01", "0d", "d", "5x", "../x", "now"] {
-            assert!(parse_ranges(bad).is_err(), "{bad}");
-        }
-    }
 }

@@ -4,14 +4,13 @@
 //! What the page holds, and where it comes from, so that it says what the
 //! commands say:
 //!
-//! - the latest rate of each selected series: the records of
-//!   `commands::latest::rows` (those of `latest --format csv`), with the
-//!   source's full name, the age and a stale mark past `--stale`;
+//! - the latest rate of each selected series: `query::latest` (the rows of
+//!   `latest`), with the source's full name, the age and a stale mark past `--stale`;
 //! - per pair, one chart per `--ranges` item, drawn in-process as SVG files
 //!   beside `index.html` from the panels `fxsnap chart` builds ([`charts`]);
-//! - the stats table: `commands::stats::rows` (`stats --format csv`);
-//! - the newest conflicts: `commands::conflicts::rows`;
-//! - each source's state: newest observation, last input, failed fetches ([`sources`]).
+//! - the stats table: `query::stats` (the rows of `stats`);
+//! - the newest conflicts: `query::conflicts`;
+//! - each source's state: newest observation, last input, failed fetches (`query::sources`).
 //!
 //! Everything is read in one read transaction (one consistent snapshot).
 //! The page needs no script, references nothing outside its folder and
@@ -20,25 +19,27 @@
 
 pub mod charts;
 pub mod html;
-pub mod sources;
 pub mod tables;
 pub mod write;
 
 use std::fmt::Write as _;
-use std::path::Path;
 
-use crate::commands::{conflicts, latest, stats};
 use crate::error::{Error, Result};
-use crate::export::{Cell, Format};
+use crate::export::{conflicts::COLUMNS as CONFLICT_COLUMNS, fixed};
 use crate::model::Instant;
 use crate::precision::mark;
+use crate::query::conflicts::ConflictRow;
+use crate::query::sources::{SourceState, FAILURES_SHOWN};
+use crate::query::stats::StatsRow;
+use crate::query::{self, Listing, Quote};
 use crate::selection::Selection;
 use crate::sources::full_name;
+use crate::store::ConflictPolicy;
 use crate::store::Store;
+use crate::timespec::RangeSpec;
 
-use charts::RangeSpec;
 use html::{escape, Page};
-use tables::{age, text, time, value_with, Column, Kind, Row, Table};
+use tables::{age, text, time_at, value_with, Column, Kind, Row, Table};
 use write::ReportFile;
 
 /// How many of the newest conflicts the page lists.
@@ -58,13 +59,16 @@ pub struct Options {
     /// `--stale` as given (`7d`), for the page's words.
     pub stale_label: String,
     pub now: Instant,
+    /// The conflicts table shows each value as its source quoted it (as
+    /// `conflicts --format csv` does when no direction is asked).
+    pub conflicts_as_quoted: bool,
 }
 
 /// Reads the store and makes the report's files: `index.html` first, then the charts.
 /// Also a one-line summary for the command to print (`15 series, 10 charts, 2 stale`).
-pub fn build(store: &Store, db: &Path, sel: &Selection, opts: &Options) -> Result<(Vec<ReportFile>, String)> {
+pub fn build(store: &Store, sel: &Selection, opts: &Options) -> Result<(Vec<ReportFile>, String)> {
     let snapshot = store.begin_read()?;
-    let gathered = gather(store, db, sel, opts);
+    let gathered = gather(store, sel, opts);
     snapshot.finish()?;
     let g = gathered?;
     let mut files = vec![ReportFile { name: "index.html".into(), bytes: page(&g, sel, opts).into_bytes() }];
@@ -76,49 +80,44 @@ pub fn build(store: &Store, db: &Path, sel: &Selection, opts: &Options) -> Resul
         }
     }
     let reference = sel.to.unwrap_or(opts.now);
-    let stale = g.latest.iter().filter(|r| reference.unix() - r.at.unix() > opts.stale_secs).count();
+    let stale = g.latest.iter().filter(|r| reference.unix() - r.obs.at.unix() > opts.stale_secs).count();
     let summary = format!("{} series, {} charts, {stale} stale (older than {})", g.latest.len(), files.len() - 1, opts.stale_label);
     Ok((files, summary))
 }
 
 /// Everything the page shows, read from one snapshot.
 struct Gathered {
-    latest_columns: &'static [&'static str],
-    latest: Vec<latest::LatestRow>,
-    stats_columns: &'static [&'static str],
-    stats: Vec<stats::StatsRow>,
-    conflicts: Vec<Vec<Cell>>,
+    /// `--cross`: the tables have a `via` column.
+    cross: bool,
+    latest: Vec<Quote>,
+    stats: Vec<StatsRow>,
+    conflicts: Vec<ConflictRow>,
     charts: Vec<charts::PairCharts>,
-    sources: Vec<sources::SourceState>,
+    sources: Vec<SourceState>,
 }
 
-fn gather(store: &Store, db: &Path, sel: &Selection, opts: &Options) -> Result<Gathered> {
+fn gather(store: &Store, sel: &Selection, opts: &Options) -> Result<Gathered> {
     let resolved = sel.resolve_with_cross(store)?;
     if resolved.direct.is_empty() && resolved.cross.is_empty() {
-        return Err(Error::invalid("nothing to report: the store has no observations (no folder written)"));
+        return Err(Error::NotFound("nothing to report: the store has no observations (no folder written)".into()));
     }
+    let listing = Listing { selection: sel.clone(), as_quoted: opts.conflicts_as_quoted };
     Ok(Gathered {
-        latest_columns: latest::columns(Format::Csv, sel.cross),
-        latest: latest::rows(store, sel, &resolved, Format::Csv)?,
-        stats_columns: stats::columns(sel.cross),
-        stats: stats::rows(store, sel, &resolved)?,
-        conflicts: conflicts::rows(store, sel, &resolved.direct)?,
+        cross: sel.cross,
+        latest: query::latest::latest_of(store, sel, &resolved)?,
+        stats: query::stats::stats_of(store, sel, &resolved)?,
+        conflicts: query::conflicts::conflicts(store, &listing, &resolved.direct)?,
         charts: charts::pair_charts(store, sel, &resolved, &opts.ranges, opts.now, opts.theme)?,
-        sources: sources::states(store, db, sel)?,
+        sources: query::sources::states(store, sel)?,
     })
-}
-
-/// The cell of `record` under column `name` (empty when there is none).
-fn cell<'a>(columns: &[&str], record: &'a [Cell], name: &str) -> &'a str {
-    columns.iter().position(|c| *c == name).and_then(|i| record.get(i)).map_or("", |c| c.text())
 }
 
 fn page(g: &Gathered, sel: &Selection, opts: &Options) -> String {
     let mut p = Page::new(&opts.title, opts.theme);
     let reference = sel.to.unwrap_or(opts.now);
-    let stale: Vec<&latest::LatestRow> = g.latest.iter().filter(|r| reference.unix() - r.at.unix() > opts.stale_secs).collect();
+    let stale: Vec<&Quote> = g.latest.iter().filter(|r| reference.unix() - r.obs.at.unix() > opts.stale_secs).collect();
 
-    let shown_sources = g.latest.iter().map(|r| &r.source).collect::<std::collections::BTreeSet<_>>().len();
+    let shown_sources = g.latest.iter().map(|r| r.source()).collect::<std::collections::BTreeSet<_>>().len();
     let mut head = String::new();
     let _ = writeln!(head, "<header>\n<h1>{}</h1>", escape(&opts.title));
     let _ = writeln!(
@@ -127,9 +126,9 @@ fn page(g: &Gathered, sel: &Selection, opts: &Options) -> String {
         g.latest.len(),
         shown_sources,
         if shown_sources == 1 { "" } else { "s" },
-        time(&opts.now.rfc3339()),
+        time_at(opts.now),
         match sel.to {
-            Some(t) => format!(", as of {}", time(&t.rfc3339())),
+            Some(t) => format!(", as of {}", time_at(t)),
             None => String::new(),
         }
     );
@@ -139,9 +138,9 @@ fn page(g: &Gathered, sel: &Selection, opts: &Options) -> String {
         // Grouped by source: a dead feed is one line, not one per pair.
         let mut by_source: std::collections::BTreeMap<&str, (Vec<String>, Instant)> = std::collections::BTreeMap::new();
         for r in &stale {
-            let e = by_source.entry(r.source.as_str()).or_insert_with(|| (Vec::new(), r.at));
+            let e = by_source.entry(r.source().as_str()).or_insert_with(|| (Vec::new(), r.obs.at));
             e.0.push(r.shown.to_string());
-            e.1 = e.1.max(r.at);
+            e.1 = e.1.max(r.obs.at);
         }
         let names: Vec<String> = by_source
             .iter()
@@ -169,14 +168,13 @@ fn page(g: &Gathered, sel: &Selection, opts: &Options) -> String {
         "</main>\n<footer>\n<p>Made by fxsnap {} at {} UTC. All times are UTC. Rates are shown exactly as their sources \
          quoted them (inverses and cross rates to 10 significant digits); ±N% marks a value quoted with less than 2% precision.</p>\n</footer>\n",
         env!("CARGO_PKG_VERSION"),
-        time(&opts.now.rfc3339())
+        time_at(opts.now)
     ));
     p.finish()
 }
 
 fn latest_section(g: &Gathered, opts: &Options, reference: Instant) -> String {
-    let cols = g.latest_columns;
-    let via = cols.contains(&"via");
+    let via = g.cross;
     let mut columns = vec![
         Column::new("pair", Some("pair"), Kind::Text),
         Column::new("rate", Some("rate"), Kind::Num),
@@ -196,21 +194,20 @@ fn latest_section(g: &Gathered, opts: &Options, reference: Instant) -> String {
         tables::short_time(Instant::from_unix(reference.unix() - opts.stale_secs))
     }));
     for r in &g.latest {
-        let c = |name| cell(cols, &r.record, name);
-        let secs = reference.unix() - r.at.unix();
+        let secs = reference.unix() - r.obs.at.unix();
         let is_stale = secs > opts.stale_secs;
-        let prec = r.precision_pct.map(|p| format!(" <span class=\"prec\">{}</span>", escape(&mark(p)))).unwrap_or_default();
-        let src = c("source");
+        let prec = r.precision_pct().map(|p| format!(" <span class=\"prec\">{}</span>", escape(&mark(p)))).unwrap_or_default();
+        let src = r.source().as_str();
         let mut cells = vec![
-            text(c("pair")),
-            value_with(c("rate"), &prec),
-            text(c("change_pct")),
+            text(&r.shown.to_string()),
+            value_with(&r.rate().to_string(), &prec),
+            text(&r.change().map(|c| c.to_string()).unwrap_or_default()),
             value_with(src, &format!(" <span class=\"name\">{}</span>", escape(full_name(src)))),
         ];
         if via {
-            cells.push(text(c("via")));
+            cells.push(text(&r.via.map(|c| c.to_string()).unwrap_or_default()));
         }
-        cells.push(time(c("timestamp")));
+        cells.push(time_at(r.obs.at));
         cells.push(escape(&age(secs)));
         cells.push(if is_stale { "<span class=\"stale\">⚠ stale</span>".into() } else { "<span class=\"fresh\">current</span>".into() });
         t.rows.push(Row { class: is_stale.then_some("is-stale"), cells });
@@ -221,14 +218,11 @@ fn latest_section(g: &Gathered, opts: &Options, reference: Instant) -> String {
 fn charts_section(g: &Gathered) -> String {
     let mut s = String::from("<section id=\"charts\">\n<h2>Charts</h2>\n");
     for pc in &g.charts {
-        let id = pc.pair.to_ascii_lowercase().replace('/', "-");
-        let meaning = match pc.pair.split_once('/') {
-            Some((base, quote)) => {
-                format!(" <span class=\"name-inline\">— {}</span>", escape(&crate::chart::meaning::meaning(base, quote)))
-            }
-            None => String::new(),
-        };
-        let _ = writeln!(s, "<section id=\"chart-{id}\">\n<h3>{}{meaning}</h3>\n<div class=\"charts\">", escape(&pc.pair));
+        let pair = pc.pair.to_string();
+        let id = pair.to_ascii_lowercase().replace('/', "-");
+        let meaning = crate::chart::meaning::meaning(pc.pair.base.as_str(), pc.pair.quote.as_str());
+        let meaning = format!(" <span class=\"name-inline\">— {}</span>", escape(&meaning));
+        let _ = writeln!(s, "<section id=\"chart-{id}\">\n<h3>{}{meaning}</h3>\n<div class=\"charts\">", escape(&pair));
         for f in &pc.figures {
             let caption = format!("{} · {}", capitalize(&f.range.describe()), f.span);
             match &f.svg {
@@ -268,8 +262,7 @@ fn capitalize(s: &str) -> String {
 }
 
 fn stats_section(g: &Gathered) -> String {
-    let cols = g.stats_columns;
-    let via = cols.contains(&"via");
+    let via = g.cross;
     // Each of first, last, min and max shows its value with its date under it: one cell, two columns.
     let paired: [(&'static str, &'static str, &str); 4] = [
         ("first", "first_timestamp", "first"),
@@ -295,15 +288,14 @@ fn stats_section(g: &Gathered) -> String {
             .into(),
     );
     for r in &g.stats {
-        let c = |name| cell(cols, &r.record, name);
-        let mut cells = vec![text(c("pair")), text(c("source")), text(c("count"))];
-        for (value, at, _) in paired {
-            cells.push(tables::value_and_time(value, c(value), at, c(at)));
+        let mut cells = vec![text(&r.shown.to_string()), text(r.source.as_str()), text(&r.count.to_string())];
+        for ((value, at, _), point) in paired.into_iter().zip([&r.first, &r.last, &r.min, &r.max]) {
+            cells.push(tables::value_and_time(value, at, point.as_ref()));
         }
-        cells.push(text(c("change_pct")));
-        cells.push(text(c("largest_gap_days")));
+        cells.push(text(&r.change_pct.map(fixed).unwrap_or_default()));
+        cells.push(text(&r.largest_gap_days.map(fixed).unwrap_or_default()));
         if via {
-            cells.push(text(c("via")));
+            cells.push(text(&r.via.map(|c| c.to_string()).unwrap_or_default()));
         }
         t.rows.push(Row { class: None, cells });
     }
@@ -316,7 +308,6 @@ fn conflicts_section(g: &Gathered) -> String {
         s.push_str("<p>No conflicts logged: no stored value ever met a different one.</p>\n</section>\n");
         return s;
     }
-    let cols = conflicts::COLUMNS;
     let spec: &[(&'static str, &str, Kind)] = &[
         ("pair", "pair", Kind::Text),
         ("source", "source", Kind::Text),
@@ -343,21 +334,16 @@ fn conflicts_section(g: &Gathered) -> String {
     for r in g.conflicts.iter().rev().take(CONFLICTS_SHOWN) {
         // A conflict logged before version 2 names only the input of the new
         // value (`input`): kept under replace, not kept otherwise.
-        let (kept_in, dropped_in) = (cell(cols, r, "kept_input"), cell(cols, r, "dropped_input"));
-        let old = (kept_in.is_empty() && dropped_in.is_empty()).then(|| cell(cols, r, "input")).filter(|i| !i.is_empty());
+        let (kept_in, dropped_in) = (r.kept_input.as_deref().unwrap_or(""), r.dropped_input.as_deref().unwrap_or(""));
+        let old = (kept_in.is_empty() && dropped_in.is_empty()).then_some(r.input.as_str()).filter(|i| !i.is_empty());
+        let new_value_side = if r.policy == ConflictPolicy::Replace { "kept_input" } else { "dropped_input" };
         let cells = spec
             .iter()
             .map(|(k, _, _)| {
-                let v = cell(cols, r, k);
-                let new_value_side = if cell(cols, r, "policy") == "replace" { "kept_input" } else { "dropped_input" };
                 if let (Some(input), true) = (old, *k == new_value_side) {
                     return format!("{} <span class=\"name\">(the new value; logged before inputs were recorded)</span>", text(input));
                 }
-                if *k == "timestamp" || *k == "logged_at" {
-                    time(v)
-                } else {
-                    text(v)
-                }
+                conflict_cell(r, k)
             })
             .collect();
         t.rows.push(Row { class: None, cells });
@@ -365,6 +351,27 @@ fn conflicts_section(g: &Gathered) -> String {
     s.push_str(&t.html());
     s.push_str("</section>\n");
     s
+}
+
+/// A conflict's cell under its command column `key` (one of [`CONFLICT_COLUMNS`]).
+fn conflict_cell(r: &ConflictRow, key: &str) -> String {
+    debug_assert!(CONFLICT_COLUMNS.contains(&key), "{key}");
+    let change = |c: &Option<crate::model::Change>| text(&c.as_ref().map(|c| c.to_string()).unwrap_or_default());
+    match key {
+        "timestamp" => time_at(r.at),
+        "logged_at" => time_at(r.logged_at),
+        "pair" => text(&r.shown.to_string()),
+        "source" => text(r.source.as_str()),
+        "kept" => text(&r.kept.to_string()),
+        "dropped" => text(&r.dropped.to_string()),
+        "kept_change_pct" => change(&r.kept_change),
+        "dropped_change_pct" => change(&r.dropped_change),
+        "policy" => text(r.policy.as_str()),
+        "input" => text(&r.input),
+        "kept_input" => text(r.kept_input.as_deref().unwrap_or("")),
+        "dropped_input" => text(r.dropped_input.as_deref().unwrap_or("")),
+        _ => String::new(),
+    }
 }
 
 fn sources_section(g: &Gathered, reference: Instant) -> String {
@@ -384,7 +391,7 @@ fn sources_section(g: &Gathered, reference: Instant) -> String {
         format!(
             "Last input: of the inputs that brought each series' newest observation, the one stored last. \
              Failed fetches: the {} newest; `fxsnap inputs --failed` lists them all.",
-            sources::FAILURES_SHOWN
+            FAILURES_SHOWN
         )
     } else {
         "This store keeps no input log or fetch failures (a version 1 store): the first `fxsnap ingest` or `fetch` upgrades it.".into()
@@ -392,11 +399,11 @@ fn sources_section(g: &Gathered, reference: Instant) -> String {
     for s in &g.sources {
         let label = s.source.as_str();
         let newest = match s.last_observation {
-            Some(at) => format!("{} <span class=\"name\">{} ago</span>", time(&at.rfc3339()), escape(&age(reference.unix() - at.unix()))),
+            Some(at) => format!("{} <span class=\"name\">{} ago</span>", time_at(at), escape(&age(reference.unix() - at.unix()))),
             None => "none".into(),
         };
         let (input, seen, stored) = match (&s.last_input, s.recorded) {
-            (Some(i), _) => (text(&i.name), time(&i.observed.rfc3339()), time(&i.ingested.rfc3339())),
+            (Some(i), _) => (text(&i.name), time_at(i.observed), time_at(i.ingested)),
             (None, true) => ("none recorded".into(), String::new(), String::new()),
             (None, false) => ("not recorded".into(), String::new(), String::new()),
         };
@@ -407,7 +414,7 @@ fn sources_section(g: &Gathered, reference: Instant) -> String {
         } else {
             let mut f = String::new();
             for x in &s.failures {
-                let _ = write!(f, "<span class=\"stale\">{}</span> {}: {}<br>", time(&x.at.rfc3339()), text(&x.url), text(&x.reason));
+                let _ = write!(f, "<span class=\"stale\">{}</span> {}: {}<br>", time_at(x.at), text(&x.url), text(&x.reason));
             }
             if s.failures_total > s.failures.len() {
                 let _ = write!(f, "<span class=\"name\">{} in all; `fxsnap inputs --failed` lists them</span>", s.failures_total);

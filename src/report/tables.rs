@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 use super::html::escape;
 use crate::model::Instant;
+use crate::query::stats::Point;
 
 /// How a column's cells are laid out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,17 +115,10 @@ pub fn text(s: &str) -> String {
     escape(s)
 }
 
-/// An RFC 3339 time as a `<time>`: the date alone for midnight UTC (the
-/// banks' daily rates), else the date and time; empty stays empty.
-pub fn time(rfc3339: &str) -> String {
-    if rfc3339.is_empty() {
-        return String::new();
-    }
-    let shown = match Instant::parse(rfc3339) {
-        Ok(i) => short_time(i),
-        Err(_) => rfc3339.to_string(),
-    };
-    format!("<time datetime=\"{}\">{}</time>", escape(rfc3339), escape(&shown))
+/// A time as a `<time>` with its RFC 3339 form: the date alone for
+/// midnight UTC (the banks' daily rates), else the date and time.
+pub fn time_at(i: Instant) -> String {
+    format!("<time datetime=\"{}\">{}</time>", escape(&i.rfc3339()), escape(&short_time(i)))
 }
 
 /// `2026-02-22` for midnight UTC, `2026-02-22 13:05:07` otherwise.
@@ -144,17 +138,15 @@ pub fn value_with(value: &str, after: &str) -> String {
 }
 
 /// A value and the time it was observed, in one cell, each naming its
-/// command column (`data-col`): the value in `<data>`, the time in `<time>`.
-pub fn value_and_time(value_col: &str, value: &str, time_col: &str, rfc3339: &str) -> String {
-    if value.is_empty() {
-        return String::new();
-    }
-    let shown = Instant::parse(rfc3339).map(short_time).unwrap_or_else(|_| rfc3339.to_string());
+/// command column (`data-col`): the value in `<data>`, the time in `<time>`;
+/// empty without a point.
+pub fn value_and_time(value_col: &str, time_col: &str, point: Option<&Point>) -> String {
+    let Some(p) = point else { return String::new() };
     format!(
         "<data data-col=\"{value_col}\" value=\"{v}\">{v}</data> <time class=\"name\" data-col=\"{time_col}\" datetime=\"{t}\">{}</time>",
-        escape(&shown),
-        v = escape(value),
-        t = escape(rfc3339)
+        escape(&short_time(p.at)),
+        v = escape(&p.rate.to_string()),
+        t = escape(&p.at.rfc3339())
     )
 }
 
@@ -184,9 +176,10 @@ mod tests {
 
     #[test]
     fn times_and_ages_read_well() {
-        assert_eq!(time("2026-02-22T00:00:00Z"), "<time datetime=\"2026-02-22T00:00:00Z\">2026-02-22</time>");
-        assert_eq!(time("2026-02-22T13:05:07Z"), "<time datetime=\"2026-02-22T13:05:07Z\">2026-02-22 13:05:07</time>");
-        assert_eq!(time(""), "");
+        let at = |s: &str| Instant::parse(s).unwrap();
+        assert_eq!(time_at(at("2026-02-22T00:00:00Z")), "<time datetime=\"2026-02-22T00:00:00Z\">2026-02-22</time>");
+        assert_eq!(time_at(at("2026-02-22T13:05:07Z")), "<time datetime=\"2026-02-22T13:05:07Z\">2026-02-22 13:05:07</time>");
+        assert_eq!(value_and_time("min", "min_timestamp", None), "");
         assert_eq!(age(59 * 60), "59 min");
         assert_eq!(age(47 * 3600), "47 h");
         assert_eq!(age(10 * 86_400 + 5), "10 days");

@@ -295,7 +295,7 @@ pub(crate) fn metrics_answer(
     stamp: Option<ChangeStamp>,
     now: Instant,
 ) -> crate::error::Result<Answer> {
-    let body = metrics::render(&shared.http, &shared.store_metrics, store, shared.pool.path(), stamp, now)?;
+    let body = metrics::render(&shared.http, &shared.store_metrics, store, stamp, now)?;
     Ok(Answer { status: 200, content_type: metrics::CONTENT_TYPE, body, cache: CacheKind::NoStore })
 }
 

@@ -73,20 +73,20 @@ struct StoreFigures {
 pub(crate) struct StoreCache(Mutex<Option<(Option<ChangeStamp>, StoreFigures)>>);
 
 impl StoreCache {
-    fn figures(&self, store: &Store, db: &std::path::Path, stamp: Option<ChangeStamp>) -> Result<StoreFigures> {
+    fn figures(&self, store: &Store, stamp: Option<ChangeStamp>) -> Result<StoreFigures> {
         if let Some((s, f)) = self.0.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             // A store without a stamp (older than version 4) is read every time.
             if stamp.is_some() && *s == stamp {
                 return Ok(f.clone());
             }
         }
-        let f = read_figures(store, db)?;
+        let f = read_figures(store)?;
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((stamp, f.clone()));
         Ok(f)
     }
 }
 
-fn read_figures(store: &Store, db: &std::path::Path) -> Result<StoreFigures> {
+fn read_figures(store: &Store) -> Result<StoreFigures> {
     let usd: Currency = "USD".parse()?;
     let mut rates = Vec::new();
     for series in store.series()? {
@@ -106,7 +106,7 @@ fn read_figures(store: &Store, db: &std::path::Path) -> Result<StoreFigures> {
             }
         }
     }
-    let states = crate::report::sources::states(store, db, &Selection::default())?;
+    let states = crate::query::sources::states(store, &Selection::default())?;
     let last_input =
         states.iter().filter_map(|s| s.last_input.as_ref().map(|i| (s.source.as_str().to_string(), i.ingested.unix()))).collect();
     let mut failures: Vec<(String, Vec<i64>)> = states.iter().map(|s| (s.source.as_str().to_string(), Vec::new())).collect();
@@ -121,15 +121,8 @@ fn read_figures(store: &Store, db: &std::path::Path) -> Result<StoreFigures> {
 }
 
 /// The `/metrics` body.
-pub(crate) fn render(
-    http: &Http,
-    cache: &StoreCache,
-    store: &Store,
-    db: &std::path::Path,
-    stamp: Option<ChangeStamp>,
-    now: Instant,
-) -> Result<Vec<u8>> {
-    let f = cache.figures(store, db, stamp)?;
+pub(crate) fn render(http: &Http, cache: &StoreCache, store: &Store, stamp: Option<ChangeStamp>, now: Instant) -> Result<Vec<u8>> {
+    let f = cache.figures(store, stamp)?;
     let mut registry = Registry::default();
     let rate = Family::<Labels, FloatGauge>::default();
     let rate_time = Family::<Labels, Gauge>::default();

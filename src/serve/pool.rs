@@ -38,10 +38,6 @@ impl Pool {
         Pool { db: db.to_path_buf(), idle: Mutex::new((None, Vec::new())) }
     }
 
-    pub(crate) fn path(&self) -> &Path {
-        &self.db
-    }
-
     /// The file at the path now, or why there is none to read.
     pub(crate) fn file_id(&self) -> Result<FileId, Unavailable> {
         let meta = match std::fs::metadata(&self.db) {

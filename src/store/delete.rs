@@ -226,7 +226,7 @@ mod tests {
         let done = store.delete(&filter, &mut Collect(Vec::new(), false)).unwrap();
         assert_eq!(done.observations, 2);
         assert!(store.series().unwrap().is_empty());
-        let rollups: i64 = store.conn().query_row("SELECT count(*) FROM rollup", [], |r| r.get(0)).unwrap();
+        let rollups: i64 = store.conn.query_row("SELECT count(*) FROM rollup", [], |r| r.get(0)).unwrap();
         assert_eq!(rollups, 0);
     }
 
@@ -246,7 +246,7 @@ mod tests {
         ingest(&mut store, "a", &[obs("KZT/USD", 0, "0.002")]);
         let filter = DeleteFilter { series: store.series().unwrap(), ..DeleteFilter::default() };
         assert!(store.delete(&filter, &mut Closed).is_err());
-        let n: i64 = store.conn().query_row("SELECT count(*) FROM observation", [], |r| r.get(0)).unwrap();
+        let n: i64 = store.conn.query_row("SELECT count(*) FROM observation", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 1);
     }
 }

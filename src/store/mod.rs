@@ -60,6 +60,11 @@ impl std::fmt::Display for SeriesId {
 pub struct InputId(pub(crate) i64);
 
 impl InputId {
+    /// The input of this id (`delete --input`), whether or not it exists.
+    pub fn new(id: i64) -> InputId {
+        InputId(id)
+    }
+
     /// The id as stored (what `inputs` lists).
     pub fn get(self) -> i64 {
         self.0
@@ -240,12 +245,6 @@ pub struct Store {
 }
 
 impl Store {
-    /// The connection, for the chart's one read transaction (`BEGIN` ...
-    /// `COMMIT` around its queries); `begin_read` says the same without it.
-    pub fn conn(&self) -> &Connection {
-        &self.conn
-    }
-
     /// One read transaction around several reads: one consistent snapshot,
     /// and no WAL lock and unlock per query. Ends at `ReadSnapshot::finish`
     /// (or when dropped).

@@ -9,10 +9,8 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rollup::{rollup_from_row, ROLLUP_COLUMNS};
 use super::{
-    db_err, hi, lo, ConflictPolicy, ConflictRecord, Counts, FetchFailure, InputId, InputMeta, InputRecord, RollupRow, Series, SeriesId,
-    Store,
+    db_err, hi, lo, ConflictPolicy, ConflictRecord, Counts, FetchFailure, InputId, InputMeta, InputRecord, Series, SeriesId, Store,
 };
 use crate::error::{Error, Result};
 use crate::model::{Change, Instant, Observation, Pair, Rate};
@@ -234,19 +232,6 @@ impl Store {
         for_each_value_in(&self.conn, &self.path, series, from.unix(), to.unix(), f)
     }
 
-    /// The rollups of one width whose buckets start within `from..=to`, in order.
-    pub fn for_each_rollup(&self, series: SeriesId, width: i64, from: Instant, to: Instant, mut f: impl FnMut(RollupRow)) -> Result<()> {
-        let p = |e| db_err(&self.path, e);
-        let sql =
-            format!("SELECT {ROLLUP_COLUMNS} FROM rollup WHERE series_id = ?1 AND width = ?2 AND bucket BETWEEN ?3 AND ?4 ORDER BY bucket");
-        let mut st = self.conn.prepare_cached(&sql).map_err(p)?;
-        let mut rows = st.query(params![series.0, width, from.unix(), to.unix()]).map_err(p)?;
-        while let Some(r) = rows.next().map_err(p)? {
-            f(rollup_from_row(r).map_err(p)?);
-        }
-        Ok(())
-    }
-
     /// The conflict log of these series, oldest first.
     pub fn conflicts(&self, series: &[Series], from: Option<Instant>, to: Option<Instant>) -> Result<Vec<ConflictRecord>> {
         let p = |e| db_err(&self.path, e);
@@ -411,9 +396,21 @@ impl Store {
         Ok(())
     }
 
-    /// The rollup widths this file keeps (six hours since version 3).
-    pub fn rollup_widths(&self) -> &'static [i64] {
-        super::rollup::widths_of_version(self.version)
+    /// Whether this file keeps the input log and failed fetches (version 2 on).
+    pub fn keeps_inputs(&self) -> bool {
+        self.version >= 2
+    }
+
+    /// The input that brought the observation of `series` at `at` (None for
+    /// a value stored before version 2, or no such observation).
+    pub fn input_of(&self, series: &Series, at: Instant) -> Result<Option<InputId>> {
+        if !self.keeps_inputs() {
+            return Ok(None);
+        }
+        let p = |e| db_err(&self.path, e);
+        let mut st = self.conn.prepare_cached("SELECT input_id FROM observation WHERE series_id = ?1 AND ts = ?2").map_err(p)?;
+        let id: Option<Option<i64>> = st.query_row(params![series.id.0, at.unix()], |r| r.get(0)).optional().map_err(p)?;
+        Ok(id.flatten().map(InputId))
     }
 
     /// `v2` on a version-2 file, `v1` on a version-1 one.

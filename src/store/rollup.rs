@@ -15,8 +15,9 @@ use std::path::Path;
 use rusqlite::{params, Connection};
 
 use super::read::{for_each_value_in, values_in};
-use super::{db_err, SeriesId};
+use super::{db_err, SeriesId, Store};
 use crate::error::Result;
+use crate::model::Instant;
 
 /// Rollup bucket widths in seconds: hour, six hours (since schema
 /// version 3) and day; each divides the next, so columns snapped to the
@@ -247,5 +248,25 @@ impl Appending {
     pub(super) fn finish(self, conn: &Connection, path: &Path, sid: SeriesId) -> Result<()> {
         let mut insert = conn.prepare_cached(INSERT).map_err(|e| db_err(path, e))?;
         self.acc.finish(&mut |r| store_row(&mut insert, sid, &r).map_err(|e| db_err(path, e)))
+    }
+}
+
+impl Store {
+    /// The rollups of one width whose buckets start within `from..=to`, in order.
+    pub fn for_each_rollup(&self, series: SeriesId, width: i64, from: Instant, to: Instant, mut f: impl FnMut(RollupRow)) -> Result<()> {
+        let p = |e| db_err(&self.path, e);
+        let sql =
+            format!("SELECT {ROLLUP_COLUMNS} FROM rollup WHERE series_id = ?1 AND width = ?2 AND bucket BETWEEN ?3 AND ?4 ORDER BY bucket");
+        let mut st = self.conn.prepare_cached(&sql).map_err(p)?;
+        let mut rows = st.query(params![series.0, width, from.unix(), to.unix()]).map_err(p)?;
+        while let Some(r) = rows.next().map_err(p)? {
+            f(rollup_from_row(r).map_err(p)?);
+        }
+        Ok(())
+    }
+
+    /// The rollup widths this file keeps (six hours since version 3).
+    pub fn rollup_widths(&self) -> &'static [i64] {
+        widths_of_version(self.version)
     }
 }

@@ -244,7 +244,7 @@ fn buckets_of_one_observation_are_not_stored() {
     let mut store = super::Store::open_for_write(&path).unwrap();
     let obs = kzt;
     let rows = |s: &super::Store| -> Vec<(i64, i64, i64)> {
-        let mut st = s.conn().prepare("SELECT width, bucket, n FROM rollup ORDER BY width, bucket").unwrap();
+        let mut st = s.conn.prepare("SELECT width, bucket, n FROM rollup ORDER BY width, bucket").unwrap();
         st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(|r| r.unwrap()).collect()
     };
     let day = 86_400;
@@ -266,7 +266,7 @@ fn buckets_of_one_observation_are_not_stored() {
 
     // A correct row of one observation, as an older store kept it: accepted.
     store
-        .conn()
+        .conn
         .execute(
             "INSERT INTO rollup (series_id, width, bucket, n, first_ts, first, min_ts, min, max_ts, max, last_ts, last) \
              SELECT series_id, 86400, 0, 1, 0, 0.002, 0, 0.002, 0, 0.002, 0, 0.002 FROM observation LIMIT 1",
@@ -275,7 +275,7 @@ fn buckets_of_one_observation_are_not_stored() {
         .unwrap();
     assert_eq!(store.check().unwrap(), Vec::<String>::new());
     // A row of two gone: flagged.
-    store.conn().execute("DELETE FROM rollup WHERE bucket = ?1 AND width = 86400", [day]).unwrap();
+    store.conn.execute("DELETE FROM rollup WHERE bucket = ?1 AND width = 86400", [day]).unwrap();
     let problems = store.check().unwrap();
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].contains("1 of 3 expected rows differ or are missing, 0 extra"), "{problems:?}");
@@ -320,7 +320,7 @@ fn rollups_folded_while_writing_equal_the_rebuilt_ones() {
             tx.commit().unwrap();
         }
         assert_eq!(store.check().unwrap(), Vec::<String>::new());
-        let mut st = store.conn().prepare("SELECT * FROM rollup ORDER BY series_id, width, bucket").unwrap();
+        let mut st = store.conn.prepare("SELECT * FROM rollup ORDER BY series_id, width, bucket").unwrap();
         let n = st.column_count();
         st.query_map([], |r| Ok((0..n).map(|i| cell(r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|")))
             .unwrap()

@@ -1,4 +1,4 @@
-//! The state of each source for the report's sources table: its newest
+//! The state of each source (the report's sources table): its newest
 //! observation, the last input that brought it anything (name and time),
 //! and its recent failed fetches.
 //!
@@ -7,14 +7,11 @@
 //! observations, and the table says that the rest was not recorded.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
-
-use rusqlite::OptionalExtension;
 
 use crate::error::Result;
 use crate::model::{Instant, Source};
 use crate::selection::Selection;
-use crate::store::{db_err, FetchFailure, InputRecord, Series, Store};
+use crate::store::{FetchFailure, InputRecord, Series, Store};
 
 /// How many failed fetches of a source the table lists.
 pub const FAILURES_SHOWN: usize = 3;
@@ -58,8 +55,8 @@ pub struct SourceState {
 /// observation of each of its series, the one stored last: the document that
 /// last told fxsnap something new about that source (an input of only
 /// duplicates adds nothing). Failed fetches are matched by their source label.
-pub fn states(store: &Store, db: &Path, sel: &Selection) -> Result<Vec<SourceState>> {
-    let recorded = schema_version(store, db)? >= 2;
+pub fn states(store: &Store, sel: &Selection) -> Result<Vec<SourceState>> {
+    let recorded = store.keeps_inputs();
     let inputs: HashMap<i64, InputRecord> =
         if recorded { store.inputs()?.into_iter().map(|i| (i.id.get(), i)).collect() } else { HashMap::new() };
     let failures = if recorded { store.failed_fetches()? } else { Vec::new() };
@@ -85,7 +82,7 @@ pub fn states(store: &Store, db: &Path, sel: &Selection) -> Result<Vec<SourceSta
             if let Some(o) = store.latest(s, sel.to)? {
                 last = Some(last.map_or(o.at, |l| l.max(o.at)));
                 if recorded {
-                    if let Some(i) = newest_input(store, db, s, o.at)?.and_then(|id| inputs.get(&id)) {
+                    if let Some(i) = store.input_of(s, o.at)?.and_then(|id| inputs.get(&id.get())) {
                         if last_input.is_none_or(|l| (i.ingested, i.id.get()) > (l.ingested, l.id.get())) {
                             last_input = Some(i);
                         }
@@ -109,19 +106,4 @@ pub fn states(store: &Store, db: &Path, sel: &Selection) -> Result<Vec<SourceSta
         });
     }
     Ok(out)
-}
-
-/// The store's schema version: 1 has no input log and no failed fetches.
-fn schema_version(store: &Store, db: &Path) -> Result<i64> {
-    store.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| db_err(db, e))
-}
-
-/// The input that brought the observation of `series` at `at` (None for a
-/// value stored before version 2).
-fn newest_input(store: &Store, db: &Path, series: &Series, at: Instant) -> Result<Option<i64>> {
-    let mut st =
-        store.conn().prepare_cached("SELECT input_id FROM observation WHERE series_id = ?1 AND ts = ?2").map_err(|e| db_err(db, e))?;
-    let id: Option<Option<i64>> =
-        st.query_row(rusqlite::params![series.id.get(), at.unix()], |r| r.get(0)).optional().map_err(|e| db_err(db, e))?;
-    Ok(id.flatten())
 }

@@ -1,0 +1,95 @@
+//! `convert`'s answer: a table for people (the result line, the legs with
+//! their age, a low-precision note) or one JSON document.
+
+use std::io::Write;
+
+use super::{json, Cell, ConvertFormat, Format, RecordWriter};
+use crate::error::Result;
+use crate::precision::mark;
+use crate::query::convert::{Conversion, ConvertOptions, STALE_DAYS};
+
+/// `age`: how long before `--at` the rate was observed.
+const LEG_COLUMNS: &[&str] = &["pair", "rate", "timestamp", "source", "age"];
+
+/// The conversion in `format`.
+pub fn write_conversion(out: &mut dyn Write, format: ConvertFormat, opts: &ConvertOptions, c: &Conversion) -> Result<()> {
+    match format {
+        ConvertFormat::Json => json::write_document(out, &document(opts, c)),
+        ConvertFormat::Table => table(out, opts, c),
+    }
+}
+
+fn document(opts: &ConvertOptions, c: &Conversion) -> serde_json::Value {
+    let legs: Vec<serde_json::Value> = c
+        .legs
+        .iter()
+        .map(|l| {
+            serde_json::json!({
+                "currency": l.currency.to_string(),
+                "pair": l.obs.pair.to_string(),
+                "rate": l.obs.rate.to_string(),
+                "timestamp": l.obs.at.rfc3339(),
+                "source": l.obs.source.to_string(),
+                "stale": l.stale(opts.at),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "amount": opts.amount_text,
+        "from": opts.from.to_string(),
+        "to": opts.to.to_string(),
+        "result": c.result.to_string(),
+        "at": opts.at.rfc3339(),
+        "via": opts.via.to_string(),
+        "precision_pct": c.precision_pct.and_then(|p| p.to_string().parse::<serde_json::Number>().ok()),
+        "legs": legs,
+    })
+}
+
+fn table(out: &mut dyn Write, opts: &ConvertOptions, c: &Conversion) -> Result<()> {
+    writeln!(out, "{} {} = {} {}", opts.amount_text, opts.from, c.result, opts.to)?;
+    if c.legs.is_empty() {
+        writeln!(out, "(no rate needed)")?;
+        out.flush()?;
+        return Ok(());
+    }
+    writeln!(out, "through {}, with the newest rates at or before {}:", opts.via, opts.at)?;
+    let mut w = RecordWriter::new(&mut *out, Format::Table, LEG_COLUMNS);
+    for l in &c.legs {
+        let age = age_text(l.age_secs(opts.at));
+        let note = if l.stale(opts.at) { format!("{age}, STALE (over {STALE_DAYS} days)") } else { age };
+        w.write(vec![
+            l.obs.pair.to_string().into(),
+            l.obs.rate.to_string().into(),
+            l.obs.at.rfc3339().into(),
+            l.obs.source.to_string().into(),
+            Cell::from(note),
+        ])?;
+    }
+    w.finish()?;
+    if let Some(p) = c.precision_pct {
+        let rough: Vec<String> = c
+            .legs
+            .iter()
+            .filter(|l| l.precision_pct().is_some())
+            .map(|l| format!("{} {} from {}", l.obs.pair, l.obs.rate, l.obs.source))
+            .collect();
+        writeln!(out, "low precision: the result is good to {} only ({} quoted to too few digits)", mark(p), rough.join(", "))?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// How long before `--at` a leg was observed: `3 days`, `5 hours`, `0 s`.
+fn age_text(secs: i64) -> String {
+    let (n, unit) = if secs >= 86_400 {
+        (secs / 86_400, "day")
+    } else if secs >= 3600 {
+        (secs / 3600, "hour")
+    } else if secs >= 60 {
+        (secs / 60, "minute")
+    } else {
+        return format!("{} s", secs.max(0));
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}

@@ -1,0 +1,87 @@
+//! `stats`' rows as records: each point's time and value, the change and
+//! the largest gap with four decimals, `via` with `--cross`.
+
+use std::io::Write;
+
+use super::{fixed, Cell, Format, RecordWriter};
+use crate::error::Result;
+use crate::query::stats::{Point, StatsRow};
+
+pub const COLUMNS: &[&str] = &[
+    "pair",
+    "source",
+    "count",
+    "first_timestamp",
+    "first",
+    "last_timestamp",
+    "last",
+    "min_timestamp",
+    "min",
+    "max_timestamp",
+    "max",
+    "change_pct",
+    "largest_gap_days",
+];
+
+/// The columns with `--cross`: derived series say what they went through.
+const COLUMNS_VIA: [&str; COLUMNS.len() + 1] = {
+    let mut all = [""; COLUMNS.len() + 1];
+    let mut i = 0;
+    while i < COLUMNS.len() {
+        all[i] = COLUMNS[i];
+        i += 1;
+    }
+    all[COLUMNS.len()] = "via";
+    all
+};
+
+/// The columns of [`record`]s.
+pub fn columns(cross: bool) -> &'static [&'static str] {
+    if cross {
+        &COLUMNS_VIA
+    } else {
+        COLUMNS
+    }
+}
+
+/// One row as a record; with `cross`, its `via` (empty for a stored series).
+pub fn record(r: &StatsRow, cross: bool) -> Vec<Cell> {
+    let point = |p: &Option<Point>| -> (Cell, Cell) {
+        match p {
+            Some(p) => (p.at.rfc3339().into(), p.rate.to_string().into()),
+            None => (Cell::Empty, Cell::Empty),
+        }
+    };
+    let (first_ts, first) = point(&r.first);
+    let (last_ts, last) = point(&r.last);
+    let (min_ts, min) = point(&r.min);
+    let (max_ts, max) = point(&r.max);
+    let mut cells = vec![
+        r.shown.to_string().into(),
+        r.source.as_str().into(),
+        Cell::Number(r.count.to_string()),
+        first_ts,
+        first,
+        last_ts,
+        last,
+        min_ts,
+        min,
+        max_ts,
+        max,
+        r.change_pct.map(fixed).into(),
+        r.largest_gap_days.map(|d| Cell::Number(fixed(d))).unwrap_or(Cell::Empty),
+    ];
+    if cross {
+        cells.push(r.via.map(|c| c.to_string()).into());
+    }
+    cells
+}
+
+/// `stats`' rows in `format`.
+pub fn write_stats(out: &mut dyn Write, format: Format, cross: bool, rows: &[StatsRow]) -> Result<()> {
+    let mut w = RecordWriter::new(out, format, columns(cross));
+    for r in rows {
+        w.write(record(r, cross))?;
+    }
+    w.finish()
+}

@@ -1,0 +1,57 @@
+//! The conflict log of the selected series: the values that were not kept,
+//! so none is lost silently (`fxsnap conflicts`, the report's newest).
+
+use crate::error::Result;
+use crate::model::{Change, Instant, Pair, Rate, Source};
+use crate::query::Listing;
+use crate::selection::View;
+use crate::store::{ConflictPolicy, Store};
+
+/// One logged conflict, its values in the shown direction.
+#[derive(Clone, Debug)]
+pub struct ConflictRow {
+    pub at: Instant,
+    pub shown: Pair,
+    pub source: Source,
+    pub kept: Rate,
+    pub dropped: Rate,
+    pub kept_change: Option<Change>,
+    pub dropped_change: Option<Change>,
+    pub policy: ConflictPolicy,
+    /// The input that brought the new value (all that version 1 recorded).
+    pub input: String,
+    pub logged_at: Instant,
+    /// The input of each value (None where unknown: a value stored before version 2).
+    pub kept_input: Option<String>,
+    pub dropped_input: Option<String>,
+}
+
+/// The conflict log of the selected series, oldest first. As quoted
+/// ([`Listing::as_quoted`]), a row is in the direction the kept value was
+/// stored in, with its published digits (the value not kept too, when its
+/// source quoted it the same way).
+pub fn conflicts(store: &Store, ask: &Listing, views: &[View]) -> Result<Vec<ConflictRow>> {
+    let series: Vec<_> = views.iter().map(|v| v.series.clone()).collect();
+    let mut out = Vec::new();
+    for c in store.conflicts(&series, ask.selection.from, ask.selection.to)? {
+        let Some(v) = views.iter().find(|v| v.series.pair == c.kept.pair.canonical() && v.series.source == c.kept.source) else {
+            continue;
+        };
+        let shown = if ask.as_quoted { c.kept.pair } else { v.shown };
+        out.push(ConflictRow {
+            at: c.kept.at,
+            shown,
+            kept: c.kept.rate_as(shown),
+            dropped: c.dropped.rate_as(shown),
+            kept_change: c.kept.change_as(shown),
+            dropped_change: c.dropped.change_as(shown),
+            source: c.kept.source,
+            policy: c.policy,
+            input: c.input,
+            logged_at: c.logged_at,
+            kept_input: c.kept_input,
+            dropped_input: c.dropped_input,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,43 @@
+//! Issue 18: the query layer's answers through the real binary, where the
+//! issue changed them (the conflict log's CSV as quoted).
+
+mod common;
+
+use std::fs;
+
+use common::{s, TempDb};
+
+/// A bank quotes USD/KZT; a second input disagrees at the same time.
+fn bank_conflict() -> TempDb {
+    let db = TempDb::new();
+    let a = db.dir.path().join("a.csv");
+    let b = db.dir.path().join("b.csv");
+    fs::write(&a, "timestamp,pair,rate,source\n2025-12-12T00:00:00Z,USD/KZT,475.09,nbk\n").unwrap();
+    fs::write(&b, "timestamp,pair,rate,source\n2025-12-12T00:00:00Z,USD/KZT,475.10,nbk\n").unwrap();
+    db.ok(&["ingest", "-q", s(&a)]);
+    db.ok(&["ingest", "-q", s(&b)]);
+    db
+}
+
+fn csv_fields(out: &str) -> Vec<Vec<String>> {
+    out.lines().skip(1).map(|l| l.split(',').map(String::from).collect()).collect()
+}
+
+#[test]
+fn the_conflict_log_in_csv_keeps_the_published_digits() {
+    let db = bank_conflict();
+    let rows = csv_fields(&db.ok(&["conflicts", "--format", "csv"]));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    // As `history --format csv` writes the value: its stored direction, its published digits.
+    assert_eq!(&rows[0][1..5], ["USD/KZT", "nbk", "475.09", "475.10"], "{rows:?}");
+    let history = csv_fields(&db.ok(&["history", "--format", "csv"]));
+    assert_eq!(&history[0][1..3], ["USD/KZT", "475.09"], "{history:?}");
+    // A direction asked for is shown, as before: the computed inverse.
+    let asked = csv_fields(&db.ok(&["conflicts", "--pair", "KZT/USD", "--format", "csv"]));
+    assert_eq!(&asked[0][1..5], ["KZT/USD", "nbk", "0.002104864341", "0.002104820038"], "{asked:?}");
+    let inverted = csv_fields(&db.ok(&["conflicts", "--invert", "--format", "csv"]));
+    assert_eq!(&inverted[0][1..5], ["USD/KZT", "nbk", "475.09", "475.10"], "{inverted:?}");
+    // The people's table keeps the default direction (XXX/USD).
+    let table = db.ok(&["conflicts"]);
+    assert!(table.contains("KZT/USD") && table.contains("0.002104864341"), "{table}");
+}
