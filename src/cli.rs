@@ -262,8 +262,8 @@ pub struct FetchArgs {
     /// Print the URLs that would be fetched; touch nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// Append every response to this WARC 1.1 file (gzip per record) before ingesting it
-    #[arg(long, value_name = "FILE.warc.gz")]
+    /// Append every response to this WARC 1.1 file (gzip per record) before ingesting it; a folder (DIR/) gets one file per month, DIR/fxsnap-YYYY-MM.warc.gz
+    #[arg(long, value_name = "FILE.warc.gz|DIR/")]
     pub archive: Option<PathBuf>,
     /// Limit for a whole response, in seconds (60, 0.5s, 500ms, 2m)
     #[arg(long, value_name = "DUR", default_value = "60")]

@@ -21,11 +21,23 @@ pub struct Summary {
     notes: Vec<String>,
     /// `ingest --dry-run`: the line says nothing was written.
     dry_run: bool,
+    /// Requests not made because their host could not be reached, per source.
+    not_made: Vec<(String, u64)>,
 }
 
 impl Summary {
     pub fn new(policy: ConflictPolicy, quiet: bool) -> Summary {
-        Summary { policy, quiet, inputs: 0, counts: Counts::default(), empty: 0, failed: Vec::new(), notes: Vec::new(), dry_run: false }
+        Summary {
+            policy,
+            quiet,
+            inputs: 0,
+            counts: Counts::default(),
+            empty: 0,
+            failed: Vec::new(),
+            notes: Vec::new(),
+            dry_run: false,
+            not_made: Vec::new(),
+        }
     }
 
     /// An input stored (or found to be all duplicates).
@@ -48,16 +60,27 @@ impl Summary {
             self.counts.conflict += 1;
         }
         if !self.quiet {
-            eprintln!("fxsnap: {name}: {e}");
+            say(&format!("{name}: {e}"));
         }
         self.failed.push((name.to_string(), e));
+    }
+
+    /// `count` requests of `source` not made, its host unreachable: one line
+    /// said at once (`nbk: host unreachable, 3,650 requests not made`); the
+    /// run fails.
+    pub fn not_made(&mut self, source: &str, count: u64) {
+        let line = not_made_line(source, count);
+        if !self.quiet {
+            say(&line);
+        }
+        self.not_made.push((source.to_string(), count));
     }
 
     /// A line said at once (unless quiet): what a run met on its way, such as
     /// a repaired archive. Only `summary` prints below the commands.
     pub fn say(&self, line: &str) {
         if !self.quiet {
-            eprintln!("fxsnap: {line}");
+            say(line);
         }
     }
 
@@ -70,8 +93,10 @@ impl Summary {
     pub fn line(&self) -> String {
         let empty = if self.empty > 0 { format!(", {} empty", self.empty) } else { String::new() };
         let dry = if self.dry_run { " (dry run: nothing written)" } else { "" };
+        let not_made: u64 = self.not_made.iter().map(|(_, n)| n).sum();
+        let not_made = if not_made > 0 { format!(", {} not made (host unreachable)", grouped(not_made)) } else { String::new() };
         format!(
-            "{} input{}, {}{empty}; {} failed{dry}",
+            "{} input{}, {}{empty}; {} failed{not_made}{dry}",
             self.inputs,
             plural(self.inputs),
             counts_phrase(&self.counts, self.policy),
@@ -89,17 +114,49 @@ impl Summary {
     /// outcome: Ok, or the error whose exit code the worst failure decides.
     pub fn finish(self) -> Result<()> {
         if !self.quiet {
-            eprintln!("fxsnap: {}", self.line());
+            say(&self.line());
             for n in &self.notes {
-                eprintln!("fxsnap: {n}");
+                say(n);
             }
         }
-        let Some(worst) = self.failed.iter().map(|(_, e)| Failure::of(e)).max() else { return Ok(()) };
+        let unreachable = (!self.not_made.is_empty()).then_some(Failure::Error);
+        let Some(worst) = self.failed.iter().map(|(_, e)| Failure::of(e)).chain(unreachable).max() else { return Ok(()) };
         // Under -q the reasons were not printed yet: an error must never be silent.
-        let detail =
-            if self.quiet { self.failed.iter().map(|(n, e)| format!("{n}: {e}")).collect::<Vec<_>>().join("\n") } else { String::new() };
+        let detail = if self.quiet {
+            let failed = self.failed.iter().map(|(n, e)| format!("{n}: {e}"));
+            failed.chain(self.not_made.iter().map(|(s, n)| not_made_line(s, *n))).collect::<Vec<_>>().join("\n")
+        } else {
+            String::new()
+        };
         Err(Error::InputsFailed { detail, worst })
     }
+}
+
+/// One line on standard error, `fxsnap: ` first. A closed or full standard
+/// error loses the line; it never stops the run (nor panics, as
+/// `eprintln!` would).
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "fxsnap: {line}");
+}
+
+/// `nbk: host unreachable, 3,650 requests not made`.
+fn not_made_line(source: &str, count: u64) -> String {
+    let s = if count == 1 { "request" } else { "requests" };
+    format!("{source}: host unreachable, {} {s} not made", grouped(count))
+}
+
+/// `3650` → `3,650`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `10 rates: 5 new, 4 duplicate, 1 conflict (kept), 2 skipped`: the counts
@@ -135,6 +192,22 @@ fn plural(n: u64) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requests_not_made_fail_the_run_and_are_counted_in_groups_of_three() {
+        assert_eq!(
+            (grouped(0), grouped(999), grouped(3650), grouped(1234567)),
+            ("0".into(), "999".into(), "3,650".into(), "1,234,567".into())
+        );
+        assert_eq!(not_made_line("nbk", 3650), "nbk: host unreachable, 3,650 requests not made");
+        let mut s = Summary::new(ConflictPolicy::Newest, true);
+        s.not_made("nbk", 2);
+        assert!(s.line().ends_with("; 0 failed, 2 not made (host unreachable)"), "{}", s.line());
+        match s.finish() {
+            Err(Error::InputsFailed { detail, worst: Failure::Error }) => assert_eq!(detail, "nbk: host unreachable, 2 requests not made"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn the_line_reads_as_design_shows_it() {

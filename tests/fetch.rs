@@ -25,15 +25,21 @@ fn ticker() -> Vec<u8> {
 
 /// `fxsnap fetch ARGS` with every source's origin on `server`, no proxy.
 fn fetch_cmd(db: &TempDb, server: &Server, args: &[&str]) -> assert_cmd::Command {
-    let mut c = db.cmd(&["fetch"]);
-    c.args(args);
+    let mut c = assert_cmd::Command::from_std(fetch_std(db, server, args));
+    c.timeout(Duration::from_secs(120));
+    c
+}
+
+/// The same as a `std::process::Command`, to spawn (a bounded wait is the caller's).
+fn fetch_std(db: &TempDb, server: &Server, args: &[&str]) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("fxsnap"));
+    c.env_remove("FXSNAP_DB").arg("--db").arg(&db.path).arg("fetch").args(args);
     for src in SOURCES {
         c.env(format!("FXSNAP_{}_ORIGIN", src.to_uppercase()), &server.base);
     }
     for v in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
         c.env_remove(v);
     }
-    c.timeout(Duration::from_secs(120));
     c
 }
 
@@ -704,4 +710,168 @@ fn kill_after_hits(mut child: std::process::Child, server: &Server, hits: usize)
     }
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+// ------------------------------------------------ everyday use (issue 20)
+
+/// The days from `from` to today (UTC), both included.
+fn days_to_today(from: &str) -> i64 {
+    let from: chrono::NaiveDate = from.parse().unwrap();
+    (chrono::Utc::now().date_naive() - from).num_days() + 1
+}
+
+/// A spawned fxsnap, killed if the test ends first (an assertion failed).
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Running {
+    /// Its exit code, waiting at most two minutes.
+    fn code(&mut self) -> Option<i32> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("fxsnap did not end within two minutes");
+    }
+}
+
+/// A file in `db`'s folder for a spawned run's standard error.
+fn err_file(db: &TempDb, name: &str) -> (std::path::PathBuf, std::process::Stdio) {
+    let path = db.dir.path().join(name);
+    let file = std::fs::File::create(&path).unwrap();
+    (path, file.into())
+}
+
+#[test]
+fn a_closed_pipe_ends_a_dry_run_and_a_fetch_with_success() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let server = Server::start(|_, _| Reply::ok(ticker()));
+    let db = TempDb::new();
+    // Some 13,000 URLs: far more than a pipe holds, so the writes meet the closed pipe.
+    let (err_path, err) = err_file(&db, "dry-run.err");
+    let mut cmd = fetch_std(&db, &server, &["--from", "2020-01-01", "--dry-run"]);
+    let mut run = Running(cmd.stdout(Stdio::piped()).stderr(err).spawn().unwrap());
+    let mut lines = BufReader::new(run.0.stdout.take().unwrap()).lines();
+    for _ in 0..5 {
+        assert!(lines.next().unwrap().unwrap().starts_with(&server.base));
+    }
+    drop(lines); // `| head -5`
+    assert_eq!(run.code(), Some(0), "{}", std::fs::read_to_string(&err_path).unwrap());
+    assert_eq!(std::fs::read_to_string(&err_path).unwrap(), "");
+    // Standard error closed before the summary line is written: still a success.
+    let mut cmd = fetch_std(&db, &server, &["timesca", "--delay", "0"]);
+    let mut run = Running(cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap());
+    drop(run.0.stderr.take());
+    assert_eq!(run.code(), Some(0));
+    assert_eq!(stored(&db), 5);
+}
+
+#[test]
+fn unreachable_hosts_are_given_up_after_three_tries_and_their_requests_recorded_failed() {
+    // Ports with nothing listening: every connection is refused.
+    let closed: Vec<String> = (0..SOURCES.len())
+        .map(|_| {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            format!("http://{}", l.local_addr().unwrap())
+        })
+        .collect();
+    let db = TempDb::new();
+    let mut c = db.cmd(&["fetch", "--from", "2020-01-01"]);
+    for (src, origin) in SOURCES.iter().zip(&closed) {
+        c.env(format!("FXSNAP_{}_ORIGIN", src.to_uppercase()), origin);
+    }
+    let before = days_to_today("2020-01-01");
+    let out = c.timeout(Duration::from_secs(120)).output().unwrap();
+    let after = days_to_today("2020-01-01");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    let years = |days: i64| {
+        let last: chrono::NaiveDate = "2020-01-01".parse::<chrono::NaiveDate>().unwrap() + chrono::Days::new(days as u64 - 1);
+        chrono::Datelike::year(&last) as i64 - 2020 + 1
+    };
+    let mut total = 0;
+    for src in &SOURCES[1..] {
+        // Each source's first request is made (three refusals, then no more).
+        let asked = |days: i64| match *src {
+            "nbkr" => years(days) * 8,
+            "cbr" => 8,
+            _ => days,
+        };
+        let lines: Vec<&str> = err.lines().filter(|l| l.starts_with(&format!("fxsnap: {src}: host unreachable, "))).collect();
+        assert_eq!(lines.len(), 1, "{src}: {err}");
+        let n: i64 = lines[0].split(", ").nth(1).unwrap().split(' ').next().unwrap().replace(',', "").parse().unwrap();
+        assert!(n == asked(before) - 1 || n == asked(after) - 1, "{src}: {} ({before} days)", lines[0]);
+        assert!(lines[0].ends_with(" requests not made"), "{}", lines[0]);
+        let first = err.lines().filter(|l| l.contains(&closed[SOURCES.iter().position(|s| s == src).unwrap()])).count();
+        assert_eq!(first, 1, "{src}: one request made and failed: {err}");
+        total += n + 1;
+    }
+    assert!(err.contains("the connection was refused (3 attempts;"), "{err}");
+    assert!(!err.contains("timesca"), "the ticker has no past: {err}");
+    // Every request, made or not, is listed by inputs --failed.
+    let failed = db.ok(&["inputs", "--failed", "--format", "csv"]);
+    assert_eq!(failed.lines().count() as i64 - 1, total, "{}", &failed[..failed.len().min(2000)]);
+    assert!(failed.contains("not asked: host unreachable ("), "{}", &failed[..failed.len().min(2000)]);
+}
+
+#[test]
+fn a_folder_archive_gets_one_file_per_month_and_two_runs_at_once_never_interleave() {
+    let body = doc("nbk-2026-04-01.xml");
+    let server = Server::start(move |t, _| {
+        let d = param(t, "fdate").unwrap_or_default();
+        let doc = String::from_utf8_lossy(&body).replace("<date>01.04.2026</date>", &format!("<date>{d}</date>"));
+        Reply::ok(doc.into_bytes()).mode(Mode::Delay(Duration::from_millis(5)))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let folder = format!("{}/archive/", dir.path().display());
+    let month_before = chrono::Utc::now().format("%Y-%m").to_string();
+    let dbs = [TempDb::new(), TempDb::new()];
+    // Two runs at once into one archive (`archive`): each 20 responses.
+    let two_at_once = |archive: &str| {
+        let mut runs: Vec<_> = dbs
+            .iter()
+            .map(|db| {
+                let (path, err) = err_file(db, "fetch.err");
+                let args = ["nbk", "--from", "2026-03-01", "--to", "2026-03-20", "--delay", "0", "--refetch", "--archive", archive];
+                (path, Running(fetch_std(db, &server, &args).stderr(err).spawn().unwrap()))
+            })
+            .collect();
+        for (err, run) in &mut runs {
+            assert_eq!(run.code(), Some(0), "{}", std::fs::read_to_string(err).unwrap());
+        }
+    };
+    // One file: every record whole (warcio checks each digest), none lost.
+    let file = dir.path().join("both.warc.gz");
+    two_at_once(s(&file));
+    let records = warcio_records(&file);
+    assert_eq!(records.iter().filter(|(t, _)| t == "response").count(), 40, "{records:?}");
+    assert_eq!(records.iter().filter(|(t, _)| t == "warcinfo").count(), 1, "{records:?}");
+    // A folder: one archive per month.
+    two_at_once(&folder);
+    let month_after = chrono::Utc::now().format("%Y-%m").to_string();
+    let files: Vec<String> =
+        std::fs::read_dir(dir.path().join("archive")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0] == format!("fxsnap-{month_before}.warc.gz") || files[0] == format!("fxsnap-{month_after}.warc.gz"), "{files:?}");
+    // warcio checks every record's digests: each whole, one warcinfo, both runs' 40 responses.
+    let records = warcio_records(&dir.path().join("archive").join(&files[0]));
+    assert_eq!(records.iter().filter(|(t, _)| t == "warcinfo").count(), 1, "{records:?}");
+    assert_eq!(records.iter().filter(|(t, _)| t == "response").count(), 40, "{records:?}");
+    assert_eq!(records[0].0, "warcinfo");
+    // `ingest DIR/` reads the monthly archives back.
+    let copy = TempDb::new();
+    copy.ok(&["ingest", &folder]);
+    let all = |d: &TempDb| d.ok(&["history", "--pair", "all", "--format", "csv"]);
+    assert_eq!(all(&copy), all(&dbs[0]));
+    assert_eq!(stored(&copy), 20 * 39);
 }

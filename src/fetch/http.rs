@@ -103,7 +103,13 @@ enum Attempt {
     Transient(String),
     /// Not worth another attempt (too large, a bad URL).
     Final(String),
+    /// The host cannot be reached (name not resolved, connection refused,
+    /// TLS failure): retried, and counted against the host.
+    Unreachable(String),
 }
+
+/// Unreachable this many times in a row, a host is not asked again in the run.
+pub const UNREACHABLE_IN_A_ROW: u32 = 3;
 
 /// The settings of a run.
 #[derive(Clone, Copy, Debug)]
@@ -120,6 +126,10 @@ pub struct Client {
     settings: Settings,
     /// When each host last finished answering.
     last: HashMap<String, Clock>,
+    /// How many times in a row each host could not be reached.
+    streak: HashMap<String, u32>,
+    /// Hosts given up for this run, with why.
+    down: HashMap<String, String>,
     rng: u64,
 }
 
@@ -133,7 +143,14 @@ impl Client {
             .user_agent(user_agent())
             .proxy(ureq::Proxy::try_from_env())
             .build();
-        Client { agent: config.into(), settings, last: HashMap::new(), rng: seed() }
+        Client { agent: config.into(), settings, last: HashMap::new(), streak: HashMap::new(), down: HashMap::new(), rng: seed() }
+    }
+
+    /// Why `url`'s host is not asked again in this run, once it could not
+    /// be reached [`UNREACHABLE_IN_A_ROW`] times in a row.
+    pub fn unreachable(&self, url: &str) -> Option<&str> {
+        let (origin, _) = Origin::of_url(url)?;
+        self.down.get(&origin.host_key()).map(String::as_str)
     }
 
     /// Asks for `url`, retrying as the module doc says. `archive` sees
@@ -143,6 +160,7 @@ impl Client {
     /// Err a one-line reason.
     pub fn get(&mut self, url: &str, archive: &mut dyn FnMut(&Response) -> Result<(), String>) -> Result<Response, String> {
         let Some((home, _)) = Origin::of_url(url) else { return Err(format!("{url} is not an http(s) URL")) };
+        let host = home.host_key();
         let mut current = url.to_string();
         let mut hops = 0;
         let mut attempt = 0;
@@ -150,8 +168,23 @@ impl Client {
             self.wait_turn(&current);
             let outcome = self.once(&current);
             self.finished(&current);
+            if !matches!(outcome, Attempt::Unreachable(_)) {
+                self.streak.remove(&host);
+            }
             let pause = match outcome {
                 Attempt::Final(why) => return Err(why),
+                Attempt::Unreachable(why) => {
+                    let in_a_row = self.streak.entry(host.clone()).or_insert(0);
+                    *in_a_row += 1;
+                    if *in_a_row >= UNREACHABLE_IN_A_ROW {
+                        self.down.insert(host.clone(), format!("{host}: {why}, {UNREACHABLE_IN_A_ROW} times in a row"));
+                        return Err(format!("{why} ({} attempts; {host} is not asked again in this run)", attempt + 1));
+                    }
+                    if attempt >= RETRIES {
+                        return Err(format!("{why} ({} attempts)", attempt + 1));
+                    }
+                    self.backoff(attempt)
+                }
                 Attempt::Transient(why) => {
                     if attempt >= RETRIES {
                         return Err(format!("{why} ({} attempts)", attempt + 1));
@@ -308,14 +341,25 @@ fn canonical_header_name(name: &str) -> String {
 fn classify(e: ureq::Error, doing: &str) -> Attempt {
     match e {
         ureq::Error::Timeout(t) => Attempt::Transient(format!("no complete answer in time ({t} timeout)")),
+        // Before any answer, rustls reports a failed handshake as invalid data.
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData && is_foreign(&io) => {
+            Attempt::Unreachable(format!("TLS failed: {io}"))
+        }
         ureq::Error::Io(io) => classify_io(io, None, 0),
-        ureq::Error::HostNotFound => Attempt::Transient("the host name was not found".into()),
-        ureq::Error::ConnectionFailed => Attempt::Transient("the connection failed".into()),
+        ureq::Error::HostNotFound => Attempt::Unreachable("the host name was not found".into()),
+        ureq::Error::ConnectionFailed => Attempt::Unreachable("the connection failed".into()),
+        ureq::Error::Tls(why) => Attempt::Unreachable(format!("TLS failed: {why}")),
+        ureq::Error::Rustls(e) => Attempt::Unreachable(format!("TLS failed: {e}")),
         ureq::Error::BodyExceedsLimit(_) => Attempt::Final(too_large(None)),
         ureq::Error::Protocol(p) => Attempt::Transient(format!("the server broke HTTP while {doing}: {p}")),
         ureq::Error::ConnectProxyFailed(m) => Attempt::Transient(format!("the proxy refused: {m}")),
         other => Attempt::Final(format!("{other}")),
     }
+}
+
+/// An I/O error carrying another library's error (rustls'), not ureq's own.
+fn is_foreign(io: &std::io::Error) -> bool {
+    io.get_ref().is_some_and(|inner| inner.downcast_ref::<ureq::Error>().is_none())
 }
 
 /// An error while reading: ureq wraps its own errors in `io::Error`.
@@ -330,7 +374,7 @@ fn classify_io(e: std::io::Error, declared: Option<u64>, got: usize) -> Attempt 
     }
     let why = match e.kind() {
         ConnectionReset | ConnectionAborted | BrokenPipe => "the connection was reset".to_string(),
-        ConnectionRefused => "the connection was refused".to_string(),
+        ConnectionRefused => return Attempt::Unreachable("the connection was refused".to_string()),
         TimedOut | WouldBlock => "no complete answer in time".to_string(),
         UnexpectedEof => match declared {
             Some(n) => format!("the body was cut: {got} of the {n} bytes its Content-Length says"),

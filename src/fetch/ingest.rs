@@ -96,4 +96,8 @@ impl Sink for StoreSink<'_> {
     fn record_failure(&mut self, url: &str, source: &str, at: Instant, reason: &str) -> Result<()> {
         self.store.get()?.record_fetch_failure(url, source, at, reason)
     }
+
+    fn record_failures(&mut self, urls: &[&str], source: &str, at: Instant, reason: &str) -> Result<()> {
+        self.store.get()?.record_fetch_failures(urls, source, at, reason)
+    }
 }

@@ -70,6 +70,11 @@ pub trait Sink {
     fn ingest(&mut self, doc: &FetchedDocument, policy: ConflictPolicy) -> Result<Ingested>;
     /// Records a failed fetch (listed by `inputs --failed`).
     fn record_failure(&mut self, url: &str, source: &str, at: Instant, reason: &str) -> Result<()>;
+    /// Records many failed fetches of one source with one reason (the
+    /// requests not made to a host found unreachable).
+    fn record_failures(&mut self, urls: &[&str], source: &str, at: Instant, reason: &str) -> Result<()> {
+        urls.iter().try_for_each(|url| self.record_failure(url, source, at, reason))
+    }
 }
 
 /// Typed `fetch` options.
@@ -85,9 +90,9 @@ pub struct Options {
 /// input to `summary` (the one `ingest` reports through). Err only for what
 /// stops the run: the archive or the store cannot be written.
 pub fn run(requests: &[Request], sink: &mut dyn Sink, opts: &Options, summary: &mut Summary) -> Result<()> {
-    let mut archive = opts.archive.as_deref().map(warc_write::Archive::open).transpose()?;
-    if let Some(n) = archive.as_ref().and_then(|a| a.repaired) {
-        summary.say(&format!("the archive's last record was cut ({n} bytes): removed before appending"));
+    let mut archive = opts.archive.as_deref().map(warc_write::Archives::open).transpose()?;
+    for note in archive.as_mut().map(warc_write::Archives::take_notes).unwrap_or_default() {
+        summary.say(&note);
     }
     // Decided before the first request: a plan names each URL once.
     let mut todo = Vec::new();
@@ -116,6 +121,13 @@ pub fn run(requests: &[Request], sink: &mut dyn Sink, opts: &Options, summary: &
         scope.spawn(move || {
             let mut client = http::Client::new(settings);
             for (i, req) in todo_ref.iter().enumerate() {
+                if let Some(why) = client.unreachable(&req.url) {
+                    let got = Got::NotAsked(why.to_string());
+                    if tx.send(Fetched { index: i, got, archive_failed: None, notes: Vec::new() }).is_err() {
+                        return;
+                    }
+                    continue;
+                }
                 let mut archive_failed = None;
                 let got = client.get(&req.url, &mut |resp| match archive.as_mut().map(|a| a.append(resp)) {
                     Some(Err(e)) => {
@@ -126,32 +138,80 @@ pub fn run(requests: &[Request], sink: &mut dyn Sink, opts: &Options, summary: &
                     _ => Ok(()),
                 });
                 let stop = archive_failed.is_some();
-                if tx.send(Fetched { index: i, got, archive_failed }).is_err() || stop {
+                let notes = archive.as_mut().map(warc_write::Archives::take_notes).unwrap_or_default();
+                if tx.send(Fetched { index: i, got: Got::Asked(got), archive_failed, notes }).is_err() || stop {
                     return;
                 }
             }
         });
+        let mut not_made = NotMade::default();
         for fetched in rx {
             if let Some(e) = fetched.archive_failed {
                 // The archive is what a later `ingest` trusts: without it, stop.
                 return Err(e);
             }
+            for note in &fetched.notes {
+                progress.suspend(|| summary.say(note));
+            }
             let req = todo[fetched.index];
             progress.step(&req.url);
-            store_one(req, fetched.got, sink, opts.policy, summary, &progress)?;
+            match fetched.got {
+                Got::Asked(got) => store_one(req, got, sink, opts.policy, summary, &progress)?,
+                Got::NotAsked(why) => not_made.add(req, why),
+            }
         }
-        Ok(())
+        progress.suspend(|| not_made.report(sink, summary))
     });
     progress.finish();
     result
 }
 
+/// What the asking thread did with one request.
+enum Got {
+    /// Asked: the answer, or why there is none.
+    Asked(std::result::Result<http::Response, String>),
+    /// Not asked: its host could not be reached (why).
+    NotAsked(String),
+}
+
+/// The requests not made because their host could not be reached, per
+/// source in the order met, each source with the reason its host gave.
+#[derive(Default)]
+struct NotMade<'r> {
+    per_source: Vec<(&'static str, String, Vec<&'r str>)>,
+}
+
+impl<'r> NotMade<'r> {
+    fn add(&mut self, req: &'r Request, why: String) {
+        match self.per_source.iter_mut().find(|(s, _, _)| *s == req.source) {
+            Some((_, _, urls)) => urls.push(&req.url),
+            None => self.per_source.push((req.source, why, vec![&req.url])),
+        }
+    }
+
+    /// Records them as failed fetches (one transaction per source) and
+    /// says one line per source.
+    fn report(&self, sink: &mut dyn Sink, summary: &mut Summary) -> Result<()> {
+        let now = Instant::now();
+        let order = crate::sources::labels();
+        let mut per_source: Vec<_> = self.per_source.iter().collect();
+        per_source.sort_by_key(|(source, _, _)| order.iter().position(|l| l == source));
+        for (source, why, urls) in per_source {
+            sink.record_failures(urls, source, now, &format!("not asked: host unreachable ({why})"))?;
+            summary.not_made(source, urls.len() as u64);
+        }
+        Ok(())
+    }
+}
+
 /// One answer from the asking thread.
 struct Fetched {
     index: usize,
-    got: std::result::Result<http::Response, String>,
+    got: Got,
     /// The archive could not be written: the run stops.
     archive_failed: Option<Error>,
+    /// Lines the archive has to say (a cut record another run left, removed).
+    notes: Vec<String>,
 }
 
 /// Stores one answer (or records why it is not a document).

@@ -18,6 +18,13 @@
 //! years-long archive does not inflate all of it); otherwise every member is
 //! checked from the start, and anything that is not a gzip WARC member is
 //! left alone and refused, so an archive is never damaged by appending.
+//!
+//! Two runs may append to one archive at once: every append (and the check
+//! on opening) holds an advisory lock on the file (`flock`), writes at the
+//! file's end as it is then, and first checks that end again when another
+//! run has written since (a run killed mid-record leaves a cut tail that
+//! the next append removes). `fetch --archive DIR/` writes one archive per
+//! month, `DIR/fxsnap-YYYY-MM.warc.gz` ([`Archives`]).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -38,6 +45,8 @@ const MAX_RECORD_BYTES: u64 = 9 * 1024 * 1024;
 pub struct Archive {
     file: File,
     path: PathBuf,
+    /// Where this run last saw the archive end (after its own last record).
+    end: u64,
     /// Bytes removed from a cut tail when it was opened.
     pub repaired: Option<u64>,
 }
@@ -47,40 +56,164 @@ impl Archive {
     /// `warcinfo` record when the file is new.
     pub fn open(path: &Path) -> Result<Archive> {
         let what = || format!("archive {}", path.display());
-        let mut file =
-            OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(|e| Error::io(what(), e))?;
-        let len = file.metadata().map_err(|e| Error::io(what(), e))?.len();
-        let good = scan(&mut file, len).map_err(|e| match e {
-            Scan::Io(e) => Error::io(what(), e),
-            Scan::Bad(why) => Error::invalid(format!("{}: {why}; not appending to it", what())),
-        })?;
-        let mut repaired = None;
-        if good < len {
-            file.set_len(good).map_err(|e| Error::io(what(), e))?;
-            file.sync_all().map_err(|e| Error::io(what(), e))?;
-            repaired = Some(len - good);
-        }
-        file.seek(SeekFrom::Start(good)).map_err(|e| Error::io(what(), e))?;
-        let mut archive = Archive { file, path: path.to_path_buf(), repaired };
-        if good == 0 {
-            archive.append_record(&warcinfo(path))?;
+        let file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(|e| Error::io(what(), e))?;
+        let mut archive = Archive { file, path: path.to_path_buf(), end: 0, repaired: None };
+        let _lock = Lock::exclusive(&archive.file).map_err(|e| Error::io(what(), e))?;
+        archive.repaired = archive.sound_end()?;
+        if archive.end == 0 {
+            archive.write_member(&warcinfo(path))?;
         }
         Ok(archive)
     }
 
     /// Appends one response as a `response` record and syncs it to disk.
-    pub fn append(&mut self, resp: &Response) -> Result<()> {
-        self.append_record(&response_record(resp))
+    /// Bytes of a cut record another run left are removed first (their count
+    /// is the answer).
+    pub fn append(&mut self, resp: &Response) -> Result<Option<u64>> {
+        let record = response_record(resp);
+        let _lock = Lock::exclusive(&self.file).map_err(|e| Error::io(self.what(), e))?;
+        let len = self.file.metadata().map_err(|e| Error::io(self.what(), e))?.len();
+        // Another run appended since: its last record is checked as on opening.
+        let repaired = if len != self.end { self.sound_end()? } else { None };
+        self.write_member(&record)?;
+        Ok(repaired)
     }
 
-    fn append_record(&mut self, record: &[u8]) -> Result<()> {
-        let what = || format!("archive {}", self.path.display());
-        let mut gz = GzEncoder::new(Vec::with_capacity(record.len() / 3 + 64), Compression::default());
-        gz.write_all(record).map_err(|e| Error::io(what(), e))?;
-        let member = gz.finish().map_err(|e| Error::io(what(), e))?;
-        self.file.write_all(&member).map_err(|e| Error::io(what(), e))?;
-        self.file.sync_data().map_err(|e| Error::io(what(), e))
+    fn what(&self) -> String {
+        format!("archive {}", self.path.display())
     }
+
+    /// Finds the end of the last complete record (cutting a torn tail) and
+    /// places the write position there: the bytes cut, if any.
+    fn sound_end(&mut self) -> Result<Option<u64>> {
+        let len = self.file.metadata().map_err(|e| Error::io(self.what(), e))?.len();
+        let good = scan(&self.file, len).map_err(|e| match e {
+            Scan::Io(e) => Error::io(self.what(), e),
+            Scan::Bad(why) => Error::invalid(format!("{}: {why}; not appending to it", self.what())),
+        })?;
+        let mut repaired = None;
+        if good < len {
+            self.file.set_len(good).map_err(|e| Error::io(self.what(), e))?;
+            self.file.sync_all().map_err(|e| Error::io(self.what(), e))?;
+            repaired = Some(len - good);
+        }
+        self.end = good;
+        Ok(repaired)
+    }
+
+    /// One record as its own gzip member, written with one write at the
+    /// end found, and synced.
+    fn write_member(&mut self, record: &[u8]) -> Result<()> {
+        let mut gz = GzEncoder::new(Vec::with_capacity(record.len() / 3 + 64), Compression::default());
+        gz.write_all(record).map_err(|e| Error::io(self.what(), e))?;
+        let member = gz.finish().map_err(|e| Error::io(self.what(), e))?;
+        self.file.seek(SeekFrom::Start(self.end)).map_err(|e| Error::io(self.what(), e))?;
+        self.file.write_all(&member).map_err(|e| Error::io(self.what(), e))?;
+        self.file.sync_data().map_err(|e| Error::io(self.what(), e))?;
+        self.end += member.len() as u64;
+        Ok(())
+    }
+}
+
+/// An advisory exclusive lock on an open file (`flock`), released when
+/// dropped (and by the kernel when the process dies). It keeps the
+/// descriptor, not a borrow: the `Archive` that owns the file outlives it.
+struct Lock(#[cfg_attr(not(unix), allow(dead_code))] i32);
+
+impl Lock {
+    #[cfg(unix)]
+    fn exclusive(file: &File) -> io::Result<Lock> {
+        use std::os::unix::io::AsRawFd;
+        let fd = file.as_raw_fd();
+        loop {
+            // SAFETY: flock on a descriptor this File owns and keeps open.
+            if unsafe { libc::flock(fd, libc::LOCK_EX) } == 0 {
+                return Ok(Lock(fd));
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn exclusive(_file: &File) -> io::Result<Lock> {
+        Ok(Lock(-1))
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        // SAFETY: as above; unlocking a held lock has no other effect.
+        unsafe {
+            libc::flock(self.0, libc::LOCK_UN);
+        }
+    }
+}
+
+/// Where `--archive` writes: one file, or one file per month in a folder.
+pub struct Archives {
+    /// The folder of monthly archives, or `None` for one file.
+    folder: Option<PathBuf>,
+    /// The archive open now, with its month (`2026-12`; empty for one file).
+    open: (String, Archive),
+    /// Lines to say: cut records removed.
+    notes: Vec<String>,
+}
+
+impl Archives {
+    /// `--archive PATH`: a folder (written with a trailing slash, or one
+    /// that exists) gets one archive per month, `fxsnap-YYYY-MM.warc.gz`,
+    /// created with the folder when needed; anything else is one file.
+    pub fn open(path: &Path) -> Result<Archives> {
+        let folder = path.as_os_str().to_string_lossy().ends_with('/') || path.is_dir();
+        if !folder {
+            let archive = Archive::open(path)?;
+            let notes = cut_note(archive.repaired).into_iter().collect();
+            return Ok(Archives { folder: None, open: (String::new(), archive), notes });
+        }
+        std::fs::create_dir_all(path).map_err(|e| Error::io(format!("archive folder {}", path.display()), e))?;
+        let month = month_of(Instant::now());
+        let archive = Archive::open(&path.join(monthly_name(&month)))?;
+        let notes = cut_note(archive.repaired).into_iter().collect();
+        Ok(Archives { folder: Some(path.to_path_buf()), open: (month, archive), notes })
+    }
+
+    /// Appends one response to its month's archive (opened when the month turns).
+    pub fn append(&mut self, resp: &Response) -> Result<()> {
+        if let Some(folder) = &self.folder {
+            let month = month_of(resp.received);
+            if month != self.open.0 {
+                let archive = Archive::open(&folder.join(monthly_name(&month)))?;
+                self.notes.extend(cut_note(archive.repaired));
+                self.open = (month, archive);
+            }
+        }
+        let repaired = self.open.1.append(resp)?;
+        self.notes.extend(cut_note(repaired));
+        Ok(())
+    }
+
+    /// The lines to say since the last call.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+}
+
+fn cut_note(repaired: Option<u64>) -> Option<String> {
+    repaired.map(|n| format!("the archive's last record was cut ({n} bytes): removed before appending"))
+}
+
+/// `2026-12`: the month (UTC) of an instant.
+fn month_of(at: Instant) -> String {
+    at.datetime().format("%Y-%m").to_string()
+}
+
+/// `fxsnap-2026-12.warc.gz`.
+pub fn monthly_name(month: &str) -> String {
+    format!("fxsnap-{month}.warc.gz")
 }
 
 enum Scan {
@@ -120,10 +253,10 @@ const TAIL_WINDOW: u64 = 2 * MAX_RECORD_BYTES + 1024 * 1024;
 /// looked at first, so an hourly append to a years-long archive does not
 /// inflate all of it; when the end is not a complete record (or one cut
 /// member after it), every member is checked from the start.
-fn scan(file: &mut File, len: u64) -> Result<u64, Scan> {
+fn scan(mut file: &File, len: u64) -> Result<u64, Scan> {
     let mut head = Vec::new();
     file.seek(SeekFrom::Start(0)).map_err(Scan::Io)?;
-    (&mut *file).take(2).read_to_end(&mut head).map_err(Scan::Io)?;
+    file.take(2).read_to_end(&mut head).map_err(Scan::Io)?;
     match head.as_slice() {
         [] => return Ok(0),
         // Cut inside the first member's first bytes.
@@ -140,11 +273,11 @@ fn scan(file: &mut File, len: u64) -> Result<u64, Scan> {
 /// From the end: the last member that inflates to a complete record, when
 /// what follows it is nothing or one cut member. None when the window shows
 /// neither (the full scan then decides and names any damage).
-fn scan_tail(file: &mut File, len: u64) -> Result<Option<u64>, Scan> {
+fn scan_tail(mut file: &File, len: u64) -> Result<Option<u64>, Scan> {
     let base = len.saturating_sub(TAIL_WINDOW);
     file.seek(SeekFrom::Start(base)).map_err(Scan::Io)?;
     let mut buf = Vec::new();
-    (&mut *file).take(len - base).read_to_end(&mut buf).map_err(Scan::Io)?;
+    file.take(len - base).read_to_end(&mut buf).map_err(Scan::Io)?;
     let mut record = Vec::new();
     let starts = (0..buf.len().saturating_sub(2)).rev().filter(|&i| buf[i..i + 3] == [0x1f, 0x8b, 0x08]);
     for c in starts {
@@ -180,9 +313,9 @@ fn runs_out(bytes: &[u8], record: &mut Vec<u8>) -> bool {
 }
 
 /// Every member from the start: the offset after the last complete record.
-fn scan_all(file: &mut File, len: u64) -> Result<u64, Scan> {
+fn scan_all(mut file: &File, len: u64) -> Result<u64, Scan> {
     file.seek(SeekFrom::Start(0)).map_err(Scan::Io)?;
-    let mut input = Counted { inner: BufReader::with_capacity(256 * 1024, &mut *file), pos: 0 };
+    let mut input = Counted { inner: BufReader::with_capacity(256 * 1024, file), pos: 0 };
     let mut record = Vec::new();
     loop {
         let start = input.pos;
@@ -399,17 +532,17 @@ mod tests {
         // The full scan agrees with the quick one, and names damage in the middle.
         let len = std::fs::metadata(&path).unwrap().len();
         let mut f = OpenOptions::new().read(true).write(true).open(&path).unwrap();
-        assert!(matches!(scan_all(&mut f, len), Ok(n) if n == len));
-        assert!(matches!(scan_tail(&mut f, len), Ok(Some(n)) if n == len));
+        assert!(matches!(scan_all(&f, len), Ok(n) if n == len));
+        assert!(matches!(scan_tail(&f, len), Ok(Some(n)) if n == len));
         f.seek(SeekFrom::Start(info + 12)).unwrap();
         f.write_all(b"garbage!").unwrap();
-        assert!(matches!(scan_all(&mut f, len), Err(Scan::Bad(_))));
+        assert!(matches!(scan_all(&f, len), Err(Scan::Bad(_))));
         // Damage before a sound end is not looked for: appending cannot make it worse.
-        assert!(matches!(scan(&mut f, len), Ok(n) if n == len));
+        assert!(matches!(scan(&f, len), Ok(n) if n == len));
         // A last record damaged (not cut) is not taken for a torn tail.
         f.seek(SeekFrom::Start(good + 12)).unwrap();
         f.write_all(b"garbage!").unwrap();
-        assert!(matches!(scan(&mut f, len), Err(Scan::Bad(_))));
+        assert!(matches!(scan(&f, len), Err(Scan::Bad(_))));
         drop(f);
         assert!(matches!(Archive::open(&path), Err(Error::Invalid(_))));
         assert_eq!(std::fs::metadata(&path).unwrap().len(), len);

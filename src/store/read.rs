@@ -376,6 +376,26 @@ impl Store {
             .map_err(|e| db_err(&self.path, e))
     }
 
+    /// Records many failed fetches of one source with one reason, in one
+    /// transaction (a host found unreachable: every request not made).
+    pub fn record_fetch_failures(&self, urls: &[&str], source: &str, at: Instant, reason: &str) -> Result<()> {
+        if self.version < 2 {
+            // Refused there, with the reason why.
+            return urls.iter().try_for_each(|url| self.record_fetch_failure(url, source, at, reason));
+        }
+        self.retry_busy(|c| {
+            let tx = rusqlite::Transaction::new_unchecked(c, rusqlite::TransactionBehavior::Immediate)?;
+            {
+                let mut insert = tx.prepare_cached("INSERT INTO fetch_failure (url, source, at, reason) VALUES (?1, ?2, ?3, ?4)")?;
+                for url in urls {
+                    insert.execute(params![url, source, at.unix(), reason])?;
+                }
+            }
+            tx.commit()
+        })?;
+        Ok(())
+    }
+
     /// Whether this file keeps the input log and failed fetches (version 2 on).
     pub fn keeps_inputs(&self) -> bool {
         self.version >= 2
