@@ -19,9 +19,10 @@ pub mod stats;
 use crate::error::{Error, Result};
 use crate::model::Instant;
 
-/// When a chart or a report is made: `SOURCE_DATE_EPOCH` (seconds) when
-/// set, so the same store gives the same bytes again, else now. Captions,
-/// ages, stale marks and the ends of ranges count from it. Read here, at the
+/// When a chart, a report or an answer relative to now is made:
+/// `SOURCE_DATE_EPOCH` (seconds) when set, so the same store gives the same
+/// bytes again, else now. Captions, ages (`latest`'s too), stale marks, the
+/// ends of ranges and `convert`'s default `--at` count from it. Read here, at the
 /// top, and handed down as a value: the library below never reads it.
 pub fn made_at() -> Result<Instant> {
     match std::env::var("SOURCE_DATE_EPOCH") {
