@@ -7,7 +7,7 @@ use std::fs;
 use std::process::Command;
 use std::time::Duration;
 
-use serve_support::{bank_store, bin, feed, fxsnap, request, request_bytes, tool, Server};
+use serve_support::{bank_store, bin, feed, fxsnap, request, request_bytes, tool, Reply, Server};
 
 #[test]
 fn without_a_store_it_starts_and_answers_503_until_one_exists() {
@@ -108,7 +108,7 @@ fn head_and_options_and_cors() {
     let db = dir.path().join("rates.db");
     bank_store(&db);
     let server = Server::start(&db, &[]);
-    // tower-http's CORS layer answers every OPTIONS as a preflight.
+    // Every OPTIONS is answered; with an Origin, as a preflight.
     let r = request(&server.addr, "OPTIONS /v1/latest HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert!(r.status < 300, "{r:?}");
     let pre = request(
@@ -130,6 +130,50 @@ fn head_and_options_and_cors() {
     assert_eq!(gz.header("content-encoding"), Some("gzip"), "{:?}", gz.headers);
     let br = server.get_with("/metrics", &["Accept-Encoding: br"]);
     assert_eq!(br.header("content-encoding"), Some("br"), "{:?}", br.headers);
+}
+
+/// DESIGN "HTTP behaviour": `Access-Control-Allow-Origin: *` when a request
+/// has an `Origin` (only then), and a strong ETag per representation: the
+/// gzip body and the identity body of one answer never share a tag, so a
+/// cache cannot answer a 304 for bytes in another coding.
+#[test]
+fn cors_only_for_an_origin_and_one_etag_per_content_coding() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    let server = Server::start(&db, &[]);
+    let path = "/v1/2026-04-01?base=USD";
+    let plain = server.get(path);
+    assert_eq!(plain.status, 200, "{}", plain.text());
+    assert_eq!(plain.header("access-control-allow-origin"), None, "no Origin, no CORS: {:?}", plain.headers);
+    let vary = |r: &Reply| r.headers.iter().filter(|(k, _)| k == "vary").map(|(_, v)| v.to_ascii_lowercase()).collect::<Vec<_>>().join(",");
+    assert!(vary(&plain).contains("origin"), "{:?}", plain.headers);
+    assert!(vary(&plain).contains("accept-encoding"), "{:?}", plain.headers);
+    let cross = server.get_with(path, &["Origin: https://shop.example"]);
+    assert_eq!(cross.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(cross.body, plain.body);
+    let pre = request(
+        &server.addr,
+        "OPTIONS /v1/latest HTTP/1.1\r\nHost: x\r\nOrigin: https://shop.example\r\nAccess-Control-Request-Method: GET\r\n\
+         Access-Control-Request-Headers: if-none-match\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(pre.header("access-control-allow-methods"), Some("GET, HEAD, OPTIONS"), "{pre:?}");
+    assert_eq!(pre.header("access-control-allow-headers"), Some("if-none-match"), "{pre:?}");
+    let bare = request(&server.addr, "OPTIONS /v1/latest HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert_eq!(bare.header("access-control-allow-origin"), None, "{bare:?}");
+    // gzip: another representation, another strong ETag.
+    let identity_tag = plain.header("etag").expect("an ETag").to_string();
+    let gz = server.get_with(path, &["Accept-Encoding: gzip"]);
+    assert_eq!(gz.header("content-encoding"), Some("gzip"), "{:?}", gz.headers);
+    let gzip_tag = gz.header("etag").expect("an ETag").to_string();
+    assert_ne!(gzip_tag, identity_tag, "gzip bytes under the identity body's strong ETag");
+    // The identity tag does not validate the gzip representation, nor the other way round.
+    let asked = server.get_with(path, &["Accept-Encoding: gzip", &format!("If-None-Match: {identity_tag}")]);
+    assert_eq!(asked.status, 200);
+    assert_eq!(server.get_with(path, &[&format!("If-None-Match: {gzip_tag}")]).status, 200);
+    // Each validates its own.
+    assert_eq!(server.get_with(path, &["Accept-Encoding: gzip", &format!("If-None-Match: {gzip_tag}")]).status, 304);
+    assert_eq!(server.get_with(path, &[&format!("If-None-Match: {identity_tag}")]).status, 304);
 }
 
 #[test]
@@ -410,6 +454,37 @@ fn the_api_answers_each_reading_commands_bytes_and_its_messages() {
     let none = server.get("/api/history?pair=KZT&source=timesca");
     assert_eq!(none.status, 404, "{}", none.text());
     assert_eq!(server.get("/api/delete").status, 404);
+}
+
+/// The API answers with the running server's own code: with its binary
+/// gone (a package upgrade replaced it) the answers are still the CLI's,
+/// and a bad parameter still gets the command's message.
+#[test]
+fn the_api_answers_in_process_even_with_its_binary_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    let exe = dir.path().join("fxsnap-old");
+    fs::copy(bin(), &exe).unwrap();
+    let epoch = "1779710400";
+    let server = Server::start_bin(&exe, &db, &[], &[("SOURCE_DATE_EPOCH", epoch)]);
+    fs::remove_file(&exe).unwrap();
+    for (query, args) in [
+        ("latest?format=csv", vec!["latest", "--format", "csv"]),
+        ("history?pair=KZT&from=2026-03-01&format=jsonl", vec!["history", "--pair", "KZT", "--from", "2026-03-01", "--format", "jsonl"]),
+        ("convert?amount=1000&from=KZT&to=UZS", vec!["convert", "1000", "KZT", "UZS", "--format", "json"]),
+    ] {
+        let r = server.get(&format!("/api/{query}"));
+        assert_eq!(r.status, 200, "/api/{query}: {}", r.text());
+        let (code, out, err) = cli_at(&db, epoch, &args);
+        assert_eq!(code, 0, "{err}");
+        assert!(r.body == out, "/api/{query}:\n{}\n---\n{}", r.text(), String::from_utf8_lossy(&out));
+    }
+    let bad = server.get("/api/stats?from=2026-13-01");
+    assert_eq!(bad.status, 400, "{}", bad.text());
+    let (_, _, err) = cli_at(&db, epoch, &["stats", "--from", "2026-13-01"]);
+    assert!(err.contains(bad.json()["error"].as_str().unwrap()), "{} vs {err}", bad.text());
+    assert_eq!(server.get("/api/history?pair=KZT&source=timesca").status, 404);
 }
 
 #[test]
