@@ -71,6 +71,6 @@ pub fn run_with(mut cli: Cli, inv: config::Invocation) -> Result<()> {
         Command::Chart(a) => commands::chart::run(&db()?, a),
         Command::Report(a) => commands::report::run(&db()?, a),
         Command::Fetch(a) => commands::fetch::run(&db()?, a),
-        Command::Serve(a) => commands::serve::run(&db()?, a),
+        Command::Serve(a) => commands::serve::run(&db()?, a, &config),
     }
 }

@@ -611,6 +611,54 @@ fn ranges_write_one_file_each() {
     assert!(!Path::new("r-7d.svg").exists());
 }
 
+/// Issue 20: under --ranges a range without observations still gets its file, a chart that
+/// says so with the newest observation's date, and one warning line (exit 0); a single chart
+/// of an empty range is still an error, whose message names that date.
+#[test]
+fn an_empty_range_does_not_stop_the_others() {
+    let last = EPOCH - 30 * DAY;
+    let rows: Vec<_> = (0..200).map(|d| (last - d * DAY, "KZT/USD", format!("0.00{}", 190 + d % 11), "nbk")).collect();
+    let db = constructed(&rows);
+    let pattern = db.dir.path().join("kzt-{range}.svg");
+    let o =
+        db.cmd(&["chart", "-o", s(&pattern), "--ranges", "7d,90d,2y,all"]).env("SOURCE_DATE_EPOCH", EPOCH.to_string()).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("range 7d: no observations between 2026-11-23 and 2026-11-30; the newest is from 2026-10-31"), "{stderr}");
+    let empty = Svg::read(&db.dir.path().join("kzt-7d.svg"));
+    let note: String = empty.texts.iter().filter(|t| t.fill == MUTED).map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+    assert!(note.contains("no observations between 2026-11-23 and 2026-11-30; the newest is from 2026-10-31"), "{note}");
+    assert!(empty.has_run("KZT/USD \u{2014} US dollars per tenge"));
+    for r in ["90d", "2y", "all"] {
+        let svg = Svg::read(&db.dir.path().join(format!("kzt-{r}.svg")));
+        assert!(!svg.lines_in(&svg.frames()[0]).is_empty(), "{r} has its line");
+    }
+    // one chart of an empty range: an error naming the newest date, no file
+    let one = db.dir.path().join("one.png");
+    let o = db.cmd(&["chart", "-o", s(&one), "--from", "2026-11-23"]).env("SOURCE_DATE_EPOCH", EPOCH.to_string()).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("no observations between 2026-11-23 and 2026-11-30; the newest is from 2026-10-31 (no file written)"), "{e}");
+    assert!(!one.exists());
+}
+
+/// The issue's own case: the bundled data, the tenge over the 90 days to 2026-12-03. The newest
+/// KZT/USD observation is nbk's of 2026-04-01 (the issue quoted 2026-05-24, the store's newest
+/// of all, nbkr's, whose KZT is quoted against the som and is not in this selection).
+#[test]
+fn an_empty_range_of_the_bundled_data_names_the_newest_date() {
+    let db = TempDb::new();
+    db.ok(&["ingest", "-q", s(&data("pages")), s(&data("history")), s(&data("feeds"))]);
+    let out = db.dir.path().join("kzt90.png");
+    let o =
+        db.cmd(&["chart", "-o", s(&out), "--pair", "KZT", "--from", "2026-09-04"]).env("SOURCE_DATE_EPOCH", "1796299200").output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("no observations between 2026-09-04 and 2026-12-03; the newest is from 2026-04-01 (no file written)"), "{e}");
+    assert!(!out.exists());
+}
+
 /// A source keeps its colour in every range of a pair: `cbr` (first in order) stops two years
 /// before the end, so the 90-day chart has `nbk` alone, drawn in nbk's colour of the full range
 /// (not in the first colour, which `cbr` has there).

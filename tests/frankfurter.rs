@@ -289,3 +289,40 @@ fn frankfurter_v2_endpoints() {
     assert!(nbk["currencies"].as_array().unwrap().iter().any(|c| c == "USD"));
     assert!(nbk["data_url"].as_str().is_some_and(|u| u.starts_with("https://")));
 }
+
+/// `serve --prefer SOURCES` (DESIGN: default `nbk,nbkr,cbu,nbt,cbt,cbr`):
+/// on a day two sources both quote EUR and USD, the first of `--prefer`
+/// answers for EUR; the five keep their own banks whatever it says; a bad
+/// label is a usage error (exit 2) naming it.
+#[test]
+fn prefer_chooses_the_source_of_other_currencies() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    // CBU quoting EUR and USD on 1 April too, the day of NBK's document.
+    let csv = dir.path().join("cbu.csv");
+    std::fs::write(&csv, "timestamp,pair,rate,source\n2026-04-01,EUR/UZS,14000,cbu\n2026-04-01,USD/UZS,12000,cbu\n").unwrap();
+    serve_support::fxsnap(&db, &["ingest", "-q", csv.to_str().unwrap()]);
+    let ask = "/v1/2026-04-01?base=USD&symbols=EUR,UZS,KZT";
+    let default = server(dir.path(), &[]).get(ask).json();
+    let cbu_first = server(dir.path(), &["--prefer", "cbu,nbk"]).get(ask).json();
+    // NBK first by default: 1 USD = 478.77 KZT, 1 EUR = 548.62 KZT.
+    assert_eq!(default["rates"]["EUR"].to_string(), "0.8726805439", "{default}");
+    // CBU first: 12000 / 14000 to 10 significant digits.
+    assert_eq!(cbu_first["rates"]["EUR"].to_string(), "0.8571428571", "{cbu_first}");
+    // The five come from their own banks either way.
+    for code in ["UZS", "KZT"] {
+        assert_eq!(default["rates"][code], cbu_first["rates"][code], "{code}");
+    }
+    assert_eq!(cbu_first["rates"]["UZS"].to_string(), "12000");
+    let out = Command::new(serve_support::bin())
+        .env_remove("FXSNAP_DB")
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--listen", "127.0.0.1:0", "--prefer", "nbk,no such"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--prefer no such"), "{err}");
+}

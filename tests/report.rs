@@ -712,3 +712,21 @@ fn the_report_svg_text_is_where_the_png_puts_it_in_any_browser() {
     }
     assert_eq!(compared, 2);
 }
+
+/// Issue 20: when the folder above DIR cannot be written (here /sys, which refuses a new
+/// folder to root and to anyone else alike), the message says that the report is built
+/// beside DIR and that folder must be writable; nothing is written.
+#[test]
+fn an_unwritable_parent_says_the_report_is_built_beside_dir() {
+    let db = TempDb::new();
+    db.ok(&["ingest", "-q", s(&data("pages"))]);
+    let dir = PathBuf::from(format!("/sys/fxsnap-report-{}", std::process::id()));
+    assert!(Path::new("/sys").is_dir(), "this test needs Linux's /sys");
+    let out = db.cmd(&["report", "-o", s(&dir)]).output().unwrap();
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("report: cannot write in /sys: the report is built beside /sys/fxsnap-report-"), "{e}");
+    assert!(e.contains("so that folder must be writable"), "{e}");
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(!dir.exists());
+}

@@ -7,7 +7,7 @@ use std::fs;
 use std::process::Command;
 use std::time::Duration;
 
-use serve_support::{bank_store, bin, feed, fxsnap, request, request_bytes, tool, Server};
+use serve_support::{bank_store, bin, feed, fxsnap, request, request_bytes, tool, Reply, Server};
 
 #[test]
 fn without_a_store_it_starts_and_answers_503_until_one_exists() {
@@ -108,7 +108,7 @@ fn head_and_options_and_cors() {
     let db = dir.path().join("rates.db");
     bank_store(&db);
     let server = Server::start(&db, &[]);
-    // tower-http's CORS layer answers every OPTIONS as a preflight.
+    // Every OPTIONS is answered; with an Origin, as a preflight.
     let r = request(&server.addr, "OPTIONS /v1/latest HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert!(r.status < 300, "{r:?}");
     let pre = request(
@@ -130,6 +130,50 @@ fn head_and_options_and_cors() {
     assert_eq!(gz.header("content-encoding"), Some("gzip"), "{:?}", gz.headers);
     let br = server.get_with("/metrics", &["Accept-Encoding: br"]);
     assert_eq!(br.header("content-encoding"), Some("br"), "{:?}", br.headers);
+}
+
+/// DESIGN "HTTP behaviour": `Access-Control-Allow-Origin: *` when a request
+/// has an `Origin` (only then), and a strong ETag per representation: the
+/// gzip body and the identity body of one answer never share a tag, so a
+/// cache cannot answer a 304 for bytes in another coding.
+#[test]
+fn cors_only_for_an_origin_and_one_etag_per_content_coding() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    let server = Server::start(&db, &[]);
+    let path = "/v1/2026-04-01?base=USD";
+    let plain = server.get(path);
+    assert_eq!(plain.status, 200, "{}", plain.text());
+    assert_eq!(plain.header("access-control-allow-origin"), None, "no Origin, no CORS: {:?}", plain.headers);
+    let vary = |r: &Reply| r.headers.iter().filter(|(k, _)| k == "vary").map(|(_, v)| v.to_ascii_lowercase()).collect::<Vec<_>>().join(",");
+    assert!(vary(&plain).contains("origin"), "{:?}", plain.headers);
+    assert!(vary(&plain).contains("accept-encoding"), "{:?}", plain.headers);
+    let cross = server.get_with(path, &["Origin: https://shop.example"]);
+    assert_eq!(cross.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(cross.body, plain.body);
+    let pre = request(
+        &server.addr,
+        "OPTIONS /v1/latest HTTP/1.1\r\nHost: x\r\nOrigin: https://shop.example\r\nAccess-Control-Request-Method: GET\r\n\
+         Access-Control-Request-Headers: if-none-match\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(pre.header("access-control-allow-methods"), Some("GET, HEAD, OPTIONS"), "{pre:?}");
+    assert_eq!(pre.header("access-control-allow-headers"), Some("if-none-match"), "{pre:?}");
+    let bare = request(&server.addr, "OPTIONS /v1/latest HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert_eq!(bare.header("access-control-allow-origin"), None, "{bare:?}");
+    // gzip: another representation, another strong ETag.
+    let identity_tag = plain.header("etag").expect("an ETag").to_string();
+    let gz = server.get_with(path, &["Accept-Encoding: gzip"]);
+    assert_eq!(gz.header("content-encoding"), Some("gzip"), "{:?}", gz.headers);
+    let gzip_tag = gz.header("etag").expect("an ETag").to_string();
+    assert_ne!(gzip_tag, identity_tag, "gzip bytes under the identity body's strong ETag");
+    // The identity tag does not validate the gzip representation, nor the other way round.
+    let asked = server.get_with(path, &["Accept-Encoding: gzip", &format!("If-None-Match: {identity_tag}")]);
+    assert_eq!(asked.status, 200);
+    assert_eq!(server.get_with(path, &[&format!("If-None-Match: {gzip_tag}")]).status, 200);
+    // Each validates its own.
+    assert_eq!(server.get_with(path, &["Accept-Encoding: gzip", &format!("If-None-Match: {gzip_tag}")]).status, 304);
+    assert_eq!(server.get_with(path, &[&format!("If-None-Match: {identity_tag}")]).status, 304);
 }
 
 #[test]
@@ -336,6 +380,34 @@ fn etag_304_and_cache_control_by_kind_and_a_new_etag_after_an_ingest() {
     assert_eq!(server.get(past).header("etag"), b.header("etag"));
 }
 
+/// A Frankfurter answer is computed once per store state (the change
+/// stamp): repeated, it is the answer kept, until a write moves the stamp.
+/// Shown with a change made behind fxsnap's back (SQL that leaves the stamp
+/// alone, which no fxsnap write does): it is not seen until the stamp moves.
+#[test]
+fn frankfurter_answers_are_kept_per_change_stamp() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    let server = Server::start_env(&db, &[], &[("SOURCE_DATE_EPOCH", "1779710400")]);
+    let ask = "/v1/2026-04-01?base=USD&symbols=KZT";
+    let first = server.get(ask);
+    assert_eq!(first.json()["rates"]["KZT"].to_string(), "478.77", "{}", first.text());
+    let sql = |statement: &str| {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.busy_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(c.execute(statement, []).unwrap(), 1, "{statement}");
+    };
+    sql("UPDATE observation SET rate = '500.00' WHERE rate = '478.77' AND series_id IN (SELECT id FROM series WHERE source = 'nbk')");
+    let again = server.get(ask);
+    assert_eq!(again.body, first.body, "the answer of this store state is kept");
+    assert_eq!(again.header("etag"), first.header("etag"));
+    sql("UPDATE stamp SET counter = counter + 1, at = at + 1000 WHERE id = 1");
+    let moved = server.get(ask);
+    assert_eq!(moved.json()["rates"]["KZT"].to_string(), "500.00", "{}", moved.text());
+    assert_ne!(moved.header("etag"), first.header("etag"));
+}
+
 /// `fxsnap --db DB ARGS` with SOURCE_DATE_EPOCH: (exit code, stdout, stderr).
 fn cli_at(db: &std::path::Path, epoch: &str, args: &[&str]) -> (i32, Vec<u8>, String) {
     let out = Command::new(bin()).env_remove("FXSNAP_DB").env("SOURCE_DATE_EPOCH", epoch).arg("--db").arg(db).args(args).output().unwrap();
@@ -410,6 +482,37 @@ fn the_api_answers_each_reading_commands_bytes_and_its_messages() {
     let none = server.get("/api/history?pair=KZT&source=timesca");
     assert_eq!(none.status, 404, "{}", none.text());
     assert_eq!(server.get("/api/delete").status, 404);
+}
+
+/// The API answers with the running server's own code: with its binary
+/// gone (a package upgrade replaced it) the answers are still the CLI's,
+/// and a bad parameter still gets the command's message.
+#[test]
+fn the_api_answers_in_process_even_with_its_binary_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    let exe = dir.path().join("fxsnap-old");
+    fs::copy(bin(), &exe).unwrap();
+    let epoch = "1779710400";
+    let server = Server::start_bin(&exe, &db, &[], &[("SOURCE_DATE_EPOCH", epoch)]);
+    fs::remove_file(&exe).unwrap();
+    for (query, args) in [
+        ("latest?format=csv", vec!["latest", "--format", "csv"]),
+        ("history?pair=KZT&from=2026-03-01&format=jsonl", vec!["history", "--pair", "KZT", "--from", "2026-03-01", "--format", "jsonl"]),
+        ("convert?amount=1000&from=KZT&to=UZS", vec!["convert", "1000", "KZT", "UZS", "--format", "json"]),
+    ] {
+        let r = server.get(&format!("/api/{query}"));
+        assert_eq!(r.status, 200, "/api/{query}: {}", r.text());
+        let (code, out, err) = cli_at(&db, epoch, &args);
+        assert_eq!(code, 0, "{err}");
+        assert!(r.body == out, "/api/{query}:\n{}\n---\n{}", r.text(), String::from_utf8_lossy(&out));
+    }
+    let bad = server.get("/api/stats?from=2026-13-01");
+    assert_eq!(bad.status, 400, "{}", bad.text());
+    let (_, _, err) = cli_at(&db, epoch, &["stats", "--from", "2026-13-01"]);
+    assert!(err.contains(bad.json()["error"].as_str().unwrap()), "{} vs {err}", bad.text());
+    assert_eq!(server.get("/api/history?pair=KZT&source=timesca").status, 404);
 }
 
 #[test]

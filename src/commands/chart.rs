@@ -1,6 +1,7 @@
 //! `fxsnap chart`: the panels of each range (`crate::query::panels`), read
 //! in one read transaction, handed to `crate::chart` to draw; `--ranges`
-//! draws each range on a second thread while the next is read.
+//! draws each range on a second thread while the next is read; a range
+//! without observations gets a chart that says so (`query::panels::EmptyRange`).
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +9,7 @@ use crate::chart::{self, ChartError, ChartOptions};
 use crate::cli::{ChartArgs, ThemeArg};
 use crate::error::{Error, Result};
 use crate::model::{Instant, Source};
-use crate::query::panels::{caption, chart_panels, range, snap_for, vs_panels};
+use crate::query::panels::{caption, chart_panels, empty_panels, range, snap_for, vs_panels, EmptyRange};
 use crate::store::Store;
 use crate::timespec::{parse_ranges, RangeSpec};
 
@@ -53,20 +54,31 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     // snapshot, and no per-query WAL lock and unlock. Each range's chart is
     // drawn on a second thread while the next range is read.
     let mut names = Vec::new();
+    let mut warnings = Vec::new();
     let written = chart::render_files_while(|send| -> Result<()> {
         let snapshot = store.begin_read()?;
         for spec in &ranges {
             let what = spec.spec.as_ref().map(|r| format!(" (range {})", r.label)).unwrap_or_default();
-            let Some((t0, t1)) = range(&store, &views, &crosses, spec.from, spec.to, made)? else {
-                return Err(nothing_to_chart(&what));
+            let path = match &spec.spec {
+                Some(r) => PathBuf::from(args.output.to_string_lossy().replace(RANGE_PLACEHOLDER, &r.label)),
+                None => args.output.clone(),
             };
-            let mut opts = ChartOptions::new(t0, t1);
-            opts.width = args.width;
-            opts.height = args.height;
-            opts.title = args.title.clone();
-            opts.index = args.index;
-            opts.log = args.log;
-            opts.theme = ThemeArg::theme(args.theme);
+            let Some((t0, t1)) = range(&store, &views, &crosses, spec.from, spec.to, made)? else {
+                let empty = EmptyRange::of(&store, &views, &crosses, spec.from, spec.to.unwrap_or(made))?;
+                // Under --ranges an empty range does not stop the others: its chart says so.
+                let Some(r) = &spec.spec else { return Err(nothing_to_chart(&what, Some(&empty))) };
+                warnings.push(format!("fxsnap: warning: range {}: {empty}; {} says so", r.label, path.display()));
+                let (t0, t1) = empty.span();
+                let mut opts = options(args, t0, t1);
+                opts.note = Some(empty.to_string());
+                opts.caption = caption(&[], made);
+                names.push(what);
+                if !send((opts, empty_panels(&views, &crosses), path)) {
+                    break;
+                }
+                continue;
+            };
+            let mut opts = options(args, t0, t1);
             let columns = chart::plot_columns(&opts);
             opts.snap = snap_for(&store, t0, t1, columns);
             let drawn = match &vs {
@@ -75,13 +87,9 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
             };
             let panels = drawn.panels;
             if panels.is_empty() {
-                return Err(nothing_to_chart(&what));
+                return Err(nothing_to_chart(&what, None));
             }
             opts.caption = caption(&drawn.sources, made);
-            let path = match &spec.spec {
-                Some(r) => PathBuf::from(args.output.to_string_lossy().replace(RANGE_PLACEHOLDER, &r.label)),
-                None => args.output.clone(),
-            };
             names.push(what);
             if !send((opts, panels, path)) {
                 break; // a chart failed: its error is the one reported
@@ -90,15 +98,32 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
         snapshot.finish()
     });
     match written {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            for w in warnings {
+                eprintln!("{w}");
+            }
+            Ok(())
+        }
         Err(chart::Stopped::Caller(e)) => Err(e),
         Err(chart::Stopped::Chart(i, e)) => Err(chart_error(e, names.get(i).map_or("", String::as_str))),
     }
 }
 
+/// The chart options of the command line, over `t0..=t1`.
+fn options(args: &ChartArgs, t0: i64, t1: i64) -> ChartOptions {
+    let mut opts = ChartOptions::new(t0, t1);
+    opts.width = args.width;
+    opts.height = args.height;
+    opts.title = args.title.clone();
+    opts.index = args.index;
+    opts.log = args.log;
+    opts.theme = ThemeArg::theme(args.theme);
+    opts
+}
+
 fn chart_error(e: ChartError, what: &str) -> Error {
     match e {
-        ChartError::NoData => nothing_to_chart(what),
+        ChartError::NoData => nothing_to_chart(what, None),
         ChartError::Size { .. } => Error::Usage(e.to_string()),
         ChartError::NotPositive { .. } | ChartError::CannotRebase { .. } => Error::invalid(e.to_string()),
         other @ (ChartError::InvalidRange { .. }
@@ -110,8 +135,10 @@ fn chart_error(e: ChartError, what: &str) -> Error {
     }
 }
 
-fn nothing_to_chart(what: &str) -> Error {
-    Error::NotFound(format!("nothing to chart{what}: no observations in the range (no file written)"))
+/// A chart with nothing to draw: why (the empty range and the newest date, when known).
+fn nothing_to_chart(what: &str, empty: Option<&EmptyRange>) -> Error {
+    let why = empty.map_or_else(|| "no observations in the range".to_string(), EmptyRange::to_string);
+    Error::NotFound(format!("nothing to chart{what}: {why} (no file written)"))
 }
 
 /// The ranges asked for: `--ranges` (each back from `--to`, or from the time the chart is made),

@@ -9,6 +9,5 @@ use crate::store::Store;
 
 pub fn run(db: &Path, args: &ReadArgs<HistoryFormatArg>) -> Result<()> {
     let (ask, format) = args.history()?;
-    let store = Store::open_existing(db)?;
-    quotes::write_history(&mut export::stdout(), format, &store, &ask)
+    quotes::write_history(&mut export::stdout(), format, &Store::open_existing(db)?, &ask)
 }

@@ -1,17 +1,23 @@
 //! `fxsnap latest`: the newest observation of each series (and, with
 //! `--cross`, the newest value each derived pair can be computed at).
 
+use std::io::Write;
 use std::path::Path;
 
 use crate::cli::ReadArgs;
 use crate::error::Result;
-use crate::export::{self, quotes};
+use crate::export::{self, quotes, Format};
 use crate::query;
+use crate::selection::Selection;
 use crate::store::Store;
 
 pub fn run(db: &Path, args: &ReadArgs) -> Result<()> {
     let sel = args.selection()?;
-    let store = Store::open_existing(db)?;
-    let rows = query::latest::latest(&store, &sel)?;
-    quotes::write_latest(&mut export::stdout(), args.format.format(), sel.cross, &rows)
+    write(&Store::open_existing(db)?, &sel, args.format.format(), &mut export::stdout())
+}
+
+/// The rows for a typed selection, written in `format` to `out`.
+pub fn write(store: &Store, sel: &Selection, format: Format, out: &mut dyn Write) -> Result<()> {
+    let rows = query::latest::latest(store, sel)?;
+    quotes::write_latest(out, format, sel.cross, &rows)
 }

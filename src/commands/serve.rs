@@ -7,11 +7,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::cli::ServeArgs;
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::model::Source;
 use crate::serve::Options;
 
-pub fn run(db: &Path, args: &ServeArgs) -> Result<()> {
+pub fn run(db: &Path, args: &ServeArgs, config: &Config) -> Result<()> {
     let mut prefer = Vec::new();
     for label in args.prefer.split(',').map(str::trim).filter(|l| !l.is_empty()) {
         prefer.push(Source::label(label).map_err(|e| Error::Usage(format!("--prefer {label}: {e}")))?);
@@ -29,6 +30,7 @@ pub fn run(db: &Path, args: &ServeArgs) -> Result<()> {
         stale: args.stale.clone(),
         ranges: args.ranges.clone(),
         fixed_now: if std::env::var_os("SOURCE_DATE_EPOCH").is_some() { Some(super::made_at()?) } else { None },
+        config: Some(config.clone()),
     };
     let log: Option<crate::serve::LogLine> = if args.access_log {
         Some(Arc::new(|line: &str| {

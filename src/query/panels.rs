@@ -50,6 +50,77 @@ pub fn range(
     Ok(Some((from.map(|f| f.unix()).unwrap_or(lo), t1)))
 }
 
+/// The newest observation at or before `to` among the selected series (a derived pair's legs
+/// stand for it): what an empty range's words name.
+pub fn newest(store: &Store, views: &[View], crosses: &[CrossView], to: Instant) -> Result<Option<Instant>> {
+    let legs = crosses.iter().flat_map(|c| [&c.num, &c.den]);
+    let mut newest: Option<Instant> = None;
+    for series in views.iter().map(|v| &v.series).chain(legs) {
+        if let Some(o) = store.latest(series, Some(to))? {
+            newest = Some(newest.map_or(o.at, |n| n.max(o.at)));
+        }
+    }
+    Ok(newest)
+}
+
+/// A range with nothing to draw: its ends and the newest observation before its end. Shown, it
+/// is the sentence a chart or an error says: `no observations between 2026-11-23 and
+/// 2026-11-30; the newest is from 2026-10-31`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EmptyRange {
+    pub from: Option<Instant>,
+    pub to: Instant,
+    pub newest: Option<Instant>,
+}
+
+impl EmptyRange {
+    /// The empty range `from..=to` of the selected series.
+    pub fn of(store: &Store, views: &[View], crosses: &[CrossView], from: Option<Instant>, to: Instant) -> Result<EmptyRange> {
+        Ok(EmptyRange { from, to, newest: newest(store, views, crosses, to)? })
+    }
+
+    /// The time range its chart spans: `from..=to`, or the day before `to` when open.
+    pub fn span(&self) -> (i64, i64) {
+        let t1 = self.to.unix();
+        (self.from.map_or(t1 - 86_400, |f| f.unix().min(t1)), t1)
+    }
+}
+
+impl std::fmt::Display for EmptyRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let day = |t: Instant| t.datetime().format("%Y-%m-%d").to_string();
+        match self.from {
+            Some(from) => write!(f, "no observations between {} and {}", day(from), day(self.to))?,
+            None => write!(f, "no observations up to {}", day(self.to))?,
+        }
+        match self.newest {
+            Some(n) => write!(f, "; the newest is from {}", day(n)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The panels of an empty range's chart: one per selected pair, in selection order, without
+/// lines (the chart draws its note in each).
+pub fn empty_panels(views: &[View], crosses: &[CrossView]) -> Vec<Panel> {
+    let mut pairs: Vec<Pair> = Vec::new();
+    for p in views.iter().map(|v| v.shown).chain(crosses.iter().map(|c| c.shown)) {
+        if !pairs.contains(&p) {
+            pairs.push(p);
+        }
+    }
+    pairs
+        .into_iter()
+        .map(|p| Panel {
+            pair: p.to_string(),
+            meaning: meaning(p.base.as_str(), p.quote.as_str()),
+            lines: Vec::new(),
+            decimals: None,
+            zero_line: false,
+        })
+        .collect()
+}
+
 /// A legend entry's change over the range: the one change % (decimal, from
 /// the exact stored values), shown to two decimals.
 fn change_pct(first: &Observation, last: &Observation, shown: Pair) -> Option<f64> {
@@ -330,5 +401,8 @@ pub fn caption(sources: &[Source], made: Instant) -> Vec<String> {
     let what = if names.len() == 1 { "Source" } else { "Sources" };
     // no-break spaces keep the time in one piece when the caption wraps
     let made = format!("Made {} UTC with fxsnap.", made.datetime().format("%Y-%m-%d %H:%M")).replace(' ', "\u{a0}");
+    if names.is_empty() {
+        return vec![made]; // an empty range's chart draws no source
+    }
     vec![format!("{what}: {}.", names.join("; ")), made]
 }

@@ -40,7 +40,18 @@ pub fn replace_dir(dir: &Path, files: &[ReportFile]) -> Result<()> {
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(|e| io_err("remove", &tmp, e))?;
     }
-    fs::create_dir(&tmp).map_err(|e| io_err("create", &tmp, e))?;
+    fs::create_dir(&tmp).map_err(|e| match e.kind() {
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => Error::io(
+            format!(
+                "report: cannot write in {}: the report is built beside {} (in {}) and renamed into place, so that folder must be writable",
+                parent.display(),
+                dir.display(),
+                tmp.display()
+            ),
+            e,
+        ),
+        _ => io_err("create", &tmp, e),
+    })?;
     let built = write_files(&tmp, files);
     if let Err(e) = built {
         let _ = fs::remove_dir_all(&tmp);

@@ -5,32 +5,30 @@
 //! writes.
 //!
 //! How: the query becomes the command's arguments (`pair=KZT,UZS` →
-//! `--pair KZT,UZS`, `cross=true` → `--cross`), checked by clap; the chart
-//! is drawn in-process by `fxsnap chart`'s own code into a temporary file;
-//! the data commands, which write to standard output, run as this same
-//! binary (`fxsnap --db DB COMMAND ARGS`), so their bytes are the CLI's by
-//! construction. Each reads one committed state of the store; the caller
-//! compares the change stamp before and after, so an answer is never
-//! labelled with a state it was not computed from.
+//! `--pair KZT,UZS`, `cross=true` → `--cross`), parsed by clap into the
+//! same typed options the command line builds, the config file's
+//! `[defaults]` applied as for a command; then the command's own query and
+//! exporter write into memory (`commands::write_reading`), from the
+//! request's store in its read transaction, on a blocking thread. The
+//! chart is drawn in-process by `fxsnap chart`'s own code into a temporary
+//! file.
 
 use std::path::Path;
-use std::process::{Command as Process, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
 
 use super::answer::{Answer, CacheKind, JSON};
 use crate::cli::{Cli, Command};
-use crate::error::{Error, Result};
+use crate::config::{Config, Invocation};
+use crate::error::Error;
+use crate::model::Instant;
+use crate::store::Store;
 
 /// The reading commands `/api/` answers.
 pub(crate) const COMMANDS: [&str; 7] = ["latest", "history", "stats", "convert", "conflicts", "inputs", "check"];
 /// The largest chart the server draws, each way.
 const MAX_SIDE: u32 = 4000;
-/// How long a command may run before the answer is given up (the
-/// server's own 10 s limit answers 503 first).
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(11);
 
 /// Options that name files or settings of the server's own: never from a URL.
 const REFUSED: [&str; 4] = ["db", "output", "o", "config"];
@@ -79,8 +77,9 @@ fn usage_message(e: &clap::Error) -> String {
     first.strip_prefix("error: ").unwrap_or(first).to_string()
 }
 
-/// `/api/COMMAND?…`: the command's `--format json` (default), `csv` or `jsonl` output.
-pub(crate) fn command(db: &Path, command: &str, query: &[(String, String)]) -> Answer {
+/// `/api/COMMAND?…`: the command's `--format json` (default), `csv` or
+/// `jsonl` output, from `store` (inside the request's read transaction).
+pub(crate) fn command(store: &Store, config: Option<&Config>, command: &str, query: &[(String, String)], now: Instant) -> Answer {
     if !COMMANDS.contains(&command) {
         return Answer::error(404, "error", &format!("no command {command} in the API: {}", COMMANDS.join(", ")));
     }
@@ -101,61 +100,39 @@ pub(crate) fn command(db: &Path, command: &str, query: &[(String, String)]) -> A
         Ok(a) => a,
         Err(a) => return a,
     };
-    // The command line's own checks first: its messages, before any process runs.
-    if let Err(e) = Cli::try_parse_from(&args) {
-        return Answer::error(400, "error", &usage_message(&e));
+    let mut cli = match Cli::try_parse_from(&args) {
+        Ok(c) => c,
+        Err(e) => return Answer::error(400, "error", &usage_message(&e)),
+    };
+    if let Some(config) = config {
+        config.apply(&mut cli.command, &Invocation::default());
     }
-    let cache = if closed_range(&query) { CacheKind::Past } else { CacheKind::Relative };
-    match run_self(db, &args[1..]) {
-        Ok((code, out, err)) => match code {
-            // 4: `check` found series past its limits; the findings are the answer.
-            0 | 4 => Answer { status: 200, content_type, body: out, cache },
-            2 => Answer::error(400, "error", &err),
-            _ if err.starts_with("database ") || err.starts_with("no database at") => Answer::error(503, "error", &err),
-            _ => Answer::error(404, "error", &err),
-        },
-        Err(e) => Answer::error(503, "error", &e.to_string()),
+    let mut body = Vec::new();
+    match crate::commands::write_reading(store, &cli.command, now, &mut body) {
+        Ok(()) => {
+            let cache = if closed_range(&query) { CacheKind::Past } else { CacheKind::Relative };
+            Answer { status: 200, content_type, body, cache }
+        }
+        Err(e) => error_answer(&e),
     }
+}
+
+/// The status of a command's error: a bad parameter 400, nothing to answer
+/// 404, a store that cannot be read 503.
+fn error_answer(e: &Error) -> Answer {
+    let status = match e {
+        Error::Usage(_) | Error::Invalid(_) | Error::Chart(_) => 400,
+        Error::NotFound(_) => 404,
+        Error::NoDatabase(_) | Error::Database { .. } | Error::Io { .. } => 503,
+        _ => 500,
+    };
+    Answer::error(status, "error", &e.to_string())
 }
 
 /// Whether the answer is of a closed past range (`to` a date or time, not
 /// now or a span): it changes only if the store is corrected.
 fn closed_range(query: &[(String, String)]) -> bool {
     query.iter().any(|(k, v)| (k == "to" || k == "at") && v.len() >= 10 && v.as_bytes()[4] == b'-')
-}
-
-/// Runs this binary on the store: (exit code, standard output, the first line of standard error without `fxsnap: `).
-fn run_self(db: &Path, args: &[String]) -> Result<(i32, Vec<u8>, String)> {
-    let exe = std::env::current_exe().map_err(|e| Error::io("cannot find the fxsnap binary", e))?;
-    let child = Process::new(exe)
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::io("cannot run fxsnap", e))?;
-    let id = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let out = match rx.recv_timeout(COMMAND_TIMEOUT) {
-        Ok(out) => out.map_err(|e| Error::io("fxsnap failed", e))?,
-        Err(_) => {
-            // SAFETY: kill(2) on the child this function started.
-            #[cfg(unix)]
-            unsafe {
-                libc::kill(id as i32, libc::SIGKILL);
-            }
-            return Err(Error::invalid("the command took too long"));
-        }
-    };
-    let err = String::from_utf8_lossy(&out.stderr);
-    let first = err.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
-    let message = first.strip_prefix("fxsnap: ").unwrap_or(first).to_string();
-    Ok((out.status.code().unwrap_or(1), out.stdout, message))
 }
 
 /// A name for a chart's temporary file, unique in this process.
@@ -193,9 +170,7 @@ pub(crate) fn chart(db: &Path, ext: &str, query: &[(String, String)]) -> Answer 
     let cache = if closed_range(query) { CacheKind::Past } else { CacheKind::Relative };
     match (drawn, bytes) {
         (Ok(()), Ok(body)) => Answer { status: 200, content_type: if ext == "png" { "image/png" } else { "image/svg+xml" }, body, cache },
-        (Err(e @ (Error::Usage(_) | Error::Chart(_))), _) => Answer::error(400, "error", &e.to_string()),
-        (Err(e @ (Error::Database { .. } | Error::NoDatabase(_))), _) => Answer::error(503, "error", &e.to_string()),
-        (Err(e), _) => Answer::error(404, "error", &e.to_string()),
+        (Err(e), _) => error_answer(&e),
         (Ok(()), Err(e)) => Answer::error(503, "error", &format!("the chart could not be read back: {e}")),
     }
 }

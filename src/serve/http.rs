@@ -2,8 +2,8 @@
 //! DESIGN "HTTP behaviour", the one read transaction every answer is
 //! computed in, the ETag (the store's change stamp and the request) with
 //! 304 before any query, Cache-Control by the kind of answer,
-//! Last-Modified, the metrics and the access log. Compression and CORS are
-//! tower-http's layers around it.
+//! Last-Modified, CORS, the metrics and the access log. Compression is
+//! tower-http's layer around it.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -18,9 +18,8 @@ use axum::response::Response;
 use axum::Router;
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::{Any, CorsLayer};
 
-use super::answer::{Answer, CacheKind};
+use super::answer::{Answer, AnswerCache, CacheKind};
 use super::metrics::{self, Http, StoreCache};
 use super::pool::{FileId, Pool};
 use super::routes::{self, Route};
@@ -43,6 +42,8 @@ pub(crate) struct Shared {
     pub http: Http,
     pub store_metrics: StoreCache,
     pub report: super::report::ReportCache,
+    /// The Frankfurter answers of the store state last seen, by ETag.
+    answers: AnswerCache,
     log: Option<LogLine>,
     /// The cache kind of each ETag given out, for the 304 that revalidates it.
     kinds: Mutex<HashMap<String, CacheKind>>,
@@ -57,14 +58,15 @@ impl Shared {
             http: Http::new(),
             store_metrics: StoreCache::default(),
             report: Default::default(),
+            answers: AnswerCache::default(),
             log,
             kinds: Mutex::new(HashMap::new()),
         }
     }
 }
 
-/// The service of one connection: the router under compression and CORS,
-/// told the peer's address for the access log.
+/// The service of one connection: the router under compression, told the
+/// peer's address for the access log.
 pub(crate) fn service(
     shared: Arc<Shared>,
     peer: SocketAddr,
@@ -76,13 +78,7 @@ pub(crate) fn service(
             Future = impl Send,
         > + Clone,
 > {
-    let router = Router::new().fallback(handle).with_state(shared).layer(CompressionLayer::new().gzip(true).br(true)).layer(
-        CorsLayer::new()
-            .allow_origin(Any)
-            .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
-            .allow_headers(Any)
-            .max_age(Duration::from_secs(86_400)),
-    );
+    let router = Router::new().fallback(handle).with_state(shared).layer(CompressionLayer::new().gzip(true).br(true));
     let svc = router.map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
         req.extensions_mut().insert(peer);
         req.map(Body::new)
@@ -96,7 +92,8 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let peer = req.extensions().get::<SocketAddr>().copied();
     let (parts, _body) = req.into_parts();
     let (route, answer) = respond(&shared, &parts).await;
-    let response = to_response(answer.0, answer.1, &parts.method);
+    let mut response = to_response(answer.0, answer.1, &parts.method);
+    cors(&parts, response.headers_mut());
     let status = response.status().as_u16();
     shared.http.record(route.label(), status, started.elapsed().as_secs_f64());
     if let Some(log) = &shared.log {
@@ -104,6 +101,24 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         log(&access_line(peer, &parts, status, &len));
     }
     response
+}
+
+/// CORS (DESIGN "HTTP behaviour"): `Access-Control-Allow-Origin: *` only
+/// when the request has an `Origin`, and a preflight OPTIONS told the
+/// methods; every answer varies by `Origin` for a cache in between.
+fn cors(parts: &axum::http::request::Parts, h: &mut HeaderMap) {
+    h.append(header::VARY, HeaderValue::from_static("origin"));
+    if !parts.headers.contains_key(header::ORIGIN) {
+        return;
+    }
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    if parts.method == Method::OPTIONS {
+        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+        if let Some(asked) = parts.headers.get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+            h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, asked.clone());
+        }
+        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+    }
 }
 
 /// Headers a response gets beyond its answer's own.
@@ -194,19 +209,30 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
             return (a, Extra { etag: etag.clone(), last_modified: stamp.and_then(last_modified), not_modified: true, ..Extra::default() });
         }
     }
-    let answer = routes::with_store(shared, route, uri, headers, &store, stamp, now);
+    // The Frankfurter answers depend on nothing but what the ETag names
+    // (their "now" is the day): one kept for this tag is the answer.
+    let keep = matches!(route, Route::V1(_) | Route::V2(_));
+    let kept = etag.as_deref().filter(|_| keep).and_then(|tag| shared.answers.get(tag));
+    let computed = kept.is_none();
+    let answer = match kept {
+        Some(a) => Ok(a),
+        None => routes::with_store(shared, route, uri, headers, &store, stamp, now),
+    };
     let finished = snapshot.finish();
     let answer = match (answer, finished) {
         (Ok(a), Ok(())) => a,
         (Err(e), _) | (Ok(_), Err(e)) => return broken(e),
     };
-    // The API and the charts read the store on their own (their command's
-    // own read): an answer from a later state than the stamp is not labelled
+    // The charts read the store on their own (the chart command's own
+    // read): an answer from a later state than the stamp is not labelled
     // with the stamp's ETag.
-    let etag = if matches!(route, Route::Api(_) | Route::Chart(_)) && store.change_stamp().ok().flatten() != stamp { None } else { etag };
+    let etag = if matches!(route, Route::Chart(_)) && store.change_stamp().ok().flatten() != stamp { None } else { etag };
     shared.pool.give_back(store, id);
     if answer.status >= 300 {
         return (answer, Extra::default());
+    }
+    if let (true, true, Some(tag)) = (keep, computed, &etag) {
+        shared.answers.put(state_of(id, stamp), tag, &answer);
     }
     if let Some(tag) = &etag {
         let mut kinds = shared.kinds.lock().unwrap_or_else(|p| p.into_inner());
@@ -220,15 +246,24 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
 }
 
 /// A strong ETag: the file, its change stamp, the day (answers relative to
-/// now move with it; the report's making time) and what was asked (path, query, the Accept that
-/// chooses a format).
+/// now move with it; the report's making time) and what was asked (path,
+/// query, the Accept that chooses a format, and the Accept-Encoding that
+/// chooses the content coding: a gzip body and the identity body of the
+/// same answer are two representations, never under one strong tag).
 fn etag_of(id: FileId, stamp: ChangeStamp, today: (chrono::NaiveDate, i64), uri: &axum::http::Uri, headers: &HeaderMap) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     today.hash(&mut h);
     uri.path().hash(&mut h);
     uri.query().hash(&mut h);
     headers.get(header::ACCEPT).map(|v| v.as_bytes()).hash(&mut h);
-    format!("\"{:x}.{:x}-{}.{:x}-{:016x}\"", id.dev, id.ino, stamp.counter, stamp.at_ms, h.finish())
+    headers.get(header::ACCEPT_ENCODING).map(|v| v.as_bytes()).hash(&mut h);
+    format!("\"{}-{:016x}\"", state_of(id, Some(stamp)), h.finish())
+}
+
+/// The store state an ETag names: the file (device and inode) and its change stamp.
+fn state_of(id: FileId, stamp: Option<ChangeStamp>) -> String {
+    let (counter, at) = stamp.map_or((0, 0), |s| (s.counter, s.at_ms));
+    format!("{:x}.{:x}-{counter}.{at:x}", id.dev, id.ino)
 }
 
 /// Whether an If-None-Match list names this ETag (`*` names any); a weak
@@ -262,6 +297,10 @@ fn to_response(answer: Answer, extra: Extra, method: &Method) -> Response {
         put(header::ETAG, &extra.etag);
         put(header::LAST_MODIFIED, &extra.last_modified);
         put(header::LOCATION, &extra.location);
+        if extra.etag.is_some() {
+            // The tag depends on Accept-Encoding (see `etag_of`), compressed or not.
+            h.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
         if extra.allow {
             h.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
         }
@@ -286,6 +325,18 @@ fn access_line(peer: Option<SocketAddr>, parts: &axum::http::request::Parts, sta
     let target = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let target: String = target.chars().map(|c| if c == '"' || c.is_control() { '?' } else { c }).collect();
     format!("{host} - - [{when}] \"{} {target} {:?}\" {status} {len}", parts.method, parts.version)
+}
+
+/// Reads the store's figures for `/metrics` ahead of the next scrape when
+/// the store changed (the server calls it once a second, on a blocking
+/// thread); quiet when there is no store to read.
+pub(crate) fn read_metrics_ahead(shared: &Shared) {
+    let Ok((store, id)) = shared.pool.take() else { return };
+    let Ok(snapshot) = store.begin_read() else { return };
+    let read = store.change_stamp().and_then(|stamp| shared.store_metrics.read_ahead(&store, stamp));
+    if read.is_ok() && snapshot.finish().is_ok() {
+        shared.pool.give_back(store, id);
+    }
 }
 
 /// The `/metrics` answer (a `Route::Metrics` read in `routes::with_store`).

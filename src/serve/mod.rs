@@ -8,7 +8,8 @@
 //! - `http`: one request: methods, limits, the one read transaction, ETag
 //!   and 304, headers, the access log;
 //! - `routes`: which answer a path gets;
-//! - `api`: `/api/COMMAND` and `/chart.png|svg`, a command's options as query parameters;
+//! - `api`: `/api/COMMAND` and `/chart.png|svg`, a command's options as query parameters,
+//!   answered in-process by the command's own code;
 //! - `io`: hyper's own bodiless 4xx (a request it cannot parse) given a JSON message;
 //! - `pool`: the read-only stores, reopened when the file changes;
 //! - `metrics`: `/metrics`;
@@ -46,6 +47,9 @@ pub struct Options {
     /// "Now" for every answer when SOURCE_DATE_EPOCH is set (tests, a
     /// reproducible report); otherwise each request's own now.
     pub fixed_now: Option<Instant>,
+    /// The settings in force: `/api/` applies their `[defaults]` to its
+    /// commands as the command line does.
+    pub config: Option<crate::config::Config>,
 }
 
 /// The sources `--prefer` names by default: the six central banks.

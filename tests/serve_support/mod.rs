@@ -62,7 +62,12 @@ impl Server {
     }
 
     pub fn start_env(db: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut cmd = Command::new(bin());
+        Server::start_bin(&bin(), db, extra, env)
+    }
+
+    /// As `start_env`, running the fxsnap binary at `exe`.
+    pub fn start_bin(exe: &Path, db: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut cmd = Command::new(exe);
         cmd.env_remove("FXSNAP_DB").arg("--db").arg(db).args(["serve", "--listen", "127.0.0.1:0"]).args(extra);
         for (k, v) in env {
             cmd.env(k, v);
