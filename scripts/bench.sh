@@ -44,7 +44,9 @@
 #      serving the same bytes as a static file (>= 0.5x its requests/s; p99 <= 20 ms); a 304
 #      vs nginx's 304 (>= 0.8x); RSS with 1,000 idle keep-alive connections (<= 64 MiB);
 #      RSS growth while a 26-year daily range streams (< 20 MiB); /metrics on the big store
-#      (<= 20 ms). BENCH_ONLY=serve runs it alone on the bundled data (no /metrics figure).
+#      (<= 20 ms, also the first scrape after a write); /chart.png vs the chart command
+#      drawing the same picture (<= 1.2x). BENCH_ONLY=serve runs it alone on the bundled
+#      data (no /metrics figure; BENCH_SERVE_DB=STORE gives one).
 #      Needs wrk and nginx (Debian packages; scripts/test.sh installs them).
 #
 # and ends with a table: figure, fxsnap, reference, ratio, target, met / NOT met.
@@ -270,7 +272,8 @@ PY
 # sharing it: /v1/latest?base=USD at 64 connections against nginx serving the
 # same bytes as a static file (and each one's 304), the RSS of 1,000 idle
 # keep-alive connections, the RSS growth while a 26-year daily range streams,
-# /metrics on the big store, /chart.png against the chart command.
+# /metrics on the big store (and its first scrape after a write), /chart.png
+# against the chart command drawing the same picture.
 # serve_figures STORE: STORE is the big synthetic store (for /metrics), or
 # empty to skip that figure (BENCH_ONLY=serve without the synthetic data).
 serve_figures() {
@@ -376,6 +379,21 @@ PY
     after=$(awk '/^VmHWM:/ {print $2}' "/proc/$spid/status")
     local grew=$(( after > before ? after - before : 0 ))
     row "10e. RSS growth streaming 26 years daily ($(wc -c 2>/dev/null <"$sw/range.json" || echo 0) bytes)" "$(mib "$grew")" "-" "-" "< 20 MiB" "$([ "$grew" -lt $((20 * 1024)) ] && echo met || echo 'NOT met')"
+
+    # /chart.png against `fxsnap chart` drawing the same picture (same store, options and time),
+    # each the median of short runs: curl's total time against the command's wall time.
+    local cq="pair=KZT,UZS&from=2000-01-01&width=1200&height=700"
+    local cargs=(--db "$sdb" chart --pair KZT,UZS --from 2000-01-01 --width 1200 --height 700 -o "$sw/cli.png")
+    curl -fs -o "$sw/served.png" "$base/chart.png?$cq" || echo "  WARNING: /chart.png failed" >&2
+    SOURCE_DATE_EPOCH=$epoch "$FX" "${cargs[@]}" || echo "  WARNING: fxsnap chart failed" >&2
+    cmp -s "$sw/served.png" "$sw/cli.png" || echo "  WARNING: /chart.png is not fxsnap chart's picture" >&2
+    : >"$RES/chart_http.s"; : >"$RES/chart_cli.s"
+    for _ in $(seq "$SHORT"); do
+        curl -fs -o /dev/null -w '%{time_total}\n' "$base/chart.png?$cq" >>"$RES/chart_http.s"
+        SOURCE_DATE_EPOCH=$epoch python3 -c 'import subprocess, sys, time
+t = time.perf_counter(); subprocess.run(sys.argv[1:], check=True); print(time.perf_counter() - t)' "$FX" "${cargs[@]}" >>"$RES/chart_cli.s"
+    done
+    ratio_row "10g. /chart.png vs fxsnap chart, the same picture" "$(median_col "$RES/chart_http.s" 1)" "$(median_col "$RES/chart_cli.s" 1)" 1.2
     kill -TERM "$spid"; wait "$spid" || true
 
     # /metrics on the big store (after a first scrape, which reads the figures the stamp then keeps).
@@ -393,6 +411,19 @@ import sys
 m, first = float(sys.argv[1]) * 1000, float(sys.argv[2]) * 1000
 print("\t".join(["10f. /metrics on the big store", f"{m:.1f} ms", f"first scrape {first:.0f} ms", "-", "<= 20 ms", "met" if m <= 20 else "NOT met"]))
 PY
+        # The first scrape after a write (the synthetic store only: it gets one more input),
+        # 2 s later: the server reads the figures ahead once a second.
+        if [ "$big" = "$DB" ]; then
+            printf 'timestamp,pair,rate,source\n2026-01-01,USD/KZT,500,benchwrite\n' >"$sw/write.csv"
+            "$FX" --db "$big" ingest -q "$sw/write.csv"
+            sleep 2
+            curl -fs -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port/metrics" >"$RES/metrics_after_write.s"
+            python3 - "$(cat "$RES/metrics_after_write.s")" >>"$ROWS" <<'PY'
+import sys
+m = float(sys.argv[1]) * 1000
+print("\t".join(["10f. /metrics, first scrape 2 s after a write", f"{m:.1f} ms", "-", "-", "<= 20 ms", "met" if m <= 20 else "NOT met"]))
+PY
+        fi
         kill -TERM "$spid"; wait "$spid" || true
     fi
 }

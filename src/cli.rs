@@ -467,12 +467,12 @@ pub struct DeleteArgs {
 
 impl ConvertArgs {
     /// The typed conversion, built before any work: AMOUNT exact and above
-    /// zero, the currencies, `--at` (a bare date is the end of that day).
-    pub fn options(&self) -> Result<ConvertOptions> {
+    /// zero, the currencies, `--at` (a bare date is the end of that day; a
+    /// span and the default count back from `now`).
+    pub fn options(&self, now: Instant) -> Result<ConvertOptions> {
         let amount = positive(parse_amount(&self.amount)?, &self.amount)?;
         let from: Currency = self.from.parse().map_err(|e: Error| Error::Usage(format!("FROM: {e}")))?;
         let to: Currency = self.to.parse().map_err(|e: Error| Error::Usage(format!("TO: {e}")))?;
-        let now = crate::timespec::now();
         let at = match &self.at {
             Some(t) => parse_time(t, End::End, now)?,
             None => now,

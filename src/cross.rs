@@ -108,12 +108,18 @@ impl CrossView {
     /// The newest derived value at or before `at`: both legs' newest
     /// observations, stepped back until they share a time.
     pub fn latest(&self, store: &Store, at: Option<Instant>) -> Result<Option<Derived>> {
+        Ok(self.latest_quotes(store, at)?.and_then(|(n, d)| self.derive(&n, &d)))
+    }
+
+    /// The two legs' observations at the newest time both have at or
+    /// before `at` (`num`'s, then `den`'s).
+    pub fn latest_quotes(&self, store: &Store, at: Option<Instant>) -> Result<Option<(Observation, Observation)>> {
         let mut bound = at;
         for _ in 0..LATEST_STEPS {
             let Some(n) = store.latest(&self.num, bound)? else { return Ok(None) };
             let Some(d) = store.latest(&self.den, Some(n.at))? else { return Ok(None) };
             if d.at == n.at {
-                return Ok(self.derive(&n, &d));
+                return Ok(Some((n, d)));
             }
             bound = Some(d.at);
         }

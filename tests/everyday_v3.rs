@@ -85,3 +85,73 @@ fn a_last_digit_flip_is_not_a_move_but_a_real_one_is() {
     assert_eq!(err.lines().filter(|l| l.contains("USD/KZT from nbk: 500.00 at")).count(), 1, "{err}");
     assert!(err.contains("+6%"), "{err}");
 }
+
+/// `convert`'s result and table, exit 0.
+fn converted(db: &TempDb, args: &[&str]) -> String {
+    let (code, out, err) = run(db, args);
+    assert_eq!((code, err.as_str()), (0, ""), "{args:?}: {out}");
+    out
+}
+
+#[test]
+fn convert_takes_a_currency_no_source_quotes_against_usd_through_a_bank_that_quotes_both_legs() {
+    let db = bundled();
+    // nbk quotes EUR/KZT 548.62 and USD/KZT 478.77 (2026-04-01): the two USD/KZT cancel,
+    // 1000 / 548.62 = 1.8227552768... (Python's decimal), rounded to 10 digits.
+    let out = converted(&db, &["convert", "1000", "KZT", "EUR", "--source", "nbk", "--at", "2026-04-01"]);
+    assert!(out.starts_with("1000 KZT = 1.822755277 EUR\nthrough USD (EUR through KZT from nbk), with the newest rates"), "{out}");
+    assert!(out.contains("EUR/KZT  548.62") && out.contains("USD/KZT  478.77"), "{out}");
+    // Each quote once: the KZT leg's USD/KZT is the EUR route's too.
+    assert_eq!(out.matches("USD/KZT").count(), 1, "{out}");
+    // The same number as through KZT itself.
+    let via = converted(&db, &["convert", "1000", "KZT", "EUR", "--source", "nbk", "--at", "2026-04-01", "--via", "KZT"]);
+    assert!(via.starts_with("1000 KZT = 1.822755277 EUR\n"), "{via}");
+
+    // Without --source, each leg is the newest: KZT/USD is quoted (nbk, 2026-04-01), EUR/USD by
+    // nobody, so EUR comes from the newest bank that quotes EUR and USD against its home
+    // currency: nbkr, 2026-05-24, EUR/KGS 101.5076 and USD/KGS 87.4500.
+    // 1000 × 87.4500 / (478.77 × 101.5076) = 1.79942738107... (Python's decimal).
+    let out = converted(&db, &["convert", "1000", "KZT", "EUR", "--at", "2026-05-25"]);
+    assert!(out.starts_with("1000 KZT = 1.799427381 EUR\nthrough USD (EUR through KGS from nbkr),"), "{out}");
+    let (_, json, _) = run(&db, &["convert", "1000", "KZT", "EUR", "--at", "2026-05-25", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["result"], "1.799427381");
+    assert_eq!(v["legs"][0]["pair"], "USD/KZT");
+    assert!(v["legs"][0].get("through").is_none(), "{json}");
+    assert_eq!(v["legs"][1]["pair"], "EUR/KGS");
+    assert_eq!(v["legs"][1]["source"], "nbkr");
+    assert_eq!(v["legs"][1]["through"], serde_json::json!({"pair": "USD/KGS", "rate": "87.4500"}));
+
+    // The issue's own case: nbk has no UZS/USD, but quotes UZS/KZT (3.93 per 100 UZS) and USD/KZT.
+    // 1000 / 0.0393 = 25445.292620865... (Python's decimal).
+    let out = converted(&db, &["convert", "1000", "KZT", "UZS", "--source", "nbk"]);
+    assert!(out.starts_with("1000 KZT = 25445.29262 UZS\nthrough USD (UZS through KZT from nbk),"), "{out}");
+    // A currency nobody quotes still says so.
+    let (code, _, err) = run(&db, &["convert", "1000", "KZT", "XAU"]);
+    assert_eq!((code, err.as_str()), (1, "fxsnap: no observations of XAU/USD in the store\n"));
+}
+
+#[test]
+fn convert_suggests_the_via_that_would_work() {
+    let db = bundled();
+    // Through EUR, nbk has KZT (EUR/KZT) but no UZS/EUR; both are quoted against KZT.
+    let (code, _, err) = run(&db, &["convert", "1000", "KZT", "UZS", "--source", "nbk", "--via", "EUR"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err, "fxsnap: no observations of EUR/UZS from source 'nbk' in the store; try --via KZT (UZS/KZT from nbk)\n");
+    // A source that quotes nothing against USD: no route through USD, the hint names its pivot.
+    let csv = db.dir.path().join("mybank.csv");
+    fs::write(&csv, "timestamp,pair,rate,change_pct,source\n2026-05-01,KGS/KZT,5.47,,mybank\n2026-05-01,UZS/KZT,0.0393,,mybank\n").unwrap();
+    db.ok(&["ingest", "-q", s(&csv)]);
+    let (code, _, err) = run(&db, &["convert", "100", "KGS", "UZS", "--source", "mybank", "--at", "2026-05-02"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        err,
+        "fxsnap: no observations of KGS/USD from source 'mybank' in the store; try --via KZT (KGS/KZT and UZS/KZT from mybank)\n"
+    );
+    // And the hint is right: 100 × 5.47 / 0.0393 = 13918.57506... (Python's decimal).
+    let out = converted(&db, &["convert", "100", "KGS", "UZS", "--source", "mybank", "--at", "2026-05-02", "--via", "KZT"]);
+    assert!(out.starts_with("100 KGS = 13918.57506 UZS\n"), "{out}");
+    // Before any of its quotes, nothing would work, and nothing is suggested.
+    let (_, _, err) = run(&db, &["convert", "100", "KGS", "UZS", "--source", "mybank", "--at", "2026-04-01"]);
+    assert!(!err.contains("try"), "{err}");
+}

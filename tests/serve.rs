@@ -380,6 +380,34 @@ fn etag_304_and_cache_control_by_kind_and_a_new_etag_after_an_ingest() {
     assert_eq!(server.get(past).header("etag"), b.header("etag"));
 }
 
+/// A Frankfurter answer is computed once per store state (the change
+/// stamp): repeated, it is the answer kept, until a write moves the stamp.
+/// Shown with a change made behind fxsnap's back (SQL that leaves the stamp
+/// alone, which no fxsnap write does): it is not seen until the stamp moves.
+#[test]
+fn frankfurter_answers_are_kept_per_change_stamp() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    let server = Server::start_env(&db, &[], &[("SOURCE_DATE_EPOCH", "1779710400")]);
+    let ask = "/v1/2026-04-01?base=USD&symbols=KZT";
+    let first = server.get(ask);
+    assert_eq!(first.json()["rates"]["KZT"].to_string(), "478.77", "{}", first.text());
+    let sql = |statement: &str| {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.busy_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(c.execute(statement, []).unwrap(), 1, "{statement}");
+    };
+    sql("UPDATE observation SET rate = '500.00' WHERE rate = '478.77' AND series_id IN (SELECT id FROM series WHERE source = 'nbk')");
+    let again = server.get(ask);
+    assert_eq!(again.body, first.body, "the answer of this store state is kept");
+    assert_eq!(again.header("etag"), first.header("etag"));
+    sql("UPDATE stamp SET counter = counter + 1, at = at + 1000 WHERE id = 1");
+    let moved = server.get(ask);
+    assert_eq!(moved.json()["rates"]["KZT"].to_string(), "500.00", "{}", moved.text());
+    assert_ne!(moved.header("etag"), first.header("etag"));
+}
+
 /// `fxsnap --db DB ARGS` with SOURCE_DATE_EPOCH: (exit code, stdout, stderr).
 fn cli_at(db: &std::path::Path, epoch: &str, args: &[&str]) -> (i32, Vec<u8>, String) {
     let out = Command::new(bin()).env_remove("FXSNAP_DB").env("SOURCE_DATE_EPOCH", epoch).arg("--db").arg(db).args(args).output().unwrap();

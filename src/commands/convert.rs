@@ -1,5 +1,6 @@
 //! `fxsnap convert AMOUNT FROM TO`: a cross rate through USD (or `--via
-//! CUR`); the rules are `crate::query::convert`'s.
+//! CUR`); the rules are `crate::query::convert`'s. "Now" (`--at`'s default
+//! and spans) is [`super::made_at`]: `SOURCE_DATE_EPOCH` fixes it.
 
 use std::io::Write;
 use std::path::Path;
@@ -11,7 +12,7 @@ use crate::query::{self, convert::ConvertOptions};
 use crate::store::Store;
 
 pub fn run(db: &Path, args: &ConvertArgs) -> Result<()> {
-    let opts = args.options()?;
+    let opts = args.options(super::made_at()?)?;
     write(&Store::open_existing(db)?, &opts, args.format, &mut export::stdout())
 }
 

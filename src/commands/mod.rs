@@ -27,7 +27,8 @@ use crate::store::Store;
 /// `conflicts`, `inputs`) prints for a parsed command line, written to `out`
 /// from a store already open: the same typed options, query and exporter
 /// as `fxsnap COMMAND`, so the bytes are the same (the server's `/api/`).
-pub fn write_reading(store: &Store, command: &Command, out: &mut dyn Write) -> Result<()> {
+/// `now` is what [`made_at`] is to the command line: convert's default `--at`.
+pub fn write_reading(store: &Store, command: &Command, now: Instant, out: &mut dyn Write) -> Result<()> {
     match command {
         Command::Latest(a) => latest::write(store, &a.selection()?, a.format.format(), out),
         Command::History(a) => {
@@ -35,7 +36,7 @@ pub fn write_reading(store: &Store, command: &Command, out: &mut dyn Write) -> R
             crate::export::quotes::write_history(out, format, store, &ask)
         }
         Command::Stats(a) => stats::write(store, &a.selection()?, a.format.format(), out),
-        Command::Convert(a) => convert::write(store, &a.options()?, a.format, out),
+        Command::Convert(a) => convert::write(store, &a.options(now)?, a.format, out),
         Command::Conflicts(a) => {
             let (ask, format) = a.conflicts()?;
             conflicts::write(store, &ask, format, out)
@@ -45,9 +46,10 @@ pub fn write_reading(store: &Store, command: &Command, out: &mut dyn Write) -> R
     }
 }
 
-/// When a chart or a report is made: `SOURCE_DATE_EPOCH` (seconds) when
-/// set, so the same store gives the same bytes again, else now. Captions,
-/// ages, stale marks and the ends of ranges count from it. Read here, at the
+/// When a chart, a report or an answer relative to now is made:
+/// `SOURCE_DATE_EPOCH` (seconds) when set, so the same store gives the same
+/// bytes again, else now. Captions, ages (`latest`'s too), stale marks, the
+/// ends of ranges and `convert`'s default `--at` count from it. Read here, at the
 /// top, and handed down as a value: the library below never reads it.
 pub fn made_at() -> Result<Instant> {
     match std::env::var("SOURCE_DATE_EPOCH") {

@@ -5,7 +5,8 @@ use std::io::Write;
 
 use super::{json, Cell, ConvertFormat, Format, RecordWriter};
 use crate::error::Result;
-use crate::precision::mark;
+use crate::model::Observation;
+use crate::precision::{low_precision, mark};
 use crate::query::convert::{Conversion, ConvertOptions, STALE_DAYS};
 
 /// `age`: how long before `--at` the rate was observed.
@@ -24,14 +25,19 @@ fn document(opts: &ConvertOptions, c: &Conversion) -> serde_json::Value {
         .legs
         .iter()
         .map(|l| {
-            serde_json::json!({
+            let mut leg = serde_json::json!({
                 "currency": l.currency.to_string(),
                 "pair": l.obs.pair.to_string(),
                 "rate": l.obs.rate.to_string(),
                 "timestamp": l.obs.at.rfc3339(),
                 "source": l.obs.source.to_string(),
                 "stale": l.stale(opts.at),
-            })
+            });
+            // A leg through a bank's home currency: its USD quote of the same time.
+            if let (Some(t), Some(map)) = (&l.through, leg.as_object_mut()) {
+                map.insert("through".into(), serde_json::json!({ "pair": t.pair.to_string(), "rate": t.rate.to_string() }));
+            }
+            leg
         })
         .collect();
     serde_json::json!({
@@ -53,26 +59,38 @@ fn table(out: &mut dyn Write, opts: &ConvertOptions, c: &Conversion) -> Result<(
         out.flush()?;
         return Ok(());
     }
-    writeln!(out, "through {}, with the newest rates at or before {}:", opts.via, opts.at)?;
+    let routes: Vec<String> =
+        c.legs.iter().filter_map(|l| l.pivot().map(|p| format!("{} through {p} from {}", l.currency, l.obs.source))).collect();
+    let routes = if routes.is_empty() { String::new() } else { format!(" ({})", routes.join(", ")) };
+    writeln!(out, "through {}{routes}, with the newest rates at or before {}:", opts.via, opts.at)?;
     let mut w = RecordWriter::new(&mut *out, Format::Table, LEG_COLUMNS);
+    // Each quote used once: two legs through one bank share its USD quote.
+    let mut shown: Vec<&Observation> = Vec::new();
     for l in &c.legs {
-        let age = age_text(l.age_secs(opts.at));
-        let note = if l.stale(opts.at) { format!("{age}, STALE (over {STALE_DAYS} days)") } else { age };
-        w.write(vec![
-            l.obs.pair.to_string().into(),
-            l.obs.rate.to_string().into(),
-            l.obs.at.rfc3339().into(),
-            l.obs.source.to_string().into(),
-            Cell::from(note),
-        ])?;
+        for o in l.quotes() {
+            if shown.iter().any(|s| s.source == o.source && s.pair == o.pair && s.at == o.at) {
+                continue;
+            }
+            shown.push(o);
+            let age = age_text(opts.at.unix() - o.at.unix());
+            let note = if l.stale(opts.at) { format!("{age}, STALE (over {STALE_DAYS} days)") } else { age };
+            w.write(vec![
+                o.pair.to_string().into(),
+                o.rate.to_string().into(),
+                o.at.rfc3339().into(),
+                o.source.to_string().into(),
+                Cell::from(note),
+            ])?;
+        }
     }
     w.finish()?;
     if let Some(p) = c.precision_pct {
         let rough: Vec<String> = c
             .legs
             .iter()
-            .filter(|l| l.precision_pct().is_some())
-            .map(|l| format!("{} {} from {}", l.obs.pair, l.obs.rate, l.obs.source))
+            .flat_map(|l| l.quotes())
+            .filter(|o| low_precision(&[o.rate.decimal()]).is_some())
+            .map(|o| format!("{} {} from {}", o.pair, o.rate, o.source))
             .collect();
         writeln!(out, "low precision: the result is good to {} only ({} quoted to too few digits)", mark(p), rough.join(", "))?;
         out.flush()?;

@@ -90,17 +90,66 @@ pub struct Reference {
     pub usd: Option<Leg>,
 }
 
-/// A multiplication or a division by a published value.
-#[derive(Clone, Copy)]
-enum Factor {
-    Mul(Decimal),
-    Div(Decimal),
+/// A fraction of published values, built up exactly: what is multiplied
+/// (`num`) and what is divided by (`den`), divided once at the end.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Fraction {
+    num: Vec<Decimal>,
+    den: Vec<Decimal>,
 }
 
-/// 1 `of` in `pivot` from a leg quoting them (either direction); one when
-/// there is no leg (`of` is the pivot).
-fn factor(leg: Option<&Leg>, of: Currency) -> Option<Factor> {
-    leg.map(|l| if l.pair.base == of { Factor::Mul(l.value) } else { Factor::Div(l.value) })
+impl Fraction {
+    /// Times `v` (an amount).
+    pub(crate) fn times(&mut self, v: Decimal) {
+        self.num.push(v);
+    }
+
+    /// Times (1 `of` in the leg's other currency) when `upper`, else
+    /// divided by it; nothing without a leg (`of` is that currency).
+    pub(crate) fn put(&mut self, leg: Option<&Leg>, of: Currency, upper: bool) {
+        let Some(l) = leg else { return };
+        // 1 `of` is the published value when `of` is its base, else one over it.
+        if (l.pair.base == of) == upper {
+            self.num.push(l.value);
+        } else {
+            self.den.push(l.value);
+        }
+    }
+
+    /// Removes the values found both above and below: they cancel exactly
+    /// (two legs through the same published `USD/KZT`).
+    fn cancel(&mut self) {
+        let mut i = 0;
+        while i < self.num.len() {
+            if let Some(j) = self.den.iter().position(|d| *d == self.num[i]) {
+                self.num.swap_remove(i);
+                self.den.swap_remove(j);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// The value, unrounded: equal values above and below cancelled, the
+    /// products exact and one division last (step by step when a product
+    /// is too long for a decimal); None when even that overflows.
+    pub(crate) fn value(mut self) -> Option<Decimal> {
+        self.cancel();
+        let exact = |xs: &[Decimal]| xs.iter().try_fold(Decimal::ONE, |a, x| a.checked_mul(*x));
+        match (exact(&self.num), exact(&self.den)) {
+            (Some(n), Some(d)) => n.checked_div(d),
+            _ => {
+                let mut v = Decimal::ONE;
+                for n in &self.num {
+                    v = v.checked_mul(*n)?;
+                }
+                for d in &self.den {
+                    v = v.checked_div(*d)?;
+                }
+                Some(v)
+            }
+        }
+    }
 }
 
 /// A rate of one currency in another, with how it came about.
@@ -130,51 +179,21 @@ impl CrossRate {
 /// own `EUR/KZT`; every other case is one exact division, rounded once.
 pub fn cross(base: Option<&Reference>, quote: Option<&Reference>) -> Option<CrossRate> {
     // 1 BASE in USD = x_b / usd_b; rate = (x_b × usd_q) / (usd_b × x_q).
-    let mut num: Vec<Decimal> = Vec::with_capacity(4);
-    let mut den: Vec<Decimal> = Vec::with_capacity(4);
-    let mut put = |f: Option<Factor>, upper: bool| match (f, upper) {
-        (None, _) => {}
-        (Some(Factor::Mul(v)), true) | (Some(Factor::Div(v)), false) => num.push(v),
-        (Some(Factor::Mul(v)), false) | (Some(Factor::Div(v)), true) => den.push(v),
-    };
+    let mut f = Fraction::default();
     if let Some(b) = base {
-        put(factor(b.x.as_ref(), b.currency), true);
-        put(factor(b.usd.as_ref(), Currency::USD), false);
+        f.put(b.x.as_ref(), b.currency, true);
+        f.put(b.usd.as_ref(), Currency::USD, false);
     }
     if let Some(q) = quote {
-        put(factor(q.x.as_ref(), q.currency), false);
-        put(factor(q.usd.as_ref(), Currency::USD), true);
+        f.put(q.x.as_ref(), q.currency, false);
+        f.put(q.usd.as_ref(), Currency::USD, true);
     }
-    // Equal values above and below cancel exactly.
-    let mut i = 0;
-    while i < num.len() {
-        if let Some(j) = den.iter().position(|d| *d == num[i]) {
-            num.swap_remove(i);
-            den.swap_remove(j);
-        } else {
-            i += 1;
-        }
-    }
-    match (num.as_slice(), den.as_slice()) {
+    f.cancel();
+    match (f.num.as_slice(), f.den.as_slice()) {
         ([], []) => Some(CrossRate { value: Decimal::ONE, published: false }),
         ([v], []) => Some(CrossRate { value: *v, published: true }),
         _ => {
-            let exact = |xs: &[Decimal]| xs.iter().try_fold(Decimal::ONE, |a, x| a.checked_mul(*x));
-            let value = match (exact(&num), exact(&den)) {
-                (Some(n), Some(d)) => n.checked_div(d)?,
-                // Products too long for a decimal: divide step by step.
-                _ => {
-                    let mut v = Decimal::ONE;
-                    for n in &num {
-                        v = v.checked_mul(*n)?;
-                    }
-                    for d in &den {
-                        v = v.checked_div(*d)?;
-                    }
-                    v
-                }
-            };
-            let value = round_significant(value, INVERSE_DIGITS);
+            let value = round_significant(f.value()?, INVERSE_DIGITS);
             (value > Decimal::ZERO).then_some(CrossRate { value, published: false })
         }
     }
@@ -446,8 +465,8 @@ impl<'s> ReferenceRates<'s> {
 /// How `source` quotes `c` against USD with its own series: directly
 /// (`X/USD`), or through its home currency (`X/H` and `USD/H`; for the home
 /// currency itself, `USD/H` alone). Returns the pivot and the series of the
-/// two legs.
-fn route_of<'a>(own: &[&'a Series], source: &Source, c: Currency) -> Option<(Currency, Option<&'a Series>, Option<&'a Series>)> {
+/// two legs. `convert` asks it too, for a leg no source quotes against USD.
+pub(crate) fn route_of<'a>(own: &[&'a Series], source: &Source, c: Currency) -> Option<(Currency, Option<&'a Series>, Option<&'a Series>)> {
     let find = |a: Currency, b: Currency| -> Option<&'a Series> {
         let p = Pair::new(a, b).ok()?.canonical();
         own.iter().copied().find(|s| s.pair == p)

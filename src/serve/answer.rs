@@ -3,8 +3,8 @@
 //! every answer shares (ETag, Last-Modified, Cache-Control, CORS) from
 //! these, so a route computes only its body.
 
-// Used by the routes landing next; until then nothing calls these.
-#![allow(dead_code)]
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// How long a client or a proxy may keep an answer (DESIGN "HTTP behaviour").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,6 +61,49 @@ impl Answer {
     }
 }
 
+/// Answers kept by their ETag, which names everything an answer depends
+/// on (the file, its change stamp, the day, the path, the query, the
+/// headers that choose a format or a coding): a request repeated between
+/// two writes is not computed again. Only small answers are kept, and all
+/// are dropped when a tag of another store state arrives or the cache is
+/// full, so it never holds more than `MAX_BYTES`.
+#[derive(Default)]
+pub(crate) struct AnswerCache(Mutex<Kept>);
+
+#[derive(Default)]
+struct Kept {
+    /// The store state (file and change stamp, as the ETag writes them) of every answer kept.
+    state: String,
+    answers: HashMap<String, Answer>,
+    bytes: usize,
+}
+
+impl AnswerCache {
+    /// All answers kept, in bytes.
+    const MAX_BYTES: usize = 16 << 20;
+    /// The largest answer kept.
+    const MAX_ANSWER: usize = 256 << 10;
+
+    /// The answer given for this ETag, if it is kept.
+    pub(crate) fn get(&self, etag: &str) -> Option<Answer> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).answers.get(etag).cloned()
+    }
+
+    /// Keeps a 200 answer under its ETag; `state` is the part of the tag
+    /// that names the store state.
+    pub(crate) fn put(&self, state: String, etag: &str, answer: &Answer) {
+        if answer.status != 200 || answer.body.len() > Self::MAX_ANSWER {
+            return;
+        }
+        let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.state != state || kept.bytes + answer.body.len() > Self::MAX_BYTES {
+            *kept = Kept { state, ..Kept::default() };
+        }
+        kept.bytes += answer.body.len() + etag.len();
+        kept.answers.insert(etag.to_string(), answer.clone());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +116,20 @@ mod tests {
         assert_eq!(e.body, br#"{"message":"invalid date"}"#);
         assert_eq!(e.cache.header(), "no-store");
         assert_eq!(Answer::json(200, vec![], CacheKind::Relative).cache.header(), "public, max-age=300");
+    }
+
+    #[test]
+    fn the_cache_keeps_one_store_state_and_small_answers() {
+        let c = AnswerCache::default();
+        let a = Answer::json(200, b"{}".to_vec(), CacheKind::Relative);
+        c.put("s1".into(), "t1", &a);
+        assert_eq!(c.get("t1"), Some(a.clone()));
+        c.put("s2".into(), "t2", &a);
+        assert_eq!(c.get("t1"), None, "another store state drops the old answers");
+        assert_eq!(c.get("t2"), Some(a));
+        c.put("s2".into(), "t3", &Answer::error(404, "message", "not found"));
+        assert_eq!(c.get("t3"), None, "errors are not kept");
+        c.put("s2".into(), "t4", &Answer::json(200, vec![b' '; AnswerCache::MAX_ANSWER + 1], CacheKind::Relative));
+        assert_eq!(c.get("t4"), None, "a large answer is not kept");
     }
 }

@@ -22,6 +22,7 @@ use super::answer::{Answer, CacheKind, JSON};
 use crate::cli::{Cli, Command};
 use crate::config::{Config, Invocation};
 use crate::error::Error;
+use crate::model::Instant;
 use crate::store::Store;
 
 /// The reading commands `/api/` answers.
@@ -78,7 +79,7 @@ fn usage_message(e: &clap::Error) -> String {
 
 /// `/api/COMMAND?…`: the command's `--format json` (default), `csv` or
 /// `jsonl` output, from `store` (inside the request's read transaction).
-pub(crate) fn command(store: &Store, config: Option<&Config>, command: &str, query: &[(String, String)]) -> Answer {
+pub(crate) fn command(store: &Store, config: Option<&Config>, command: &str, query: &[(String, String)], now: Instant) -> Answer {
     if !COMMANDS.contains(&command) {
         return Answer::error(404, "error", &format!("no command {command} in the API: {}", COMMANDS.join(", ")));
     }
@@ -107,7 +108,7 @@ pub(crate) fn command(store: &Store, config: Option<&Config>, command: &str, que
         config.apply(&mut cli.command, &Invocation::default());
     }
     let mut body = Vec::new();
-    match crate::commands::write_reading(store, &cli.command, &mut body) {
+    match crate::commands::write_reading(store, &cli.command, now, &mut body) {
         Ok(()) => {
             let cache = if closed_range(&query) { CacheKind::Past } else { CacheKind::Relative };
             Answer { status: 200, content_type, body, cache }

@@ -19,7 +19,7 @@ use axum::Router;
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 
-use super::answer::{Answer, CacheKind};
+use super::answer::{Answer, AnswerCache, CacheKind};
 use super::metrics::{self, Http, StoreCache};
 use super::pool::{FileId, Pool};
 use super::routes::{self, Route};
@@ -42,6 +42,8 @@ pub(crate) struct Shared {
     pub http: Http,
     pub store_metrics: StoreCache,
     pub report: super::report::ReportCache,
+    /// The Frankfurter answers of the store state last seen, by ETag.
+    answers: AnswerCache,
     log: Option<LogLine>,
     /// The cache kind of each ETag given out, for the 304 that revalidates it.
     kinds: Mutex<HashMap<String, CacheKind>>,
@@ -56,6 +58,7 @@ impl Shared {
             http: Http::new(),
             store_metrics: StoreCache::default(),
             report: Default::default(),
+            answers: AnswerCache::default(),
             log,
             kinds: Mutex::new(HashMap::new()),
         }
@@ -206,7 +209,15 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
             return (a, Extra { etag: etag.clone(), last_modified: stamp.and_then(last_modified), not_modified: true, ..Extra::default() });
         }
     }
-    let answer = routes::with_store(shared, route, uri, headers, &store, stamp, now);
+    // The Frankfurter answers depend on nothing but what the ETag names
+    // (their "now" is the day): one kept for this tag is the answer.
+    let keep = matches!(route, Route::V1(_) | Route::V2(_));
+    let kept = etag.as_deref().filter(|_| keep).and_then(|tag| shared.answers.get(tag));
+    let computed = kept.is_none();
+    let answer = match kept {
+        Some(a) => Ok(a),
+        None => routes::with_store(shared, route, uri, headers, &store, stamp, now),
+    };
     let finished = snapshot.finish();
     let answer = match (answer, finished) {
         (Ok(a), Ok(())) => a,
@@ -219,6 +230,9 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
     shared.pool.give_back(store, id);
     if answer.status >= 300 {
         return (answer, Extra::default());
+    }
+    if let (true, true, Some(tag)) = (keep, computed, &etag) {
+        shared.answers.put(state_of(id, stamp), tag, &answer);
     }
     if let Some(tag) = &etag {
         let mut kinds = shared.kinds.lock().unwrap_or_else(|p| p.into_inner());
@@ -243,7 +257,13 @@ fn etag_of(id: FileId, stamp: ChangeStamp, today: (chrono::NaiveDate, i64), uri:
     uri.query().hash(&mut h);
     headers.get(header::ACCEPT).map(|v| v.as_bytes()).hash(&mut h);
     headers.get(header::ACCEPT_ENCODING).map(|v| v.as_bytes()).hash(&mut h);
-    format!("\"{:x}.{:x}-{}.{:x}-{:016x}\"", id.dev, id.ino, stamp.counter, stamp.at_ms, h.finish())
+    format!("\"{}-{:016x}\"", state_of(id, Some(stamp)), h.finish())
+}
+
+/// The store state an ETag names: the file (device and inode) and its change stamp.
+fn state_of(id: FileId, stamp: Option<ChangeStamp>) -> String {
+    let (counter, at) = stamp.map_or((0, 0), |s| (s.counter, s.at_ms));
+    format!("{:x}.{:x}-{counter}.{at:x}", id.dev, id.ino)
 }
 
 /// Whether an If-None-Match list names this ETag (`*` names any); a weak
@@ -305,6 +325,18 @@ fn access_line(peer: Option<SocketAddr>, parts: &axum::http::request::Parts, sta
     let target = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let target: String = target.chars().map(|c| if c == '"' || c.is_control() { '?' } else { c }).collect();
     format!("{host} - - [{when}] \"{} {target} {:?}\" {status} {len}", parts.method, parts.version)
+}
+
+/// Reads the store's figures for `/metrics` ahead of the next scrape when
+/// the store changed (the server calls it once a second, on a blocking
+/// thread); quiet when there is no store to read.
+pub(crate) fn read_metrics_ahead(shared: &Shared) {
+    let Ok((store, id)) = shared.pool.take() else { return };
+    let Ok(snapshot) = store.begin_read() else { return };
+    let read = store.change_stamp().and_then(|stamp| shared.store_metrics.read_ahead(&store, stamp));
+    if read.is_ok() && snapshot.finish().is_ok() {
+        shared.pool.give_back(store, id);
+    }
 }
 
 /// The `/metrics` answer (a `Route::Metrics` read in `routes::with_store`).

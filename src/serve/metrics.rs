@@ -3,8 +3,9 @@
 //! Prometheus project's `prometheus-client`.
 //!
 //! The store's part is read once per change of the store (counting the
-//! observations reads the whole table) and kept with its change stamp; the
-//! server's part is live counters shared by every request.
+//! observations reads the whole table) and kept with its change stamp,
+//! read ahead by the server once a second after a write so a scrape seldom
+//! waits for it; the server's part is live counters shared by every request.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Mutex;
@@ -73,16 +74,32 @@ struct StoreFigures {
 pub(crate) struct StoreCache(Mutex<Option<(Option<ChangeStamp>, StoreFigures)>>);
 
 impl StoreCache {
+    /// The figures of the store state `store` reads (its read transaction
+    /// open, at `stamp`). One reader at a time: a scrape that comes while
+    /// they are being read waits for them rather than reading them again.
     fn figures(&self, store: &Store, stamp: Option<ChangeStamp>) -> Result<StoreFigures> {
-        if let Some((s, f)) = self.0.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((s, f)) = kept.as_ref() {
             // A store without a stamp (older than version 4) is read every time.
             if stamp.is_some() && *s == stamp {
                 return Ok(f.clone());
             }
         }
         let f = read_figures(store)?;
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((stamp, f.clone()));
+        // An older state's figures (a scrape that began before a write) do not replace a newer one's.
+        let newer = |k: &Option<ChangeStamp>| stamp.map(|s| s.counter) >= k.map(|s| s.counter);
+        if kept.as_ref().is_none_or(|(k, _)| newer(k)) {
+            *kept = Some((stamp, f.clone()));
+        }
         Ok(f)
+    }
+
+    /// Reads the figures of `store`'s state ahead of a scrape, unless kept already.
+    pub(crate) fn read_ahead(&self, store: &Store, stamp: Option<ChangeStamp>) -> Result<()> {
+        if stamp.is_some() {
+            self.figures(store, stamp)?;
+        }
+        Ok(())
     }
 }
 

@@ -204,7 +204,7 @@ pub(crate) fn with_store(
             })
         }
         Route::Report(name) => super::report::answer(&shared.report, &shared.opts, store, stamp, now, name),
-        Route::Api(command) => Ok(super::api::command(store, shared.opts.config.as_ref(), command, &query_of(uri)?)),
+        Route::Api(command) => Ok(super::api::command(store, shared.opts.config.as_ref(), command, &query_of(uri)?, now)),
         Route::Chart(ext) => Ok(super::api::chart(&shared.opts.db, ext, &query_of(uri)?)),
         Route::Index | Route::NotFound | Route::Refused => Ok(Answer::error(404, "message", "not found")),
     }

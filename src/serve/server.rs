@@ -25,6 +25,13 @@ const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 const DRAIN: Duration = Duration::from_secs(10);
 /// hyper's read buffer: heads beyond it are refused before `http` sees them.
 const READ_BUFFER: usize = 256 * 1024;
+/// Threads answering from the store at once (each with one of the pool's
+/// read-only stores); more requests wait their turn. tokio's default (512)
+/// would open a store and a thread per request under a burst of a
+/// thousand connections.
+const STORE_THREADS: usize = 32;
+/// How often the store is looked at to read `/metrics`' figures ahead.
+const METRICS_AHEAD: Duration = Duration::from_secs(1);
 
 /// Where the access log goes (one Common Log Format line per request).
 pub type LogLine = Arc<dyn Fn(&str) + Send + Sync>;
@@ -32,8 +39,11 @@ pub type LogLine = Arc<dyn Fn(&str) + Send + Sync>;
 /// Serves until SIGTERM or SIGINT. `on_listening` is told the addresses
 /// listened on (the port chosen when `:0` was asked) once all are bound.
 pub fn run(opts: Options, on_listening: impl FnOnce(&[SocketAddr]), log: Option<LogLine>) -> Result<()> {
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Error::io("cannot start the server's runtime", e))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(STORE_THREADS)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the server's runtime", e))?;
     runtime.block_on(serve(opts, on_listening, log))
 }
 
@@ -52,12 +62,14 @@ async fn serve(opts: Options, on_listening: impl FnOnce(&[SocketAddr]), log: Opt
     for listener in listeners {
         accepting.push(tokio::spawn(accept_loop(listener, shared.clone(), limit.clone(), graceful.clone(), stop_rx.clone())));
     }
+    let ahead = tokio::spawn(metrics_ahead(shared.clone(), stop_rx.clone()));
     on_listening(&addrs);
     stop_signal().await?;
     let _ = stop_tx.send(true);
     for a in accepting {
         let _ = a.await;
     }
+    let _ = ahead.await;
     let graceful = Arc::try_unwrap(graceful).unwrap_or_else(|_| GracefulShutdown::new());
     let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
     Ok(())
@@ -95,6 +107,20 @@ async fn accept_loop(
             let _ = watched.await;
             drop(permit);
         });
+    }
+}
+
+/// Reads `/metrics`' store figures ahead once a second, so the first scrape
+/// after a write seldom waits for them (counting a large store's
+/// observations takes a while); stops with the server.
+async fn metrics_ahead(shared: Arc<Shared>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(METRICS_AHEAD) => {}
+            _ = stop.changed() => return,
+        }
+        let job = shared.clone();
+        let _ = tokio::task::spawn_blocking(move || http::read_metrics_ahead(&job)).await;
     }
 }
 

@@ -36,9 +36,10 @@ impl Store {
         if self.version < 4 {
             return Ok(None);
         }
+        // Prepared once per connection: serve asks it on every request.
         self.conn
-            .query_row("SELECT counter, at FROM stamp WHERE id = 1", [], |r| Ok(ChangeStamp { counter: r.get(0)?, at_ms: r.get(1)? }))
-            .optional()
+            .prepare_cached("SELECT counter, at FROM stamp WHERE id = 1")
+            .and_then(|mut q| q.query_row([], |r| Ok(ChangeStamp { counter: r.get(0)?, at_ms: r.get(1)? })).optional())
             .map_err(|e| db_err(&self.path, e))
     }
 }

@@ -246,16 +246,18 @@ fn range(rates: &ReferenceRates<'_>, ask: &Ask<'_>, from: NaiveDate, to: NaiveDa
         put(key, &values, &mut days);
     }
     let (Some(first), Some(last)) = (first, last) else { return Err(Refusal::NotFound) };
-    let mut out = Vec::with_capacity(days.len() + 96);
-    ask.head(&mut out);
-    out.extend_from_slice(b",\"start_date\":");
-    json_str(&mut out, &first.to_string());
-    out.extend_from_slice(b",\"end_date\":");
-    json_str(&mut out, &last.to_string());
-    out.extend_from_slice(b",\"rates\":{");
-    out.extend_from_slice(&days);
-    out.extend_from_slice(b"}}");
-    Ok(Answer::json(200, out, cache))
+    let mut head = Vec::with_capacity(128);
+    ask.head(&mut head);
+    head.extend_from_slice(b",\"start_date\":");
+    json_str(&mut head, &first.to_string());
+    head.extend_from_slice(b",\"end_date\":");
+    json_str(&mut head, &last.to_string());
+    head.extend_from_slice(b",\"rates\":{");
+    // The head goes in front of the days in place: a long range is held once, not copied.
+    days.reserve_exact(head.len() + 2);
+    days.splice(0..0, head);
+    days.extend_from_slice(b"}}");
+    Ok(Answer::json(200, days, cache))
 }
 
 /// Every code the store can answer, with its English name.
