@@ -40,10 +40,10 @@ use crate::selection::Selection;
 use crate::sources::full_name;
 use crate::store::ConflictPolicy;
 use crate::store::Store;
-use crate::timespec::RangeSpec;
+use crate::timespec::{ago, RangeSpec};
 
 use html::{escape, Page};
-use tables::{age, text, time_at, value_with, Column, Kind, Row, Table};
+use tables::{text, time_at, value_with, Column, Kind, Row, Table};
 use write::ReportFile;
 
 /// How many of the newest conflicts the page lists.
@@ -226,7 +226,7 @@ fn latest_section(g: &Gathered, opts: &Options, reference: Instant) -> String {
             cells.push(text(&r.via.map(|c| c.to_string()).unwrap_or_default()));
         }
         cells.push(time_at(r.obs.at));
-        cells.push(escape(&age(secs)));
+        cells.push(escape(&ago(secs)));
         cells.push(if is_stale { "<span class=\"stale\">⚠ stale</span>".into() } else { "<span class=\"fresh\">current</span>".into() });
         t.rows.push(Row { class: is_stale.then_some("is-stale"), cells });
     }
@@ -436,7 +436,7 @@ fn sources_section(g: &Gathered, reference: Instant) -> String {
     for s in &g.sources {
         let label = s.source.as_str();
         let newest = match s.last_observation {
-            Some(at) => format!("{} <span class=\"name\">{} ago</span>", time_at(at), escape(&age(reference.unix() - at.unix()))),
+            Some(at) => format!("{} <span class=\"name\">{} ago</span>", time_at(at), escape(&ago(reference.unix() - at.unix()))),
             None => "none".into(),
         };
         let (input, seen, stored) = match (&s.last_input, s.recorded) {
