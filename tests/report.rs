@@ -732,7 +732,8 @@ fn an_unwritable_parent_says_the_report_is_built_beside_dir() {
 }
 
 /// Issue 20 (DESIGN report v3): DIR also holds latest.json and latest.csv, the bytes `latest
-/// --format json|csv` writes for the report's selection and time, and per pair
+/// --format json|csv` writes for the report's selection and time (the same SOURCE_DATE_EPOCH:
+/// JSON's age_seconds counts from it), and per pair
 /// history-PAIR.csv, the bytes of `history --format csv` for that pair over the report's
 /// longest range; each is linked from the page. Three selections: the default one, inverted
 /// with two sources and a --to, and a derived pair with --cross.
@@ -779,7 +780,9 @@ fn the_folder_holds_the_data_behind_the_page() {
             if !sel.contains(&"--to") {
                 a.extend(["--to", &now]);
             }
-            files.push((format!("latest.{format}"), db.ok(&a)));
+            let out = db.cmd(&a).env("SOURCE_DATE_EPOCH", noon.timestamp().to_string()).output().unwrap();
+            assert!(out.status.success(), "{a:?}: {}", String::from_utf8_lossy(&out.stderr));
+            files.push((format!("latest.{format}"), String::from_utf8(out.stdout).unwrap()));
         }
         for (pair, hist) in &histories {
             let mut a = vec!["history", "--format", "csv"];

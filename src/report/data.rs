@@ -1,9 +1,10 @@
 //! The data behind the page, for other programs (DESIGN "report (v3)"): `latest.json` and
 //! `latest.csv`, the rows of `latest` (the bytes `fxsnap latest --format json|csv` writes for
-//! the report's selection and time), and per pair `history-PAIR.csv`, the rows of `history
-//! --format csv` over the report's longest range. A file name holds no `/`: the pair's
-//! currencies are joined by `-` (`history-KZT-USD.csv` for KZT/USD). Written by the exporters
-//! of the commands themselves (`crate::export::quotes`), from the report's read transaction.
+//! the report's selection, made at the report's time: the same `SOURCE_DATE_EPOCH`), and per
+//! pair `history-PAIR.csv`, the rows of `history --format csv` over the report's longest range.
+//! A file name holds no `/`: the pair's currencies are joined by `-` (`history-KZT-USD.csv` for
+//! KZT/USD). Written by the commands' own exporters (`crate::export::quotes`), from the
+//! report's read transaction.
 
 use crate::error::Result;
 use crate::export::{quotes, Format, HistoryFormat};
@@ -21,12 +22,13 @@ pub struct DataFile {
     pub what: String,
 }
 
-/// `latest.json` and `latest.csv`: `rows` (the report's latest table) as `latest` writes them.
-pub fn latest(sel: &Selection, rows: &[Quote]) -> Result<Vec<DataFile>> {
+/// `latest.json` and `latest.csv`: `rows` (the report's latest table) as `latest` writes them,
+/// their ages (JSON's `age_seconds`) counted from `now`, the time the report is made.
+pub fn latest(sel: &Selection, rows: &[Quote], now: Instant) -> Result<Vec<DataFile>> {
     let mut out = Vec::new();
     for (format, ext) in [(Format::Json, "json"), (Format::Csv, "csv")] {
         let mut bytes = Vec::new();
-        quotes::write_latest(&mut bytes, format, sel.cross, rows)?;
+        quotes::write_latest(&mut bytes, format, sel.cross, rows, now)?;
         let (name, what) = (format!("latest.{ext}"), format!("the latest rate of each series, as fxsnap latest --format {ext} writes it"));
         out.push(DataFile { file: ReportFile { name, bytes }, what });
     }

@@ -112,7 +112,7 @@ fn gather(store: &Store, sel: &Selection, opts: &Options) -> Result<Gathered> {
     let listing = Listing { selection: sel.clone(), as_quoted: opts.as_quoted };
     let latest = query::latest::latest_of(store, sel, &resolved)?;
     let charts = charts::pair_charts(store, sel, &resolved, &opts.ranges, opts.now, opts.theme)?;
-    let mut data = data::latest(sel, &latest)?;
+    let mut data = data::latest(sel, &latest, opts.now)?;
     let end = sel.to.unwrap_or(opts.now);
     let from = data::longest_from(&opts.ranges, sel, end)?;
     for pc in &charts {
