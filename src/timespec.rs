@@ -170,6 +170,24 @@ pub fn parse_stale(s: &str, now: Instant) -> Result<i64> {
     Ok(now.unix() - start.unix())
 }
 
+/// How long ago, for people: the one wording of an age (`latest`'s age
+/// column, `convert`'s legs, the report, `check`'s findings). `40 s`,
+/// `45 min`, `5 h` up to 48 hours (never "1 day"), then days with the hours
+/// while they still matter (`2 days 5 h`, so `--max-age 2d` is seen passed),
+/// `10 days` from ten on; `in the future` for a time after now.
+pub fn ago(secs: i64) -> String {
+    const HOUR: i64 = 3600;
+    const DAY: i64 = 86_400;
+    match secs {
+        s if s < 0 => "in the future".into(),
+        s if s < 60 => format!("{s} s"),
+        s if s < HOUR => format!("{} min", s / 60),
+        s if s < 48 * HOUR => format!("{} h", s / HOUR),
+        s if s < 10 * DAY && s % DAY >= HOUR => format!("{} days {} h", s / DAY, s % DAY / HOUR),
+        s => format!("{} days", s / DAY),
+    }
+}
+
 /// The current instant, to the second.
 pub fn now() -> Instant {
     Instant::from_unix(Utc::now().timestamp())
@@ -178,6 +196,27 @@ pub fn now() -> Instant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ages_read_in_one_wording() {
+        let cases = [
+            (-1, "in the future"),
+            (0, "0 s"),
+            (59, "59 s"),
+            (60, "1 min"),
+            (59 * 60 + 59, "59 min"),
+            (3600, "1 h"),
+            (47 * 3600 + 3599, "47 h"),
+            (48 * 3600, "2 days"),
+            (2 * 86_400 + 5 * 3600 + 7, "2 days 5 h"),
+            (3 * 86_400 + 5, "3 days"),
+            (10 * 86_400 + 5 * 3600, "10 days"),
+            (365 * 86_400, "365 days"),
+        ];
+        for (secs, want) in cases {
+            assert_eq!(ago(secs), want, "{secs} s");
+        }
+    }
 
     #[test]
     fn ranges_are_spans_or_all() {

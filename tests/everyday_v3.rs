@@ -155,3 +155,55 @@ fn convert_suggests_the_via_that_would_work() {
     let (_, _, err) = run(&db, &["convert", "100", "KGS", "UZS", "--source", "mybank", "--at", "2026-04-01"]);
     assert!(!err.contains("try"), "{err}");
 }
+
+/// Runs with the clock fixed at `epoch` (SOURCE_DATE_EPOCH) and returns stdout, asserting success.
+fn at_epoch(db: &TempDb, epoch: i64, args: &[&str]) -> String {
+    let out = db.cmd(args).env("SOURCE_DATE_EPOCH", epoch.to_string()).output().expect("run");
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn latest_says_how_old_each_value_is_in_the_wording_convert_and_check_share() {
+    let db = TempDb::new();
+    let csv = db.dir.path().join("rates.csv");
+    // 2026-05-01T00:00:00Z is 1777593600; asked 2 days, 5 hours and 7 seconds later.
+    fs::write(&csv, "timestamp,pair,rate,change_pct,source\n2026-05-01,USD/KZT,478.77,,nbk\n").unwrap();
+    db.ok(&["ingest", "-q", s(&csv)]);
+    let now = 1_777_593_600 + 2 * 86_400 + 5 * 3600 + 7;
+
+    let table = at_epoch(&db, now, &["latest"]);
+    let mut lines = table.lines();
+    assert_eq!(
+        lines.next().map(|h| h.split_whitespace().collect::<Vec<_>>()),
+        Some(vec!["timestamp", "pair", "rate", "change_pct", "source", "age"])
+    );
+    assert!(lines.next().is_some_and(|l| l.ends_with("nbk     2 days 5 h")), "{table}");
+    let json: serde_json::Value = serde_json::from_str(&at_epoch(&db, now, &["latest", "--format", "json"])).unwrap();
+    assert_eq!(json[0]["age_seconds"], serde_json::json!(2 * 86_400 + 5 * 3600 + 7));
+    let jsonl: serde_json::Value = serde_json::from_str(at_epoch(&db, now, &["latest", "--format", "jsonl"]).trim()).unwrap();
+    assert_eq!(jsonl["age_seconds"], json[0]["age_seconds"]);
+    // With --cross the age follows `via`.
+    let cross = at_epoch(&db, now, &["latest", "--cross", "--format", "json"]);
+    assert!(cross.contains("\"via\":null,\"precision_pct\":null,\"age_seconds\":190807}"), "{cross}");
+    // CSV is the exchange format: unchanged.
+    assert_eq!(
+        at_epoch(&db, now, &["latest", "--format", "csv"]),
+        "timestamp,pair,rate,change_pct,source\n2026-05-01T00:00:00Z,KZT/USD,0.00208868559,,nbk\n"
+    );
+    // Later, another wording of the one function.
+    let later = at_epoch(&db, now + 30 * 86_400, &["latest"]);
+    assert!(later.lines().nth(1).is_some_and(|l| l.ends_with("32 days")), "{later}");
+
+    // convert's legs (its default --at is the same clock) say it the same way.
+    let conv = at_epoch(&db, now, &["convert", "1", "USD", "KZT"]);
+    assert!(conv.contains("nbk     2 days 5 h\n"), "{conv}");
+    // And check's findings (check counts from the real clock): a value 2 days 5½ hours old.
+    let real = chrono::Utc::now().timestamp() - (2 * 86_400 + 5 * 3600 + 1800);
+    let at = chrono::DateTime::from_timestamp(real, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ");
+    fs::write(&csv, format!("timestamp,pair,rate,change_pct,source\n{at},KGS/USD,0.01144,,nbkr\n")).unwrap();
+    db.ok(&["ingest", "-q", s(&csv)]);
+    let (code, _, err) = run(&db, &["check", "--source", "nbkr", "--max-age", "2d"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains(&format!("newest observation 0.01144 at {at}, 2 days 5 h old (--max-age 2d)")), "{err}");
+}

@@ -280,7 +280,7 @@ fn check_max_age_names_the_stale_series_and_exits_4() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let findings: Vec<_> = stderr(&out).lines().filter(|l| l.contains("--max-age")).map(str::to_string).collect();
     assert_eq!(findings.len(), 1, "{}", stderr(&out));
-    assert!(findings[0].starts_with(&format!("fxsnap: KZT/USD from nbk: newest observation 0.00220 at {t3}, 3d 0h old")), "{findings:?}");
+    assert!(findings[0].starts_with(&format!("fxsnap: KZT/USD from nbk: newest observation 0.00220 at {t3}, 3 days old")), "{findings:?}");
     let ok = db.cmd(&["check", "--max-age", "5d"]).output().unwrap();
     assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
     assert!(String::from_utf8_lossy(&ok.stdout).ends_with(": ok\n"));

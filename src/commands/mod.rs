@@ -27,10 +27,11 @@ use crate::store::Store;
 /// `conflicts`, `inputs`) prints for a parsed command line, written to `out`
 /// from a store already open: the same typed options, query and exporter
 /// as `fxsnap COMMAND`, so the bytes are the same (the server's `/api/`).
-/// `now` is what [`made_at`] is to the command line: convert's default `--at`.
+/// `now` is what [`made_at`] is to the command line: latest's ages, convert's
+/// default `--at`.
 pub fn write_reading(store: &Store, command: &Command, now: Instant, out: &mut dyn Write) -> Result<()> {
     match command {
-        Command::Latest(a) => latest::write(store, &a.selection()?, a.format.format(), out),
+        Command::Latest(a) => latest::write(store, &a.selection()?, a.format.format(), now, out),
         Command::History(a) => {
             let (ask, format) = a.history()?;
             crate::export::quotes::write_history(out, format, store, &ask)

@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::model::Observation;
 use crate::precision::{low_precision, mark};
 use crate::query::convert::{Conversion, ConvertOptions, STALE_DAYS};
+use crate::timespec::ago;
 
 /// `age`: how long before `--at` the rate was observed.
 const LEG_COLUMNS: &[&str] = &["pair", "rate", "timestamp", "source", "age"];
@@ -72,7 +73,7 @@ fn table(out: &mut dyn Write, opts: &ConvertOptions, c: &Conversion) -> Result<(
                 continue;
             }
             shown.push(o);
-            let age = age_text(opts.at.unix() - o.at.unix());
+            let age = ago(opts.at.unix() - o.at.unix());
             let note = if l.stale(opts.at) { format!("{age}, STALE (over {STALE_DAYS} days)") } else { age };
             w.write(vec![
                 o.pair.to_string().into(),
@@ -96,18 +97,4 @@ fn table(out: &mut dyn Write, opts: &ConvertOptions, c: &Conversion) -> Result<(
         out.flush()?;
     }
     Ok(())
-}
-
-/// How long before `--at` a leg was observed: `3 days`, `5 hours`, `0 s`.
-fn age_text(secs: i64) -> String {
-    let (n, unit) = if secs >= 86_400 {
-        (secs / 86_400, "day")
-    } else if secs >= 3600 {
-        (secs / 3600, "hour")
-    } else if secs >= 60 {
-        (secs / 60, "minute")
-    } else {
-        return format!("{} s", secs.max(0));
-    };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }

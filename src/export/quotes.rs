@@ -7,10 +7,12 @@ use std::io::Write;
 
 use super::{Cell, Format, HistoryFormat, Price, RecordWriter};
 use crate::error::Result;
+use crate::model::Instant;
 use crate::precision::mark;
 use crate::query::history::{self, HistoryRow};
 use crate::query::{Listing, Quote};
 use crate::store::{InputRecord, Store};
+use crate::timespec::ago;
 
 pub const COLUMNS: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source"];
 const COLUMNS_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via"];
@@ -19,6 +21,13 @@ const JSON_COLUMNS_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "
 /// History's JSON adds provenance: `input` is the name of the input that
 /// brought the value ("" for one stored before version 2, or derived),
 /// `observed` when that input was seen (RFC 3339; null without an input).
+/// `latest` adds how long ago each value was observed: `age` in tables (the
+/// one wording, `timespec::ago`), `age_seconds` in JSON; CSV stays the
+/// exchange format.
+const LATEST_TABLE: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "age"];
+const LATEST_TABLE_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via", "age"];
+const LATEST_JSON: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "precision_pct", "age_seconds"];
+const LATEST_JSON_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via", "precision_pct", "age_seconds"];
 const PROVENANCE_COLUMNS: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "input", "observed", "precision_pct"];
 const PROVENANCE_COLUMNS_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via", "input", "observed", "precision_pct"];
 
@@ -95,12 +104,26 @@ fn price(q: &Quote) -> Price {
     Price { at: q.obs.at, pair: q.shown, rate: q.rate() }
 }
 
-/// `latest`'s rows in `format`.
-pub fn write_latest(out: &mut dyn Write, format: Format, cross: bool, rows: &[Quote]) -> Result<()> {
+/// `latest`'s rows in `format`, with their age at `now` in tables and JSON.
+pub fn write_latest(out: &mut dyn Write, format: Format, cross: bool, rows: &[Quote], now: Instant) -> Result<()> {
     let shape = Shape::new(format, cross);
-    let mut w = RecordWriter::new(out, format, shape.columns());
+    let columns = match (format, cross) {
+        (Format::Csv, _) => shape.columns(),
+        (Format::Table, false) => LATEST_TABLE,
+        (Format::Table, true) => LATEST_TABLE_VIA,
+        (Format::Json | Format::Jsonl, false) => LATEST_JSON,
+        (Format::Json | Format::Jsonl, true) => LATEST_JSON_VIA,
+    };
+    let mut w = RecordWriter::new(out, format, columns);
     for q in rows {
-        w.write(shape.record(q, None))?;
+        let mut cells = shape.record(q, None);
+        let secs = now.unix() - q.obs.at.unix();
+        match format {
+            Format::Csv => {}
+            Format::Table => cells.push(ago(secs).into()),
+            Format::Json | Format::Jsonl => cells.push(Cell::Number(secs.to_string())),
+        }
+        w.write(cells)?;
     }
     w.finish()
 }

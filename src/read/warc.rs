@@ -152,6 +152,13 @@ struct Place {
     uri: Option<String>,
 }
 
+/// What a record's header says that the reader needs.
+struct RecordHead {
+    kind: Option<String>,
+    date: Option<String>,
+    length: u64,
+}
+
 impl Place {
     fn describe(&self) -> String {
         match &self.uri {
@@ -195,82 +202,15 @@ impl<R: Read> Responses<R> {
             let place = Place { number: self.records, offset: self.reader.inner.get_ref().input_offset(self.reader.count), uri: None };
             return Err(self.read_error(&place, e));
         }
-        // Blank lines between records are tolerated.
-        loop {
-            let first = self.reader.fill_buf().map(|b| b.first().copied());
-            match first {
-                Ok(None) => return Ok(Step::End),
-                Ok(Some(b'\r' | b'\n')) => self.reader.consume(1),
-                Ok(Some(_)) => break,
-                Err(e) => {
-                    self.records += 1;
-                    let place =
-                        Place { number: self.records, offset: self.reader.inner.get_ref().input_offset(self.reader.count), uri: None };
-                    return Err(self.read_error(&place, e));
-                }
-            }
+        if !self.skip_blank_lines()? {
+            return Ok(Step::End);
         }
         self.records += 1;
         let mut place = Place { number: self.records, offset: self.reader.inner.get_ref().input_offset(self.reader.count), uri: None };
-        let mut budget = MAX_HEADER_BYTES;
-        let first = match self.line(&mut budget) {
-            Ok(Some(l)) => l,
-            Ok(None) => return Err(self.cut(&place, "its header ends early")),
-            Err(e) => return Err(self.read_error(&place, e)),
-        };
-        if first != b"WARC/1.0" && first != b"WARC/1.1" {
-            return Err(Error::invalid(format!(
-                "{} does not begin with WARC/1.0 or WARC/1.1 but with '{}'",
-                place.describe(),
-                echo(&String::from_utf8_lossy(&first))
-            )));
-        }
-        let (mut kind, mut date, mut length) = (None, None, None);
-        loop {
-            let line = match self.line(&mut budget) {
-                Ok(Some(l)) => l,
-                Ok(None) => return Err(self.cut(&place, "its header ends early")),
-                Err(e) => return Err(self.read_error(&place, e)),
-            };
-            if line.is_empty() {
-                break;
-            }
-            let line = String::from_utf8_lossy(&line);
-            let Some((name, value)) = line.split_once(':') else { continue };
-            let value = value.trim();
-            match name.trim().to_ascii_lowercase().as_str() {
-                "warc-type" => kind = Some(value.to_ascii_lowercase()),
-                "warc-target-uri" => place.uri = Some(value.trim_start_matches('<').trim_end_matches('>').to_string()),
-                "warc-date" => date = Some(value.to_string()),
-                "content-length" => length = Some(value.to_string()),
-                _ => {}
-            }
-        }
-        let length: u64 = match length.as_deref().map(str::parse) {
-            Some(Ok(n)) => n,
-            Some(Err(_)) => return Err(Error::invalid(format!("{} has a Content-Length that is not a number", place.describe()))),
-            None => return Err(Error::invalid(format!("{} has no Content-Length", place.describe()))),
-        };
+        let RecordHead { kind, date, length } = self.record_head(&mut place)?;
         let response = kind.as_deref() == Some("response");
         let limit = MAX_BODY_BYTES as u64 + MAX_HEADER_BYTES;
-        let mut block = Vec::new();
-        let got = if response && length <= limit {
-            (&mut self.reader).take(length).read_to_end(&mut block)
-        } else {
-            io::copy(&mut (&mut self.reader).take(length), &mut io::sink()).map(|n| n as usize)
-        };
-        match got {
-            Ok(n) if n as u64 == length => {}
-            Ok(_) => return Err(self.cut(&place, "its block is shorter than its Content-Length")),
-            Err(e) => return Err(self.read_error(&place, e)),
-        }
-        let mut end = [0u8; 4];
-        match self.reader.read_exact(&mut end) {
-            Ok(()) if &end == b"\r\n\r\n" => {}
-            Ok(()) => return Err(Error::invalid(format!("{} is not followed by the CRLF CRLF that ends a record", place.describe()))),
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Err(self.cut(&place, "the CRLF CRLF that ends it is missing")),
-            Err(e) => return Err(self.read_error(&place, e)),
-        }
+        let block = self.block(&place, length, response && length <= limit)?;
         // In a gzip member per record, the record is complete only with its
         // member's trailer: read up to the next member to check it.
         if matches!(self.reader.inner.get_ref(), Body::Gzip(_)) && self.reader.inner.buffer().is_empty() {
@@ -291,6 +231,91 @@ impl<R: Read> Responses<R> {
             )))));
         }
         Ok(Step::Response(response_of(&place, date.as_deref(), &block)))
+    }
+
+    /// Skips the blank lines tolerated between records; false at the end of the input.
+    fn skip_blank_lines(&mut self) -> Result<bool> {
+        loop {
+            let first = self.reader.fill_buf().map(|b| b.first().copied());
+            match first {
+                Ok(None) => return Ok(false),
+                Ok(Some(b'\r' | b'\n')) => self.reader.consume(1),
+                Ok(Some(_)) => return Ok(true),
+                Err(e) => {
+                    self.records += 1;
+                    let place =
+                        Place { number: self.records, offset: self.reader.inner.get_ref().input_offset(self.reader.count), uri: None };
+                    return Err(self.read_error(&place, e));
+                }
+            }
+        }
+    }
+
+    /// A record's version line and named fields, up to the blank line; the
+    /// target URI goes into `place` for the messages that follow.
+    fn record_head(&mut self, place: &mut Place) -> Result<RecordHead> {
+        let mut budget = MAX_HEADER_BYTES;
+        let first = match self.line(&mut budget) {
+            Ok(Some(l)) => l,
+            Ok(None) => return Err(self.cut(place, "its header ends early")),
+            Err(e) => return Err(self.read_error(place, e)),
+        };
+        if first != b"WARC/1.0" && first != b"WARC/1.1" {
+            return Err(Error::invalid(format!(
+                "{} does not begin with WARC/1.0 or WARC/1.1 but with '{}'",
+                place.describe(),
+                echo(&String::from_utf8_lossy(&first))
+            )));
+        }
+        let (mut kind, mut date, mut length) = (None, None, None);
+        loop {
+            let line = match self.line(&mut budget) {
+                Ok(Some(l)) => l,
+                Ok(None) => return Err(self.cut(place, "its header ends early")),
+                Err(e) => return Err(self.read_error(place, e)),
+            };
+            if line.is_empty() {
+                break;
+            }
+            let line = String::from_utf8_lossy(&line);
+            let Some((name, value)) = line.split_once(':') else { continue };
+            let value = value.trim();
+            match name.trim().to_ascii_lowercase().as_str() {
+                "warc-type" => kind = Some(value.to_ascii_lowercase()),
+                "warc-target-uri" => place.uri = Some(value.trim_start_matches('<').trim_end_matches('>').to_string()),
+                "warc-date" => date = Some(value.to_string()),
+                "content-length" => length = Some(value.to_string()),
+                _ => {}
+            }
+        }
+        let length: u64 = match length.as_deref().map(str::parse) {
+            Some(Ok(n)) => n,
+            Some(Err(_)) => return Err(Error::invalid(format!("{} has a Content-Length that is not a number", place.describe()))),
+            None => return Err(Error::invalid(format!("{} has no Content-Length", place.describe()))),
+        };
+        Ok(RecordHead { kind, date, length })
+    }
+
+    /// The record's block (kept only when `keep`, else read past) and the CRLF CRLF after it.
+    fn block(&mut self, place: &Place, length: u64, keep: bool) -> Result<Vec<u8>> {
+        let mut block = Vec::new();
+        let got = if keep {
+            (&mut self.reader).take(length).read_to_end(&mut block)
+        } else {
+            io::copy(&mut (&mut self.reader).take(length), &mut io::sink()).map(|n| n as usize)
+        };
+        match got {
+            Ok(n) if n as u64 == length => {}
+            Ok(_) => return Err(self.cut(place, "its block is shorter than its Content-Length")),
+            Err(e) => return Err(self.read_error(place, e)),
+        }
+        let mut end = [0u8; 4];
+        match self.reader.read_exact(&mut end) {
+            Ok(()) if &end == b"\r\n\r\n" => Ok(block),
+            Ok(()) => Err(Error::invalid(format!("{} is not followed by the CRLF CRLF that ends a record", place.describe()))),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(self.cut(place, "the CRLF CRLF that ends it is missing")),
+            Err(e) => Err(self.read_error(place, e)),
+        }
     }
 
     /// An error while reading a record: a cut gzip member or file is a cut record.

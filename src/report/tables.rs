@@ -150,16 +150,6 @@ pub fn value_and_time(value_col: &str, time_col: &str, point: Option<&Point>) ->
     )
 }
 
-/// How long ago, for people: `45 min`, `5 h`, `10 days`.
-pub fn age(secs: i64) -> String {
-    match secs {
-        s if s < 0 => "in the future".into(),
-        s if s < 3600 => format!("{} min", s / 60),
-        s if s < 48 * 3600 => format!("{} h", s / 3600),
-        s => format!("{} days", s / 86_400), // 48 h and more: never "1 days"
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,9 +170,5 @@ mod tests {
         assert_eq!(time_at(at("2026-02-22T00:00:00Z")), "<time datetime=\"2026-02-22T00:00:00Z\">2026-02-22</time>");
         assert_eq!(time_at(at("2026-02-22T13:05:07Z")), "<time datetime=\"2026-02-22T13:05:07Z\">2026-02-22 13:05:07</time>");
         assert_eq!(value_and_time("min", "min_timestamp", None), "");
-        assert_eq!(age(59 * 60), "59 min");
-        assert_eq!(age(47 * 3600), "47 h");
-        assert_eq!(age(10 * 86_400 + 5), "10 days");
-        assert_eq!(age(-1), "in the future");
     }
 }

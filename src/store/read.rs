@@ -30,6 +30,40 @@ pub struct RawRow<'a> {
     pub input: Option<InputId>,
 }
 
+/// One series' next row in the merge, its buffers reused from row to row.
+struct Head {
+    ts: i64,
+    inverted: bool,
+    rate: String,
+    change: Option<String>,
+    input: Option<i64>,
+}
+/// Reads a cursor's next row into its head (None at its end).
+fn read(rows: &mut rusqlite::Rows<'_>, h: &mut Option<Head>) -> rusqlite::Result<()> {
+    match rows.next()? {
+        None => *h = None,
+        Some(r) => {
+            let rate = r.get_ref(1)?.as_str()?;
+            let change = r.get_ref(3)?.as_str_or_null()?;
+            let head = h.get_or_insert_with(|| Head { ts: 0, inverted: false, rate: String::new(), change: None, input: None });
+            head.ts = r.get(0)?;
+            head.input = r.get(4)?;
+            head.inverted = r.get::<_, i64>(2)? == 1;
+            head.rate.clear();
+            head.rate.push_str(rate);
+            match (change, &mut head.change) {
+                (None, c) => *c = None,
+                (Some(t), Some(c)) => {
+                    c.clear();
+                    c.push_str(t);
+                }
+                (Some(t), c) => *c = Some(t.to_string()),
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     /// Every series, ordered by pair then source.
     pub fn series(&self) -> Result<Vec<Series>> {
@@ -105,37 +139,6 @@ impl Store {
         to: Option<Instant>,
         mut f: impl FnMut(RawRow<'_>) -> Result<()>,
     ) -> Result<()> {
-        struct Head {
-            ts: i64,
-            inverted: bool,
-            rate: String,
-            change: Option<String>,
-            input: Option<i64>,
-        }
-        fn read(rows: &mut rusqlite::Rows<'_>, h: &mut Option<Head>) -> rusqlite::Result<()> {
-            match rows.next()? {
-                None => *h = None,
-                Some(r) => {
-                    let rate = r.get_ref(1)?.as_str()?;
-                    let change = r.get_ref(3)?.as_str_or_null()?;
-                    let head = h.get_or_insert_with(|| Head { ts: 0, inverted: false, rate: String::new(), change: None, input: None });
-                    head.ts = r.get(0)?;
-                    head.input = r.get(4)?;
-                    head.inverted = r.get::<_, i64>(2)? == 1;
-                    head.rate.clear();
-                    head.rate.push_str(rate);
-                    match (change, &mut head.change) {
-                        (None, c) => *c = None,
-                        (Some(t), Some(c)) => {
-                            c.clear();
-                            c.push_str(t);
-                        }
-                        (Some(t), c) => *c = Some(t.to_string()),
-                    }
-                }
-            }
-            Ok(())
-        }
         let p = |e| db_err(&self.path, e);
         let sql = format!(
             "SELECT ts, rate, inverted, change, {} FROM observation WHERE series_id = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts",

@@ -27,7 +27,7 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::open::{is_busy, BUSY_TIMEOUT};
 use super::read::{canonical_f64, row_observation};
-use super::{db_err, rollup, Committed, ConflictPolicy, Counts, InputId, InputMeta, Series, SeriesId, Store};
+use super::{db_err, rollup, Class, Committed, ConflictPolicy, Counts, InputId, InputMeta, Series, SeriesId, Store};
 use crate::error::Result;
 use crate::model::{Instant, Observation, Pair, Source};
 
@@ -226,27 +226,16 @@ impl InputTx<'_> {
             self.counts.new += 1;
             return Ok(());
         }
-        let series = Series { id: sid, source: obs.source.clone(), pair: canonical };
-        let (stored, stored_input, stored_observed) = {
-            let mut st = self
-                .tx
-                .prepare_cached(
-                    "SELECT o.ts, o.rate, o.inverted, o.change, o.input_id, i.observed FROM observation o \
-                     LEFT JOIN input i ON i.id = o.input_id WHERE o.series_id = ?1 AND o.ts = ?2",
-                )
-                .map_err(p)?;
-            let (obs, input, observed) = st
-                .query_row(params![sid.0, ts], |r| {
-                    Ok((row_observation(&series, r)?, r.get::<_, Option<i64>>(4)?.map(InputId), r.get::<_, Option<i64>>(5)?))
-                })
-                .map_err(p)?;
-            (obs?, input, observed)
+        let (stored, stored_input, stored_observed) = self.stored_at(sid, &obs.source, canonical, ts)?;
+        let replace = match self.policy.classify(Some((&stored, stored_observed.map(Instant::from_unix))), obs, self.observed)? {
+            Class::Duplicate => {
+                self.counts.duplicate += 1;
+                return Ok(());
+            }
+            Class::Conflict { replaced } => replaced,
+            // a row at this key was just found: it cannot be new
+            Class::New => false,
         };
-        if stored.same_value(obs) {
-            self.counts.duplicate += 1;
-            return Ok(());
-        }
-        let replace = self.policy.replaces(&stored, stored_observed.map(Instant::from_unix), obs, self.observed)?;
         let this_input = Some(self.input_id);
         let (kept, kept_input, dropped, dropped_input) = if replace {
             self.tx
@@ -261,6 +250,39 @@ impl InputTx<'_> {
         } else {
             (&stored, stored_input, obs, this_input)
         };
+        self.log_conflict(sid, ts, canonical, (kept, kept_input), (dropped, dropped_input))?;
+        self.counts.conflict += 1;
+        Ok(())
+    }
+
+    /// The row already stored at `ts`, with its input and that input's observation time.
+    fn stored_at(&self, sid: SeriesId, source: &Source, canonical: Pair, ts: i64) -> Result<(Observation, Option<InputId>, Option<i64>)> {
+        let p = |e| db_err(&self.path, e);
+        let series = Series { id: sid, source: source.clone(), pair: canonical };
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "SELECT o.ts, o.rate, o.inverted, o.change, o.input_id, i.observed FROM observation o \
+                 LEFT JOIN input i ON i.id = o.input_id WHERE o.series_id = ?1 AND o.ts = ?2",
+            )
+            .map_err(p)?;
+        let (obs, input, observed) = st
+            .query_row(params![sid.0, ts], |r| {
+                Ok((row_observation(&series, r)?, r.get::<_, Option<i64>>(4)?.map(InputId), r.get::<_, Option<i64>>(5)?))
+            })
+            .map_err(p)?;
+        Ok((obs?, input, observed))
+    }
+
+    /// Logs a conflict settled by the policy: the value kept and the one dropped, each with its input.
+    fn log_conflict(
+        &self,
+        sid: SeriesId,
+        ts: i64,
+        canonical: Pair,
+        (kept, kept_input): (&Observation, Option<InputId>),
+        (dropped, dropped_input): (&Observation, Option<InputId>),
+    ) -> Result<()> {
         self.tx
             .prepare_cached(
                 // The same conflict met again (re-running the same inputs, or
@@ -271,24 +293,24 @@ impl InputTx<'_> {
                  WHERE series_id = ?1 AND ts = ?2 AND policy = ?3 AND kept_rate = ?4 AND kept_inverted = ?5 \
                  AND kept_change IS ?6 AND dropped_rate = ?7 AND dropped_inverted = ?8 AND dropped_change IS ?9)",
             )
-            .map_err(p)?
-            .execute(params![
-                sid.0,
-                ts,
-                self.policy.as_str(),
-                kept.rate.to_string(),
-                i64::from(kept.pair != canonical),
-                kept.change.as_ref().map(|c| c.to_string()),
-                dropped.rate.to_string(),
-                i64::from(dropped.pair != canonical),
-                dropped.change.as_ref().map(|c| c.to_string()),
-                self.input,
-                self.logged_at.unix(),
-                kept_input.map(|i| i.0),
-                dropped_input.map(|i| i.0)
-            ])
-            .map_err(p)?;
-        self.counts.conflict += 1;
+            .and_then(|mut st| {
+                st.execute(params![
+                    sid.0,
+                    ts,
+                    self.policy.as_str(),
+                    kept.rate.to_string(),
+                    i64::from(kept.pair != canonical),
+                    kept.change.as_ref().map(|c| c.to_string()),
+                    dropped.rate.to_string(),
+                    i64::from(dropped.pair != canonical),
+                    dropped.change.as_ref().map(|c| c.to_string()),
+                    self.input,
+                    self.logged_at.unix(),
+                    kept_input.map(|i| i.0),
+                    dropped_input.map(|i| i.0)
+                ])
+            })
+            .map_err(|e| db_err(&self.path, e))?;
         Ok(())
     }
 
