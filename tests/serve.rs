@@ -513,6 +513,38 @@ fn the_api_answers_each_reading_commands_bytes_and_its_messages() {
     assert_eq!(server.get("/api/delete").status, 404);
 }
 
+/// A long answer is sent as it is written (chunked, no length known in
+/// advance), not held whole: 30 years of NBU's daily history through
+/// `/api/history` (the CLI's bytes) and `/v2/rates`; a short one keeps its
+/// Content-Length.
+#[test]
+fn long_answers_stream_and_are_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    let nbu = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/history/nbu-usd-cross.csv");
+    fxsnap(&db, &["ingest", "-q", nbu.to_str().unwrap()]);
+    let epoch = "1779710400";
+    let server = Server::start_env(&db, &[], &[("SOURCE_DATE_EPOCH", epoch)]);
+    let chunked = |r: &Reply| r.header("transfer-encoding") == Some("chunked") && r.header("content-length").is_none();
+    for format in ["csv", "json", "jsonl"] {
+        let r = server.get(&format!("/api/history?pair=all&source=nbu&format={format}"));
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert!(chunked(&r), "{format}: {:?}", r.headers);
+        let (code, out, err) = cli_at(&db, epoch, &["history", "--pair", "all", "--source", "nbu", "--format", format]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.len() > 1 << 20, "a long answer: {} bytes", out.len());
+        assert!(r.body == out, "/api/history format={format} differs from the CLI's ({} against {} bytes)", r.body.len(), out.len());
+    }
+    let v2 = server.get("/v2/rates?base=USD&from=1999-01-01&to=2025-12-31&providers=NBU");
+    assert_eq!(v2.status, 200, "{}", v2.text());
+    assert!(chunked(&v2), "{:?}", v2.headers);
+    let rows = v2.json();
+    assert!(rows.as_array().is_some_and(|a| a.len() > 20_000), "{} bytes", v2.body.len());
+    let short = server.get("/api/latest?format=csv");
+    assert!(short.header("content-length").is_some(), "{:?}", short.headers);
+}
+
 /// The API answers with the running server's own code: with its binary
 /// gone (a package upgrade replaced it) the answers are still the CLI's,
 /// and a bad parameter still gets the command's message.

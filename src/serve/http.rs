@@ -24,6 +24,7 @@ use super::metrics::{self, Http, StoreCache};
 use super::pool::{FileId, Pool, StampWatch};
 use super::routes::{self, Route};
 use super::server::LogLine;
+use super::stream::{Handed, Handover};
 use super::Options;
 use crate::model::Instant;
 use crate::store::ChangeStamp;
@@ -94,8 +95,8 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let started = std::time::Instant::now();
     let peer = req.extensions().get::<SocketAddr>().copied();
     let (parts, _body) = req.into_parts();
-    let (route, answer) = respond(&shared, &parts).await;
-    let mut response = to_response(answer.0, answer.1, &parts.method);
+    let (route, handed) = respond(&shared, &parts).await;
+    let mut response = to_response(handed, &parts.method);
     cors(&parts, response.headers_mut());
     let status = response.status().as_u16();
     shared.http.record(route.label(), status, started.elapsed().as_secs_f64());
@@ -125,8 +126,8 @@ fn cors(parts: &axum::http::request::Parts, h: &mut HeaderMap) {
 }
 
 /// Headers a response gets beyond its answer's own.
-#[derive(Default)]
-struct Extra {
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Extra {
     etag: Option<String>,
     last_modified: Option<String>,
     not_modified: bool,
@@ -134,33 +135,41 @@ struct Extra {
     allow: bool,
 }
 
-async fn respond(shared: &Arc<Shared>, parts: &axum::http::request::Parts) -> (Route, (Answer, Extra)) {
+async fn respond(shared: &Arc<Shared>, parts: &axum::http::request::Parts) -> (Route, Handed) {
+    let whole = |a: Answer, extra: Extra| Handed::Whole(a, extra);
     if let Some(refused) = refuse(parts) {
-        return (Route::Refused, (refused, Extra { allow: parts.method != Method::GET, ..Extra::default() }));
+        return (Route::Refused, whole(refused, Extra { allow: parts.method != Method::GET, ..Extra::default() }));
     }
     let route = match routes::route(parts.uri.path(), parts.uri.query()) {
         Ok(r) => r,
-        Err(a) => return (Route::Refused, (a, Extra::default())),
+        Err(a) => return (Route::Refused, whole(a, Extra::default())),
     };
     if parts.method == Method::OPTIONS {
         let a = Answer { status: 204, content_type: "text/plain; charset=utf-8", body: Vec::new(), cache: CacheKind::NoStore };
-        return (route, (a, Extra { allow: true, ..Extra::default() }));
+        return (route, whole(a, Extra { allow: true, ..Extra::default() }));
     }
     if let Some((a, location)) = routes::without_store(&route, &parts.headers) {
-        return (route, (a, Extra { location, ..Extra::default() }));
+        return (route, whole(a, Extra { location, ..Extra::default() }));
     }
-    if let Some(known) = known_answer(shared, &route, parts) {
-        return (route, known);
+    if let Some((a, extra)) = known_answer(shared, &route, parts) {
+        return (route, whole(a, extra));
     }
     let job_shared = shared.clone();
     let job_route = route.clone();
     let headers = parts.headers.clone();
     let uri = parts.uri.clone();
-    let job = tokio::task::spawn_blocking(move || answer_from_store(&job_shared, &job_route, &uri, &headers));
-    let out = match tokio::time::timeout(ANSWER_TIMEOUT, job).await {
+    let (head, handed) = tokio::sync::oneshot::channel();
+    let runtime = tokio::runtime::Handle::current();
+    // The answer comes back whole, or as a head whose body follows (`stream`).
+    tokio::task::spawn_blocking(move || {
+        let handover = Handover::new(head, runtime);
+        let (answer, extra) = answer_from_store(&job_shared, &job_route, &uri, &headers, &handover);
+        handover.finish(answer, extra);
+    });
+    let out = match tokio::time::timeout(ANSWER_TIMEOUT, handed).await {
         Ok(Ok(out)) => out,
-        Ok(Err(_)) => (Answer::error(500, "error", "the answer failed unexpectedly"), Extra::default()),
-        Err(_) => (Answer::error(503, "error", "the answer took longer than 10 s; try again"), Extra::default()),
+        Ok(Err(_)) => whole(Answer::error(500, "error", "the answer failed unexpectedly"), Extra::default()),
+        Err(_) => whole(Answer::error(503, "error", "the answer took longer than 10 s; try again"), Extra::default()),
     };
     (route, out)
 }
@@ -215,7 +224,7 @@ fn not_modified(shared: &Shared, tag: String, stamp: ChangeStamp) -> (Answer, Ex
 
 /// The answer of a route that reads the store: one read transaction, the
 /// ETag of the state it sees, 304 when the client has it.
-fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, headers: &HeaderMap) -> (Answer, Extra) {
+fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, headers: &HeaderMap, handover: &Handover) -> (Answer, Extra) {
     // The files looked at before the stamp is read (a commit in between
     // makes them differ at the next look, never the other way round).
     let looked = (shared.pool.files(), std::time::SystemTime::now());
@@ -256,7 +265,10 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
     let computed = kept.is_none();
     let answer = match kept {
         Some(a) => Ok(a),
-        None => routes::with_store(shared, route, uri, headers, &store, stamp, now),
+        None => {
+            handover.set_extra(Extra { etag: etag.clone(), last_modified: stamp.and_then(last_modified), ..Extra::default() });
+            routes::with_store(shared, route, routes::Asked { uri, headers }, &store, stamp, now, handover)
+        }
     };
     let finished = snapshot.finish();
     let answer = match (answer, finished) {
@@ -271,7 +283,7 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
     if answer.status >= 300 {
         return (answer, Extra::default());
     }
-    if let (true, true, Some(tag)) = (keep, computed, &etag) {
+    if let (true, true, false, Some(tag)) = (keep, computed, handover.streamed(), &etag) {
         shared.answers.put(state_of(id, stamp), tag, &answer);
     }
     if let Some(tag) = &etag {
@@ -320,7 +332,11 @@ fn last_modified(stamp: ChangeStamp) -> Option<String> {
     chrono::DateTime::from_timestamp(stamp.at_ms / 1000, 0).map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
 }
 
-fn to_response(answer: Answer, extra: Extra, method: &Method) -> Response {
+fn to_response(handed: Handed, method: &Method) -> Response {
+    let (answer, extra, chunks) = match handed {
+        Handed::Whole(a, e) => (a, e, None),
+        Handed::Streamed(a, e, c) => (a, e, Some(c)),
+    };
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut builder = Response::builder().status(status);
     let h = builder.headers_mut();
@@ -346,8 +362,15 @@ fn to_response(answer: Answer, extra: Extra, method: &Method) -> Response {
         }
         h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     }
-    // HEAD: the length of the body a GET would get, without the body.
-    let body = if *method == Method::HEAD {
+    // HEAD: the length of the body a GET would get, without the body
+    // (a streamed one's length is not known: none is given).
+    let body = if let Some(chunks) = chunks {
+        if *method == Method::HEAD {
+            Body::empty()
+        } else {
+            Body::new(chunks)
+        }
+    } else if *method == Method::HEAD {
         if let Some(h) = builder.headers_mut() {
             h.insert(header::CONTENT_LENGTH, HeaderValue::from(answer.body.len()));
         }
