@@ -15,7 +15,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::model::{same_change, Change, Instant, Observation, Pair, Rate, Source};
-use crate::store::{Committed, ConflictPolicy, Counts, InputMeta, Series, Store, StoredValue};
+use crate::store::{Class, Committed, ConflictPolicy, Counts, InputMeta, Series, Store, StoredValue};
 
 /// A value at a key, kept small: a dry run of a bulk load holds one per
 /// new row (some 70 bytes, twice that while a table grows).
@@ -197,17 +197,6 @@ impl DryRun {
     }
 }
 
-/// What a row would be.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Class {
-    New,
-    Duplicate,
-    /// Differs from the value at its key; `replaced`: the policy would store this one.
-    Conflict {
-        replaced: bool,
-    },
-}
-
 /// One input of a dry run, the counterpart of `InputTx`.
 pub struct DryInput<'a> {
     run: &'a mut DryRun,
@@ -232,27 +221,16 @@ impl DryInput<'_> {
             Some(v) => Some(v.clone()),
             None => self.run.current(key)?,
         };
-        let class = match &current {
-            None => {
-                self.pending.insert(key, Value::of(obs, self.observed, self.id));
-                self.counts.new += 1;
-                Class::New
-            }
-            Some(v) => {
-                let stored = v.observation(obs);
-                if stored.same_value(obs) {
-                    self.counts.duplicate += 1;
-                    Class::Duplicate
-                } else {
-                    let replaced = self.policy.replaces(&stored, v.observed(), obs, self.observed)?;
-                    if replaced {
-                        self.pending.insert(key, Value::of(obs, self.observed, self.id));
-                    }
-                    self.counts.conflict += 1;
-                    Class::Conflict { replaced }
-                }
-            }
-        };
+        let stored = current.as_ref().map(|v| (v.observation(obs), v.observed()));
+        let class = self.policy.classify(stored.as_ref().map(|(o, t)| (o, *t)), obs, self.observed)?;
+        match class {
+            Class::New => self.counts.new += 1,
+            Class::Duplicate => self.counts.duplicate += 1,
+            Class::Conflict { .. } => self.counts.conflict += 1,
+        }
+        if matches!(class, Class::New | Class::Conflict { replaced: true }) {
+            self.pending.insert(key, Value::of(obs, self.observed, self.id));
+        }
         if self.run.verbose {
             self.rows.push(row_line(obs, class, current.as_ref(), self.id));
         }

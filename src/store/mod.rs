@@ -91,6 +91,17 @@ pub enum ConflictPolicy {
     Fail,
 }
 
+/// What a row is to the store: the count it goes into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    New,
+    Duplicate,
+    /// Differs from the value at its key; `replaced`: the policy stores this one.
+    Conflict {
+        replaced: bool,
+    },
+}
+
 impl ConflictPolicy {
     /// The word stored in the conflict log.
     pub fn as_str(self) -> &'static str {
@@ -99,6 +110,16 @@ impl ConflictPolicy {
             ConflictPolicy::Replace => "replace",
             ConflictPolicy::Newest => "newest",
             ConflictPolicy::Fail => "fail",
+        }
+    }
+
+    /// What a new value is against the value at its key (None: no value
+    /// there): the one classification of a write and of its dry run.
+    pub fn classify(self, current: Option<(&Observation, Option<Instant>)>, new: &Observation, new_observed: Instant) -> Result<Class> {
+        match current {
+            None => Ok(Class::New),
+            Some((stored, _)) if stored.same_value(new) => Ok(Class::Duplicate),
+            Some((stored, stored_observed)) => Ok(Class::Conflict { replaced: self.replaces(stored, stored_observed, new, new_observed)? }),
         }
     }
 

@@ -27,7 +27,7 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::open::{is_busy, BUSY_TIMEOUT};
 use super::read::{canonical_f64, row_observation};
-use super::{db_err, rollup, Committed, ConflictPolicy, Counts, InputId, InputMeta, Series, SeriesId, Store};
+use super::{db_err, rollup, Class, Committed, ConflictPolicy, Counts, InputId, InputMeta, Series, SeriesId, Store};
 use crate::error::Result;
 use crate::model::{Instant, Observation, Pair, Source};
 
@@ -227,11 +227,15 @@ impl InputTx<'_> {
             return Ok(());
         }
         let (stored, stored_input, stored_observed) = self.stored_at(sid, &obs.source, canonical, ts)?;
-        if stored.same_value(obs) {
-            self.counts.duplicate += 1;
-            return Ok(());
-        }
-        let replace = self.policy.replaces(&stored, stored_observed.map(Instant::from_unix), obs, self.observed)?;
+        let replace = match self.policy.classify(Some((&stored, stored_observed.map(Instant::from_unix))), obs, self.observed)? {
+            Class::Duplicate => {
+                self.counts.duplicate += 1;
+                return Ok(());
+            }
+            Class::Conflict { replaced } => replaced,
+            // a row at this key was just found: it cannot be new
+            Class::New => false,
+        };
         let this_input = Some(self.input_id);
         let (kept, kept_input, dropped, dropped_input) = if replace {
             self.tx
