@@ -152,14 +152,11 @@ pub struct Document<'a> {
 #[derive(Clone, Debug)]
 pub enum Outcome {
     Stored {
-        format: Format,
         counts: Counts,
         date: Option<chrono::NaiveDate>,
     },
     /// A bank's reply that it has no rates for the day: nothing stored.
-    Empty {
-        format: Format,
-    },
+    Empty,
 }
 
 /// Lower-case hex SHA-256 of a document's bytes.
@@ -196,7 +193,7 @@ pub fn store_document(store: &mut LazyStore<'_>, doc: &Document<'_>, opts: &Opti
             while let Some(obs) = rows.next_observation()? {
                 tx.put(&obs)?;
             }
-            Ok(Outcome::Stored { format, counts: tx.commit()?.counts, date: None })
+            Ok(Outcome::Stored { counts: tx.commit()?.counts, date: None })
         }
         Format::Warc => Err(Error::invalid("is a WARC archive inside an archive or a response: not read")),
         _ => store_page(store, doc, opts),
@@ -215,7 +212,7 @@ fn meta(doc: &Document<'_>, format: Format) -> InputMeta {
 
 fn store_bank(store: &mut LazyStore<'_>, doc: &Document<'_>, bank: &BankDocument, opts: &Options) -> Result<Outcome> {
     if bank.is_empty_day() {
-        return Ok(Outcome::Empty { format: bank.format });
+        return Ok(Outcome::Empty);
     }
     for obs in &bank.rows {
         refuse_far_future(obs.at, opts.now)?;
@@ -225,7 +222,7 @@ fn store_bank(store: &mut LazyStore<'_>, doc: &Document<'_>, bank: &BankDocument
         tx.put(obs)?;
     }
     tx.skipped(bank.skipped.len() as u64);
-    Ok(Outcome::Stored { format: bank.format, counts: tx.commit()?.counts, date: bank.date })
+    Ok(Outcome::Stored { counts: tx.commit()?.counts, date: bank.date })
 }
 
 fn store_page(store: &mut LazyStore<'_>, doc: &Document<'_>, opts: &Options) -> Result<Outcome> {
@@ -258,7 +255,7 @@ fn store_page(store: &mut LazyStore<'_>, doc: &Document<'_>, opts: &Options) -> 
     for q in page.quotes {
         tx.put(&Observation { source: source.clone(), pair: q.pair, at, rate: q.rate, change: q.change })?;
     }
-    Ok(Outcome::Stored { format: Format::Ticker, counts: tx.commit()?.counts, date: None })
+    Ok(Outcome::Stored { counts: tx.commit()?.counts, date: None })
 }
 
 /// The size and SHA-256 of what a reader has read so far, shared with the

@@ -11,26 +11,26 @@
 
 pub mod chart;
 pub mod cli;
-pub mod commands;
+pub(crate) mod commands;
 pub mod config;
-pub mod cross;
-pub mod dryrun;
+pub(crate) mod cross;
+pub(crate) mod dryrun;
 pub mod error;
-pub mod export;
-pub mod fetch;
-pub mod intake;
+pub(crate) mod export;
+pub(crate) mod fetch;
+pub(crate) mod intake;
 pub mod model;
-pub mod precision;
-pub mod progress;
+pub(crate) mod precision;
+pub(crate) mod progress;
 pub mod query;
 pub mod read;
-pub mod report;
+pub(crate) mod report;
 pub mod selection;
-pub mod serve;
+pub(crate) mod serve;
 pub mod sources;
 pub mod store;
-pub mod summary;
-pub mod timespec;
+pub(crate) mod summary;
+pub(crate) mod timespec;
 
 use cli::{Cli, Command};
 use error::Result;

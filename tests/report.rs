@@ -730,3 +730,114 @@ fn an_unwritable_parent_says_the_report_is_built_beside_dir() {
     assert_eq!(e.lines().count(), 1, "{e}");
     assert!(!dir.exists());
 }
+
+/// Issue 20 (DESIGN report v3): DIR also holds latest.json and latest.csv, the bytes `latest
+/// --format json|csv` writes for the report's selection and time (the same SOURCE_DATE_EPOCH:
+/// JSON's age_seconds counts from it), and per pair
+/// history-PAIR.csv, the bytes of `history --format csv` for that pair over the report's
+/// longest range; each is linked from the page. Three selections: the default one, inverted
+/// with two sources and a --to, and a derived pair with --cross.
+#[test]
+fn the_folder_holds_the_data_behind_the_page() {
+    let db = store();
+    let noon = Utc::now().date_naive().and_hms_opt(12, 0, 0).unwrap().and_utc();
+    let at = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let (now, before) = (at(noon), at(noon - Duration::days(5)));
+    let (since_now, since_before) = (at(noon - Duration::days(400)), at(noon - Duration::days(405)));
+    type Case<'a> = (&'a [&'a str], &'a str, Vec<(&'a str, Vec<&'a str>)>);
+    let cases: [Case; 3] = [
+        (
+            &[],
+            "30d,400d",
+            [("KGS-USD", "KGS"), ("KZT-USD", "KZT"), ("TJS-USD", "TJS"), ("TMT-USD", "TMT"), ("UZS-USD", "UZS")]
+                .map(|(file, c)| (file, vec!["--pair", c, "--from", &since_now, "--to", &now]))
+                .to_vec(),
+        ),
+        (
+            &["--pair", "KZT", "--invert", "--source", "nbk,timesca", "--to", &before],
+            "7d,400d",
+            vec![("USD-KZT", vec!["--pair", "KZT", "--from", &since_before, "--to", &before])],
+        ),
+        (
+            &["--pair", "KZT/UZS,KGS/USD", "--cross"],
+            "30d,all",
+            vec![("KGS-USD", vec!["--pair", "KGS/USD", "--to", &now]), ("KZT-UZS", vec!["--pair", "KZT/UZS", "--to", &now])],
+        ),
+    ];
+    for (sel, ranges, histories) in cases {
+        let dir = db.dir.path().join("site");
+        let mut args = vec!["report", "-o", s(&dir), "--ranges", ranges];
+        args.extend_from_slice(sel);
+        let out = db.cmd(&args).env("SOURCE_DATE_EPOCH", noon.timestamp().to_string()).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let page = inspect(&dir.join("index.html"));
+        let links: Vec<&str> = page["refs"].as_array().unwrap().iter().map(|r| r["value"].as_str().unwrap()).collect();
+        let mut files = Vec::new();
+        for format in ["json", "csv"] {
+            // latest at the report's time: its --to, or the time it was made
+            let mut a = vec!["latest", "--format", format];
+            a.extend_from_slice(sel);
+            if !sel.contains(&"--to") {
+                a.extend(["--to", &now]);
+            }
+            let out = db.cmd(&a).env("SOURCE_DATE_EPOCH", noon.timestamp().to_string()).output().unwrap();
+            assert!(out.status.success(), "{a:?}: {}", String::from_utf8_lossy(&out.stderr));
+            files.push((format!("latest.{format}"), String::from_utf8(out.stdout).unwrap()));
+        }
+        for (pair, hist) in &histories {
+            let mut a = vec!["history", "--format", "csv"];
+            a.extend(sel.iter().filter(|x| matches!(**x, "--invert" | "--cross")));
+            if let Some(i) = sel.iter().position(|x| *x == "--source") {
+                a.extend(&sel[i..i + 2]);
+            }
+            a.extend(hist);
+            files.push((format!("history-{pair}.csv"), db.ok(&a)));
+        }
+        for (name, want) in &files {
+            assert!(want.lines().count() > 2, "{name} {sel:?} has rows: {want}");
+            let got = fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name} is not in the report {sel:?}: {e}"));
+            assert!(got == *want, "{name} differs from the command's output ({sel:?}):\n{got}\n---\n{want}");
+            assert!(links.contains(&name.as_str()), "{name} is not linked from the page");
+        }
+        let csvs =
+            fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("history-")).count();
+        assert_eq!(csvs, histories.len(), "one history file per pair {sel:?}");
+    }
+}
+
+/// Issue 20 (DESIGN report v3): ranges without observations take one line of text per pair,
+/// naming the widest empty range and the newest observation, not a box per chart. Here the
+/// bundled pages end in February 2026 and the NBU history in 2022: KGS/USD has nothing in the
+/// last 7 or 30 days; the ticker's KZT/USD, up to yesterday, has a chart for each range.
+#[test]
+fn ranges_without_observations_take_one_line() {
+    let db = store();
+    let noon = Utc::now().date_naive().and_hms_opt(12, 0, 0).unwrap().and_utc();
+    let dir = db.dir.path().join("site");
+    let out = db
+        .cmd(&["report", "-o", s(&dir), "--ranges", "7d,30d,all", "--pair", "KGS,KZT"])
+        .env("SOURCE_DATE_EPOCH", noon.timestamp().to_string())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = fs::read_to_string(dir.join("index.html")).unwrap();
+    let section = |id: &str| {
+        let start = html.find(&format!("<section id=\"chart-{id}\">")).unwrap_or_else(|| panic!("no section {id}"));
+        let end = start + html[start..].find("</section>").unwrap();
+        html[start..end].to_string()
+    };
+    let newest = db.ok(&["latest", "--format", "csv", "--pair", "KGS"]).lines().skip(1).map(|l| l[..10].to_string()).max().unwrap();
+    let kgs = section("kgs-usd");
+    let day = |d: i64| (noon - Duration::days(d)).format("%Y-%m-%d").to_string();
+    let line = format!(
+        "<p class=\"empty-ranges\">Last 7 days, last 30 days: no observations between {} and {}; the newest is from {newest}.</p>",
+        day(30),
+        day(0)
+    );
+    assert!(kgs.contains(&line), "KGS/USD says its empty ranges in one line: {line}\n{kgs}");
+    assert_eq!(kgs.matches("<figure>").count(), 1, "one chart, for all observations: {kgs}");
+    assert_eq!(kgs.matches("empty").count(), 1, "no box for an empty range: {kgs}");
+    let kzt = section("kzt-usd");
+    assert_eq!(kzt.matches("<figure><img").count(), 3, "{kzt}");
+    assert!(!kzt.contains("empty"), "{kzt}");
+}

@@ -152,7 +152,7 @@ fn ingest_one(store: &mut LazyStore<'_>, input: &Input, opts: &Options, quiet: b
 fn report(store: &mut LazyStore<'_>, summary: &mut Summary, name: &str, outcome: Result<Outcome>) {
     match outcome {
         Ok(Outcome::Stored { counts, .. }) => summary.stored(&counts),
-        Ok(Outcome::Empty { .. }) => match store.dry().map(|d| d.empty(name)) {
+        Ok(Outcome::Empty) => match store.dry().map(|d| d.empty(name)) {
             Some(Err(e)) => summary.failed(name, e),
             _ => summary.empty(),
         },

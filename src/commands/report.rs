@@ -33,7 +33,7 @@ pub fn options(args: &ReportArgs, now: Instant) -> Result<(Selection, Options)> 
         stale_secs: timespec::parse_stale(&args.stale, now)?,
         stale_label: args.stale.trim().to_ascii_lowercase(),
         now,
-        conflicts_as_quoted: ask.as_quoted,
+        as_quoted: ask.as_quoted,
     };
     Ok((ask.selection, opts))
 }

@@ -25,7 +25,6 @@ pub fn run(db: &Path, args: &ServeArgs, config: &Config) -> Result<()> {
         listen: args.listen.clone(),
         prefer,
         max_connections: args.max_connections as usize,
-        access_log: args.access_log,
         title: args.title.clone(),
         stale: args.stale.clone(),
         ranges: args.ranges.clone(),

@@ -89,7 +89,7 @@ impl Sink for StoreSink<'_> {
         let opts = intake::Options { at: None, source: None, policy, now: self.now };
         Ok(match intake::store_document(&mut self.store, &document, &opts)? {
             Outcome::Stored { counts, date, .. } => Ingested { counts, date, empty: false },
-            Outcome::Empty { .. } => Ingested { empty: true, ..Ingested::default() },
+            Outcome::Empty => Ingested { empty: true, ..Ingested::default() },
         })
     }
 

@@ -43,11 +43,7 @@ pub struct FetchedDocument {
     pub expects: &'static [Format],
     /// The response's `Date` (else when it arrived).
     pub observed: Instant,
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
-    /// The day asked for, for per-day documents.
-    pub asked_date: Option<NaiveDate>,
     /// The currency asked for (NBKR history, CBR dynamic).
     pub currency: Option<Currency>,
 }
@@ -266,10 +262,7 @@ fn document(req: &Request, resp: http::Response) -> std::result::Result<Option<F
         source: req.source,
         expects: req.expects,
         observed: resp.observed(),
-        status: resp.status,
-        headers: resp.headers,
         body: resp.body,
-        asked_date: req.asked_date,
         currency: req.currency,
     }))
 }

@@ -7,7 +7,7 @@ use crate::chart::{self, ChartOptions, Panel, Theme};
 use crate::cross::CrossView;
 use crate::error::{Error, Result};
 use crate::model::{Instant, Pair};
-use crate::query::panels::{caption, chart_panels, snap_for};
+use crate::query::panels::{caption, chart_panels, snap_for, EmptyRange};
 use crate::selection::{Resolved, Selection, View};
 use crate::store::Store;
 use crate::timespec::RangeSpec;
@@ -18,15 +18,17 @@ use crate::timespec::RangeSpec;
 pub const CHART_WIDTH: u32 = 480;
 pub const CHART_HEIGHT: u32 = 420;
 
-/// One chart of the page: its file (when there was something to draw) and its words.
+/// One chart of the page: its file, or for a range without observations the sentence saying so.
 pub struct Figure {
     pub range: RangeSpec,
     /// The file name in the report folder and the SVG, or None for an empty range.
     pub svg: Option<(String, String)>,
-    /// The text alternative (or, for an empty range, the note shown instead).
+    /// The text alternative of the chart.
     pub alt: String,
     /// The dates the chart spans, for its caption.
     pub span: String,
+    /// Why there is no chart: the range and the newest observation before its end.
+    pub empty: Option<EmptyRange>,
 }
 
 /// The charts of one pair, one per range.
@@ -90,19 +92,12 @@ fn figure(store: &Store, sel: &Selection, g: &Group, range: &RangeSpec, end: Ins
     let t0 = from.map_or(first, |f| f.unix());
     let day = |t: i64| Instant::from_unix(t).datetime().format("%Y-%m-%d").to_string();
     let span = format!("{} to {}", day(t0.min(t1)), day(t1));
-    let mut newest: Option<Instant> = None;
-    for v in &g.views {
-        if let Some(o) = store.latest(&v.series, Some(end))? {
-            newest = Some(newest.map_or(o.at, |n| n.max(o.at)));
-        }
-    }
-    let note = match newest {
-        Some(n) => format!("No observations of {pair} in {} ({span}); the newest is from {}.", range.phrase(), day(n.unix())),
-        None => format!("No observations of {pair} in {} ({span}).", range.phrase()),
+    let empty = || -> Result<Figure> {
+        let why = EmptyRange::of(store, &g.views, &g.crosses, from, end)?;
+        Ok(Figure { range: range.clone(), svg: None, alt: String::new(), span: span.clone(), empty: Some(why) })
     };
-    let empty = || Figure { range: range.clone(), svg: None, alt: note.clone(), span: span.clone() };
     if first == i64::MAX || t0 > t1 {
-        return Ok(empty());
+        return empty();
     }
     let mut opts = ChartOptions::new(t0, t1);
     opts.width = CHART_WIDTH;
@@ -113,16 +108,16 @@ fn figure(store: &Store, sel: &Selection, g: &Group, range: &RangeSpec, end: Ins
     let drawn = chart_panels(store, &g.views, &g.crosses, t0, t1, columns)?;
     let panels = drawn.panels;
     let Some(panel) = panels.first() else {
-        return Ok(empty());
+        return empty();
     };
     opts.caption = caption(&drawn.sources, made);
     let svg = match chart::render_svg_string(&opts, &panels) {
         Ok(s) => s,
-        Err(chart::ChartError::NoData) => return Ok(empty()),
+        Err(chart::ChartError::NoData) => return empty(),
         Err(e) => return Err(Error::Chart(format!("report: the {pair} chart over {}: {e}", range.label))),
     };
     let name = format!("{}-{}.svg", pair.to_ascii_lowercase().replace('/', "-"), range.label);
-    Ok(Figure { range: range.clone(), alt: alt_text(panel, range, &span), svg: Some((name, svg)), span })
+    Ok(Figure { range: range.clone(), alt: alt_text(panel, range, &span), svg: Some((name, svg)), span, empty: None })
 }
 
 /// What the chart shows, in words: the pair and its meaning, the range,

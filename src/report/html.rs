@@ -118,7 +118,7 @@ nav ul{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;list-style:none;padding:0;ma
 figure{margin:0;min-width:0}
 figure img{display:block;width:100%;height:auto;border:1px solid var(--line);border-radius:.3rem}
 figcaption{font-size:.9rem;margin-top:.3rem}
-.empty{border:1px dashed var(--line);border-radius:.3rem;padding:1.2rem .8rem;color:var(--muted)}
+.empty-ranges{color:var(--muted)}
 .table-wrap{max-width:100%;overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;font-size:.95rem}
 caption{text-align:left;caption-side:bottom;font-size:.85rem;padding-top:.3rem}

@@ -10,7 +10,9 @@
 //!   beside `index.html` from the panels `fxsnap chart` builds ([`charts`]);
 //! - the stats table: `query::stats` (the rows of `stats`);
 //! - the newest conflicts: `query::conflicts`;
-//! - each source's state: newest observation, last input, failed fetches (`query::sources`).
+//! - each source's state: newest observation, last input, failed fetches (`query::sources`);
+//! - the data behind it for other programs, `latest.json`, `latest.csv` and each pair's
+//!   `history-PAIR.csv`, written by the commands' own exporters ([`data`]).
 //!
 //! Everything is read in one read transaction (one consistent snapshot).
 //! The page needs no script, references nothing outside its folder and
@@ -18,6 +20,7 @@
 //! whole ([`write`]).
 
 pub mod charts;
+pub mod data;
 pub mod html;
 pub mod tables;
 pub mod write;
@@ -29,6 +32,7 @@ use crate::export::{conflicts::COLUMNS as CONFLICT_COLUMNS, fixed};
 use crate::model::Instant;
 use crate::precision::mark;
 use crate::query::conflicts::ConflictRow;
+use crate::query::panels::EmptyRange;
 use crate::query::sources::{SourceState, FAILURES_SHOWN};
 use crate::query::stats::StatsRow;
 use crate::query::{self, Listing, Quote};
@@ -59,12 +63,12 @@ pub struct Options {
     /// `--stale` as given (`7d`), for the page's words.
     pub stale_label: String,
     pub now: Instant,
-    /// The conflicts table shows each value as its source quoted it (as
-    /// `conflicts --format csv` does when no direction is asked).
-    pub conflicts_as_quoted: bool,
+    /// The conflicts table and the history files keep each value as its source quoted it (as
+    /// `conflicts` and `history --format csv` do when no direction is asked).
+    pub as_quoted: bool,
 }
 
-/// Reads the store and makes the report's files: `index.html` first, then the charts.
+/// Reads the store and makes the report's files: `index.html` first, then the data files and the charts.
 /// Also a one-line summary for the command to print (`15 series, 10 charts, 2 stale`).
 pub fn build(store: &Store, sel: &Selection, opts: &Options) -> Result<(Vec<ReportFile>, String)> {
     let snapshot = store.begin_read()?;
@@ -72,6 +76,7 @@ pub fn build(store: &Store, sel: &Selection, opts: &Options) -> Result<(Vec<Repo
     snapshot.finish()?;
     let g = gathered?;
     let mut files = vec![ReportFile { name: "index.html".into(), bytes: page(&g, sel, opts).into_bytes() }];
+    files.extend(g.data.into_iter().map(|d| d.file));
     for pc in g.charts {
         for f in pc.figures {
             if let Some((name, svg)) = f.svg {
@@ -81,7 +86,8 @@ pub fn build(store: &Store, sel: &Selection, opts: &Options) -> Result<(Vec<Repo
     }
     let reference = sel.to.unwrap_or(opts.now);
     let stale = g.latest.iter().filter(|r| reference.unix() - r.obs.at.unix() > opts.stale_secs).count();
-    let summary = format!("{} series, {} charts, {stale} stale (older than {})", g.latest.len(), files.len() - 1, opts.stale_label);
+    let charts = files.iter().filter(|f| f.name.ends_with(".svg")).count();
+    let summary = format!("{} series, {charts} charts, {stale} stale (older than {})", g.latest.len(), opts.stale_label);
     Ok((files, summary))
 }
 
@@ -94,6 +100,8 @@ struct Gathered {
     conflicts: Vec<ConflictRow>,
     charts: Vec<charts::PairCharts>,
     sources: Vec<SourceState>,
+    /// `latest.json`, `latest.csv` and each pair's history ([`data`]).
+    data: Vec<data::DataFile>,
 }
 
 fn gather(store: &Store, sel: &Selection, opts: &Options) -> Result<Gathered> {
@@ -101,14 +109,23 @@ fn gather(store: &Store, sel: &Selection, opts: &Options) -> Result<Gathered> {
     if resolved.direct.is_empty() && resolved.cross.is_empty() {
         return Err(Error::NotFound("nothing to report: the store has no observations (no folder written)".into()));
     }
-    let listing = Listing { selection: sel.clone(), as_quoted: opts.conflicts_as_quoted };
+    let listing = Listing { selection: sel.clone(), as_quoted: opts.as_quoted };
+    let latest = query::latest::latest_of(store, sel, &resolved)?;
+    let charts = charts::pair_charts(store, sel, &resolved, &opts.ranges, opts.now, opts.theme)?;
+    let mut data = data::latest(sel, &latest, opts.now)?;
+    let end = sel.to.unwrap_or(opts.now);
+    let from = data::longest_from(&opts.ranges, sel, end)?;
+    for pc in &charts {
+        data.push(data::history(store, sel, pc.pair, from, end, opts.as_quoted)?);
+    }
     Ok(Gathered {
         cross: sel.cross,
-        latest: query::latest::latest_of(store, sel, &resolved)?,
+        latest,
         stats: query::stats::stats_of(store, sel, &resolved)?,
         conflicts: query::conflicts::conflicts(store, &listing, &resolved.direct)?,
-        charts: charts::pair_charts(store, sel, &resolved, &opts.ranges, opts.now, opts.theme)?,
+        charts,
         sources: query::sources::states(store, sel)?,
+        data,
     })
 }
 
@@ -156,7 +173,7 @@ fn page(g: &Gathered, sel: &Selection, opts: &Options) -> String {
     }
     head.push_str(
         "<nav aria-label=\"Sections\"><ul><li><a href=\"#latest\">Latest rates</a></li><li><a href=\"#charts\">Charts</a></li>\
-         <li><a href=\"#stats\">Statistics</a></li><li><a href=\"#conflicts\">Conflicts</a></li><li><a href=\"#sources\">Sources</a></li></ul></nav>\n</header>\n<main>\n",
+         <li><a href=\"#stats\">Statistics</a></li><li><a href=\"#conflicts\">Conflicts</a></li><li><a href=\"#sources\">Sources</a></li><li><a href=\"#data\">Data</a></li></ul></nav>\n</header>\n<main>\n",
     );
     p.push(&head);
     p.push(&latest_section(g, opts, reference));
@@ -164,6 +181,7 @@ fn page(g: &Gathered, sel: &Selection, opts: &Options) -> String {
     p.push(&stats_section(g));
     p.push(&conflicts_section(g));
     p.push(&sources_section(g, reference));
+    p.push(&data_section(g));
     p.push(&format!(
         "</main>\n<footer>\n<p>Made by fxsnap {} at {} UTC. All times are UTC. Rates are shown exactly as their sources \
          quoted them (inverses and cross rates to 10 significant digits); ±N% marks a value quoted with less than 2% precision.</p>\n</footer>\n",
@@ -222,34 +240,53 @@ fn charts_section(g: &Gathered) -> String {
         let id = pair.to_ascii_lowercase().replace('/', "-");
         let meaning = crate::chart::meaning::meaning(pc.pair.base.as_str(), pc.pair.quote.as_str());
         let meaning = format!(" <span class=\"name-inline\">— {}</span>", escape(&meaning));
-        let _ = writeln!(s, "<section id=\"chart-{id}\">\n<h3>{}{meaning}</h3>\n<div class=\"charts\">", escape(&pair));
-        for f in &pc.figures {
-            let caption = format!("{} · {}", capitalize(&f.range.describe()), f.span);
-            match &f.svg {
-                Some((name, _)) => {
-                    let _ = writeln!(
-                        s,
-                        "<figure><img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\"><figcaption>{}</figcaption></figure>",
-                        escape(name),
-                        escape(&f.alt),
-                        charts::CHART_WIDTH,
-                        charts::CHART_HEIGHT,
-                        escape(&caption)
-                    );
-                }
-                None => {
-                    let _ = writeln!(
-                        s,
-                        "<figure><p class=\"empty\">{}</p><figcaption>{}</figcaption></figure>",
-                        escape(&f.alt),
-                        escape(&caption)
-                    );
-                }
-            }
+        let _ = writeln!(s, "<section id=\"chart-{id}\">\n<h3>{}{meaning}</h3>", escape(&pair));
+        let drawn: Vec<(&charts::Figure, &String)> = pc.figures.iter().filter_map(|f| f.svg.as_ref().map(|(name, _)| (f, name))).collect();
+        if !drawn.is_empty() {
+            s.push_str("<div class=\"charts\">\n");
         }
-        s.push_str("</div>\n</section>\n");
+        for (f, name) in &drawn {
+            let caption = format!("{} · {}", capitalize(&f.range.describe()), f.span);
+            let _ = writeln!(
+                s,
+                "<figure><img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\"><figcaption>{}</figcaption></figure>",
+                escape(name),
+                escape(&f.alt),
+                charts::CHART_WIDTH,
+                charts::CHART_HEIGHT,
+                escape(&caption)
+            );
+        }
+        if !drawn.is_empty() {
+            s.push_str("</div>\n");
+        }
+        if let Some(line) = empty_ranges_line(&pc.figures) {
+            let _ = writeln!(s, "<p class=\"empty-ranges\">{}</p>", escape(&line));
+        }
+        s.push_str("</section>\n");
     }
     s.push_str("</section>\n");
+    s
+}
+
+/// The ranges of one pair without observations, in one line instead of a box each: `Last 7
+/// days, last 30 days: no observations between 2026-11-03 and 2026-12-03; the newest is from
+/// 2026-05-24.` (the widest of them, whose start is the earliest).
+fn empty_ranges_line(figures: &[charts::Figure]) -> Option<String> {
+    let empty: Vec<(&charts::Figure, &EmptyRange)> = figures.iter().filter_map(|f| f.empty.as_ref().map(|e| (f, e))).collect();
+    let widest = empty.iter().map(|(_, e)| e).min_by_key(|e| e.from.map_or(i64::MIN, |f| f.unix()))?;
+    let names: Vec<String> = empty.iter().map(|(f, _)| f.range.describe()).collect();
+    Some(format!("{}: {widest}.", capitalize(&names.join(", "))))
+}
+
+/// The files beside the page that other programs read, each linked with what it holds.
+fn data_section(g: &Gathered) -> String {
+    let mut s = String::from("<section id=\"data\">\n<h2>Data</h2>\n<p>The rows behind this page, for other programs:</p>\n<ul>\n");
+    for d in &g.data {
+        let name = escape(&d.file.name);
+        let _ = writeln!(s, "<li><a href=\"{name}\">{name}</a>: {}</li>", escape(&d.what));
+    }
+    s.push_str("</ul>\n</section>\n");
     s
 }
 

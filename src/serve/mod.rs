@@ -39,7 +39,6 @@ pub struct Options {
     /// The sources other currencies' reference rates come from, in order.
     pub prefer: Vec<Source>,
     pub max_connections: usize,
-    pub access_log: bool,
     /// The report's `--title`, `--stale`, `--ranges` for `/report/`.
     pub title: Option<String>,
     pub stale: String,
