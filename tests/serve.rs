@@ -408,6 +408,35 @@ fn frankfurter_answers_are_kept_per_change_stamp() {
     assert_ne!(moved.header("etag"), first.header("etag"));
 }
 
+/// On a store left alone for a while, a 304 or a kept answer is given from
+/// a look at the store's files, without asking SQLite; a write moves the
+/// files, so the very next request sees it (no sleep between the write and
+/// the request). The pause before is only to let the files settle.
+#[test]
+fn a_settled_store_answers_from_its_files_and_a_write_is_seen_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    std::thread::sleep(Duration::from_secs(3));
+    let server = Server::start_env(&db, &[], &[("SOURCE_DATE_EPOCH", "1779710400")]);
+    let past = "/v1/2026-04-01?base=USD&symbols=KZT";
+    let a = server.get(past);
+    let etag = a.header("etag").expect("an ETag").to_string();
+    for _ in 0..3 {
+        assert_eq!(server.get_with(past, &[&format!("If-None-Match: {etag}")]).status, 304);
+        assert_eq!(server.get(past).body, a.body);
+    }
+    for (k, value) in ["999.99", "888.88"].iter().enumerate() {
+        let csv = dir.path().join(format!("fix-{k}.csv"));
+        fs::write(&csv, format!("timestamp,pair,rate,source\n2026-04-01,USD/KZT,{value},nbk\n")).unwrap();
+        fxsnap(&db, &["ingest", "-q", "--on-conflict", "replace", csv.to_str().unwrap()]);
+        let b = server.get_with(past, &[&format!("If-None-Match: {etag}")]);
+        assert_eq!(b.status, 200, "the write is seen by the very next request");
+        assert_eq!(b.json()["rates"]["KZT"].to_string(), *value);
+        assert_eq!(server.get(past).json()["rates"]["KZT"].to_string(), *value);
+    }
+}
+
 /// `fxsnap --db DB ARGS` with SOURCE_DATE_EPOCH: (exit code, stdout, stderr).
 fn cli_at(db: &std::path::Path, epoch: &str, args: &[&str]) -> (i32, Vec<u8>, String) {
     let out = Command::new(bin()).env_remove("FXSNAP_DB").env("SOURCE_DATE_EPOCH", epoch).arg("--db").arg(db).args(args).output().unwrap();

@@ -21,7 +21,7 @@ use tower_http::compression::CompressionLayer;
 
 use super::answer::{Answer, AnswerCache, CacheKind};
 use super::metrics::{self, Http, StoreCache};
-use super::pool::{FileId, Pool};
+use super::pool::{FileId, Pool, StampWatch};
 use super::routes::{self, Route};
 use super::server::LogLine;
 use super::Options;
@@ -44,6 +44,8 @@ pub(crate) struct Shared {
     pub report: super::report::ReportCache,
     /// The Frankfurter answers of the store state last seen, by ETag.
     answers: AnswerCache,
+    /// The change stamp last read, with the store's files as they were.
+    watch: StampWatch,
     log: Option<LogLine>,
     /// The cache kind of each ETag given out, for the 304 that revalidates it.
     kinds: Mutex<HashMap<String, CacheKind>>,
@@ -59,6 +61,7 @@ impl Shared {
             store_metrics: StoreCache::default(),
             report: Default::default(),
             answers: AnswerCache::default(),
+            watch: StampWatch::default(),
             log,
             kinds: Mutex::new(HashMap::new()),
         }
@@ -146,6 +149,9 @@ async fn respond(shared: &Arc<Shared>, parts: &axum::http::request::Parts) -> (R
     if let Some((a, location)) = routes::without_store(&route, &parts.headers) {
         return (route, (a, Extra { location, ..Extra::default() }));
     }
+    if let Some(known) = known_answer(shared, &route, parts) {
+        return (route, known);
+    }
     let job_shared = shared.clone();
     let job_route = route.clone();
     let headers = parts.headers.clone();
@@ -179,9 +185,40 @@ fn refuse(parts: &axum::http::request::Parts) -> Option<Answer> {
     None
 }
 
+/// A 304 or a kept Frankfurter answer, without a thread or a query, when
+/// the store's files show it unchanged since its change stamp was last read
+/// (`StampWatch`); None: the store must be asked.
+fn known_answer(shared: &Shared, route: &Route, parts: &axum::http::request::Parts) -> Option<(Answer, Extra)> {
+    // The report's ETag also names its making time: it goes the long way.
+    if !route.has_etag() || matches!(route, Route::Report(_)) {
+        return None;
+    }
+    let files = shared.pool.files()?;
+    let stamp = shared.watch.stamp(files)?;
+    let today = shared.opts.fixed_now.unwrap_or_else(Instant::now).datetime().date_naive();
+    let tag = etag_of(files.db, stamp, (today, 0), &parts.uri, &parts.headers);
+    if let Some(asked) = parts.headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+        if matches_etag(asked, &tag) {
+            return Some(not_modified(shared, tag, stamp));
+        }
+    }
+    let answer = matches!(route, Route::V1(_) | Route::V2(_)).then(|| shared.answers.get(&tag)).flatten()?;
+    Some((answer, Extra { etag: Some(tag), last_modified: last_modified(stamp), ..Extra::default() }))
+}
+
+/// The 304 for a matching ETag, with the Cache-Control its answer had.
+fn not_modified(shared: &Shared, tag: String, stamp: ChangeStamp) -> (Answer, Extra) {
+    let kind = shared.kinds.lock().unwrap_or_else(|p| p.into_inner()).get(&tag).copied();
+    let a = Answer { status: 304, content_type: "", body: Vec::new(), cache: kind.unwrap_or(CacheKind::Relative) };
+    (a, Extra { etag: Some(tag), last_modified: last_modified(stamp), not_modified: true, ..Extra::default() })
+}
+
 /// The answer of a route that reads the store: one read transaction, the
 /// ETag of the state it sees, 304 when the client has it.
 fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, headers: &HeaderMap) -> (Answer, Extra) {
+    // The files looked at before the stamp is read (a commit in between
+    // makes them differ at the next look, never the other way round).
+    let looked = (shared.pool.files(), std::time::SystemTime::now());
     let (store, id) = match shared.pool.take() {
         Ok(s) => s,
         Err(e) => return (Answer::error(503, "error", &e.0), Extra::default()),
@@ -195,18 +232,21 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
         Ok(s) => s,
         Err(e) => return broken(e),
     };
+    if let (Some(files), Some(s)) = (looked.0, stamp) {
+        if (files.db.dev, files.db.ino) == (id.dev, id.ino) {
+            shared.watch.record(files, looked.1, s);
+        }
+    }
     let now = shared.opts.fixed_now.unwrap_or_else(Instant::now);
     let today = now.datetime().date_naive();
     // The report's ages count from when it is made: its time is part of what is asked.
     let made = if matches!(route, Route::Report(_)) { super::report::made_at(&shared.opts, now).unix() } else { 0 };
     let etag = if route.has_etag() { stamp.map(|s| etag_of(id, s, (today, made), uri, headers)) } else { None };
     if let (Some(tag), Some(asked)) = (&etag, headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok())) {
-        if matches_etag(asked, tag) {
+        if let (true, Some(s)) = (matches_etag(asked, tag), stamp) {
             drop(snapshot);
             shared.pool.give_back(store, id);
-            let kind = shared.kinds.lock().unwrap_or_else(|p| p.into_inner()).get(tag).copied();
-            let a = Answer { status: 304, content_type: "", body: Vec::new(), cache: kind.unwrap_or(CacheKind::Relative) };
-            return (a, Extra { etag: etag.clone(), last_modified: stamp.and_then(last_modified), not_modified: true, ..Extra::default() });
+            return not_modified(shared, tag.clone(), s);
         }
     }
     // The Frankfurter answers depend on nothing but what the ETag names
