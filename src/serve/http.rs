@@ -261,8 +261,11 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
     // The Frankfurter answers depend on nothing but what the ETag names
     // (their "now" is the day): one kept for this tag is the answer.
     let keep = matches!(route, Route::V1(_) | Route::V2(_));
-    let kept = etag.as_deref().filter(|_| keep).and_then(|tag| shared.answers.get(tag));
-    let computed = kept.is_none();
+    let (kept, claim) = match etag.as_deref().filter(|_| keep).map(|tag| shared.answers.get_or_claim(tag)) {
+        Some(Ok(a)) => (Some(a), None),
+        Some(Err(claim)) => (None, Some(claim)),
+        None => (None, None),
+    };
     let answer = match kept {
         Some(a) => Ok(a),
         None => {
@@ -283,8 +286,8 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
     if answer.status >= 300 {
         return (answer, Extra::default());
     }
-    if let (true, true, false, Some(tag)) = (keep, computed, handover.streamed(), &etag) {
-        shared.answers.put(state_of(id, stamp), tag, &answer);
+    if let (Some(claim), false) = (claim, handover.streamed()) {
+        shared.answers.put(claim, state_of(id, stamp), &answer);
     }
     if let Some(tag) = &etag {
         let mut kinds = shared.kinds.lock().unwrap_or_else(|p| p.into_inner());
