@@ -240,8 +240,8 @@ pub struct ConfigArgs {
 
 #[derive(Args, Debug)]
 pub struct FetchArgs {
-    /// Sources to fetch: timesca nbk nbkr cbu nbt cbt cbr (any case) [default: all; with past
-    /// dates all but timesca, which has no archive]
+    /// Sources to fetch: timesca nbk nbkr cbu nbt cbt cbr, or official for the six central banks
+    /// (any case) [default: all; with past dates all but timesca, which has no archive]
     #[arg(value_name = "SOURCE")]
     pub sources: Vec<String>,
     /// One past day: YYYY-MM-DD
@@ -477,12 +477,13 @@ impl ConvertArgs {
             Some(t) => parse_time(t, End::End, now)?,
             None => now,
         };
-        let source = source_arg(self.source.as_ref().map(|s| s.to_ascii_lowercase()).as_deref())?;
+        // A label, `official` (the six central banks) or `all`, as --source of the reading commands.
+        let sources = crate::selection::parse_sources(self.source.as_slice())?.sources;
         let via = match &self.via {
             Some(v) => v.parse().map_err(|e: Error| Error::Usage(format!("--via: {e}")))?,
             None => Currency::USD,
         };
-        Ok(ConvertOptions { amount, amount_text: self.amount.trim().to_string(), from, to, at, source, via })
+        Ok(ConvertOptions { amount, amount_text: self.amount.trim().to_string(), from, to, at, sources, via })
     }
 }
 
@@ -563,7 +564,8 @@ pub struct ConvertArgs {
     /// or a span back from now (36h, 90d, 12w, 6m, 2y) [default: now]
     #[arg(long, value_name = "T")]
     pub at: Option<String>,
-    /// Only rates from this source (any case)
+    /// Only rates from this source (any case), or from these (comma-separated; official for the six
+    /// central banks)
     #[arg(long, value_name = "S")]
     pub source: Option<String>,
     /// Convert through this currency instead of USD (e.g. KZT, with the rates nbk quotes against it)

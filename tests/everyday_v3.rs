@@ -207,3 +207,66 @@ fn latest_says_how_old_each_value_is_in_the_wording_convert_and_check_share() {
     assert_eq!(code, 4, "{err}");
     assert!(err.contains(&format!("newest observation 0.01144 at {at}, 2 days 5 h old (--max-age 2d)")), "{err}");
 }
+
+#[test]
+fn the_stats_table_fits_120_columns_and_csv_and_json_keep_every_field() {
+    let db = bundled();
+    for extra in [&[][..], &["--pair", "all"], &["--pair", "all", "--cross"], &["--pair", "all", "--cross", "--invert"], &["--invert"]] {
+        let argv = [&["stats"][..], extra].concat();
+        let table = db.ok(&argv);
+        assert!(table.lines().count() > 10, "{argv:?}: {table}");
+        for line in table.lines() {
+            assert!(line.chars().count() <= 120, "{argv:?}: {} columns: {line}", line.chars().count());
+        }
+    }
+    // What the table keeps: the span as dates, min, max, the change and the gap.
+    let table = db.ok(&["stats", "--pair", "KGS", "--source", "nbu"]);
+    let words: Vec<Vec<&str>> = table.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(words[0], ["pair", "source", "count", "first_date", "last_date", "min", "max", "change_pct", "largest_gap_days"]);
+    assert_eq!(words[1], ["KGS/USD", "nbu", "7359", "1996-09-02", "2022-07-21", "0.009002013488", "0.08232954544", "-84.7128", "31.0000"]);
+    // CSV and JSON: every time and value, as before.
+    let csv = db.ok(&["stats", "--pair", "KGS", "--source", "nbu", "--format", "csv"]);
+    assert_eq!(
+        csv,
+        "pair,source,count,first_timestamp,first,last_timestamp,last,min_timestamp,min,max_timestamp,max,change_pct,largest_gap_days\n\
+         KGS/USD,nbu,7359,1996-09-02T00:00:00Z,0.08228279387,2022-07-21T00:00:00Z,0.01257874749,2015-02-26T00:00:00Z,0.009002013488,\
+         1996-09-03T00:00:00Z,0.08232954544,-84.7128,31.0000\n"
+    );
+    let json: serde_json::Value = serde_json::from_str(&db.ok(&["stats", "--pair", "KGS", "--source", "nbu", "--format", "json"])).unwrap();
+    assert_eq!(json[0]["min_timestamp"], "2015-02-26T00:00:00Z");
+    assert_eq!(json[0]["last"], "0.01257874749");
+}
+
+#[test]
+fn official_is_the_six_central_banks_for_fetch_and_convert_too() {
+    let db = TempDb::new();
+    // --dry-run asks nothing of the network: it lists the URLs.
+    let hosts = |argv: &[&str]| -> Vec<String> {
+        let (code, out, err) = run(&db, argv);
+        assert_eq!((code, err.as_str()), (0, ""), "{argv:?}");
+        out.lines().map(|u| u.split('/').nth(2).unwrap_or("").to_string()).collect::<std::collections::BTreeSet<_>>().into_iter().collect()
+    };
+    let banks = ["cbt.tm", "cbu.uz", "nationalbank.kz", "www.cbr.ru", "www.nbkr.kg", "www.nbt.tj"];
+    assert_eq!(hosts(&["fetch", "official", "--dry-run"]), banks);
+    assert_eq!(hosts(&["fetch", "OFFICIAL,nbk", "--dry-run"]), banks);
+    let mut with_ticker = banks.to_vec();
+    with_ticker.push("timesca.com");
+    with_ticker.sort();
+    assert_eq!(hosts(&["fetch", "timesca", "official", "--dry-run"]), with_ticker);
+    assert_eq!(hosts(&["fetch", "all", "--dry-run"]), hosts(&["fetch", "--dry-run"]));
+    // Named in fetch's help and in its message for a source it does not know.
+    assert!(db.ok(&["fetch", "--help"]).contains("or official for the six central banks"));
+    let (code, _, err) = run(&db, &["fetch", "nbu"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("'nbu' is not a source fetch knows") && err.contains("and official for the six central banks"), "{err}");
+
+    // convert --source official: the legs from the banks only, never the ticker.
+    let db = bundled();
+    // 1000 × 12149.84 (cbu's USD/UZS) / 478.77 (nbk's USD/KZT) = 25377.195730727...
+    let out = converted(&db, &["convert", "1000", "KZT", "UZS", "--source", "official", "--at", "2026-05-25"]);
+    assert!(out.starts_with("1000 KZT = 25377.19573 UZS\n"), "{out}");
+    assert!(out.contains("USD/KZT  478.77") && out.contains("USD/UZS  12149.84") && !out.contains("timesca"), "{out}");
+    let (code, _, err) = run(&db, &["convert", "1000", "KZT", "UZS", "--source", "official", "--at", "2020-01-01"]);
+    assert_eq!(code, 1);
+    assert_eq!(err, "fxsnap: no observation of KZT/USD from sources nbk, nbkr, cbu, nbt, cbt, cbr at or before 2020-01-01T23:59:59Z\n");
+}

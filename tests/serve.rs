@@ -408,6 +408,35 @@ fn frankfurter_answers_are_kept_per_change_stamp() {
     assert_ne!(moved.header("etag"), first.header("etag"));
 }
 
+/// On a store left alone for a while, a 304 or a kept answer is given from
+/// a look at the store's files, without asking SQLite; a write moves the
+/// files, so the very next request sees it (no sleep between the write and
+/// the request). The pause before is only to let the files settle.
+#[test]
+fn a_settled_store_answers_from_its_files_and_a_write_is_seen_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    std::thread::sleep(Duration::from_secs(3));
+    let server = Server::start_env(&db, &[], &[("SOURCE_DATE_EPOCH", "1779710400")]);
+    let past = "/v1/2026-04-01?base=USD&symbols=KZT";
+    let a = server.get(past);
+    let etag = a.header("etag").expect("an ETag").to_string();
+    for _ in 0..3 {
+        assert_eq!(server.get_with(past, &[&format!("If-None-Match: {etag}")]).status, 304);
+        assert_eq!(server.get(past).body, a.body);
+    }
+    for (k, value) in ["999.99", "888.88"].iter().enumerate() {
+        let csv = dir.path().join(format!("fix-{k}.csv"));
+        fs::write(&csv, format!("timestamp,pair,rate,source\n2026-04-01,USD/KZT,{value},nbk\n")).unwrap();
+        fxsnap(&db, &["ingest", "-q", "--on-conflict", "replace", csv.to_str().unwrap()]);
+        let b = server.get_with(past, &[&format!("If-None-Match: {etag}")]);
+        assert_eq!(b.status, 200, "the write is seen by the very next request");
+        assert_eq!(b.json()["rates"]["KZT"].to_string(), *value);
+        assert_eq!(server.get(past).json()["rates"]["KZT"].to_string(), *value);
+    }
+}
+
 /// `fxsnap --db DB ARGS` with SOURCE_DATE_EPOCH: (exit code, stdout, stderr).
 fn cli_at(db: &std::path::Path, epoch: &str, args: &[&str]) -> (i32, Vec<u8>, String) {
     let out = Command::new(bin()).env_remove("FXSNAP_DB").env("SOURCE_DATE_EPOCH", epoch).arg("--db").arg(db).args(args).output().unwrap();
@@ -482,6 +511,38 @@ fn the_api_answers_each_reading_commands_bytes_and_its_messages() {
     let none = server.get("/api/history?pair=KZT&source=timesca");
     assert_eq!(none.status, 404, "{}", none.text());
     assert_eq!(server.get("/api/delete").status, 404);
+}
+
+/// A long answer is sent as it is written (chunked, no length known in
+/// advance), not held whole: 30 years of NBU's daily history through
+/// `/api/history` (the CLI's bytes) and `/v2/rates`; a short one keeps its
+/// Content-Length.
+#[test]
+fn long_answers_stream_and_are_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    let nbu = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/history/nbu-usd-cross.csv");
+    fxsnap(&db, &["ingest", "-q", nbu.to_str().unwrap()]);
+    let epoch = "1779710400";
+    let server = Server::start_env(&db, &[], &[("SOURCE_DATE_EPOCH", epoch)]);
+    let chunked = |r: &Reply| r.header("transfer-encoding") == Some("chunked") && r.header("content-length").is_none();
+    for format in ["csv", "json", "jsonl"] {
+        let r = server.get(&format!("/api/history?pair=all&source=nbu&format={format}"));
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert!(chunked(&r), "{format}: {:?}", r.headers);
+        let (code, out, err) = cli_at(&db, epoch, &["history", "--pair", "all", "--source", "nbu", "--format", format]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.len() > 1 << 20, "a long answer: {} bytes", out.len());
+        assert!(r.body == out, "/api/history format={format} differs from the CLI's ({} against {} bytes)", r.body.len(), out.len());
+    }
+    let v2 = server.get("/v2/rates?base=USD&from=1999-01-01&to=2025-12-31&providers=NBU");
+    assert_eq!(v2.status, 200, "{}", v2.text());
+    assert!(chunked(&v2), "{:?}", v2.headers);
+    let rows = v2.json();
+    assert!(rows.as_array().is_some_and(|a| a.len() > 20_000), "{} bytes", v2.body.len());
+    let short = server.get("/api/latest?format=csv");
+    assert!(short.header("content-length").is_some(), "{:?}", short.headers);
 }
 
 /// The API answers with the running server's own code: with its binary

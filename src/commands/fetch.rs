@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::fetch::ingest::StoreSink;
 use crate::fetch::origin::{self, Origins};
 use crate::fetch::{self, plan, When};
+use crate::selection::OFFICIAL;
 use crate::sources::{self, Source};
 use crate::store::ConflictPolicy;
 use crate::summary::Summary;
@@ -90,26 +91,37 @@ fn parse_day(s: &str, what: &str) -> Result<NaiveDate> {
     Ok(at.datetime().date_naive())
 }
 
-/// The sources named (any case), or every built-in one; past dates drop
-/// the ones without a past (the ticker) when no source is named, and
-/// refuse them when they are.
+/// The sources named (any case; `official` is the six central banks of
+/// `--source official`, `all` every built-in one), or every built-in one;
+/// past dates drop the ones without a past (the ticker) when no source is
+/// named (or only `all`), and refuse them when they are.
 fn sources(named: &[String], when: When) -> Result<Vec<&'static dyn Source>> {
     let past = !matches!(when, When::Current { .. });
-    if named.is_empty() {
+    let names: Vec<&str> = named.iter().flat_map(|n| n.split(',')).map(str::trim).filter(|n| !n.is_empty()).collect();
+    if names.iter().all(|n| n.eq_ignore_ascii_case("all")) {
         let today = fetch::today();
         return Ok(sources::REGISTRY.iter().copied().filter(|s| !past || s.past(today, today).is_ok()).collect());
     }
     let mut out: Vec<&'static dyn Source> = Vec::new();
-    for n in named.iter().flat_map(|n| n.split(',')).map(str::trim).filter(|n| !n.is_empty()) {
-        let Some(s) = sources::builtin(n) else {
-            return Err(Error::Usage(format!(
-                "'{}' is not a source fetch knows (it knows {})",
-                crate::model::echo(n),
-                sources::labels().join(", ")
-            )));
+    for n in names {
+        let group: Vec<&str> = if n.eq_ignore_ascii_case("official") {
+            OFFICIAL.to_vec()
+        } else if n.eq_ignore_ascii_case("all") {
+            return Err(Error::Usage("all is every source: give it alone, without other sources".into()));
+        } else {
+            vec![n]
         };
-        if !out.iter().any(|o| o.label() == s.label()) {
-            out.push(s);
+        for label in group {
+            let Some(s) = sources::builtin(label) else {
+                return Err(Error::Usage(format!(
+                    "'{}' is not a source fetch knows (it knows {}, and official for the six central banks)",
+                    crate::model::echo(label),
+                    sources::labels().join(", ")
+                )));
+            };
+            if !out.iter().any(|o| o.label() == s.label()) {
+                out.push(s);
+            }
         }
     }
     Ok(out)
@@ -173,5 +185,13 @@ mod tests {
         assert_eq!(labels(sources(&[], past).unwrap()), ["nbk", "nbkr", "cbu", "nbt", "cbt", "cbr"]);
         assert_eq!(labels(sources(&["NBK,cbr".into(), "nbk".into()], today).unwrap()), ["nbk", "cbr"]);
         assert!(matches!(sources(&["nbu".into()], today), Err(Error::Usage(_))));
+        assert_eq!(labels(sources(&["Official".into()], today).unwrap()), ["nbk", "nbkr", "cbu", "nbt", "cbt", "cbr"]);
+        assert_eq!(
+            labels(sources(&["timesca,official".into(), "nbk".into()], today).unwrap()),
+            ["timesca", "nbk", "nbkr", "cbu", "nbt", "cbt", "cbr"]
+        );
+        assert_eq!(sources(&["all".into()], today).unwrap().len(), 7);
+        assert_eq!(labels(sources(&["ALL".into()], past).unwrap()), ["nbk", "nbkr", "cbu", "nbt", "cbt", "cbr"]);
+        assert!(matches!(sources(&["all,nbk".into()], today), Err(Error::Usage(_))));
     }
 }

@@ -1,5 +1,8 @@
 //! `stats`' rows as records: each point's time and value, the change and
-//! the largest gap with four decimals, `via` with `--cross`.
+//! the largest gap with four decimals, `via` with `--cross`. The table for
+//! people is trimmed to fit 120 columns: the first and last observation's
+//! dates, min and max, the change and the gap; CSV and JSON keep every time
+//! and value.
 
 use std::io::Write;
 
@@ -34,6 +37,11 @@ const COLUMNS_VIA: [&str; COLUMNS.len() + 1] = {
     all[COLUMNS.len()] = "via";
     all
 };
+
+/// The table's columns ([`table_record`]).
+const TABLE_COLUMNS: &[&str] = &["pair", "source", "count", "first_date", "last_date", "min", "max", "change_pct", "largest_gap_days"];
+const TABLE_COLUMNS_VIA: &[&str] =
+    &["pair", "source", "count", "first_date", "last_date", "min", "max", "change_pct", "largest_gap_days", "via"];
 
 /// The columns of [`record`]s.
 pub fn columns(cross: bool) -> &'static [&'static str] {
@@ -77,11 +85,39 @@ pub fn record(r: &StatsRow, cross: bool) -> Vec<Cell> {
     cells
 }
 
+/// One row as the table shows it: [`record`] without the times of min and
+/// max and the first and last values, the first and last times as dates.
+fn table_record(r: &StatsRow, cross: bool) -> Vec<Cell> {
+    let date = |p: &Option<Point>| -> Cell { p.as_ref().map(|p| p.at.datetime().format("%Y-%m-%d").to_string()).into() };
+    let value = |p: &Option<Point>| -> Cell { p.as_ref().map(|p| p.rate.to_string()).into() };
+    let mut cells = vec![
+        r.shown.to_string().into(),
+        r.source.as_str().into(),
+        Cell::Number(r.count.to_string()),
+        date(&r.first),
+        date(&r.last),
+        value(&r.min),
+        value(&r.max),
+        r.change_pct.map(fixed).into(),
+        r.largest_gap_days.map(|d| Cell::Number(fixed(d))).unwrap_or(Cell::Empty),
+    ];
+    if cross {
+        cells.push(r.via.map(|c| c.to_string()).into());
+    }
+    cells
+}
+
 /// `stats`' rows in `format`.
 pub fn write_stats(out: &mut dyn Write, format: Format, cross: bool, rows: &[StatsRow]) -> Result<()> {
-    let mut w = RecordWriter::new(out, format, columns(cross));
+    let table = format == Format::Table;
+    let columns = match (table, cross) {
+        (true, false) => TABLE_COLUMNS,
+        (true, true) => TABLE_COLUMNS_VIA,
+        (false, _) => columns(cross),
+    };
+    let mut w = RecordWriter::new(out, format, columns);
     for r in rows {
-        w.write(record(r, cross))?;
+        w.write(if table { table_record(r, cross) } else { record(r, cross) })?;
     }
     w.finish()
 }

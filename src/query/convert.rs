@@ -2,8 +2,8 @@
 //! or before a time: `fxsnap convert`.
 //!
 //! Each leg (FROM against VIA, TO against VIA) is the newest observation at
-//! or before `at`. With a source, only that source; without, the newest
-//! across sources; on a tie in time the one quoted with more significant
+//! or before `at`. With sources (`--source nbk`, `official`), only those;
+//! without, the newest across sources; on a tie in time the one quoted with more significant
 //! digits (a bank's `12149.84` before the ticker's `0.00008`), then the
 //! source first in alphabetical order. A leg whose currency is VIA is the
 //! identity and has no observation.
@@ -47,7 +47,8 @@ pub struct ConvertOptions {
     pub from: Currency,
     pub to: Currency,
     pub at: Instant,
-    pub source: Option<Source>,
+    /// Only these sources (`official` expanded); empty: every source.
+    pub sources: Vec<Source>,
     pub via: Currency,
 }
 
@@ -112,12 +113,13 @@ pub struct Conversion {
 /// Converts as asked.
 pub fn convert(store: &Store, opts: &ConvertOptions) -> Result<Conversion> {
     let all = store.series()?;
-    let selected: Vec<&Series> = all.iter().filter(|s| opts.source.as_ref().is_none_or(|src| src.matches(&s.source))).collect();
+    let selected: Vec<&Series> =
+        all.iter().filter(|s| opts.sources.is_empty() || opts.sources.iter().any(|src| src.matches(&s.source))).collect();
     let leg = |cur: Currency| -> Result<Option<Leg>> {
         if cur == opts.via {
             return Ok(None);
         }
-        match find_leg(store, &selected, cur, opts.via, opts.at, opts.source.as_ref()) {
+        match find_leg(store, &selected, cur, opts.via, opts.at, &opts.sources) {
             Err(Error::NotFound(msg)) => {
                 if opts.via == Currency::USD {
                     if let Some(l) = routed_leg(store, &selected, cur, opts.at)? {
@@ -143,9 +145,9 @@ fn newer_or_finer(a: (Instant, u32), b: (Instant, u32)) -> bool {
 }
 
 /// The newest observation of `cur` against `via` at or before `at` among
-/// the `selected` series; among equally new ones, the one with more
-/// significant digits.
-pub fn find_leg(store: &Store, selected: &[&Series], cur: Currency, via: Currency, at: Instant, source: Option<&Source>) -> Result<Leg> {
+/// the `selected` series (of `sources`; empty: every source); among equally
+/// new ones, the one with more significant digits.
+pub fn find_leg(store: &Store, selected: &[&Series], cur: Currency, via: Currency, at: Instant, sources: &[Source]) -> Result<Leg> {
     let pair = Pair::new(cur, via)?.canonical();
     let mut best: Option<Observation> = None;
     let mut seen_series = false;
@@ -159,7 +161,11 @@ pub fn find_leg(store: &Store, selected: &[&Series], cur: Currency, via: Currenc
             }
         }
     }
-    let from = source.map(|s| format!(" from source '{s}'")).unwrap_or_default();
+    let from = match sources {
+        [] => String::new(),
+        [one] => format!(" from source '{one}'"),
+        many => format!(" from sources {}", many.iter().map(Source::as_str).collect::<Vec<_>>().join(", ")),
+    };
     match best {
         Some(obs) => Ok(Leg { currency: cur, obs, through: None }),
         None if seen_series => Err(Error::NotFound(format!("no observation of {pair}{from} at or before {at}"))),

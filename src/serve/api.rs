@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use clap::{CommandFactory, Parser};
 
 use super::answer::{Answer, CacheKind, JSON};
+use super::stream::Handover;
 use crate::cli::{Cli, Command};
 use crate::config::{Config, Invocation};
 use crate::error::Error;
@@ -79,7 +80,15 @@ fn usage_message(e: &clap::Error) -> String {
 
 /// `/api/COMMAND?…`: the command's `--format json` (default), `csv` or
 /// `jsonl` output, from `store` (inside the request's read transaction).
-pub(crate) fn command(store: &Store, config: Option<&Config>, command: &str, query: &[(String, String)], now: Instant) -> Answer {
+/// A long output is streamed through `handover` as it is written.
+pub(crate) fn command(
+    store: &Store,
+    config: Option<&Config>,
+    command: &str,
+    query: &[(String, String)],
+    now: Instant,
+    handover: &Handover,
+) -> Answer {
     if !COMMANDS.contains(&command) {
         return Answer::error(404, "error", &format!("no command {command} in the API: {}", COMMANDS.join(", ")));
     }
@@ -107,12 +116,10 @@ pub(crate) fn command(store: &Store, config: Option<&Config>, command: &str, que
     if let Some(config) = config {
         config.apply(&mut cli.command, &Invocation::default());
     }
-    let mut body = Vec::new();
-    match crate::commands::write_reading(store, &cli.command, now, &mut body) {
-        Ok(()) => {
-            let cache = if closed_range(&query) { CacheKind::Past } else { CacheKind::Relative };
-            Answer { status: 200, content_type, body, cache }
-        }
+    let cache = if closed_range(&query) { CacheKind::Past } else { CacheKind::Relative };
+    let mut body = handover.writer(content_type, cache);
+    match crate::commands::write_reading(store, &cli.command, now, &mut body).and_then(|()| Ok(body.finish()?)) {
+        Ok(body) => Answer { status: 200, content_type, body, cache },
         Err(e) => error_answer(&e),
     }
 }

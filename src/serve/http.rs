@@ -21,9 +21,10 @@ use tower_http::compression::CompressionLayer;
 
 use super::answer::{Answer, AnswerCache, CacheKind};
 use super::metrics::{self, Http, StoreCache};
-use super::pool::{FileId, Pool};
+use super::pool::{FileId, Pool, StampWatch};
 use super::routes::{self, Route};
 use super::server::LogLine;
+use super::stream::{Handed, Handover};
 use super::Options;
 use crate::model::Instant;
 use crate::store::ChangeStamp;
@@ -44,6 +45,8 @@ pub(crate) struct Shared {
     pub report: super::report::ReportCache,
     /// The Frankfurter answers of the store state last seen, by ETag.
     answers: AnswerCache,
+    /// The change stamp last read, with the store's files as they were.
+    watch: StampWatch,
     log: Option<LogLine>,
     /// The cache kind of each ETag given out, for the 304 that revalidates it.
     kinds: Mutex<HashMap<String, CacheKind>>,
@@ -59,6 +62,7 @@ impl Shared {
             store_metrics: StoreCache::default(),
             report: Default::default(),
             answers: AnswerCache::default(),
+            watch: StampWatch::default(),
             log,
             kinds: Mutex::new(HashMap::new()),
         }
@@ -91,8 +95,8 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let started = std::time::Instant::now();
     let peer = req.extensions().get::<SocketAddr>().copied();
     let (parts, _body) = req.into_parts();
-    let (route, answer) = respond(&shared, &parts).await;
-    let mut response = to_response(answer.0, answer.1, &parts.method);
+    let (route, handed) = respond(&shared, &parts).await;
+    let mut response = to_response(handed, &parts.method);
     cors(&parts, response.headers_mut());
     let status = response.status().as_u16();
     shared.http.record(route.label(), status, started.elapsed().as_secs_f64());
@@ -122,8 +126,8 @@ fn cors(parts: &axum::http::request::Parts, h: &mut HeaderMap) {
 }
 
 /// Headers a response gets beyond its answer's own.
-#[derive(Default)]
-struct Extra {
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Extra {
     etag: Option<String>,
     last_modified: Option<String>,
     not_modified: bool,
@@ -131,30 +135,41 @@ struct Extra {
     allow: bool,
 }
 
-async fn respond(shared: &Arc<Shared>, parts: &axum::http::request::Parts) -> (Route, (Answer, Extra)) {
+async fn respond(shared: &Arc<Shared>, parts: &axum::http::request::Parts) -> (Route, Handed) {
+    let whole = |a: Answer, extra: Extra| Handed::Whole(a, extra);
     if let Some(refused) = refuse(parts) {
-        return (Route::Refused, (refused, Extra { allow: parts.method != Method::GET, ..Extra::default() }));
+        return (Route::Refused, whole(refused, Extra { allow: parts.method != Method::GET, ..Extra::default() }));
     }
     let route = match routes::route(parts.uri.path(), parts.uri.query()) {
         Ok(r) => r,
-        Err(a) => return (Route::Refused, (a, Extra::default())),
+        Err(a) => return (Route::Refused, whole(a, Extra::default())),
     };
     if parts.method == Method::OPTIONS {
         let a = Answer { status: 204, content_type: "text/plain; charset=utf-8", body: Vec::new(), cache: CacheKind::NoStore };
-        return (route, (a, Extra { allow: true, ..Extra::default() }));
+        return (route, whole(a, Extra { allow: true, ..Extra::default() }));
     }
     if let Some((a, location)) = routes::without_store(&route, &parts.headers) {
-        return (route, (a, Extra { location, ..Extra::default() }));
+        return (route, whole(a, Extra { location, ..Extra::default() }));
+    }
+    if let Some((a, extra)) = known_answer(shared, &route, parts) {
+        return (route, whole(a, extra));
     }
     let job_shared = shared.clone();
     let job_route = route.clone();
     let headers = parts.headers.clone();
     let uri = parts.uri.clone();
-    let job = tokio::task::spawn_blocking(move || answer_from_store(&job_shared, &job_route, &uri, &headers));
-    let out = match tokio::time::timeout(ANSWER_TIMEOUT, job).await {
+    let (head, handed) = tokio::sync::oneshot::channel();
+    let runtime = tokio::runtime::Handle::current();
+    // The answer comes back whole, or as a head whose body follows (`stream`).
+    tokio::task::spawn_blocking(move || {
+        let handover = Handover::new(head, runtime);
+        let (answer, extra) = answer_from_store(&job_shared, &job_route, &uri, &headers, &handover);
+        handover.finish(answer, extra);
+    });
+    let out = match tokio::time::timeout(ANSWER_TIMEOUT, handed).await {
         Ok(Ok(out)) => out,
-        Ok(Err(_)) => (Answer::error(500, "error", "the answer failed unexpectedly"), Extra::default()),
-        Err(_) => (Answer::error(503, "error", "the answer took longer than 10 s; try again"), Extra::default()),
+        Ok(Err(_)) => whole(Answer::error(500, "error", "the answer failed unexpectedly"), Extra::default()),
+        Err(_) => whole(Answer::error(503, "error", "the answer took longer than 10 s; try again"), Extra::default()),
     };
     (route, out)
 }
@@ -179,9 +194,40 @@ fn refuse(parts: &axum::http::request::Parts) -> Option<Answer> {
     None
 }
 
+/// A 304 or a kept Frankfurter answer, without a thread or a query, when
+/// the store's files show it unchanged since its change stamp was last read
+/// (`StampWatch`); None: the store must be asked.
+fn known_answer(shared: &Shared, route: &Route, parts: &axum::http::request::Parts) -> Option<(Answer, Extra)> {
+    // The report's ETag also names its making time: it goes the long way.
+    if !route.has_etag() || matches!(route, Route::Report(_)) {
+        return None;
+    }
+    let files = shared.pool.files()?;
+    let stamp = shared.watch.stamp(files)?;
+    let today = shared.opts.fixed_now.unwrap_or_else(Instant::now).datetime().date_naive();
+    let tag = etag_of(files.db, stamp, (today, 0), &parts.uri, &parts.headers);
+    if let Some(asked) = parts.headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+        if matches_etag(asked, &tag) {
+            return Some(not_modified(shared, tag, stamp));
+        }
+    }
+    let answer = matches!(route, Route::V1(_) | Route::V2(_)).then(|| shared.answers.get(&tag)).flatten()?;
+    Some((answer, Extra { etag: Some(tag), last_modified: last_modified(stamp), ..Extra::default() }))
+}
+
+/// The 304 for a matching ETag, with the Cache-Control its answer had.
+fn not_modified(shared: &Shared, tag: String, stamp: ChangeStamp) -> (Answer, Extra) {
+    let kind = shared.kinds.lock().unwrap_or_else(|p| p.into_inner()).get(&tag).copied();
+    let a = Answer { status: 304, content_type: "", body: Vec::new(), cache: kind.unwrap_or(CacheKind::Relative) };
+    (a, Extra { etag: Some(tag), last_modified: last_modified(stamp), not_modified: true, ..Extra::default() })
+}
+
 /// The answer of a route that reads the store: one read transaction, the
 /// ETag of the state it sees, 304 when the client has it.
-fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, headers: &HeaderMap) -> (Answer, Extra) {
+fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, headers: &HeaderMap, handover: &Handover) -> (Answer, Extra) {
+    // The files looked at before the stamp is read (a commit in between
+    // makes them differ at the next look, never the other way round).
+    let looked = (shared.pool.files(), std::time::SystemTime::now());
     let (store, id) = match shared.pool.take() {
         Ok(s) => s,
         Err(e) => return (Answer::error(503, "error", &e.0), Extra::default()),
@@ -195,18 +241,21 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
         Ok(s) => s,
         Err(e) => return broken(e),
     };
+    if let (Some(files), Some(s)) = (looked.0, stamp) {
+        if (files.db.dev, files.db.ino) == (id.dev, id.ino) {
+            shared.watch.record(files, looked.1, s);
+        }
+    }
     let now = shared.opts.fixed_now.unwrap_or_else(Instant::now);
     let today = now.datetime().date_naive();
     // The report's ages count from when it is made: its time is part of what is asked.
     let made = if matches!(route, Route::Report(_)) { super::report::made_at(&shared.opts, now).unix() } else { 0 };
     let etag = if route.has_etag() { stamp.map(|s| etag_of(id, s, (today, made), uri, headers)) } else { None };
     if let (Some(tag), Some(asked)) = (&etag, headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok())) {
-        if matches_etag(asked, tag) {
+        if let (true, Some(s)) = (matches_etag(asked, tag), stamp) {
             drop(snapshot);
             shared.pool.give_back(store, id);
-            let kind = shared.kinds.lock().unwrap_or_else(|p| p.into_inner()).get(tag).copied();
-            let a = Answer { status: 304, content_type: "", body: Vec::new(), cache: kind.unwrap_or(CacheKind::Relative) };
-            return (a, Extra { etag: etag.clone(), last_modified: stamp.and_then(last_modified), not_modified: true, ..Extra::default() });
+            return not_modified(shared, tag.clone(), s);
         }
     }
     // The Frankfurter answers depend on nothing but what the ETag names
@@ -216,7 +265,10 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
     let computed = kept.is_none();
     let answer = match kept {
         Some(a) => Ok(a),
-        None => routes::with_store(shared, route, uri, headers, &store, stamp, now),
+        None => {
+            handover.set_extra(Extra { etag: etag.clone(), last_modified: stamp.and_then(last_modified), ..Extra::default() });
+            routes::with_store(shared, route, routes::Asked { uri, headers }, &store, stamp, now, handover)
+        }
     };
     let finished = snapshot.finish();
     let answer = match (answer, finished) {
@@ -231,7 +283,7 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
     if answer.status >= 300 {
         return (answer, Extra::default());
     }
-    if let (true, true, Some(tag)) = (keep, computed, &etag) {
+    if let (true, true, false, Some(tag)) = (keep, computed, handover.streamed(), &etag) {
         shared.answers.put(state_of(id, stamp), tag, &answer);
     }
     if let Some(tag) = &etag {
@@ -280,7 +332,11 @@ fn last_modified(stamp: ChangeStamp) -> Option<String> {
     chrono::DateTime::from_timestamp(stamp.at_ms / 1000, 0).map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
 }
 
-fn to_response(answer: Answer, extra: Extra, method: &Method) -> Response {
+fn to_response(handed: Handed, method: &Method) -> Response {
+    let (answer, extra, chunks) = match handed {
+        Handed::Whole(a, e) => (a, e, None),
+        Handed::Streamed(a, e, c) => (a, e, Some(c)),
+    };
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut builder = Response::builder().status(status);
     let h = builder.headers_mut();
@@ -306,8 +362,15 @@ fn to_response(answer: Answer, extra: Extra, method: &Method) -> Response {
         }
         h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     }
-    // HEAD: the length of the body a GET would get, without the body.
-    let body = if *method == Method::HEAD {
+    // HEAD: the length of the body a GET would get, without the body
+    // (a streamed one's length is not known: none is given).
+    let body = if let Some(chunks) = chunks {
+        if *method == Method::HEAD {
+            Body::empty()
+        } else {
+            Body::new(chunks)
+        }
+    } else if *method == Method::HEAD {
         if let Some(h) = builder.headers_mut() {
             h.insert(header::CONTENT_LENGTH, HeaderValue::from(answer.body.len()));
         }

@@ -13,7 +13,8 @@
 //! - `io`: hyper's own bodiless 4xx (a request it cannot parse) given a JSON message;
 //! - `pool`: the read-only stores, reopened when the file changes;
 //! - `metrics`: `/metrics`;
-//! - `report`: `/report/`, the report's files built in memory per store state.
+//! - `report`: `/report/`, the report's files built in memory per store state;
+//! - `stream`: a long body sent as it is written (`/api/`, `/v2/rates`).
 
 pub(crate) mod answer;
 mod api;
@@ -25,6 +26,7 @@ mod pool;
 mod report;
 mod routes;
 mod server;
+mod stream;
 
 use std::path::PathBuf;
 

@@ -9,8 +9,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
 
-use crate::store::Store;
+use crate::store::{ChangeStamp, Store};
 
 /// What identifies the file the pooled stores read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -89,6 +90,65 @@ impl Pool {
     }
 }
 
+/// The store's files as stat(2) sees them: the database and its WAL (a
+/// commit writes one of them, so it moves one's size or time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Files {
+    pub db: FileId,
+    wal: Option<(u64, i128)>,
+}
+
+impl Files {
+    /// The newest modification time of the two, in nanoseconds since 1970.
+    fn newest(&self) -> i128 {
+        self.wal.map_or(self.db.mtime_ns, |(_, t)| t.max(self.db.mtime_ns))
+    }
+}
+
+impl Pool {
+    /// The files at the path now; None when there is no database file.
+    pub(crate) fn files(&self) -> Option<Files> {
+        let db = self.file_id().ok()?;
+        let mut wal = self.db.clone().into_os_string();
+        wal.push("-wal");
+        let wal = std::fs::metadata(&wal).ok().map(|m| {
+            let id = id_of(&m);
+            (id.len, id.mtime_ns)
+        });
+        Some(Files { db, wal })
+    }
+}
+
+/// A change stamp read from the store with its files as they were just
+/// before. While the files stay exactly as they were, no write has
+/// committed since, provided they had not been modified for a while when
+/// looked at (file times are coarse: a write in the same tick could leave
+/// a time as it was): then the stamp stands without asking SQLite.
+#[derive(Default)]
+pub(crate) struct StampWatch(Mutex<Option<(Files, i128, ChangeStamp)>>);
+
+/// How long the files must have been left alone for their look to vouch for the stamp.
+const SETTLED: Duration = Duration::from_secs(2);
+
+fn ns_since_epoch(t: SystemTime) -> i128 {
+    t.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos() as i128).unwrap_or(0)
+}
+
+impl StampWatch {
+    /// Records the stamp read after looking at `files` at `looked`.
+    pub(crate) fn record(&self, files: Files, looked: SystemTime, stamp: ChangeStamp) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((files, ns_since_epoch(looked), stamp));
+    }
+
+    /// The stamp, if the files are as they were when it was read and had
+    /// been settled then.
+    pub(crate) fn stamp(&self, files: Files) -> Option<ChangeStamp> {
+        let seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let (was, looked, stamp) = seen.as_ref()?;
+        (*was == files && files.newest() + SETTLED.as_nanos() as i128 <= *looked).then_some(*stamp)
+    }
+}
+
 #[cfg(unix)]
 fn id_of(meta: &std::fs::Metadata) -> FileId {
     use std::os::unix::fs::MetadataExt;
@@ -105,4 +165,28 @@ fn id_of(meta: &std::fs::Metadata) -> FileId {
     let mtime_ns =
         meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_nanos() as i128).unwrap_or(0);
     FileId { dev: 0, ino: 0, len: meta.len(), mtime_ns }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stamp_stands_only_for_settled_unchanged_files() {
+        let id = |len, mtime_ns| FileId { dev: 1, ino: 2, len, mtime_ns };
+        let files = Files { db: id(4096, 1_000_000_000_000), wal: Some((8192, 1_000_000_000_000)) };
+        let stamp = ChangeStamp { counter: 7, at_ms: 1_000_000 };
+        let w = StampWatch::default();
+        assert_eq!(w.stamp(files), None);
+        // Looked at 3 s after the last modification: settled.
+        w.record(files, SystemTime::UNIX_EPOCH + Duration::from_secs(1003), stamp);
+        assert_eq!(w.stamp(files), Some(stamp));
+        let grown = Files { wal: Some((12288, 1_000_000_000_000)), ..files };
+        assert_eq!(w.stamp(grown), None, "a WAL that grew");
+        let touched = Files { wal: Some((8192, 1_000_500_000_000)), ..files };
+        assert_eq!(w.stamp(touched), None, "a WAL written again at its size");
+        // Looked at within the same second as the modification: not settled.
+        w.record(files, SystemTime::UNIX_EPOCH + Duration::from_secs(1001), stamp);
+        assert_eq!(w.stamp(files), None);
+    }
 }

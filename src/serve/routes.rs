@@ -6,6 +6,7 @@ use axum::http::{header, HeaderMap, Uri};
 
 use super::answer::{Answer, CacheKind, JSON};
 use super::http::Shared;
+use super::stream::Handover;
 use crate::error::Result;
 use crate::model::Instant;
 use crate::store::{ChangeStamp, Store};
@@ -176,15 +177,23 @@ const INDEX: &str = r#"{"name":"fxsnap","endpoints":{"frankfurter_v1":["/v1/late
 "#;
 
 /// The answer of a route that reads the store, inside its read transaction.
+/// What a request asks beyond its route: its URI and headers.
+#[derive(Clone, Copy)]
+pub(crate) struct Asked<'a> {
+    pub uri: &'a Uri,
+    pub headers: &'a HeaderMap,
+}
+
 pub(crate) fn with_store(
     shared: &Shared,
     route: &Route,
-    uri: &Uri,
-    headers: &HeaderMap,
+    asked: Asked<'_>,
     store: &Store,
     stamp: Option<ChangeStamp>,
     now: Instant,
+    handover: &Handover,
 ) -> Result<Answer> {
+    let Asked { uri, headers } = asked;
     match route {
         Route::Healthz => {
             store.series()?;
@@ -199,12 +208,12 @@ pub(crate) fn with_store(
                 Route::V1(_) => super::frankfurter::v1(path, &query, store, today, prefer),
                 _ => {
                     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-                    super::frankfurter::v2(path, &query, accept, store, today, prefer)
+                    super::frankfurter::v2(path, &query, accept, store, today, prefer, Some(handover))
                 }
             })
         }
         Route::Report(name) => super::report::answer(&shared.report, &shared.opts, store, stamp, now, name),
-        Route::Api(command) => Ok(super::api::command(store, shared.opts.config.as_ref(), command, &query_of(uri)?, now)),
+        Route::Api(command) => Ok(super::api::command(store, shared.opts.config.as_ref(), command, &query_of(uri)?, now, handover)),
         Route::Chart(ext) => Ok(super::api::chart(&shared.opts.db, ext, &query_of(uri)?)),
         Route::Index | Route::NotFound | Route::Refused => Ok(Answer::error(404, "message", "not found")),
     }

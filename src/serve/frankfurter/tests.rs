@@ -48,7 +48,7 @@ fn get1(store: &Store, path: &str, query: &str) -> (u16, String) {
 }
 
 fn get2(store: &Store, path: &str, query: &str, accept: Option<&str>) -> (u16, String) {
-    let a = v2(path, &q(query), accept, store, day("2026-05-25"), &[]);
+    let a = v2(path, &q(query), accept, store, day("2026-05-25"), &[], None);
     (a.status, String::from_utf8(a.body).unwrap())
 }
 

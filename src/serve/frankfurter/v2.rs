@@ -7,6 +7,7 @@
 //! sources are the providers (`NBK`, `CBR`, ...); rates are exact decimals.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 
 use chrono::{Datelike, Duration, NaiveDate};
 use rust_decimal::Decimal;
@@ -14,7 +15,8 @@ use rust_decimal::Decimal;
 use super::{json_str, names, param, parse_date, prefer_rule};
 use crate::model::{round_significant, Currency, Source, INVERSE_DIGITS};
 use crate::query::reference::{ReferenceRates, Rule, Snapshot};
-use crate::serve::answer::{Answer, CacheKind};
+use crate::serve::answer::{Answer, CacheKind, JSON};
+use crate::serve::stream::{Handover, Spill};
 use crate::sources;
 use crate::store::Store;
 
@@ -29,8 +31,9 @@ pub(crate) fn v2(
     store: &Store,
     today: NaiveDate,
     prefer: &[Source],
+    to: Option<&Handover>,
 ) -> Answer {
-    match answer(path, query, accept, store, today, prefer) {
+    match answer(path, query, accept, store, today, prefer, to) {
         Ok(a) => a,
         Err(Refusal::Status(status, why)) => error(status, &why),
         Err(Refusal::Store(e)) => error(503, &e.to_string()),
@@ -79,6 +82,7 @@ fn answer(
     store: &Store,
     today: NaiveDate,
     prefer: &[Source],
+    to: Option<&Handover>,
 ) -> Result<Answer, Refusal> {
     let accept = accept.unwrap_or("");
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -92,7 +96,7 @@ fn answer(
                 Format::Json
             };
             let q = RateQuery::new(query, store, today, prefer)?;
-            q.answer(format)
+            q.answer(format, to)
         }
         ["rate", base, quote] => {
             let mut params: Vec<(String, String)> = query.iter().filter(|(k, _)| k != "base" && k != "quotes").cloned().collect();
@@ -443,7 +447,17 @@ impl<'s> RateQuery<'s> {
         Ok(())
     }
 
-    fn answer(&self, format: Format) -> Result<Answer, Refusal> {
+    /// The rows in `format`; a long answer streams through `to`.
+    fn answer(&self, format: Format, to: Option<&Handover>) -> Result<Answer, Refusal> {
+        let content_type = match format {
+            Format::Json => JSON,
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Ndjson => "application/x-ndjson",
+        };
+        let mut body = match to {
+            Some(h) => h.writer(content_type, self.cache),
+            None => Spill::whole(content_type, self.cache),
+        };
         let mut out = Vec::new();
         let mut n = 0usize;
         match format {
@@ -468,17 +482,18 @@ impl<'s> RateQuery<'s> {
                 }
             }
             n += 1;
+            if out.len() >= 16 * 1024 {
+                body.write_all(&out).map_err(crate::error::Error::from)?;
+                out.clear();
+            }
             Ok(())
         })?;
-        let content_type = match format {
-            Format::Json => {
-                out.push(b']');
-                return Ok(Answer::json(200, out, self.cache));
-            }
-            Format::Csv => "text/csv; charset=utf-8",
-            Format::Ndjson => "application/x-ndjson",
-        };
-        Ok(Answer { status: 200, content_type, body: out, cache: self.cache })
+        if format == Format::Json {
+            out.push(b']');
+        }
+        body.write_all(&out).map_err(crate::error::Error::from)?;
+        let body = body.finish().map_err(crate::error::Error::from)?;
+        Ok(Answer { status: 200, content_type, body, cache: self.cache })
     }
 }
 
