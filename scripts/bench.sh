@@ -8,8 +8,9 @@
 # UZS and TMT against USD (5,256,000 observations) as CSV, and 3,000 ticker pages --
 # then measures each figure of the issue beside its reference, in the same run:
 #
-#   1. bulk CSV ingest into a new database   vs  sqlite3 .import into a table keyed
-#                                                by (source, pair, timestamp)  <= 1.0x
+#   1. bulk CSV ingest into a new database   vs  sqlite3 .import into a WITHOUT ROWID
+#                                                table keyed by (source, pair,
+#                                                timestamp): the key is the table  <= 1.0x
 #   2. a cron run: one ticker page into the  vs  the sqlite3 CLI inserting the same
 #      big database (a new day: 5 new rows;      five rows (INSERT / INSERT OR IGNORE)
 #      and the same page again: duplicates)                                     <= 1.5x
@@ -510,7 +511,7 @@ CSV=$DATA/synthetic.csv
 [ "$(($(wc -l <"$CSV") - 1))" = "$N" ] || die "$CSV does not hold $N observations"
 
 cat >"$W/import.sql" <<EOF
-CREATE TABLE obs(timestamp TEXT, pair TEXT, rate TEXT, change_pct TEXT, source TEXT, PRIMARY KEY(source, pair, timestamp));
+CREATE TABLE obs(timestamp TEXT, pair TEXT, rate TEXT, change_pct TEXT, source TEXT, PRIMARY KEY(source, pair, timestamp)) WITHOUT ROWID;
 .mode csv
 .import --skip 1 $CSV obs
 EOF

@@ -413,9 +413,10 @@ impl fmt::Display for Instant {
     }
 }
 
-/// A short label saying where observations came from.
+/// A short label saying where observations came from. Shared, not copied:
+/// every observation of a bulk load carries its source.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
-pub struct Source(String);
+pub struct Source(std::sync::Arc<str>);
 
 impl Source {
     pub fn as_str(&self) -> &str {
@@ -427,7 +428,7 @@ impl Source {
     /// so a label stored by version 1 reads back exactly as stored.)
     pub fn label(s: &str) -> Result<Source, Error> {
         let parsed: Source = s.parse()?;
-        Ok(Source(parsed.0.to_ascii_lowercase()))
+        Ok(Source(parsed.0.to_ascii_lowercase().into()))
     }
 
     /// Whether two labels name the same source: `--source NBK` selects `nbk`.
@@ -443,7 +444,7 @@ impl FromStr for Source {
         if t.is_empty() || t.len() > 64 || !t.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
             return Err(Error::invalid(format!("'{}' is not a source label (1-64 letters, digits, '-', '_' or '.')", echo(s))));
         }
-        Ok(Source(t.to_string()))
+        Ok(Source(t.into()))
     }
 }
 

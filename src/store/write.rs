@@ -114,7 +114,7 @@ impl Store {
             change_text: String::new(),
             policy,
             input: meta.name,
-            series: HashMap::new(),
+            series: Vec::new(),
             touched: HashMap::new(),
             counts: Counts::default(),
             logged_at,
@@ -149,7 +149,8 @@ pub struct InputTx<'a> {
     change_text: String,
     policy: ConflictPolicy,
     input: String,
-    series: HashMap<(Source, Pair), SeriesId>,
+    /// The series met so far: a handful, scanned without building a key.
+    series: Vec<(Source, Pair, SeriesId)>,
     /// Per series, the range of times written, for the rollups.
     touched: HashMap<SeriesId, Touched>,
     counts: Counts,
@@ -169,7 +170,7 @@ impl InputTx<'_> {
     }
 
     fn lookup_series(&mut self, source: &Source, canonical: Pair) -> Result<SeriesId> {
-        if let Some(id) = self.series.get(&(source.clone(), canonical)) {
+        if let Some((_, _, id)) = self.series.iter().find(|(s, p, _)| s == source && *p == canonical) {
             return Ok(*id);
         }
         let p = |e| db_err(&self.path, e);
@@ -194,7 +195,7 @@ impl InputTx<'_> {
             }
         };
         let id = SeriesId(id);
-        self.series.insert((source.clone(), canonical), id);
+        self.series.push((source.clone(), canonical, id));
         Ok(id)
     }
 
