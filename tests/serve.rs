@@ -545,6 +545,34 @@ fn long_answers_stream_and_are_the_same_bytes() {
     assert!(short.header("content-length").is_some(), "{:?}", short.headers);
 }
 
+/// The configuration file's `[defaults]` apply to `/api/` as to the
+/// command line: the same bytes as `fxsnap latest` under the same file.
+#[test]
+fn the_api_takes_the_config_files_defaults_as_the_cli_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    let config = dir.path().join("fx.toml");
+    fs::write(&config, "[defaults]\ninvert = true\npair = [\"KZT\", \"UZS\"]\n").unwrap();
+    let config = config.to_str().unwrap();
+    let epoch = "1779710400";
+    let server = Server::start_env(&db, &[], &[("SOURCE_DATE_EPOCH", epoch), ("FXSNAP_CONFIG", config)]);
+    let r = server.get("/api/latest?format=csv");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let cli = Command::new(bin())
+        .env_remove("FXSNAP_DB")
+        .env("SOURCE_DATE_EPOCH", epoch)
+        .env("FXSNAP_CONFIG", config)
+        .arg("--db")
+        .arg(&db)
+        .args(["latest", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    assert_eq!(r.text(), String::from_utf8_lossy(&cli.stdout));
+    assert!(r.text().contains("USD/KZT") && !r.text().contains("KGS"), "{}", r.text());
+}
+
 /// The API answers with the running server's own code: with its binary
 /// gone (a package upgrade replaced it) the answers are still the CLI's,
 /// and a bad parameter still gets the command's message.
