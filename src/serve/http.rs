@@ -186,8 +186,8 @@ fn refuse(parts: &axum::http::request::Parts) -> Option<Answer> {
     if has_body {
         return Some(Answer::error(413, "error", "a request body is not accepted: every endpoint is GET"));
     }
-    let head: usize =
-        parts.uri.to_string().len() + parts.headers.iter().map(|(k, v)| k.as_str().len() + v.as_bytes().len() + 4).sum::<usize>();
+    let target = parts.uri.path_and_query().map_or(0, |p| p.as_str().len());
+    let head: usize = target + parts.headers.iter().map(|(k, v)| k.as_str().len() + v.as_bytes().len() + 4).sum::<usize>();
     if head > MAX_HEAD {
         return Some(Answer::error(431, "error", &format!("the request head is {head} bytes; at most {MAX_HEAD} are read")));
     }
@@ -203,23 +203,23 @@ fn known_answer(shared: &Shared, route: &Route, parts: &axum::http::request::Par
         return None;
     }
     let files = shared.pool.files()?;
-    let stamp = shared.watch.stamp(files)?;
+    let (stamp, modified) = shared.watch.stamp(files)?;
     let today = shared.opts.fixed_now.unwrap_or_else(Instant::now).datetime().date_naive();
     let tag = etag_of(files.db, stamp, (today, 0), &parts.uri, &parts.headers);
     if let Some(asked) = parts.headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
         if matches_etag(asked, &tag) {
-            return Some(not_modified(shared, tag, stamp));
+            return Some(not_modified(shared, tag, modified));
         }
     }
     let answer = matches!(route, Route::V1(_) | Route::V2(_)).then(|| shared.answers.get(&tag)).flatten()?;
-    Some((answer, Extra { etag: Some(tag), last_modified: last_modified(stamp), ..Extra::default() }))
+    Some((answer, Extra { etag: Some(tag), last_modified: modified, ..Extra::default() }))
 }
 
 /// The 304 for a matching ETag, with the Cache-Control its answer had.
-fn not_modified(shared: &Shared, tag: String, stamp: ChangeStamp) -> (Answer, Extra) {
+fn not_modified(shared: &Shared, tag: String, modified: Option<String>) -> (Answer, Extra) {
     let kind = shared.kinds.lock().unwrap_or_else(|p| p.into_inner()).get(&tag).copied();
     let a = Answer { status: 304, content_type: "", body: Vec::new(), cache: kind.unwrap_or(CacheKind::Relative) };
-    (a, Extra { etag: Some(tag), last_modified: last_modified(stamp), not_modified: true, ..Extra::default() })
+    (a, Extra { etag: Some(tag), last_modified: modified, not_modified: true, ..Extra::default() })
 }
 
 /// The answer of a route that reads the store: one read transaction, the
@@ -243,7 +243,7 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
     };
     if let (Some(files), Some(s)) = (looked.0, stamp) {
         if (files.db.dev, files.db.ino) == (id.dev, id.ino) {
-            shared.watch.record(files, looked.1, s);
+            shared.watch.record(files, looked.1, s, last_modified(s));
         }
     }
     let now = shared.opts.fixed_now.unwrap_or_else(Instant::now);
@@ -255,14 +255,17 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
         if let (true, Some(s)) = (matches_etag(asked, tag), stamp) {
             drop(snapshot);
             shared.pool.give_back(store, id);
-            return not_modified(shared, tag.clone(), s);
+            return not_modified(shared, tag.clone(), last_modified(s));
         }
     }
     // The Frankfurter answers depend on nothing but what the ETag names
     // (their "now" is the day): one kept for this tag is the answer.
     let keep = matches!(route, Route::V1(_) | Route::V2(_));
-    let kept = etag.as_deref().filter(|_| keep).and_then(|tag| shared.answers.get(tag));
-    let computed = kept.is_none();
+    let (kept, claim) = match etag.as_deref().filter(|_| keep).map(|tag| shared.answers.get_or_claim(tag)) {
+        Some(Ok(a)) => (Some(a), None),
+        Some(Err(claim)) => (None, Some(claim)),
+        None => (None, None),
+    };
     let answer = match kept {
         Some(a) => Ok(a),
         None => {
@@ -283,8 +286,8 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
     if answer.status >= 300 {
         return (answer, Extra::default());
     }
-    if let (true, true, false, Some(tag)) = (keep, computed, handover.streamed(), &etag) {
-        shared.answers.put(state_of(id, stamp), tag, &answer);
+    if let (Some(claim), false) = (claim, handover.streamed()) {
+        shared.answers.put(claim, state_of(id, stamp), &answer);
     }
     if let Some(tag) = &etag {
         let mut kinds = shared.kinds.lock().unwrap_or_else(|p| p.into_inner());

@@ -34,17 +34,26 @@ pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8"
 /// The server's own counters, shared by every request.
 pub(crate) struct Http {
     requests: Family<Labels, Counter>,
+    /// Each (route, status) counter of `requests`, found without building its labels.
+    counters: std::sync::RwLock<std::collections::HashMap<(&'static str, u16), Counter>>,
     duration: Histogram,
 }
 
 impl Http {
     pub(crate) fn new() -> Http {
-        Http { requests: Family::default(), duration: Histogram::new(exponential_buckets(0.0005, 2.0, 16)) }
+        Http { requests: Family::default(), counters: Default::default(), duration: Histogram::new(exponential_buckets(0.0005, 2.0, 16)) }
     }
 
     /// Counts one answered request.
-    pub(crate) fn record(&self, route: &str, status: u16, seconds: f64) {
-        self.requests.get_or_create(&vec![("route".to_string(), route.to_string()), ("status".to_string(), status.to_string())]).inc();
+    pub(crate) fn record(&self, route: &'static str, status: u16, seconds: f64) {
+        let known = self.counters.read().unwrap_or_else(|p| p.into_inner()).get(&(route, status)).cloned();
+        let counter = known.unwrap_or_else(|| {
+            let labels = vec![("route".to_string(), route.to_string()), ("status".to_string(), status.to_string())];
+            let c = self.requests.get_or_create(&labels).clone();
+            self.counters.write().unwrap_or_else(|p| p.into_inner()).insert((route, status), c.clone());
+            c
+        });
+        counter.inc();
         self.duration.observe(seconds);
     }
 }

@@ -31,12 +31,16 @@ const MAX_IDLE: usize = 16;
 
 pub(crate) struct Pool {
     db: PathBuf,
+    /// The WAL beside it (`DB-wal`).
+    wal: PathBuf,
     idle: Mutex<(Option<FileId>, Vec<Store>)>,
 }
 
 impl Pool {
     pub(crate) fn new(db: &Path) -> Pool {
-        Pool { db: db.to_path_buf(), idle: Mutex::new((None, Vec::new())) }
+        let mut wal = db.as_os_str().to_owned();
+        wal.push("-wal");
+        Pool { db: db.to_path_buf(), wal: PathBuf::from(wal), idle: Mutex::new((None, Vec::new())) }
     }
 
     /// The file at the path now, or why there is none to read.
@@ -109,9 +113,7 @@ impl Pool {
     /// The files at the path now; None when there is no database file.
     pub(crate) fn files(&self) -> Option<Files> {
         let db = self.file_id().ok()?;
-        let mut wal = self.db.clone().into_os_string();
-        wal.push("-wal");
-        let wal = std::fs::metadata(&wal).ok().map(|m| {
+        let wal = std::fs::metadata(&self.wal).ok().map(|m| {
             let id = id_of(&m);
             (id.len, id.mtime_ns)
         });
@@ -125,7 +127,16 @@ impl Pool {
 /// looked at (file times are coarse: a write in the same tick could leave
 /// a time as it was): then the stamp stands without asking SQLite.
 #[derive(Default)]
-pub(crate) struct StampWatch(Mutex<Option<(Files, i128, ChangeStamp)>>);
+pub(crate) struct StampWatch(Mutex<Option<Watched>>);
+
+/// What `StampWatch` keeps: the files, when they were looked at (ns since
+/// 1970), the stamp, and its Last-Modified as written once.
+struct Watched {
+    files: Files,
+    looked: i128,
+    stamp: ChangeStamp,
+    last_modified: Option<String>,
+}
 
 /// How long the files must have been left alone for their look to vouch for the stamp.
 const SETTLED: Duration = Duration::from_secs(2);
@@ -135,17 +146,19 @@ fn ns_since_epoch(t: SystemTime) -> i128 {
 }
 
 impl StampWatch {
-    /// Records the stamp read after looking at `files` at `looked`.
-    pub(crate) fn record(&self, files: Files, looked: SystemTime, stamp: ChangeStamp) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((files, ns_since_epoch(looked), stamp));
+    /// Records the stamp read after looking at `files` at `looked`, with
+    /// its Last-Modified.
+    pub(crate) fn record(&self, files: Files, looked: SystemTime, stamp: ChangeStamp, last_modified: Option<String>) {
+        let mut seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *seen = Some(Watched { files, looked: ns_since_epoch(looked), stamp, last_modified });
     }
 
-    /// The stamp, if the files are as they were when it was read and had
-    /// been settled then.
-    pub(crate) fn stamp(&self, files: Files) -> Option<ChangeStamp> {
+    /// The stamp and its Last-Modified, if the files are as they were when
+    /// it was read and had been settled then.
+    pub(crate) fn stamp(&self, files: Files) -> Option<(ChangeStamp, Option<String>)> {
         let seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let (was, looked, stamp) = seen.as_ref()?;
-        (*was == files && files.newest() + SETTLED.as_nanos() as i128 <= *looked).then_some(*stamp)
+        let w = seen.as_ref()?;
+        (w.files == files && files.newest() + SETTLED.as_nanos() as i128 <= w.looked).then(|| (w.stamp, w.last_modified.clone()))
     }
 }
 
@@ -179,14 +192,14 @@ mod tests {
         let w = StampWatch::default();
         assert_eq!(w.stamp(files), None);
         // Looked at 3 s after the last modification: settled.
-        w.record(files, SystemTime::UNIX_EPOCH + Duration::from_secs(1003), stamp);
-        assert_eq!(w.stamp(files), Some(stamp));
+        w.record(files, SystemTime::UNIX_EPOCH + Duration::from_secs(1003), stamp, None);
+        assert_eq!(w.stamp(files), Some((stamp, None)));
         let grown = Files { wal: Some((12288, 1_000_000_000_000)), ..files };
         assert_eq!(w.stamp(grown), None, "a WAL that grew");
         let touched = Files { wal: Some((8192, 1_000_500_000_000)), ..files };
         assert_eq!(w.stamp(touched), None, "a WAL written again at its size");
         // Looked at within the same second as the modification: not settled.
-        w.record(files, SystemTime::UNIX_EPOCH + Duration::from_secs(1001), stamp);
+        w.record(files, SystemTime::UNIX_EPOCH + Duration::from_secs(1001), stamp, None);
         assert_eq!(w.stamp(files), None);
     }
 }
