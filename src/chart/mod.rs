@@ -2,7 +2,7 @@
 //!
 //! # API
 //!
-//! ```ignore
+//! ```text
 //! pub struct Line  { pub label: String, pub points: Vec<(i64, f64)>, pub last: Option<String>,
 //!                    pub change_pct: Option<f64>, pub group: String,
 //!                    pub slot: usize }                                   // one source of a pair
