@@ -198,14 +198,13 @@ fn refuse(parts: &axum::http::request::Parts) -> Option<Answer> {
 /// the store's files show it unchanged since its change stamp was last read
 /// (`StampWatch`); None: the store must be asked.
 fn known_answer(shared: &Shared, route: &Route, parts: &axum::http::request::Parts) -> Option<(Answer, Extra)> {
-    // The report's ETag also names its making time: it goes the long way.
-    if !route.has_etag() || matches!(route, Route::Report(_)) {
+    if !route.has_etag() {
         return None;
     }
     let files = shared.pool.files()?;
     let (stamp, modified) = shared.watch.stamp(files)?;
-    let today = shared.opts.fixed_now.unwrap_or_else(Instant::now).datetime().date_naive();
-    let tag = etag_of(files.db, stamp, (today, 0), &parts.uri, &parts.headers);
+    let now = shared.opts.fixed_now.unwrap_or_else(Instant::now);
+    let tag = etag_of(files.db, stamp, moment(shared, route, now), &parts.uri, &parts.headers);
     if let Some(asked) = parts.headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
         if matches_etag(asked, &tag) {
             return Some(not_modified(shared, tag, modified));
@@ -247,10 +246,7 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
         }
     }
     let now = shared.opts.fixed_now.unwrap_or_else(Instant::now);
-    let today = now.datetime().date_naive();
-    // The report's ages count from when it is made: its time is part of what is asked.
-    let made = if matches!(route, Route::Report(_)) { super::report::made_at(&shared.opts, now).unix() } else { 0 };
-    let etag = if route.has_etag() { stamp.map(|s| etag_of(id, s, (today, made), uri, headers)) } else { None };
+    let etag = if route.has_etag() { stamp.map(|s| etag_of(id, s, moment(shared, route, now), uri, headers)) } else { None };
     if let (Some(tag), Some(asked)) = (&etag, headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok())) {
         if let (true, Some(s)) = (matches_etag(asked, tag), stamp) {
             drop(snapshot);
@@ -300,19 +296,31 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
     (answer, Extra { etag, last_modified, ..Extra::default() })
 }
 
-/// A strong ETag: the file, its change stamp, the day (answers relative to
-/// now move with it; the report's making time) and what was asked (path,
+/// A strong ETag: the file, its change stamp, the moment (`moment`) and what was asked (path,
 /// query, the Accept that chooses a format, and the Accept-Encoding that
 /// chooses the content coding: a gzip body and the identity body of the
 /// same answer are two representations, never under one strong tag).
-fn etag_of(id: FileId, stamp: ChangeStamp, today: (chrono::NaiveDate, i64), uri: &axum::http::Uri, headers: &HeaderMap) -> String {
+fn etag_of(id: FileId, stamp: ChangeStamp, moment: (chrono::NaiveDate, i64), uri: &axum::http::Uri, headers: &HeaderMap) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    today.hash(&mut h);
+    moment.hash(&mut h);
     uri.path().hash(&mut h);
     uri.query().hash(&mut h);
     headers.get(header::ACCEPT).map(|v| v.as_bytes()).hash(&mut h);
     headers.get(header::ACCEPT_ENCODING).map(|v| v.as_bytes()).hash(&mut h);
     format!("\"{}-{:016x}\"", state_of(id, Some(stamp)), h.finish())
+}
+
+/// The time an answer's ETag names: its day (answers relative to now move
+/// with it) and, for the report (its ages count from when it is made) and
+/// for the API and the charts (`from=36h` moves within a day), "now" to
+/// the report's refresh (0 for the others: Frankfurter's answers move by
+/// the day only).
+fn moment(shared: &Shared, route: &Route, now: Instant) -> (chrono::NaiveDate, i64) {
+    let made = match route {
+        Route::Report(_) | Route::Api(_) | Route::Chart(_) => super::report::made_at(&shared.opts, now).unix(),
+        _ => 0,
+    };
+    (now.datetime().date_naive(), made)
 }
 
 /// The store state an ETag names: the file (device and inode) and its change stamp.
@@ -426,6 +434,30 @@ mod tests {
         assert!(matches_etag("*", "\"b\""));
         assert!(matches_etag("W/\"b\"", "\"b\""));
         assert!(!matches_etag("\"bb\"", "\"b\""));
+    }
+
+    #[test]
+    fn an_api_answers_etag_moves_within_a_day_a_frankfurter_ones_by_the_day() {
+        let opts = Options {
+            db: "/nonexistent/rates.db".into(),
+            listen: Vec::new(),
+            prefer: Vec::new(),
+            max_connections: 1,
+            title: None,
+            stale: "7d".into(),
+            ranges: "30d".into(),
+            fixed_now: None,
+            config: None,
+        };
+        let shared = Shared::new(opts, None);
+        let (t, later) = (Instant::from_unix(1_779_710_400), Instant::from_unix(1_779_710_400 + 301));
+        // `/api/history?from=36h` at 12:00 and at 12:05 are two answers.
+        let api = Route::Api("history".into());
+        assert_ne!(moment(&shared, &api, t), moment(&shared, &api, later));
+        assert_ne!(moment(&shared, &Route::Chart("png"), t), moment(&shared, &Route::Chart("png"), later));
+        let v1 = Route::V1("/latest".into());
+        assert_eq!(moment(&shared, &v1, t), moment(&shared, &v1, later));
+        assert_ne!(moment(&shared, &v1, t), moment(&shared, &v1, Instant::from_unix(1_779_710_400 + 86_400)));
     }
 
     #[test]
