@@ -36,8 +36,9 @@
 #
 #   9. report -o DIR of the bundled data     vs  the same charts drawn by separate
 #      (data/pages, data/history, data/feeds)   `chart` runs (one per SVG the report
-#                                                holds, same size, range and pair: the
-#                                                same bytes, checked)              <= 1.0x
+#                                                holds, same size, range and pair) and
+#                                                (v3) its data files by `latest` and
+#                                                `history` runs: the same bytes, checked <= 1.0x
 #
 # BENCH_ONLY=fetch runs figures 7 and 8 alone (no synthetic data; needs curl, python3, sqlite3);
 # BENCH_ONLY=report runs figure 9 alone (seconds; needs python3 and GNU time).
@@ -175,7 +176,7 @@ rss_row() { # LABEL FX_KIB [REF_KIB]
 # each (the way a cron script would make them without `report`): the report
 # also reads and writes its tables, the chart runs only draw.
 report_figure() {
-    say "9. report of the bundled data vs the same charts by separate chart runs"
+    say "9. report of the bundled data vs the same charts and data files by separate runs"
     local rdb=$W/bundled.db site=$W/report-site charts=$W/report-charts
     fresh "$rdb"
     "$FX" --db "$rdb" ingest -q "$REPO/data/pages" "$REPO/data/history/nbu-usd-cross.csv"
@@ -199,21 +200,36 @@ report_figure() {
         n=$((n + 1))
     done
     [ "$n" -gt 0 ] || die "the report drew no chart"
+    # (v3) and one run per data file the report holds: latest.csv, latest.json and
+    # history-XXX-USD.csv, which is `history --pair XXX --format csv` (values as quoted).
+    local d=0 cur
+    for f in "$site"/latest.csv "$site"/latest.json; do
+        [ -e "$f" ] || continue
+        echo "$FX --db $rdb latest --format ${f##*.} >$charts/$(basename "$f")" >>"$W/charts.sh"
+        d=$((d + 1))
+    done
+    for f in "$site"/history-*.csv; do
+        [ -e "$f" ] || continue
+        cur=$(basename "$f" .csv); cur=${cur#history-}; cur=${cur%%-*}
+        echo "$FX --db $rdb history --pair $cur --format csv >$charts/$(basename "$f")" >>"$W/charts.sh"
+        d=$((d + 1))
+    done
     # The same charts: made at one fixed time, every SVG of the report and of its chart run is
     # the same bytes.
     local epoch; epoch=$(date +%s)
     SOURCE_DATE_EPOCH=$epoch "$FX" --db "$rdb" report -o "$site"
     SOURCE_DATE_EPOCH=$epoch sh -e "$W/charts.sh"
-    for f in "$site"/*.svg; do
-        cmp -s "$f" "$charts/$(basename "$f")" || die "$(basename "$f"): the report's chart differs from the chart run's"
+    for f in "$site"/*.svg "$site"/*.csv "$site"/*.json; do
+        [ -e "$f" ] || continue
+        cmp -s "$f" "$charts/$(basename "$f")" || die "$(basename "$f"): the report's file differs from the separate run's"
     done
-    echo "  $n charts, each the same bytes as its chart run's (SOURCE_DATE_EPOCH=$epoch); report folder $(du -sk "$site" | cut -f1) KiB" >&2
+    echo "  $n charts and $d data files, each the same bytes as its separate run's (SOURCE_DATE_EPOCH=$epoch); report folder $(du -sk "$site" | cut -f1) KiB" >&2
     interleaved report \
         --name report --prepare '' --cmd "$FX --db $rdb report -o $site" \
         --name charts --prepare '' --cmd "sh -e $W/charts.sh"
     jget report report median >"$RES/report.s"; jget report charts median >"$RES/report_charts.s"
     rss_once report "$FX" --db "$rdb" report -o "$site"
-    ratio_row "9. report of the bundled data vs its $n charts by separate chart runs" "$(cat "$RES/report.s")" "$(cat "$RES/report_charts.s")" 1.0
+    ratio_row "9. report of the bundled data vs its $n charts and $d data files by separate runs" "$(cat "$RES/report.s")" "$(cat "$RES/report_charts.s")" 1.0
     rss_row "report of the bundled data" "$(cat "$RES/report.rss")"
 }
 # ---------------------------------------------------------------- 7, 8. fetch

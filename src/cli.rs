@@ -729,7 +729,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: Vec<String>,
     /// Where other currencies' reference rates come from, first that quotes them and USD that day
-    #[arg(long, value_name = "SOURCES", default_value = crate::serve::DEFAULT_PREFER)]
+    #[arg(long, value_name = "SOURCES", default_value = crate::query::reference::DEFAULT_PREFER)]
     pub prefer: String,
     /// Connections served at once; more wait to be accepted
     #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]

@@ -158,8 +158,6 @@ pub struct CheckSettings {
 
 /// `serve --listen`'s default.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-/// `serve --prefer`'s default: the six central banks.
-pub const DEFAULT_PREFER: &str = crate::serve::DEFAULT_PREFER;
 
 /// The file as written. Every table refuses keys it does not know.
 #[derive(Deserialize, Default)]
@@ -266,7 +264,11 @@ impl Config {
         let s = &parsed.serve;
         let serve = ServeSettings {
             listen: s.listen.as_ref().map(from_file).unwrap_or_else(|| Setting::default(vec![DEFAULT_LISTEN.to_string()])),
-            prefer: s.prefer.as_ref().map(from_file).unwrap_or_else(|| Setting::default(vec![DEFAULT_PREFER.to_string()])),
+            prefer: s
+                .prefer
+                .as_ref()
+                .map(from_file)
+                .unwrap_or_else(|| Setting::default(vec![crate::query::reference::DEFAULT_PREFER.to_string()])),
         };
         let c = &parsed.check;
         let check = CheckSettings {

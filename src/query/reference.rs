@@ -29,8 +29,8 @@ use crate::store::{Series, Store};
 /// How far back a day without an observation looks.
 pub const LOOKBACK_DAYS: i64 = 14;
 
-/// `--prefer`'s default.
-pub const DEFAULT_PREFER: [&str; 6] = ["nbk", "nbkr", "cbu", "nbt", "cbt", "cbr"];
+/// `serve --prefer`'s default (and the config file's): the six central banks.
+pub const DEFAULT_PREFER: &str = "nbk,nbkr,cbu,nbt,cbt,cbr";
 
 /// The five and their own banks.
 const OWN_BANK: [(&str, &str); 5] = [("KZT", "nbk"), ("KGS", "nbkr"), ("UZS", "cbu"), ("TJS", "nbt"), ("TMT", "cbt")];
@@ -55,7 +55,7 @@ impl Rule {
                     return bank.parse().map(|s| vec![s]).unwrap_or_default();
                 }
                 if list.is_empty() {
-                    DEFAULT_PREFER.iter().filter_map(|s| s.parse().ok()).collect()
+                    DEFAULT_PREFER.split(',').filter_map(|s| s.parse().ok()).collect()
                 } else {
                     list.clone()
                 }

@@ -197,7 +197,7 @@ mod tests {
     }
 
     fn fixed(d: Decimal) -> String {
-        crate::export::fixed(d)
+        format!("{:.*}", DECIMALS as usize, d)
     }
 
     #[test]

@@ -186,6 +186,10 @@ impl Rows {
 mod tests {
     use super::*;
 
+    // Formats like the banks' own (sources/ uses read/, not the other way).
+    const NBK: BankFormat = BankFormat { name: "nbk", source: "nbk", root: Some("rates"), by_request: false };
+    const NBKR: BankFormat = BankFormat { name: "nbkr-daily", source: "nbkr", root: Some("CurrencyRates"), by_request: false };
+
     #[test]
     fn nominals_are_positive_powers_of_ten() {
         assert_eq!(nominal_exponent("1"), Some(0));
@@ -218,7 +222,7 @@ mod tests {
     #[test]
     fn rows_skip_bad_ones_and_refuse_conflicts() {
         let at = Instant::from_unix(0);
-        let mut rows = Rows::new(crate::sources::nbk::DOCUMENT, "KZT", Decimals::Dot).unwrap();
+        let mut rows = Rows::new(NBK, "KZT", Decimals::Dot).unwrap();
         assert!(rows.push("USD", Some("1"), Some("478.77"), at).unwrap().is_some());
         assert!(rows.push("XDR", Some("3"), Some("1"), at).unwrap().is_none());
         assert!(rows.push("EUR", Some("1"), Some("0"), at).unwrap().is_none());
@@ -228,12 +232,12 @@ mod tests {
         assert!(rows.push("USD", Some("1"), Some("478.770"), at).is_ok(), "same value twice: kept once");
         let e = rows.push("USD", Some("1"), Some("478.78"), at).unwrap_err().to_string();
         assert_eq!(e, "lists USD twice with different values (478.77 and 478.78): refused");
-        let doc = rows.finish(crate::sources::nbk::DOCUMENT, None);
+        let doc = rows.finish(NBK, None);
         assert_eq!(doc.rows.len(), 1);
         assert_eq!(doc.skipped.len(), 5, "{:?}", doc.skipped);
         assert!(doc.skipped[0].contains("nominal '3'"), "{:?}", doc.skipped);
         assert!(doc.skipped[1].contains("zero"), "{:?}", doc.skipped);
-        let mut comma = Rows::new(crate::sources::nbkr::DAILY, "KGS", Decimals::Comma).unwrap();
+        let mut comma = Rows::new(NBKR, "KGS", Decimals::Comma).unwrap();
         assert_eq!(comma.push("USD", Some("1"), Some("87,4500"), at).unwrap().unwrap().to_string(), "87.4500");
     }
 }

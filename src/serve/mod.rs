@@ -53,7 +53,4 @@ pub struct Options {
     pub config: Option<crate::config::Config>,
 }
 
-/// The sources `--prefer` names by default: the six central banks.
-pub const DEFAULT_PREFER: &str = "nbk,nbkr,cbu,nbt,cbt,cbr";
-
 pub use server::{run, LogLine};
