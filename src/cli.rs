@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::{Error, Result};
+use crate::export::reading::Reading;
 use crate::export::{ConvertFormat, Format, HistoryFormat};
 use rust_decimal::Decimal;
 
@@ -188,6 +189,27 @@ impl Command {
             Command::Config(a) => Some(&a.db),
             Command::Completions { .. } | Command::Man => None,
         }
+    }
+
+    /// A reading command (`latest`, `history`, `stats`, `convert`, `conflicts`,
+    /// `inputs`) as the typed options its answer is written from; `now` is
+    /// convert's default `--at`. Any other command is a usage error.
+    pub fn reading(&self, now: Instant) -> Result<Reading> {
+        Ok(match self {
+            Command::Latest(a) => Reading::Latest { selection: a.selection()?, format: a.format.format() },
+            Command::History(a) => {
+                let (listing, format) = a.history()?;
+                Reading::History { listing, format }
+            }
+            Command::Stats(a) => Reading::Stats { selection: a.selection()?, format: a.format.format() },
+            Command::Convert(a) => Reading::Convert { options: a.options(now)?, format: a.format.format() },
+            Command::Conflicts(a) => {
+                let (listing, format) = a.conflicts()?;
+                Reading::Conflicts { listing, format }
+            }
+            Command::Inputs(a) => Reading::Inputs { failed: a.failed, format: a.format.format() },
+            _ => return Err(Error::Usage("not a reading command: latest, history, stats, convert, conflicts or inputs".into())),
+        })
     }
 }
 
@@ -720,6 +742,24 @@ pub struct ReportArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub db: DbArg,
+}
+
+impl ReportArgs {
+    /// The report's selection and options, typed, as of `now` (`report`'s, and
+    /// `serve`'s `/report/`, which parses its options with these definitions).
+    pub fn options(&self, now: Instant) -> Result<(Selection, crate::report::Options)> {
+        let ask = self.select.listing(true)?;
+        let opts = crate::report::Options {
+            ranges: crate::timespec::parse_ranges(&self.ranges)?,
+            title: self.title.clone().unwrap_or_else(|| "Exchange rates".into()),
+            theme: ThemeArg::theme(self.theme),
+            stale_secs: crate::timespec::parse_stale(&self.stale, now)?,
+            stale_label: self.stale.trim().to_ascii_lowercase(),
+            now,
+            as_quoted: ask.as_quoted,
+        };
+        Ok((ask.selection, opts))
+    }
 }
 
 /// `fxsnap serve`'s options.

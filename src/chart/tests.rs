@@ -1,7 +1,7 @@
 //! Tests of the whole renderer: M4 exactness, holes, files, sizes, legends, markers, index mode,
 //! ticks and text sizes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use plotters::style::RGBColor;
 
@@ -60,12 +60,9 @@ fn daily(t0: i64, days: i64, v0: f64) -> Vec<(i64, f64)> {
         .collect()
 }
 
-/// A fresh empty directory under the system temp dir.
-fn scratch_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("fxsnap-chart-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh empty directory, removed when dropped.
+fn scratch_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new().prefix(&format!("fxsnap-chart-{name}-")).tempdir().unwrap()
 }
 
 fn dir_entries(d: &Path) -> Vec<String> {
@@ -215,7 +212,8 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
 /// Requirement 3: a PNG has exactly the requested size (IHDR), and no temporary file is left.
 #[test]
 fn png_has_the_requested_size() {
-    let d = scratch_dir("png");
+    let scratch = scratch_dir("png");
+    let d = scratch.path().to_path_buf();
     let t0 = 1_600_000_000;
     let panels = [panel("KZT/USD", vec![("nbu", daily(t0, 400, 0.0024))])];
     for (w, h) in [(1200, 900), (640, 480), (1000, 1400)] {
@@ -230,13 +228,13 @@ fn png_has_the_requested_size() {
     // the default size
     let opts = ChartOptions::new(t0, t0 + 399 * DAY);
     assert_eq!((opts.width, opts.height), (1200, 900));
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 /// Requirement 3: an SVG keeps its text as text: it names the pairs, and no font is under 16 px.
 #[test]
 fn svg_names_the_pairs() {
-    let d = scratch_dir("svg");
+    let scratch = scratch_dir("svg");
+    let d = scratch.path().to_path_buf();
     let t0 = 1_600_000_000;
     let panels = [panel("KZT/USD", vec![("nbu", daily(t0, 100, 0.0024))]), panel("KGS/USD", vec![("nbu", daily(t0, 100, 0.0114))])];
     let mut opts = ChartOptions::new(t0, t0 + 99 * DAY);
@@ -253,14 +251,14 @@ fn svg_names_the_pairs() {
     assert!(sizes.iter().all(|&s| s >= 16.0), "{sizes:?}");
     assert_eq!(dir_entries(&d), vec!["chart.svg"]);
     assert_eq!(render_svg_string(&opts, &panels).unwrap(), svg);
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 /// The chart in memory (what a server sends) is the file `chart` writes, byte for byte, in
 /// both formats; the SVG carries its font, cut down to what it shows.
 #[test]
 fn a_chart_in_memory_is_the_file() {
-    let d = scratch_dir("bytes");
+    let scratch = scratch_dir("bytes");
+    let d = scratch.path().to_path_buf();
     let t0 = 1_600_000_000;
     let panels = [panel("KZT/USD", vec![("nbu", daily(t0, 100, 0.0024))])];
     let opts = ChartOptions::new(t0, t0 + 99 * DAY);
@@ -272,13 +270,13 @@ fn a_chart_in_memory_is_the_file() {
     assert_eq!(svg.matches("@font-face").count(), 2, "regular and bold");
     assert!(svg.contains("src:url(data:font/ttf;base64,"));
     assert!(svg.len() < 60_000, "{} bytes", svg.len());
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 /// Requirement 3: nothing to draw is an error that writes nothing (and keeps an existing file).
 #[test]
 fn empty_input_writes_nothing() {
-    let d = scratch_dir("empty");
+    let scratch = scratch_dir("empty");
+    let d = scratch.path().to_path_buf();
     let opts = ChartOptions::new(1_600_000_000, 1_600_000_000 + 10 * DAY);
     let path = d.join("chart.png");
     let e = render_to_file(&opts, &[], &path).unwrap_err();
@@ -294,12 +292,12 @@ fn empty_input_writes_nothing() {
     assert!(render_to_file(&opts, &[], &path).is_err());
     assert_eq!(std::fs::read(&path).unwrap(), b"old");
     assert_eq!(dir_entries(&d), vec!["chart.png"]);
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
 fn bad_targets_are_clear_errors() {
-    let d = scratch_dir("bad");
+    let scratch = scratch_dir("bad");
+    let d = scratch.path().to_path_buf();
     let t0 = 1_600_000_000;
     let opts = ChartOptions::new(t0, t0 + 9 * DAY);
     let panels = [panel("KZT/USD", vec![("nbu", daily(t0, 10, 0.0024))])];
@@ -327,7 +325,6 @@ fn bad_targets_are_clear_errors() {
     let lots: Vec<Panel> = (0..8).map(|_| panels[0].clone()).collect();
     let e = render_rgb(&many, &lots).unwrap_err();
     assert!(matches!(e, ChartError::Size { .. }) && e.to_string().contains("height"), "{e}");
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 /// Requirement 4: two sources of one pair: two colours in the plot, and a legend (their swatches) in

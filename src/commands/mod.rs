@@ -16,36 +16,8 @@ pub mod report;
 pub mod serve;
 pub mod stats;
 
-use std::io::Write;
-
-use crate::cli::Command;
 use crate::error::{Error, Result};
 use crate::model::Instant;
-use crate::store::Store;
-
-/// What a reading command (`latest`, `history`, `stats`, `convert`,
-/// `conflicts`, `inputs`) prints for a parsed command line, written to `out`
-/// from a store already open: the same typed options, query and exporter
-/// as `fxsnap COMMAND`, so the bytes are the same (the server's `/api/`).
-/// `now` is what [`made_at`] is to the command line: latest's ages, convert's
-/// default `--at`.
-pub fn write_reading(store: &Store, command: &Command, now: Instant, out: &mut dyn Write) -> Result<()> {
-    match command {
-        Command::Latest(a) => latest::write(store, &a.selection()?, a.format.format(), now, out),
-        Command::History(a) => {
-            let (ask, format) = a.history()?;
-            crate::export::quotes::write_history(out, format, store, &ask)
-        }
-        Command::Stats(a) => stats::write(store, &a.selection()?, a.format.format(), out),
-        Command::Convert(a) => convert::write(store, &a.options(now)?, a.format, out),
-        Command::Conflicts(a) => {
-            let (ask, format) = a.conflicts()?;
-            conflicts::write(store, &ask, format, out)
-        }
-        Command::Inputs(a) => inputs::write(store, a, out),
-        _ => Err(Error::Usage("not a reading command: latest, history, stats, convert, conflicts or inputs".into())),
-    }
-}
 
 /// When a chart, a report or an answer relative to now is made:
 /// `SOURCE_DATE_EPOCH` (seconds) when set, so the same store gives the same

@@ -26,6 +26,7 @@ pub(crate) mod json;
 pub(crate) mod jsonl;
 pub(crate) mod ledger;
 pub mod quotes;
+pub mod reading;
 pub mod stats;
 pub(crate) mod table;
 

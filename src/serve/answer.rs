@@ -157,6 +157,16 @@ impl AnswerCache {
     }
 }
 
+/// Headers a response gets beyond its answer's own.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Extra {
+    pub(crate) etag: Option<String>,
+    pub(crate) last_modified: Option<String>,
+    pub(crate) not_modified: bool,
+    pub(crate) location: Option<String>,
+    pub(crate) allow: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@
 //! `--pair KZT,UZS`, `cross=true` → `--cross`), parsed by clap into the
 //! same typed options the command line builds, the config file's
 //! `[defaults]` applied as for a command; then the command's own query and
-//! exporter write into memory (`commands::write_reading`), from the
+//! exporter write into memory (`export::reading`), from the
 //! request's store in its read transaction, on a blocking thread. The
 //! chart is drawn in-process by `fxsnap chart`'s own code into a temporary
 //! file.
@@ -118,7 +118,8 @@ pub(crate) fn command(
     }
     let cache = if closed_range(&query) { CacheKind::Past } else { CacheKind::Relative };
     let mut body = handover.writer(content_type, cache);
-    match crate::commands::write_reading(store, &cli.command, now, &mut body).and_then(|()| Ok(body.finish()?)) {
+    let written = cli.command.reading(now).and_then(|ask| crate::export::reading::write(store, &ask, now, &mut body));
+    match written.and_then(|()| Ok(body.finish()?)) {
         Ok(body) => Answer { status: 200, content_type, body, cache },
         Err(e) => error_answer(&e),
     }
@@ -142,15 +143,15 @@ fn closed_range(query: &[(String, String)]) -> bool {
     query.iter().any(|(k, v)| (k == "to" || k == "at") && v.len() >= 10 && v.as_bytes()[4] == b'-')
 }
 
-/// A name for a chart's temporary file, unique in this process.
-fn temp_chart(ext: &str) -> std::path::PathBuf {
+/// A name for a chart's temporary file in `dir`, unique in this process.
+fn temp_chart(dir: &Path, ext: &str) -> std::path::PathBuf {
     static N: AtomicU64 = AtomicU64::new(0);
-    std::env::temp_dir().join(format!("fxsnap-serve-{}-{}.{ext}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)))
+    dir.join(format!("fxsnap-serve-{}-{}.{ext}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)))
 }
 
 /// `/chart.png` and `/chart.svg`: the picture `fxsnap chart` draws for the
 /// same options, drawn by its own code.
-pub(crate) fn chart(db: &Path, ext: &str, query: &[(String, String)]) -> Answer {
+pub(crate) fn chart(db: &Path, temp_dir: &Path, ext: &str, query: &[(String, String)]) -> Answer {
     for (k, v) in query {
         if k == "ranges" {
             return Answer::error(400, "error", "`ranges` draws several files: ask for one range with from and to");
@@ -159,7 +160,7 @@ pub(crate) fn chart(db: &Path, ext: &str, query: &[(String, String)]) -> Answer 
             return Answer::error(400, "error", &format!("{k} {v}: at most {MAX_SIDE}"));
         }
     }
-    let file = temp_chart(ext);
+    let file = temp_chart(temp_dir, ext);
     let mut args = match argv("chart", query, &[]) {
         Ok(a) => a,
         Err(a) => return a,

@@ -5,10 +5,9 @@
 //! Last-Modified, CORS, the metrics and the access log. Compression is
 //! tower-http's layer around it.
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -19,13 +18,11 @@ use axum::Router;
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 
-use super::answer::{Answer, AnswerCache, CacheKind};
-use super::metrics::{self, Http, StoreCache};
-use super::pool::{FileId, Pool, StampWatch};
+use super::answer::{Answer, CacheKind, Extra};
+use super::pool::FileId;
 use super::routes::{self, Route};
-use super::server::LogLine;
+use super::shared::Shared;
 use super::stream::{Handed, Handover};
-use super::Options;
 use crate::model::Instant;
 use crate::store::ChangeStamp;
 
@@ -35,39 +32,6 @@ const MAX_HEAD: usize = 16 * 1024;
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 /// ETags whose answers' cache kinds are remembered, for a 304's Cache-Control.
 const KINDS_KEPT: usize = 10_000;
-
-/// What every request shares.
-pub(crate) struct Shared {
-    pub opts: Options,
-    pub pool: Pool,
-    pub http: Http,
-    pub store_metrics: StoreCache,
-    pub report: super::report::ReportCache,
-    /// The Frankfurter answers of the store state last seen, by ETag.
-    answers: AnswerCache,
-    /// The change stamp last read, with the store's files as they were.
-    watch: StampWatch,
-    log: Option<LogLine>,
-    /// The cache kind of each ETag given out, for the 304 that revalidates it.
-    kinds: Mutex<HashMap<String, CacheKind>>,
-}
-
-impl Shared {
-    pub(crate) fn new(opts: Options, log: Option<LogLine>) -> Shared {
-        let pool = Pool::new(&opts.db);
-        Shared {
-            opts,
-            pool,
-            http: Http::new(),
-            store_metrics: StoreCache::default(),
-            report: Default::default(),
-            answers: AnswerCache::default(),
-            watch: StampWatch::default(),
-            log,
-            kinds: Mutex::new(HashMap::new()),
-        }
-    }
-}
 
 /// The service of one connection: the router under compression, told the
 /// peer's address for the access log.
@@ -123,16 +87,6 @@ fn cors(parts: &axum::http::request::Parts, h: &mut HeaderMap) {
         }
         h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
     }
-}
-
-/// Headers a response gets beyond its answer's own.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Extra {
-    etag: Option<String>,
-    last_modified: Option<String>,
-    not_modified: bool,
-    location: Option<String>,
-    allow: bool,
 }
 
 async fn respond(shared: &Arc<Shared>, parts: &axum::http::request::Parts) -> (Route, Handed) {
@@ -401,32 +355,10 @@ fn access_line(peer: Option<SocketAddr>, parts: &axum::http::request::Parts, sta
     format!("{host} - - [{when}] \"{} {target} {:?}\" {status} {len}", parts.method, parts.version)
 }
 
-/// Reads the store's figures for `/metrics` ahead of the next scrape when
-/// the store changed (the server calls it once a second, on a blocking
-/// thread); quiet when there is no store to read.
-pub(crate) fn read_metrics_ahead(shared: &Shared) {
-    let Ok((store, id)) = shared.pool.take() else { return };
-    let Ok(snapshot) = store.begin_read() else { return };
-    let read = store.change_stamp().and_then(|stamp| shared.store_metrics.read_ahead(&store, stamp));
-    if read.is_ok() && snapshot.finish().is_ok() {
-        shared.pool.give_back(store, id);
-    }
-}
-
-/// The `/metrics` answer (a `Route::Metrics` read in `routes::with_store`).
-pub(crate) fn metrics_answer(
-    shared: &Shared,
-    store: &crate::store::Store,
-    stamp: Option<ChangeStamp>,
-    now: Instant,
-) -> crate::error::Result<Answer> {
-    let body = metrics::render(&shared.http, &shared.store_metrics, store, stamp, now)?;
-    Ok(Answer { status: 200, content_type: metrics::CONTENT_TYPE, body, cache: CacheKind::NoStore })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::serve::Options;
 
     #[test]
     fn if_none_match_lists_and_stars() {
@@ -448,6 +380,7 @@ mod tests {
             ranges: "30d".into(),
             fixed_now: None,
             config: None,
+            temp_dir: "/nonexistent".into(),
         };
         let shared = Shared::new(opts, None);
         let (t, later) = (Instant::from_unix(1_779_710_400), Instant::from_unix(1_779_710_400 + 301));

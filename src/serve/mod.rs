@@ -26,6 +26,7 @@ mod pool;
 mod report;
 mod routes;
 mod server;
+mod shared;
 mod stream;
 
 use std::path::PathBuf;
@@ -51,6 +52,10 @@ pub struct Options {
     /// The settings in force: `/api/` applies their `[defaults]` to its
     /// commands as the command line does.
     pub config: Option<crate::config::Config>,
+    /// Where `/chart.*` is drawn before it is answered: the system's
+    /// temporary folder, read once at the start.
+    pub temp_dir: PathBuf,
 }
 
-pub use server::{run, LogLine};
+pub use server::run;
+pub use shared::LogLine;

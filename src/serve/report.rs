@@ -84,7 +84,7 @@ fn build(opts: &Options, store: &Store, now: Instant) -> Result<Vec<ReportFile>>
     }
     let cli = Cli::try_parse_from(&argv).map_err(|e| Error::Usage(e.to_string()))?;
     let Command::Report(args) = cli.command else { return Err(Error::Usage("report options".into())) };
-    let (sel, ropts) = crate::commands::report::options(&args, now)?;
+    let (sel, ropts) = args.options(now)?;
     Ok(report::build(store, &sel, &ropts)?.0)
 }
 

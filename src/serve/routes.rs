@@ -5,7 +5,7 @@
 use axum::http::{header, HeaderMap, Uri};
 
 use super::answer::{Answer, CacheKind, JSON};
-use super::http::Shared;
+use super::shared::{self, Shared};
 use super::stream::Handover;
 use crate::error::Result;
 use crate::model::Instant;
@@ -199,7 +199,7 @@ pub(crate) fn with_store(
             store.series()?;
             Ok(Answer { status: 200, content_type: "text/plain; charset=utf-8", body: b"ok\n".to_vec(), cache: CacheKind::NoStore })
         }
-        Route::Metrics => super::http::metrics_answer(shared, store, stamp, now),
+        Route::Metrics => shared::metrics_answer(shared, store, stamp, now),
         Route::V1(path) | Route::V2(path) => {
             let query = query_of(uri)?;
             let today = now.datetime().date_naive();
@@ -214,7 +214,7 @@ pub(crate) fn with_store(
         }
         Route::Report(name) => super::report::answer(&shared.report, &shared.opts, store, stamp, now, name),
         Route::Api(command) => Ok(super::api::command(store, shared.opts.config.as_ref(), command, &query_of(uri)?, now, handover)),
-        Route::Chart(ext) => Ok(super::api::chart(&shared.opts.db, ext, &query_of(uri)?)),
+        Route::Chart(ext) => Ok(super::api::chart(&shared.opts.db, &shared.opts.temp_dir, ext, &query_of(uri)?)),
         Route::Index | Route::NotFound | Route::Refused => Ok(Answer::error(404, "message", "not found")),
     }
 }

@@ -15,7 +15,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use super::http::{self, Shared};
+use super::http;
+use super::shared::{self, LogLine, Shared};
 use super::Options;
 use crate::error::{Error, Result};
 
@@ -32,9 +33,6 @@ const READ_BUFFER: usize = 256 * 1024;
 const STORE_THREADS: usize = 32;
 /// How often the store is looked at to read `/metrics`' figures ahead.
 const METRICS_AHEAD: Duration = Duration::from_secs(1);
-
-/// Where the access log goes (one Common Log Format line per request).
-pub type LogLine = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// Serves until SIGTERM or SIGINT. `on_listening` is told the addresses
 /// listened on (the port chosen when `:0` was asked) once all are bound.
@@ -120,7 +118,7 @@ async fn metrics_ahead(shared: Arc<Shared>, mut stop: tokio::sync::watch::Receiv
             _ = stop.changed() => return,
         }
         let job = shared.clone();
-        let _ = tokio::task::spawn_blocking(move || http::read_metrics_ahead(&job)).await;
+        let _ = tokio::task::spawn_blocking(move || shared::read_metrics_ahead(&job)).await;
     }
 }
 

@@ -18,8 +18,7 @@ use hyper::body::Frame;
 use tokio::runtime::Handle;
 use tokio::sync::{mpsc, oneshot};
 
-use super::answer::{Answer, CacheKind};
-use super::http::Extra;
+use super::answer::{Answer, CacheKind, Extra};
 
 /// A body larger than this starts streaming.
 const SPILL: usize = 256 * 1024;
