@@ -718,6 +718,29 @@ pub struct ChartArgs {
     pub db: DbArg,
 }
 
+impl ChartArgs {
+    /// The chart asked for, typed (`chart`'s and serve's `/chart.*`): the
+    /// selection, `--vs`, and the look, each checked before the store is opened.
+    pub fn ask(&self) -> Result<crate::query::panels::ChartAsk> {
+        let max = crate::chart::MAX_SIDE;
+        if self.width < 300 || self.height < 200 || self.width > max || self.height > max {
+            return Err(Error::Usage(format!("--width {} --height {}: a chart is 300x200 to {max}x{max} pixels", self.width, self.height)));
+        }
+        if self.vs.is_some() && (self.index || self.log) {
+            return Err(Error::Usage("--vs draws deviations in %: it does not go with --index or --log".into()));
+        }
+        let vs = self.vs.as_deref().map(str::parse).transpose().map_err(|e: Error| Error::Usage(format!("--vs: {e}")))?;
+        let mut look = crate::chart::ChartOptions::new(0, 0);
+        look.width = self.width;
+        look.height = self.height;
+        look.title = self.title.clone();
+        look.index = self.index;
+        look.log = self.log;
+        look.theme = ThemeArg::theme(self.theme);
+        Ok(crate::query::panels::ChartAsk { selection: self.select.selection()?, vs, look })
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct ReportArgs {
     /// The report folder (DIR/index.html and its charts), replaced as a whole

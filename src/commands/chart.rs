@@ -5,11 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::chart::{self, ChartError, ChartOptions};
-use crate::cli::{ChartArgs, ThemeArg};
+use crate::chart::{self, ChartOptions};
+use crate::cli::ChartArgs;
 use crate::error::{Error, Result};
-use crate::model::{Instant, Source};
-use crate::query::panels::{caption, chart_panels, empty_panels, range, snap_for, vs_panels, EmptyRange};
+use crate::model::Instant;
+use crate::query::panels::{caption, chart_error, check_vs, empty_panels, nothing_to_chart, range_chart, RangeChart};
 use crate::store::Store;
 use crate::timespec::{parse_ranges, RangeSpec};
 
@@ -26,29 +26,14 @@ struct Drawing {
 
 pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     chart::ImageFormat::from_path(&args.output).map_err(|e| Error::Usage(e.to_string()))?;
-    let max = chart::MAX_SIDE;
-    if args.width < 300 || args.height < 200 || args.width > max || args.height > max {
-        return Err(Error::Usage(format!("--width {} --height {}: a chart is 300x200 to {max}x{max} pixels", args.width, args.height)));
-    }
-    if args.vs.is_some() && (args.index || args.log) {
-        return Err(Error::Usage("--vs draws deviations in %: it does not go with --index or --log".into()));
-    }
-    let vs: Option<Source> = args.vs.as_deref().map(str::parse).transpose().map_err(|e: Error| Error::Usage(format!("--vs: {e}")))?;
+    let ask = args.ask()?;
     let made = super::made_at()?;
-    let sel = args.select.selection()?;
-    let ranges = drawings(args, sel.from, sel.to, made)?;
+    let ranges = drawings(args, ask.selection.from, ask.selection.to, made)?;
 
     let store = Store::open_existing(db)?;
-    let resolved = sel.resolve_with_cross(&store)?;
+    let resolved = ask.selection.resolve_with_cross(&store)?;
     let (views, crosses) = (resolved.direct, resolved.cross);
-    if vs.is_some() && !crosses.is_empty() {
-        return Err(Error::Usage("--vs compares the sources' own quotes: it does not go with --cross".into()));
-    }
-    if let Some(r) = &vs {
-        if !views.iter().any(|v| v.series.source == *r) {
-            return Err(Error::NotFound(format!("--vs {r}: no observations from source '{r}' among the selected series")));
-        }
-    }
+    check_vs(&views, &crosses, ask.vs.as_ref())?;
 
     // One read transaction for every range's queries: one consistent
     // snapshot, and no per-query WAL lock and unlock. Each range's chart is
@@ -63,33 +48,18 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
                 Some(r) => PathBuf::from(args.output.to_string_lossy().replace(RANGE_PLACEHOLDER, &r.label)),
                 None => args.output.clone(),
             };
-            let Some((t0, t1)) = range(&store, &views, &crosses, spec.from, spec.to, made)? else {
-                let empty = EmptyRange::of(&store, &views, &crosses, spec.from, spec.to.unwrap_or(made))?;
-                // Under --ranges an empty range does not stop the others: its chart says so.
-                let Some(r) = &spec.spec else { return Err(nothing_to_chart(&what, Some(&empty))) };
-                warnings.push(format!("fxsnap: warning: range {}: {empty}; {} says so", r.label, path.display()));
-                let (t0, t1) = empty.span();
-                let mut opts = options(args, t0, t1);
-                opts.note = Some(empty.to_string());
-                opts.caption = caption(&[], made);
-                names.push(what);
-                if !send((opts, empty_panels(&views, &crosses), path)) {
-                    break;
+            let (opts, panels) = match range_chart(&store, &views, &crosses, ask.vs.as_ref(), &ask.look, spec.from, spec.to, made)? {
+                RangeChart::Drawn(opts, panels) => (opts, panels),
+                RangeChart::Nothing => return Err(nothing_to_chart(&what, None)),
+                RangeChart::Empty(empty) => {
+                    // Under --ranges an empty range does not stop the others: its chart says so.
+                    let Some(r) = &spec.spec else { return Err(nothing_to_chart(&what, Some(&empty))) };
+                    warnings.push(format!("fxsnap: warning: range {}: {empty}; {} says so", r.label, path.display()));
+                    let (t0, t1) = empty.span();
+                    let opts = ChartOptions { t0, t1, note: Some(empty.to_string()), caption: caption(&[], made), ..ask.look.clone() };
+                    (opts, empty_panels(&views, &crosses))
                 }
-                continue;
             };
-            let mut opts = options(args, t0, t1);
-            let columns = chart::plot_columns(&opts);
-            opts.snap = snap_for(&store, t0, t1, columns);
-            let drawn = match &vs {
-                None => chart_panels(&store, &views, &crosses, t0, t1, columns)?,
-                Some(r) => vs_panels(&store, &views, r, t0, t1, columns, opts.snap)?,
-            };
-            let panels = drawn.panels;
-            if panels.is_empty() {
-                return Err(nothing_to_chart(&what, None));
-            }
-            opts.caption = caption(&drawn.sources, made);
             names.push(what);
             if !send((opts, panels, path)) {
                 break; // a chart failed: its error is the one reported
@@ -107,38 +77,6 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
         Err(chart::Stopped::Caller(e)) => Err(e),
         Err(chart::Stopped::Chart(i, e)) => Err(chart_error(e, names.get(i).map_or("", String::as_str))),
     }
-}
-
-/// The chart options of the command line, over `t0..=t1`.
-fn options(args: &ChartArgs, t0: i64, t1: i64) -> ChartOptions {
-    let mut opts = ChartOptions::new(t0, t1);
-    opts.width = args.width;
-    opts.height = args.height;
-    opts.title = args.title.clone();
-    opts.index = args.index;
-    opts.log = args.log;
-    opts.theme = ThemeArg::theme(args.theme);
-    opts
-}
-
-fn chart_error(e: ChartError, what: &str) -> Error {
-    match e {
-        ChartError::NoData => nothing_to_chart(what, None),
-        ChartError::Size { .. } => Error::Usage(e.to_string()),
-        ChartError::NotPositive { .. } | ChartError::CannotRebase { .. } => Error::invalid(e.to_string()),
-        other @ (ChartError::InvalidRange { .. }
-        | ChartError::UnknownFormat { .. }
-        | ChartError::Font
-        | ChartError::Draw(_)
-        | ChartError::Write { .. }
-        | ChartError::Encode { .. }) => Error::Chart(other.to_string()),
-    }
-}
-
-/// A chart with nothing to draw: why (the empty range and the newest date, when known).
-fn nothing_to_chart(what: &str, empty: Option<&EmptyRange>) -> Error {
-    let why = empty.map_or_else(|| "no observations in the range".to_string(), EmptyRange::to_string);
-    Error::NotFound(format!("nothing to chart{what}: {why} (no file written)"))
 }
 
 /// The ranges asked for: `--ranges` (each back from `--to`, or from the time the chart is made),

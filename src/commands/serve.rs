@@ -30,7 +30,6 @@ pub fn run(db: &Path, args: &ServeArgs, config: &Config) -> Result<()> {
         ranges: args.ranges.clone(),
         fixed_now: if std::env::var_os("SOURCE_DATE_EPOCH").is_some() { Some(super::made_at()?) } else { None },
         config: Some(config.clone()),
-        temp_dir: std::env::temp_dir(),
     };
     let log: Option<crate::serve::LogLine> = if args.access_log {
         Some(Arc::new(|line: &str| {

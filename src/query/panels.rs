@@ -12,7 +12,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::chart::deviation::{deviation, last_per_day};
 use crate::chart::meaning::meaning;
-use crate::chart::{self, Line, Panel};
+use crate::chart::{self, ChartError, Line, Panel};
 use crate::cross::{CrossView, Derived};
 use crate::error::{Error, Result};
 use crate::model::{round_significant, Currency, Instant, Observation, Pair, Source};
@@ -393,6 +393,89 @@ fn relative_step(store: &Store, v: &View, t1: i64) -> Result<Option<f64>> {
     let d = o.rate.decimal();
     let (Ok(scale), Some(x)) = (i32::try_from(d.scale()), d.to_f64()) else { return Ok(None) };
     Ok((x > 0.0).then(|| 10f64.powi(-scale) / x))
+}
+
+/// A drawing error as the command's error: a size is a usage error, data that
+/// cannot be drawn (log of a non-positive value) invalid, the rest a chart failure.
+pub fn chart_error(e: ChartError, what: &str) -> Error {
+    match e {
+        ChartError::NoData => nothing_to_chart(what, None),
+        ChartError::Size { .. } => Error::Usage(e.to_string()),
+        ChartError::NotPositive { .. } | ChartError::CannotRebase { .. } => Error::invalid(e.to_string()),
+        other @ (ChartError::InvalidRange { .. }
+        | ChartError::UnknownFormat { .. }
+        | ChartError::Font
+        | ChartError::Draw(_)
+        | ChartError::Write { .. }
+        | ChartError::Encode { .. }) => Error::Chart(other.to_string()),
+    }
+}
+
+/// A chart with nothing to draw: why (the empty range and the newest date, when known).
+pub fn nothing_to_chart(what: &str, empty: Option<&EmptyRange>) -> Error {
+    let why = empty.map_or_else(|| "no observations in the range".to_string(), EmptyRange::to_string);
+    Error::NotFound(format!("nothing to chart{what}: {why} (no file written)"))
+}
+
+/// A chart asked for, typed: what to select, `--vs`, and how it looks (size,
+/// title, index, log, theme; its range is set per range drawn).
+#[derive(Clone, Debug)]
+pub struct ChartAsk {
+    pub selection: crate::selection::Selection,
+    pub vs: Option<Source>,
+    pub look: chart::ChartOptions,
+}
+
+/// `--vs` against what the selection resolved to: it compares the sources' own
+/// quotes, so it does not go with derived pairs, and its source must be among them.
+pub fn check_vs(views: &[View], crosses: &[CrossView], vs: Option<&Source>) -> Result<()> {
+    let Some(r) = vs else { return Ok(()) };
+    if !crosses.is_empty() {
+        return Err(Error::Usage("--vs compares the sources' own quotes: it does not go with --cross".into()));
+    }
+    if !views.iter().any(|v| v.series.source == *r) {
+        return Err(Error::NotFound(format!("--vs {r}: no observations from source '{r}' among the selected series")));
+    }
+    Ok(())
+}
+
+/// One range of a chart, read: what to draw, a range without observations,
+/// or observations that give no panel.
+pub enum RangeChart {
+    Drawn(chart::ChartOptions, Vec<Panel>),
+    Empty(EmptyRange),
+    Nothing,
+}
+
+/// The options and panels of one range (`from..to`, `to` defaulting to `made`)
+/// of a chart that looks like `look`, from a store in its read snapshot. The one
+/// code of `fxsnap chart` (each range of `--ranges`) and of serve's `/chart.*`.
+#[allow(clippy::too_many_arguments)]
+pub fn range_chart(
+    store: &Store,
+    views: &[View],
+    crosses: &[CrossView],
+    vs: Option<&Source>,
+    look: &chart::ChartOptions,
+    from: Option<Instant>,
+    to: Option<Instant>,
+    made: Instant,
+) -> Result<RangeChart> {
+    let Some((t0, t1)) = range(store, views, crosses, from, to, made)? else {
+        return Ok(RangeChart::Empty(EmptyRange::of(store, views, crosses, from, to.unwrap_or(made))?));
+    };
+    let mut opts = chart::ChartOptions { t0, t1, ..look.clone() };
+    let columns = chart::plot_columns(&opts);
+    opts.snap = snap_for(store, t0, t1, columns);
+    let drawn = match vs {
+        None => chart_panels(store, views, crosses, t0, t1, columns)?,
+        Some(r) => vs_panels(store, views, r, t0, t1, columns, opts.snap)?,
+    };
+    if drawn.panels.is_empty() {
+        return Ok(RangeChart::Nothing);
+    }
+    opts.caption = caption(&drawn.sources, made);
+    Ok(RangeChart::Drawn(opts, drawn.panels))
 }
 
 /// The caption: the sources drawn, with their full names, and when the chart was made.

@@ -10,20 +10,19 @@
 //! `[defaults]` applied as for a command; then the command's own query and
 //! exporter write into memory (`export::reading`), from the
 //! request's store in its read transaction, on a blocking thread. The
-//! chart is drawn in-process by `fxsnap chart`'s own code into a temporary
-//! file.
-
-use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+//! chart is drawn by `fxsnap chart`'s own code (`query::panels::range_chart`)
+//! and encoded in memory.
 
 use clap::{CommandFactory, Parser};
 
 use super::answer::{Answer, CacheKind, JSON};
 use super::stream::Handover;
+use crate::chart::ImageFormat;
 use crate::cli::{Cli, Command};
 use crate::config::{Config, Invocation};
 use crate::error::Error;
 use crate::model::Instant;
+use crate::query::panels::{chart_error, check_vs, nothing_to_chart, range_chart, RangeChart};
 use crate::store::Store;
 
 /// The reading commands `/api/` answers.
@@ -143,15 +142,10 @@ fn closed_range(query: &[(String, String)]) -> bool {
     query.iter().any(|(k, v)| (k == "to" || k == "at") && v.len() >= 10 && v.as_bytes()[4] == b'-')
 }
 
-/// A name for a chart's temporary file in `dir`, unique in this process.
-fn temp_chart(dir: &Path, ext: &str) -> std::path::PathBuf {
-    static N: AtomicU64 = AtomicU64::new(0);
-    dir.join(format!("fxsnap-serve-{}-{}.{ext}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)))
-}
-
 /// `/chart.png` and `/chart.svg`: the picture `fxsnap chart` draws for the
-/// same options, drawn by its own code.
-pub(crate) fn chart(db: &Path, temp_dir: &Path, ext: &str, query: &[(String, String)]) -> Answer {
+/// same options (`query::panels::range_chart`, the command's own code), from
+/// the request's store in its read transaction, encoded in memory.
+pub(crate) fn chart(store: &Store, ext: &str, query: &[(String, String)], now: Instant) -> Answer {
     for (k, v) in query {
         if k == "ranges" {
             return Answer::error(400, "error", "`ranges` draws several files: ask for one range with from and to");
@@ -160,26 +154,36 @@ pub(crate) fn chart(db: &Path, temp_dir: &Path, ext: &str, query: &[(String, Str
             return Answer::error(400, "error", &format!("{k} {v}: at most {MAX_SIDE}"));
         }
     }
-    let file = temp_chart(temp_dir, ext);
     let mut args = match argv("chart", query, &[]) {
         Ok(a) => a,
         Err(a) => return a,
     };
+    // chart's -o is required; the name only says the format here.
     args.push("-o".into());
-    args.push(file.display().to_string());
+    args.push(format!("chart.{ext}"));
     let parsed = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => return Answer::error(400, "error", &usage_message(&e)),
     };
     let Command::Chart(chart_args) = parsed.command else { return Answer::error(400, "error", "not a chart") };
-    let drawn = crate::commands::chart::run(db, &chart_args);
-    let bytes = std::fs::read(&file);
-    let _ = std::fs::remove_file(&file);
+    let format = if ext == "png" { ImageFormat::Png } else { ImageFormat::Svg };
     let cache = if closed_range(query) { CacheKind::Past } else { CacheKind::Relative };
-    match (drawn, bytes) {
-        (Ok(()), Ok(body)) => Answer { status: 200, content_type: if ext == "png" { "image/png" } else { "image/svg+xml" }, body, cache },
-        (Err(e), _) => error_answer(&e),
-        (Ok(()), Err(e)) => Answer::error(503, "error", &format!("the chart could not be read back: {e}")),
+    match draw(store, &chart_args, format, now) {
+        Ok(body) => Answer { status: 200, content_type: if ext == "png" { "image/png" } else { "image/svg+xml" }, body, cache },
+        Err(e) => error_answer(&e),
+    }
+}
+
+/// One chart of the options, its bytes.
+fn draw(store: &Store, args: &crate::cli::ChartArgs, format: ImageFormat, now: Instant) -> crate::error::Result<Vec<u8>> {
+    let ask = args.ask()?;
+    let resolved = ask.selection.resolve_with_cross(store)?;
+    check_vs(&resolved.direct, &resolved.cross, ask.vs.as_ref())?;
+    let to = ask.selection.to;
+    match range_chart(store, &resolved.direct, &resolved.cross, ask.vs.as_ref(), &ask.look, ask.selection.from, to, now)? {
+        RangeChart::Drawn(opts, panels) => crate::chart::render_bytes(&opts, &panels, format).map_err(|e| chart_error(e, "")),
+        RangeChart::Empty(empty) => Err(nothing_to_chart("", Some(&empty))),
+        RangeChart::Nothing => Err(nothing_to_chart("", None)),
     }
 }
 

@@ -380,7 +380,6 @@ mod tests {
             ranges: "30d".into(),
             fixed_now: None,
             config: None,
-            temp_dir: "/nonexistent".into(),
         };
         let shared = Shared::new(opts, None);
         let (t, later) = (Instant::from_unix(1_779_710_400), Instant::from_unix(1_779_710_400 + 301));

@@ -52,9 +52,6 @@ pub struct Options {
     /// The settings in force: `/api/` applies their `[defaults]` to its
     /// commands as the command line does.
     pub config: Option<crate::config::Config>,
-    /// Where `/chart.*` is drawn before it is answered: the system's
-    /// temporary folder, read once at the start.
-    pub temp_dir: PathBuf,
 }
 
 pub use server::run;

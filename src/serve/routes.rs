@@ -214,7 +214,7 @@ pub(crate) fn with_store(
         }
         Route::Report(name) => super::report::answer(&shared.report, &shared.opts, store, stamp, now, name),
         Route::Api(command) => Ok(super::api::command(store, shared.opts.config.as_ref(), command, &query_of(uri)?, now, handover)),
-        Route::Chart(ext) => Ok(super::api::chart(&shared.opts.db, &shared.opts.temp_dir, ext, &query_of(uri)?)),
+        Route::Chart(ext) => Ok(super::api::chart(store, ext, &query_of(uri)?, now)),
         Route::Index | Route::NotFound | Route::Refused => Ok(Answer::error(404, "message", "not found")),
     }
 }
