@@ -48,7 +48,7 @@ pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
                 Some(r) => PathBuf::from(args.output.to_string_lossy().replace(RANGE_PLACEHOLDER, &r.label)),
                 None => args.output.clone(),
             };
-            let (opts, panels) = match range_chart(&store, &views, &crosses, ask.vs.as_ref(), &ask.look, spec.from, spec.to, made)? {
+            let (opts, panels) = match range_chart(&store, &views, &crosses, &ask, spec.from, spec.to, made)? {
                 RangeChart::Drawn(opts, panels) => (opts, panels),
                 RangeChart::Nothing => return Err(nothing_to_chart(&what, None)),
                 RangeChart::Empty(empty) => {

@@ -448,19 +448,19 @@ pub enum RangeChart {
 }
 
 /// The options and panels of one range (`from..to`, `to` defaulting to `made`)
-/// of a chart that looks like `look`, from a store in its read snapshot. The one
-/// code of `fxsnap chart` (each range of `--ranges`) and of serve's `/chart.*`.
-#[allow(clippy::too_many_arguments)]
+/// of the chart `ask` describes (its `--vs` and look), from a store in its read
+/// snapshot. The one code of `fxsnap chart` (each range of `--ranges`) and of
+/// serve's `/chart.*`.
 pub fn range_chart(
     store: &Store,
     views: &[View],
     crosses: &[CrossView],
-    vs: Option<&Source>,
-    look: &chart::ChartOptions,
+    ask: &ChartAsk,
     from: Option<Instant>,
     to: Option<Instant>,
     made: Instant,
 ) -> Result<RangeChart> {
+    let (vs, look) = (ask.vs.as_ref(), &ask.look);
     let Some((t0, t1)) = range(store, views, crosses, from, to, made)? else {
         return Ok(RangeChart::Empty(EmptyRange::of(store, views, crosses, from, to.unwrap_or(made))?));
     };

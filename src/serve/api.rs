@@ -180,7 +180,7 @@ fn draw(store: &Store, args: &crate::cli::ChartArgs, format: ImageFormat, now: I
     let resolved = ask.selection.resolve_with_cross(store)?;
     check_vs(&resolved.direct, &resolved.cross, ask.vs.as_ref())?;
     let to = ask.selection.to;
-    match range_chart(store, &resolved.direct, &resolved.cross, ask.vs.as_ref(), &ask.look, ask.selection.from, to, now)? {
+    match range_chart(store, &resolved.direct, &resolved.cross, &ask, ask.selection.from, to, now)? {
         RangeChart::Drawn(opts, panels) => crate::chart::render_bytes(&opts, &panels, format).map_err(|e| chart_error(e, "")),
         RangeChart::Empty(empty) => Err(nothing_to_chart("", Some(&empty))),
         RangeChart::Nothing => Err(nothing_to_chart("", None)),
