@@ -80,3 +80,50 @@ fn the_stamp_moves_with_every_committed_write_and_never_otherwise() {
     let upgraded = stamp(&old.path).expect("the upgrade adds the stamp");
     assert_eq!(upgraded.0, 2, "the upgrade and the ingest are two writes");
 }
+
+/// The ingest time (unix seconds) recorded on the one input row named `name`.
+fn ingested(db: &Path, name: &str) -> i64 {
+    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    c.query_row("SELECT ingested FROM input WHERE name = ?1", [name], |r| r.get(0)).unwrap()
+}
+
+/// Sleeps until just after the next whole second of the clock.
+fn to_next_second() {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1010) - std::time::Duration::from_millis(now.subsec_millis().into()));
+}
+
+/// The same document again brings only duplicates: in the same second as
+/// its last ingest (which also found only duplicates) its row would record
+/// what it holds, so nothing changes and the stamp stays
+/// (a cron run that finds nothing new writes nothing); in a later second its
+/// row records the new ingest time, a change, and the stamp moves.
+#[test]
+fn the_same_document_again_moves_the_stamp_only_when_its_record_changes() {
+    let db = TempDb::new();
+    let nbk = fixture("feeds/nbk-2026-04-01.xml");
+    let name = s(&nbk);
+    db.ok(&["ingest", "-q", name]);
+    let mut same_second_seen = false;
+    for _ in 0..3 {
+        to_next_second();
+        db.ok(&["ingest", "-q", name]);
+        let (before, at) = (stamp(&db.path).unwrap(), ingested(&db.path, name));
+        let bytes = fs::read(&db.path).unwrap();
+        db.ok(&["ingest", "-q", name]);
+        if ingested(&db.path, name) == at {
+            assert_eq!(stamp(&db.path), Some(before), "the same document in the same second moved the stamp");
+            assert!(fs::read(&db.path).unwrap() == bytes, "the same document in the same second changed the file");
+            same_second_seen = true;
+            break;
+        }
+        assert_eq!(stamp(&db.path).unwrap().0, before.0 + 1, "a new ingest time is a change");
+    }
+    assert!(same_second_seen, "three tries at two ingests within one second all crossed a second");
+
+    to_next_second();
+    let (before, at) = (stamp(&db.path).unwrap(), ingested(&db.path, name));
+    db.ok(&["ingest", "-q", name]);
+    assert!(ingested(&db.path, name) > at, "the row records the later ingest");
+    assert_eq!(stamp(&db.path).unwrap().0, before.0 + 1, "a later ingest time moves the stamp");
+}

@@ -58,20 +58,28 @@ impl Store {
         let tx = self.begin_immediate()?;
         let p = |e| db_err(&path, e);
         let logged_at = Instant::now();
-        let existing: Option<(i64, i64)> = if meta.sha256.is_empty() {
+        let existing: Option<(i64, i64, Recorded)> = if meta.sha256.is_empty() {
             None
         } else {
-            tx.query_row("SELECT id, observed FROM input WHERE name = ?1 AND sha256 = ?2", params![meta.name, meta.sha256], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            tx.query_row(
+                "SELECT id, observed, ingested, new, duplicate, conflict, skipped FROM input WHERE name = ?1 AND sha256 = ?2",
+                params![meta.name, meta.sha256],
+                |r| {
+                    let count = |i| r.get::<_, i64>(i).map(|v| u64::try_from(v).unwrap_or(0));
+                    let counts = Counts { new: count(3)?, duplicate: count(4)?, conflict: count(5)?, skipped: count(6)? };
+                    Ok((r.get(0)?, r.get(1)?, Recorded { ingested: r.get(2)?, counts }))
+                },
+            )
             .optional()
             .map_err(p)?
         };
         let mut observed = meta.observed;
+        let mut recorded = None;
         let (input_id, created) = match existing {
-            Some((id, first_seen)) => {
+            Some((id, first_seen, was)) => {
                 // The same document again: it was first seen then, and `newest` decides by that.
                 observed = Instant::from_unix(first_seen);
+                recorded = Some(was);
                 (InputId(id), false)
             }
             None => {
@@ -104,6 +112,7 @@ impl Store {
         Ok(InputTx {
             input_id,
             created,
+            recorded,
             observed,
             content: (meta.size, meta.sha256),
             insert,
@@ -130,11 +139,22 @@ struct Touched {
     appending: Option<rollup::Appending>,
 }
 
+/// What an earlier ingest recorded on an input's row.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Recorded {
+    ingested: i64,
+    counts: Counts,
+}
+
 /// The write transaction of one input.
 pub struct InputTx<'a> {
     /// This input's row, and whether this transaction created it.
     input_id: InputId,
     created: bool,
+    /// The row's record when it was there before: the same document again
+    /// in the same second, bringing only duplicates, changes nothing (no
+    /// page written, the change stamp left alone).
+    recorded: Option<Recorded>,
     observed: Instant,
     /// Size and SHA-256 of the input's bytes, as known so far.
     content: (u64, String),
@@ -367,6 +387,8 @@ impl InputTx<'_> {
         let p = |e| db_err(&self.path, e);
         let c = self.counts;
         let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        // Nothing written and the row would record what it holds: no change to the store.
+        let unchanged = c.new == 0 && c.conflict == 0 && self.recorded == Some(Recorded { ingested: self.logged_at.unix(), counts: c });
         let input = if c.rates() == 0 {
             if self.created {
                 self.tx.execute("DELETE FROM input WHERE id = ?1", params![self.input_id.0]).map_err(p)?;
@@ -415,16 +437,18 @@ impl InputTx<'_> {
                     }
                 }
             }
-            self.tx
-                .execute(
-                    "UPDATE input SET ingested = ?2, new = ?3, duplicate = ?4, conflict = ?5, skipped = ?6 WHERE id = ?1",
-                    params![id.0, self.logged_at.unix(), n(c.new), n(c.duplicate), n(c.conflict), n(c.skipped)],
-                )
-                .map_err(p)?;
+            if !unchanged {
+                self.tx
+                    .execute(
+                        "UPDATE input SET ingested = ?2, new = ?3, duplicate = ?4, conflict = ?5, skipped = ?6 WHERE id = ?1",
+                        params![id.0, self.logged_at.unix(), n(c.new), n(c.duplicate), n(c.conflict), n(c.skipped)],
+                    )
+                    .map_err(p)?;
+            }
             Some(id)
         };
         drop(self.insert);
-        if input.is_some() {
+        if input.is_some() && !unchanged {
             super::stamp::bump(&self.tx).map_err(p)?;
         }
         self.tx.commit().map_err(p)?;
