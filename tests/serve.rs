@@ -437,6 +437,44 @@ fn a_settled_store_answers_from_its_files_and_a_write_is_seen_at_once() {
     }
 }
 
+/// A 304 given from a look at the settled store's files (no router, no
+/// query) has the head of a 304 the store itself decided while its files
+/// were new: ETag, Cache-Control, Last-Modified, Vary, CORS; for GET and
+/// HEAD; and it is counted in /metrics like any answer.
+#[test]
+fn a_304_from_the_files_has_the_head_of_a_304_from_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    let server = Server::start_env(&db, &[], &[("SOURCE_DATE_EPOCH", "1779710400")]);
+    let past = "/v1/2026-04-01?base=USD&symbols=KZT";
+    let etag = server.get(past).header("etag").expect("an ETag").to_string();
+    let conditional = |method: &str| {
+        let raw = format!(
+            "{method} {past} HTTP/1.1\r\nHost: x\r\nOrigin: https://example.org\r\nIf-None-Match: {etag}\r\nConnection: close\r\n\r\n"
+        );
+        let r = request(&server.addr, &raw);
+        assert_eq!(r.status, 304, "{method}: {r:?}");
+        assert!(r.body.is_empty());
+        let mut head: Vec<(String, String)> = r.headers.into_iter().filter(|(k, _)| k != "date").collect();
+        head.sort();
+        head
+    };
+    // Just written (the store, and the WAL the server's first read made): the store is asked.
+    let from_store = (conditional("GET"), conditional("HEAD"));
+    // Settled: one more answer from the store records the look that vouches for the stamp.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(server.get(past).status, 200);
+    let from_files = (conditional("GET"), conditional("HEAD"));
+    assert_eq!(from_files, from_store);
+    let names: Vec<&str> = from_files.0.iter().map(|(k, _)| k.as_str()).collect();
+    for name in ["etag", "cache-control", "last-modified", "vary", "access-control-allow-origin"] {
+        assert!(names.contains(&name), "{name} missing from {:?}", from_files.0);
+    }
+    let metrics = server.get("/metrics").text();
+    assert!(metrics.contains("fxsnap_http_requests_total{route=\"/v1\",status=\"304\"} 4"), "{metrics}");
+}
+
 /// `fxsnap --db DB ARGS` with SOURCE_DATE_EPOCH: (exit code, stdout, stderr).
 fn cli_at(db: &std::path::Path, epoch: &str, args: &[&str]) -> (i32, Vec<u8>, String) {
     let out = Command::new(bin()).env_remove("FXSNAP_DB").env("SOURCE_DATE_EPOCH", epoch).arg("--db").arg(db).args(args).output().unwrap();

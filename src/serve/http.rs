@@ -33,8 +33,11 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 /// ETags whose answers' cache kinds are remembered, for a 304's Cache-Control.
 const KINDS_KEPT: usize = 10_000;
 
-/// The service of one connection: the router under compression, told the
-/// peer's address for the access log.
+/// The service of one connection: a revalidation the stamp watch answers
+/// with a 304 goes straight back (no router, no compression: it has no
+/// body, and it is the request a cache in front sends most); everything
+/// else through the router under compression, told the peer's address
+/// for the access log.
 pub(crate) fn service(
     shared: Arc<Shared>,
     peer: SocketAddr,
@@ -46,29 +49,67 @@ pub(crate) fn service(
             Future = impl Send,
         > + Clone,
 > {
-    let router = Router::new().fallback(handle).with_state(shared).layer(CompressionLayer::new().gzip(true).br(true));
-    let svc = router.map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
-        req.extensions_mut().insert(peer);
-        req.map(Body::new)
+    let router = Router::new().fallback(handle).with_state(shared.clone()).layer(CompressionLayer::new().gzip(true).br(true));
+    let svc = tower::service_fn(move |req: axum::http::Request<hyper::body::Incoming>| {
+        let started = std::time::Instant::now();
+        let (mut parts, body) = req.into_parts();
+        let unchanged = revalidated(&shared, &parts);
+        let (shared, router) = (shared.clone(), router.clone());
+        async move {
+            if let Some((route, handed)) = unchanged {
+                return Ok(finish(&shared, route, handed, &parts, Some(peer), started));
+            }
+            parts.extensions.insert(peer);
+            router.oneshot(Request::from_parts(parts, Body::new(body))).await
+        }
     });
     hyper_util::service::TowerToHyperService::new(svc)
 }
 
-/// The one handler: every path goes through here.
+/// The one handler: every path but the fast 304 goes through here.
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let started = std::time::Instant::now();
     let peer = req.extensions().get::<SocketAddr>().copied();
     let (parts, _body) = req.into_parts();
     let (route, handed) = respond(&shared, &parts).await;
+    finish(&shared, route, handed, &parts, peer, started)
+}
+
+/// The response of an answer, with CORS, counted in the metrics and logged.
+fn finish(
+    shared: &Shared,
+    route: Route,
+    handed: Handed,
+    parts: &axum::http::request::Parts,
+    peer: Option<SocketAddr>,
+    started: std::time::Instant,
+) -> Response {
     let mut response = to_response(handed, &parts.method);
-    cors(&parts, response.headers_mut());
+    cors(parts, response.headers_mut());
     let status = response.status().as_u16();
     shared.http.record(route.label(), status, started.elapsed().as_secs_f64());
     if let Some(log) = &shared.log {
-        let len = response.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).unwrap_or("-").to_string();
-        log(&access_line(peer, &parts, status, &len));
+        let len = response.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).unwrap_or("-");
+        log(&access_line(peer, parts, status, len));
     }
     response
+}
+
+/// The 304 of a GET or HEAD whose If-None-Match names the ETag the stamp
+/// watch vouches for, without a thread or a query; None: answer it the
+/// usual way (`respond`), which decides the same where this says nothing.
+fn revalidated(shared: &Shared, parts: &axum::http::request::Parts) -> Option<(Route, Handed)> {
+    let asked = parts.headers.get(header::IF_NONE_MATCH)?.to_str().ok()?;
+    if !matches!(parts.method, Method::GET | Method::HEAD) || refuse(parts).is_some() {
+        return None;
+    }
+    let route = routes::route(parts.uri.path(), parts.uri.query()).ok()?;
+    let (tag, modified) = watched_etag(shared, &route, parts)?;
+    if !matches_etag(asked, &tag) {
+        return None;
+    }
+    let (a, extra) = not_modified(shared, tag, modified);
+    Some((route, Handed::Whole(a, extra)))
 }
 
 /// CORS (DESIGN "HTTP behaviour"): `Access-Control-Allow-Origin: *` only
@@ -152,13 +193,7 @@ fn refuse(parts: &axum::http::request::Parts) -> Option<Answer> {
 /// the store's files show it unchanged since its change stamp was last read
 /// (`StampWatch`); None: the store must be asked.
 fn known_answer(shared: &Shared, route: &Route, parts: &axum::http::request::Parts) -> Option<(Answer, Extra)> {
-    if !route.has_etag() {
-        return None;
-    }
-    let files = shared.pool.files()?;
-    let (stamp, modified) = shared.watch.stamp(files)?;
-    let now = shared.opts.fixed_now.unwrap_or_else(Instant::now);
-    let tag = etag_of(files.db, stamp, moment(shared, route, now), &parts.uri, &parts.headers);
+    let (tag, modified) = watched_etag(shared, route, parts)?;
     if let Some(asked) = parts.headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
         if matches_etag(asked, &tag) {
             return Some(not_modified(shared, tag, modified));
@@ -166,6 +201,18 @@ fn known_answer(shared: &Shared, route: &Route, parts: &axum::http::request::Par
     }
     let answer = matches!(route, Route::V1(_) | Route::V2(_)).then(|| shared.answers.get(&tag)).flatten()?;
     Some((answer, Extra { etag: Some(tag), last_modified: modified, ..Extra::default() }))
+}
+
+/// The ETag of this request and its Last-Modified, when the route has one
+/// and the stamp watch vouches for the stamp the store holds.
+fn watched_etag(shared: &Shared, route: &Route, parts: &axum::http::request::Parts) -> Option<(String, Option<String>)> {
+    if !route.has_etag() {
+        return None;
+    }
+    let files = shared.pool.files()?;
+    let (stamp, modified) = shared.watch.stamp(files)?;
+    let now = shared.opts.fixed_now.unwrap_or_else(Instant::now);
+    Some((etag_of(files.db, stamp, moment(shared, route, now), &parts.uri, &parts.headers), modified))
 }
 
 /// The 304 for a matching ETag, with the Cache-Control its answer had.
