@@ -126,7 +126,8 @@ pub enum Command {
     ///
     /// With --max-age or --max-move, also the limits a cron job alerts on: exit 4 when a selected
     /// series' newest observation is too old or a series moved too much between two consecutive
-    /// observations, one line per finding. Integrity problems exit 1 first.
+    /// observations, one line per finding (with --format csv, json or jsonl, one row per finding on standard
+    /// output). Integrity problems exit 1 first.
     #[command(
         after_help = "Examples:\n  fxsnap check\n  fxsnap --db /var/lib/fxsnap/rates.db check\n  fxsnap check --max-age 2d --max-move 5% || echo \"alert: fxsnap check exited $?\""
     )]
@@ -192,8 +193,9 @@ impl Command {
     }
 
     /// A reading command (`latest`, `history`, `stats`, `convert`, `conflicts`,
-    /// `inputs`) as the typed options its answer is written from; `now` is
-    /// convert's default `--at`. Any other command is a usage error.
+    /// `inputs`, `check`'s findings) as the typed options its answer is written
+    /// from; `now` is convert's default `--at` (check counts from the clock,
+    /// as its command does). Any other command is a usage error.
     pub fn reading(&self, now: Instant) -> Result<Reading> {
         Ok(match self {
             Command::Latest(a) => Reading::Latest { selection: a.selection()?, format: a.format.format() },
@@ -208,7 +210,8 @@ impl Command {
                 Reading::Conflicts { listing, format }
             }
             Command::Inputs(a) => Reading::Inputs { failed: a.failed, format: a.format.format() },
-            _ => return Err(Error::Usage("not a reading command: latest, history, stats, convert, conflicts or inputs".into())),
+            Command::Check(a) => Reading::Check { options: a.options()?, format: a.format.format() },
+            _ => return Err(Error::Usage("not a reading command: latest, history, stats, convert, conflicts, inputs or check".into())),
         })
     }
 }
@@ -311,12 +314,17 @@ pub struct CheckArgs {
     /// in the range (5%, 0.5) [range default: the last 7 days]
     #[arg(long, value_name = "PCT")]
     pub max_move: Option<String>,
+    /// table: `DB: ok` or the findings on standard error; csv, json, jsonl: the findings as rows
+    /// on standard output (none: no rows); the exit code is the same
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: FormatArg,
     #[command(flatten)]
     pub db: DbArg,
 }
 
 impl CheckArgs {
     /// The typed limits and selection, built before the store is opened.
+    /// Ages count from the clock, never from `SOURCE_DATE_EPOCH`: a check is of the store now.
     pub fn options(&self) -> Result<CheckOptions> {
         let now = crate::timespec::now();
         let max_age = self.max_age.as_deref().map(|s| parse_age(s, now)).transpose()?;

@@ -270,3 +270,54 @@ fn official_is_the_six_central_banks_for_fetch_and_convert_too() {
     assert_eq!(code, 1);
     assert_eq!(err, "fxsnap: no observation of KZT/USD from sources nbk, nbkr, cbu, nbt, cbt, cbr at or before 2020-01-01T23:59:59Z\n");
 }
+
+/// `check --format csv|json|jsonl` (what `/api/check` answers): the findings
+/// as rows on standard output, with the exit code of the table form; none
+/// past the limits, no rows and exit 0. The values are the published ones
+/// (CBR's KZT per ruble of 4 and 5 March 2026 in the fixture).
+#[test]
+fn check_writes_its_findings_as_rows_in_the_machine_formats() {
+    let db = TempDb::new();
+    db.ok(&[
+        "ingest",
+        "-q",
+        s(&common::fixture("feeds/cbr-dynamic-KZT-2026-03.xml")),
+        s(&common::fixture("feeds/cbr-daily-2026-04-25.xml")),
+    ]);
+    let limits = ["check", "--source", "cbr", "--pair", "KZT/RUB", "--from", "2026-01-01", "--max-move", "1%"];
+    let (code, out, err) = run(&db, &[&limits[..], &["--format", "json"]].concat());
+    assert_eq!(code, 4, "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line on standard error, the rows on standard output: {err}");
+    let rows: serde_json::Value = serde_json::from_str(&out).expect("a JSON array");
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{out}");
+    let first = &rows[0];
+    assert_eq!(first["pair"], "KZT/RUB");
+    assert_eq!(first["source"], "cbr");
+    assert_eq!(first["finding"], "moved");
+    assert_eq!((first["from_rate"].as_str(), first["rate"].as_str()), (Some("0.154416"), Some("0.156198")), "{first}");
+    assert_eq!(first["from_at"], "2026-03-04T00:00:00Z");
+    assert_eq!(first["change_pct"], "1.15");
+    assert_eq!(first["limit"], "1%");
+    let (table_code, _, table_err) = run(&db, &limits);
+    assert_eq!(table_code, 4);
+    assert!(table_err.contains(first["message"].as_str().unwrap()), "the row's message is the table form's line: {table_err}");
+
+    let (code, csv, _) = run(&db, &[&limits[..], &["--format", "csv"]].concat());
+    assert_eq!(code, 4);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("pair,source,finding,from_rate,from_at,rate,at,age_seconds,change_pct,beyond_precision_pct,limit,message")
+    );
+    assert!(
+        lines.next().unwrap().starts_with("KZT/RUB,cbr,moved,0.154416,2026-03-04T00:00:00Z,0.156198,2026-03-05T00:00:00Z,,1.15,,1%,"),
+        "{csv}"
+    );
+    let (code, jsonl, _) = run(&db, &[&limits[..], &["--format", "jsonl"]].concat());
+    assert_eq!((code, jsonl.lines().count()), (4, 2), "{jsonl}");
+
+    let calm = ["check", "--source", "cbr", "--pair", "KZT/RUB", "--from", "2026-01-01", "--max-move", "50%", "--format", "json"];
+    let (code, out, err) = run(&db, &calm);
+    assert_eq!((code, out.trim()), (0, "[]"), "{err}");
+}

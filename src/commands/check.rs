@@ -9,6 +9,7 @@ use std::path::Path;
 use crate::cli::CheckArgs;
 use crate::error::{Error, Result};
 use crate::export::check::message;
+use crate::export::Format;
 use crate::query;
 use crate::store::Store;
 
@@ -23,6 +24,15 @@ pub fn run(db: &Path, args: &CheckArgs) -> Result<()> {
         return Err(Error::CheckFailed(format!("{}: {} problem(s) found", db.display(), problems.len())));
     }
     let findings = query::check::findings(&store, &opts)?;
+    let format = args.format.format();
+    if format != Format::Table {
+        // The rows on standard output, the exit code as for a table.
+        crate::export::check::write_findings(&mut crate::export::stdout(), format, &findings)?;
+        return match findings.len() {
+            0 => Ok(()),
+            n => Err(past_the_limits(db, n)),
+        };
+    }
     if findings.is_empty() {
         // Not println!: a closed pipe is a quiet success.
         let mut out = std::io::stdout().lock();
@@ -33,6 +43,10 @@ pub fn run(db: &Path, args: &CheckArgs) -> Result<()> {
     for f in &findings {
         eprintln!("fxsnap: {}", message(f));
     }
-    let n = findings.len();
-    Err(Error::LimitExceeded(format!("{}: {n} finding{} past the limits", db.display(), if n == 1 { "" } else { "s" })))
+    Err(past_the_limits(db, findings.len()))
+}
+
+/// The error of `n` findings (exit 4).
+fn past_the_limits(db: &Path, n: usize) -> Error {
+    Error::LimitExceeded(format!("{}: {n} finding{} past the limits", db.display(), if n == 1 { "" } else { "s" }))
 }

@@ -1,14 +1,14 @@
 //! A reading command's answer (`latest`, `history`, `stats`, `convert`,
-//! `conflicts`, `inputs`): its query's typed rows through its exporter, into
+//! `conflicts`, `inputs`, `check`'s findings): its query's typed rows through its exporter, into
 //! any writer. The command line and the server's `/api/` both come here with
 //! the options `cli` made from their arguments, so their bytes are the same.
 
 use std::io::Write;
 
-use super::{conflicts, convert, inputs, quotes, stats, ConvertFormat, Format, HistoryFormat};
+use super::{check, conflicts, convert, inputs, quotes, stats, ConvertFormat, Format, HistoryFormat};
 use crate::error::Result;
 use crate::model::Instant;
-use crate::query::{self, convert::ConvertOptions, Listing};
+use crate::query::{self, check::CheckOptions, convert::ConvertOptions, Listing};
 use crate::selection::Selection;
 use crate::store::Store;
 
@@ -39,6 +39,11 @@ pub enum Reading {
         failed: bool,
         format: Format,
     },
+    /// `check`'s findings past its limits (its integrity check is the command's own).
+    Check {
+        options: CheckOptions,
+        format: Format,
+    },
 }
 
 /// Writes the answer to `out` from a store already open. `now` counts
@@ -65,5 +70,6 @@ pub fn write(store: &Store, reading: &Reading, now: Instant, out: &mut dyn Write
         }
         Reading::Inputs { failed: true, format } => inputs::write_failed(out, *format, &query::inputs::failed_fetches(store)?),
         Reading::Inputs { failed: false, format } => inputs::write_inputs(out, *format, &query::inputs::inputs(store)?),
+        Reading::Check { options, format } => check::write_findings(out, *format, &query::check::findings(store, options)?),
     }
 }
