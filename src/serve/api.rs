@@ -115,7 +115,7 @@ pub(crate) fn command(
     if let Some(config) = config {
         config.apply(&mut cli.command, &Invocation::default());
     }
-    let cache = if closed_range(&query) { CacheKind::Past } else { CacheKind::Relative };
+    let cache = if closed_range(command, &query, now) { CacheKind::Past } else { CacheKind::Relative };
     let mut body = handover.writer(content_type, cache);
     let written = cli.command.reading(now).and_then(|ask| crate::export::reading::write(store, &ask, now, &mut body));
     match written.and_then(|()| Ok(body.finish()?)) {
@@ -136,10 +136,23 @@ fn error_answer(e: &Error) -> Answer {
     Answer::error(status, "error", &e.to_string())
 }
 
-/// Whether the answer is of a closed past range (`to` a date or time, not
-/// now or a span): it changes only if the store is corrected.
-fn closed_range(query: &[(String, String)]) -> bool {
-    query.iter().any(|(k, v)| (k == "to" || k == "at") && v.len() >= 10 && v.as_bytes()[4] == b'-')
+/// Whether the answer is of a closed past range, which changes only if the
+/// store is corrected: its end (`to`; convert's `at`) a date or time before
+/// today, and its start (`from`), if given, one too (a span or `now` moves
+/// with the clock). `latest` and `check` count ages to now: never.
+fn closed_range(command: &str, query: &[(String, String)], now: Instant) -> bool {
+    let absolute = |v: &str| v.len() >= 10 && v.as_bytes()[4] == b'-';
+    let (end_key, start_key) = match command {
+        "latest" | "check" => return false,
+        "convert" => ("at", None),
+        _ => ("to", Some("from")),
+    };
+    let Some(end) = query.iter().rev().find(|(k, _)| k == end_key).map(|(_, v)| v.as_str()) else {
+        return false;
+    };
+    let today = now.datetime().date_naive().format("%Y-%m-%d").to_string();
+    let ended = absolute(end) && end.get(..10).is_some_and(|day| day < today.as_str());
+    ended && start_key.is_none_or(|key| query.iter().filter(|(k, _)| k == key).all(|(_, v)| absolute(v)))
 }
 
 /// `/chart.png` and `/chart.svg`: the picture `fxsnap chart` draws for the
@@ -167,7 +180,7 @@ pub(crate) fn chart(store: &Store, ext: &str, query: &[(String, String)], now: I
     };
     let Command::Chart(chart_args) = parsed.command else { return Answer::error(400, "error", "not a chart") };
     let format = if ext == "png" { ImageFormat::Png } else { ImageFormat::Svg };
-    let cache = if closed_range(query) { CacheKind::Past } else { CacheKind::Relative };
+    let cache = if closed_range("chart", query, now) { CacheKind::Past } else { CacheKind::Relative };
     match draw(store, &chart_args, format, now) {
         Ok(body) => Answer { status: 200, content_type: if ext == "png" { "image/png" } else { "image/svg+xml" }, body, cache },
         Err(e) => error_answer(&e),
@@ -209,5 +222,23 @@ mod tests {
         assert_eq!(argv("history", &q(&[("cross", "yes")]), &[]).unwrap_err().status, 400);
         assert_eq!(argv("history", &q(&[("db", "/etc/passwd")]), &[]).unwrap_err().status, 400);
         assert_eq!(argv("convert", &q(&[("amount", "1")]), &["amount", "from", "to"]).unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn only_a_range_ended_before_today_with_a_fixed_start_is_past() {
+        let now = Instant::from_unix(1_779_710_400); // 2026-05-25T12:00:00Z
+        let past = |command: &str, pairs: &[(&str, &str)]| closed_range(command, &q(pairs), now);
+        assert!(past("history", &[("to", "2026-04-01")]));
+        assert!(past("history", &[("from", "2026-01-01"), ("to", "2026-04-01T12:00:00Z")]));
+        assert!(past("convert", &[("amount", "1"), ("from", "KZT"), ("to", "UZS"), ("at", "2026-04-01")]));
+        assert!(!past("history", &[("from", "36h"), ("to", "2026-04-01")]), "a start that moves with the clock");
+        assert!(!past("history", &[("from", "now"), ("to", "2026-04-01")]));
+        assert!(!past("history", &[("to", "2026-05-25")]), "today is not over");
+        assert!(!past("history", &[("to", "2027-01-01")]), "the future");
+        assert!(!past("history", &[("to", "now")]));
+        assert!(!past("history", &[]));
+        assert!(!past("convert", &[("amount", "1"), ("from", "KZT"), ("to", "2026-04-01")]), "convert's `to` is a currency");
+        assert!(!past("check", &[("to", "2026-04-01")]), "check counts ages to now");
+        assert!(!past("latest", &[("to", "2026-04-01")]));
     }
 }
