@@ -58,14 +58,11 @@ pub fn run_with(mut cli: Cli, inv: config::Invocation) -> Result<()> {
     let db = || config.db_path();
     match &cli.command {
         Command::Ingest(a) => commands::ingest::run(&db()?, a),
-        Command::Latest(a) => commands::latest::run(&db()?, a),
-        Command::History(a) => commands::history::run(&db()?, a),
-        Command::Conflicts(a) => commands::conflicts::run(&db()?, a),
+        Command::Latest(_) | Command::History(_) | Command::Stats(_) | Command::Convert(_) | Command::Conflicts(_) | Command::Inputs(_) => {
+            commands::read::run(&db()?, &cli.command)
+        }
         Command::Check(a) => commands::check::run(&db()?, a),
-        Command::Inputs(a) => commands::inputs::run(&db()?, a),
         Command::Delete(a) => commands::delete::run(&db()?, a),
-        Command::Stats(a) => commands::stats::run(&db()?, a),
-        Command::Convert(a) => commands::convert::run(&db()?, a),
         Command::Config(_) => commands::config::run(&config),
         Command::Completions { .. } | Command::Man => Ok(()),
         Command::Chart(a) => commands::chart::run(&db()?, a),

@@ -1,20 +1,15 @@
-//! One file per subcommand.
+//! One file per subcommand; the six reading commands share `read`.
 
 pub mod chart;
 pub mod check;
 pub mod completions;
 pub mod config;
-pub mod conflicts;
-pub mod convert;
 pub mod delete;
 pub mod fetch;
-pub mod history;
 pub mod ingest;
-pub mod inputs;
-pub mod latest;
+pub mod read;
 pub mod report;
 pub mod serve;
-pub mod stats;
 
 use crate::error::{Error, Result};
 use crate::model::Instant;
