@@ -243,7 +243,24 @@ fn parse_exact_decimal(s: &str) -> Result<Decimal, &'static str> {
         return Err("is empty");
     }
     let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-    if body.is_empty() || !body.chars().all(|c| c.is_ascii_digit() || c == '.') || body.matches('.').count() > 1 || body == "." {
+    // One pass (a bulk ingest parses millions): only digits and at most one
+    // point; the digits, and the significant ones (from the first non-zero).
+    let (mut digits, mut significant, mut points) = (0usize, 0usize, 0usize);
+    let plain = body.bytes().all(|b| match b {
+        b'0'..=b'9' => {
+            digits += 1;
+            if significant > 0 || b != b'0' {
+                significant += 1;
+            }
+            true
+        }
+        b'.' => {
+            points += 1;
+            points == 1
+        }
+        _ => false,
+    });
+    if !plain || digits == 0 {
         // Scientific notation (`1e-5`): its value must obey the same limits
         // as written out, so that the stored text reads back.
         return match parse_scientific(t) {
@@ -251,8 +268,7 @@ fn parse_exact_decimal(s: &str) -> Result<Decimal, &'static str> {
             _ => Err("is not a number"),
         };
     }
-    let significant = body.trim_start_matches(['0', '.']).chars().filter(|c| c.is_ascii_digit()).count();
-    if significant > MAX_DIGITS || body.chars().filter(|c| c.is_ascii_digit()).count() > MAX_DIGITS + 1 {
+    if significant > MAX_DIGITS || digits > MAX_DIGITS + 1 {
         return Err("has more digits than a decimal can hold (28)");
     }
     Decimal::from_str_exact(t).map_err(|_| "has more digits than a decimal can hold (28)")

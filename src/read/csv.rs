@@ -112,10 +112,14 @@ impl<R: Read> CsvRows<R> {
         self.parse_record().map(Some).map_err(|e| e.context(&format!("line {line}")))
     }
 
-    /// A cell, trimmed here rather than by the reader (which copies every record).
+    /// A cell, trimmed here rather than by the reader (which copies every
+    /// record): of ASCII blanks as bytes, then, only when a character at an
+    /// end could be other white space, as `str::trim` would.
     fn field(&self, i: usize) -> Result<&str> {
-        let raw = self.record.get(i).unwrap_or(b"");
-        std::str::from_utf8(raw).map(str::trim).map_err(|_| Error::invalid("a cell is not valid UTF-8"))
+        let raw = self.record.get(i).unwrap_or(b"").trim_ascii();
+        let s = std::str::from_utf8(raw).map_err(|_| Error::invalid("a cell is not valid UTF-8"))?;
+        let odd = |c: char| !c.is_ascii_graphic();
+        Ok(if s.starts_with(odd) || s.ends_with(odd) { s.trim() } else { s })
     }
 
     fn parse_record(&mut self) -> Result<Observation> {
@@ -158,6 +162,17 @@ impl<R: Read> CsvRows<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_are_trimmed_as_str_trim_does() {
+        let cells = ["5", " 5 ", "\t5\r", "\u{a0}5\u{3000}", "\u{b}5\u{c}", " \u{a0} 5 \u{85} ", "é5é", "5 é", "", " ", "\u{a0}"];
+        for cell in cells {
+            let text = format!("timestamp,pair,rate,source\n2026-01-01,KZT/USD,\"{cell}\",nbk\n");
+            let mut rows = CsvRows::new(text.as_bytes(), None).unwrap();
+            assert!(rows.reader.read_byte_record(&mut rows.record).unwrap());
+            assert_eq!(rows.field(2).unwrap(), cell.trim(), "{cell:?}");
+        }
+    }
 
     #[test]
     fn header_detection() {
