@@ -189,16 +189,12 @@ fn refuse(parts: &axum::http::request::Parts) -> Option<Answer> {
     None
 }
 
-/// A 304 or a kept Frankfurter answer, without a thread or a query, when
-/// the store's files show it unchanged since its change stamp was last read
-/// (`StampWatch`); None: the store must be asked.
+/// A kept Frankfurter answer, without a thread or a query, when the store's
+/// files show it unchanged since its change stamp was last read
+/// (`StampWatch`); None: the store must be asked. (The 304 such a look
+/// allows was given before the router, by `revalidated`.)
 fn known_answer(shared: &Shared, route: &Route, parts: &axum::http::request::Parts) -> Option<(Answer, Extra)> {
     let (tag, modified) = watched_etag(shared, route, parts)?;
-    if let Some(asked) = parts.headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
-        if matches_etag(asked, &tag) {
-            return Some(not_modified(shared, tag, modified));
-        }
-    }
     let answer = matches!(route, Route::V1(_) | Route::V2(_)).then(|| shared.answers.get(&tag)).flatten()?;
     Some((answer, Extra { etag: Some(tag), last_modified: modified, ..Extra::default() }))
 }
