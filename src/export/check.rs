@@ -55,8 +55,8 @@ pub fn write_findings(out: &mut dyn Write, format: Format, findings: &[Finding])
                 to.0.to_string().into(),
                 to.1.rfc3339().into(),
                 Cell::Empty,
-                pct.round_dp(2).normalize().to_string().into(),
-                beyond.map(|b| b.round_dp(2).normalize().to_string()).into(),
+                shown_pct(*pct).to_string().into(),
+                beyond.map(|b| shown_pct(b).to_string()).into(),
                 limit.as_str().into(),
                 said.into(),
             ],
@@ -73,12 +73,17 @@ pub fn message(f: &Finding) -> String {
             format!("{shown} from {source}: newest observation {rate} at {at}, {} old (--max-age {limit})", ago(*age_secs))
         }
         Finding::Moved { shown, source, from, to, pct, beyond, limit } => {
-            let pct = pct.round_dp(2).normalize();
-            let note = match beyond.map(|b| b.round_dp(2).normalize()) {
+            let pct = shown_pct(*pct);
+            let note = match beyond.map(shown_pct) {
                 Some(b) if b != pct => format!(" ({b:+}% beyond the quotes' precision)"),
                 _ => String::new(),
             };
             format!("{shown} from {source}: {} at {} to {} at {}, {pct:+}%{note} (--max-move {limit})", from.0, from.1, to.0, to.1)
         }
     }
+}
+
+/// A finding's percentage as the line and the row both show it: two decimals at most.
+fn shown_pct(d: rust_decimal::Decimal) -> rust_decimal::Decimal {
+    d.round_dp(2).normalize()
 }
