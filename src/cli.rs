@@ -7,15 +7,11 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::error::{Error, Result};
 use crate::export::reading::Reading;
-use crate::export::{ConvertFormat, Format, HistoryFormat};
-use rust_decimal::Decimal;
-
-use crate::model::{Currency, Instant};
-use crate::query::check::{CheckOptions, Limit};
-use crate::query::convert::ConvertOptions;
-use crate::query::Listing;
-use crate::selection::{names_direction, parse_pairs, Pairs, Selection};
-use crate::timespec::{parse_time, End};
+use crate::model::Instant;
+pub use crate::options::{
+    ChartArgs, CheckArgs, ConvertArgs, ConvertFormatArg, DbArg, FormatArg, HistoryFormatArg, InputsArgs, ReadArgs, SelectArgs, ThemeArg,
+};
+use crate::selection::{Pairs, Selection};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -197,33 +193,17 @@ impl Command {
     /// from; `now` is convert's default `--at` (check counts from the clock,
     /// as its command does). Any other command is a usage error.
     pub fn reading(&self, now: Instant) -> Result<Reading> {
-        Ok(match self {
-            Command::Latest(a) => Reading::Latest { selection: a.selection()?, format: a.format.format() },
-            Command::History(a) => {
-                let (listing, format) = a.history()?;
-                Reading::History { listing, format }
-            }
-            Command::Stats(a) => Reading::Stats { selection: a.selection()?, format: a.format.format() },
-            Command::Convert(a) => Reading::Convert { options: a.options(now)?, format: a.format.format() },
-            Command::Conflicts(a) => {
-                let (listing, format) = a.conflicts()?;
-                Reading::Conflicts { listing, format }
-            }
-            Command::Inputs(a) => Reading::Inputs { failed: a.failed, format: a.format.format() },
-            Command::Check(a) => Reading::Check { options: a.options()?, format: a.format.format() },
-            _ => return Err(Error::Usage("not a reading command: latest, history, stats, convert, conflicts, inputs or check".into())),
-        })
+        match self {
+            Command::Latest(a) => a.latest(now),
+            Command::History(a) => a.reading(now),
+            Command::Stats(a) => a.stats(now),
+            Command::Convert(a) => a.reading(now),
+            Command::Conflicts(a) => a.conflicts_reading(now),
+            Command::Inputs(a) => Ok(a.reading()),
+            Command::Check(a) => a.reading(crate::timespec::now()),
+            _ => Err(Error::Usage("not a reading command: latest, history, stats, convert, conflicts, inputs or check".into())),
+        }
     }
-}
-
-/// `--db` of a command that opens the database. `FXSNAP_DB` is read by the
-/// top-level `--db` only, so a path given here wins over the environment.
-#[derive(Args, Debug, Clone, Default)]
-pub struct DbArg {
-    /// The database file; wins over FXSNAP_DB and a --db before the command
-    /// [default: $XDG_DATA_HOME/fxsnap/rates.db]
-    #[arg(long = "db", value_name = "PATH")]
-    pub db: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -304,171 +284,6 @@ pub struct FetchArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct CheckArgs {
-    #[command(flatten)]
-    pub select: SelectArgs,
-    /// Exit 4 when a selected series' newest observation is older than this (36h, 2d, 1w)
-    #[arg(long, value_name = "DUR")]
-    pub max_age: Option<String>,
-    /// Exit 4 when a selected series moved more than this between two consecutive observations
-    /// in the range (5%, 0.5) [range default: the last 7 days]
-    #[arg(long, value_name = "PCT")]
-    pub max_move: Option<String>,
-    /// table: `DB: ok` or the findings on standard error; csv, json, jsonl: the findings as rows
-    /// on standard output (none: no rows); the exit code is the same
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: FormatArg,
-    #[command(flatten)]
-    pub db: DbArg,
-}
-
-impl CheckArgs {
-    /// The typed limits and selection, built before the store is opened.
-    /// Ages count from the clock, never from `SOURCE_DATE_EPOCH`: a check is of the store now.
-    pub fn options(&self) -> Result<CheckOptions> {
-        let now = crate::timespec::now();
-        let max_age = self.max_age.as_deref().map(|s| parse_age(s, now)).transpose()?;
-        let max_move = self.max_move.as_deref().map(parse_pct).transpose()?;
-        Ok(CheckOptions { selection: self.select.selection()?, max_age, max_move, now })
-    }
-}
-
-/// `--max-age`: a span such as `36h`, `2d`, `1w`, as seconds.
-pub(crate) fn parse_age(s: &str, now: Instant) -> Result<Limit<i64>> {
-    let t = s.trim();
-    let usage = |why: String| Error::Usage(format!("--max-age {s}: {why}"));
-    if !crate::timespec::is_span(&t.to_ascii_lowercase()) {
-        return Err(usage("expected a span such as 36h, 2d or 1w".into()));
-    }
-    let back = parse_time(t, End::Start, now).map_err(|e| usage(e.to_string()))?;
-    let secs = now.unix() - back.unix();
-    if secs <= 0 {
-        return Err(usage("the span must be positive".into()));
-    }
-    Ok(Limit { value: secs, text: t.to_string() })
-}
-
-/// `--max-move`: `5%` or `5`, a positive percentage.
-pub(crate) fn parse_pct(s: &str) -> Result<Limit<Decimal>> {
-    let t = s.trim();
-    let n = t.strip_suffix('%').unwrap_or(t).trim();
-    match n.parse::<Decimal>() {
-        Ok(d) if d > Decimal::ZERO => Ok(Limit { value: d, text: format!("{n}%") }),
-        _ => Err(Error::Usage(format!("--max-move {s}: expected a positive percentage such as 5% or 0.5"))),
-    }
-}
-
-/// What a reading command (and `chart`) selects: pairs, source, range, direction.
-#[derive(Args, Debug, Clone)]
-pub struct SelectArgs {
-    /// KZT/USD, USD/KZT, KZT (against USD), any pair such as KZT/KGS, or `all` (every series), any case;
-    /// repeatable or comma-separated [default: the five, KGS KZT TJS UZS TMT against USD, or the config file's]
-    #[arg(long, value_name = "P")]
-    pub pair: Vec<String>,
-    /// Only these sources (nbk, timesca, ...; any case; `official` for the six central banks nbk, nbkr, cbu, nbt,
-    /// cbt, cbr; `all` for every source); repeatable or comma-separated [default: all, or the config file's]
-    #[arg(long, value_name = "S")]
-    pub source: Vec<String>,
-    /// From this time (inclusive): YYYY-MM-DD (its start), RFC 3339 with Z or an offset, now, or a span back from now
-    /// (36h, 90d, 12w, 6m, 2y)
-    #[arg(long, value_name = "T")]
-    pub from: Option<String>,
-    /// To this time (inclusive): the same forms as --from (YYYY-MM-DD means the end of that day)
-    #[arg(long, value_name = "T")]
-    pub to: Option<String>,
-    /// Show USD/XXX (units per dollar) instead of XXX/USD
-    #[arg(long, overrides_with = "no_invert")]
-    pub invert: bool,
-    /// Show XXX/USD even when the config file says invert
-    #[arg(long, overrides_with = "invert")]
-    pub no_invert: bool,
-    /// Derive a pair a source does not quote from two of its quotes at the same time
-    /// (KGS/USD from nbk = KGS/KZT ÷ USD/KZT); derived rows say `via` and are never stored
-    #[arg(long, overrides_with = "no_cross")]
-    pub cross: bool,
-    /// Direct quotes only, even when the config file says cross
-    #[arg(long, overrides_with = "cross")]
-    pub no_cross: bool,
-}
-
-impl SelectArgs {
-    /// The typed selection, built before any work.
-    pub fn selection(&self) -> Result<Selection> {
-        let now = crate::timespec::now();
-        let sources = crate::selection::parse_sources(&self.source)?;
-        let sel = Selection {
-            pairs: parse_pairs(&self.pair)?,
-            sources: sources.sources,
-            by_group: sources.by_group,
-            from: self.from.as_deref().map(|t| parse_time(t, End::Start, now)).transpose()?,
-            to: self.to.as_deref().map(|t| parse_time(t, End::End, now)).transpose()?,
-            invert: self.invert,
-            cross: self.cross,
-        };
-        sel.validate()?;
-        Ok(sel)
-    }
-
-    /// A listing (`history`, `conflicts`): in the CSV exchange format, unless
-    /// a direction is asked (`--invert`, `--pair USD/KZT`), each value stays
-    /// in the direction it was quoted, so the file round-trips exactly.
-    pub fn listing(&self, csv: bool) -> Result<Listing> {
-        let selection = self.selection()?;
-        Ok(Listing { selection, as_quoted: csv && !self.invert && !names_direction(&self.pair) })
-    }
-}
-
-/// A `--source` value, typed and in lower case; a malformed label is a usage error.
-pub fn source_arg(value: Option<&str>) -> Result<Option<crate::model::Source>> {
-    value.map(crate::model::Source::label).transpose().map_err(|e: Error| Error::Usage(format!("--source: {e}")))
-}
-
-/// Arguments of the reading commands; `F` is the command's own set of
-/// `--format` values, so `--help` lists only those it accepts.
-#[derive(Args, Debug, Clone)]
-pub struct ReadArgs<F: clap::ValueEnum + Clone + Send + Sync + 'static = FormatArg> {
-    #[command(flatten)]
-    pub select: SelectArgs,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: F,
-    #[command(flatten)]
-    pub db: DbArg,
-}
-
-impl<F: clap::ValueEnum + Clone + Send + Sync + 'static> ReadArgs<F> {
-    pub fn selection(&self) -> Result<Selection> {
-        self.select.selection()
-    }
-}
-
-impl ReadArgs<HistoryFormatArg> {
-    /// `history`'s typed options and format.
-    pub fn history(&self) -> Result<(Listing, HistoryFormat)> {
-        let format = self.format.format();
-        Ok((self.select.listing(format == HistoryFormat::Csv)?, format))
-    }
-}
-
-impl ReadArgs<FormatArg> {
-    /// `conflicts`' typed options and format.
-    pub fn conflicts(&self) -> Result<(Listing, Format)> {
-        let format = self.format.format();
-        Ok((self.select.listing(format == Format::Csv)?, format))
-    }
-}
-
-#[derive(Args, Debug)]
-pub struct InputsArgs {
-    /// List the fetches that failed (URL, source, time, reason) instead
-    #[arg(long)]
-    pub failed: bool,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: FormatArg,
-    #[command(flatten)]
-    pub db: DbArg,
-}
-
-#[derive(Args, Debug)]
 pub struct DeleteArgs {
     /// Only the observations this input brought: its ID from `fxsnap inputs`; repeatable or comma-separated
     #[arg(long, value_name = "ID", value_delimiter = ',')]
@@ -495,53 +310,6 @@ pub struct DeleteArgs {
     pub db: DbArg,
 }
 
-impl ConvertArgs {
-    /// The typed conversion, built before any work: AMOUNT exact and above
-    /// zero, the currencies, `--at` (a bare date is the end of that day; a
-    /// span and the default count back from `now`).
-    pub fn options(&self, now: Instant) -> Result<ConvertOptions> {
-        let amount = positive(parse_amount(&self.amount)?, &self.amount)?;
-        let from: Currency = self.from.parse().map_err(|e: Error| Error::Usage(format!("FROM: {e}")))?;
-        let to: Currency = self.to.parse().map_err(|e: Error| Error::Usage(format!("TO: {e}")))?;
-        let at = match &self.at {
-            Some(t) => parse_time(t, End::End, now)?,
-            None => now,
-        };
-        // A label, `official` (the six central banks) or `all`, as --source of the reading commands.
-        let sources = crate::selection::parse_sources(self.source.as_slice())?.sources;
-        let via = match &self.via {
-            Some(v) => v.parse().map_err(|e: Error| Error::Usage(format!("--via: {e}")))?,
-            None => Currency::USD,
-        };
-        Ok(ConvertOptions { amount, amount_text: self.amount.trim().to_string(), from, to, at, sources, via })
-    }
-}
-
-/// Parses AMOUNT exactly: an optional sign, digits, an optional decimal point.
-pub fn parse_amount(s: &str) -> Result<Decimal> {
-    let t = s.trim();
-    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-    let well_formed = !body.is_empty()
-        && body.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && body.matches('.').count() <= 1
-        && body.chars().any(|c| c.is_ascii_digit());
-    if !well_formed {
-        return Err(Error::Usage(format!(
-            "AMOUNT '{s}' is not a decimal number (write it like 1000 or 1234.56, without separators or exponent)"
-        )));
-    }
-    Decimal::from_str_exact(t).map_err(|_| Error::Usage(format!("AMOUNT '{s}' has more digits than a decimal can hold (28)")))
-}
-
-/// AMOUNT must be above zero: a rate converts an amount held, and a negative
-/// or zero one is a mistyped argument, not a question.
-fn positive(amount: Decimal, text: &str) -> Result<Decimal> {
-    if amount > Decimal::ZERO {
-        return Ok(amount);
-    }
-    Err(Error::Usage(format!("AMOUNT '{}' is not positive: give an amount above zero, such as 1000", text.trim())))
-}
-
 /// What `delete` removes, typed before the store is opened: a selection of
 /// stored series (every pair unless `--pair` names some) and range, and the
 /// inputs whose rows only.
@@ -553,7 +321,7 @@ pub struct DeleteOptions {
 
 impl DeleteArgs {
     /// The typed filter: at least one of the filters must be given.
-    pub fn options(&self) -> Result<DeleteOptions> {
+    pub fn options(&self, now: Instant) -> Result<DeleteOptions> {
         if self.pair.is_empty() && self.source.is_empty() && self.from.is_none() && self.to.is_none() && self.input.is_empty() {
             return Err(Error::Usage(
                 "delete needs a filter: give at least one of --input ID (see `fxsnap inputs`), --source, --pair, --from, --to \
@@ -571,181 +339,13 @@ impl DeleteArgs {
             cross: false,
             no_cross: false,
         };
-        let mut selection = select.selection()?;
+        let mut selection = select.selection(now)?;
         if selection.pairs == Pairs::TheFive {
             // No --pair: every pair. A delete limited to the five by default
             // would leave the rest of a mistake behind.
             selection.pairs = Pairs::All;
         }
         Ok(DeleteOptions { selection, inputs: self.input.iter().map(|i| crate::store::InputId::new(*i)).collect() })
-    }
-}
-
-#[derive(Args, Debug)]
-pub struct ConvertArgs {
-    /// The amount, a positive decimal number such as 1000 or 1234.56 (no separators or exponent)
-    #[arg(allow_negative_numbers = true)]
-    pub amount: String,
-    /// Currency converted from, e.g. KZT
-    pub from: String,
-    /// Currency converted to, e.g. UZS
-    pub to: String,
-    /// Use the newest rates at or before this time: YYYY-MM-DD (the end of that day), RFC 3339 with Z or an offset, now,
-    /// or a span back from now (36h, 90d, 12w, 6m, 2y) [default: now]
-    #[arg(long, value_name = "T")]
-    pub at: Option<String>,
-    /// Only rates from this source (any case), or from these (comma-separated; official for the six
-    /// central banks)
-    #[arg(long, value_name = "S")]
-    pub source: Option<String>,
-    /// Convert through this currency instead of USD (e.g. KZT, with the rates nbk quotes against it)
-    #[arg(long, value_name = "CUR")]
-    pub via: Option<String>,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: ConvertFormatArg,
-    #[command(flatten)]
-    pub db: DbArg,
-}
-
-/// `--format` of the reading commands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum FormatArg {
-    Table,
-    Csv,
-    Json,
-    Jsonl,
-}
-
-impl FormatArg {
-    /// The export format this value names.
-    pub fn format(self) -> Format {
-        match self {
-            FormatArg::Table => Format::Table,
-            FormatArg::Csv => Format::Csv,
-            FormatArg::Json => Format::Json,
-            FormatArg::Jsonl => Format::Jsonl,
-        }
-    }
-}
-
-/// `history --format`: the record formats plus price directives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum HistoryFormatArg {
-    Table,
-    Csv,
-    Json,
-    Jsonl,
-    /// ledger/hledger price directives: P 2025-12-12 00:00:00 KZT 0.00192 USD
-    Ledger,
-    /// beancount price directives: 2025-12-12 price KZT 0.00192 USD
-    Beancount,
-}
-
-impl HistoryFormatArg {
-    /// The export format this value names.
-    pub fn format(self) -> HistoryFormat {
-        match self {
-            HistoryFormatArg::Table => HistoryFormat::Table,
-            HistoryFormatArg::Csv => HistoryFormat::Csv,
-            HistoryFormatArg::Json => HistoryFormat::Json,
-            HistoryFormatArg::Jsonl => HistoryFormat::Jsonl,
-            HistoryFormatArg::Ledger => HistoryFormat::Ledger,
-            HistoryFormatArg::Beancount => HistoryFormat::Beancount,
-        }
-    }
-}
-
-/// `convert --format`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ConvertFormatArg {
-    Table,
-    Json,
-}
-
-impl ConvertFormatArg {
-    /// The export format this value names.
-    pub fn format(self) -> ConvertFormat {
-        match self {
-            ConvertFormatArg::Table => ConvertFormat::Table,
-            ConvertFormatArg::Json => ConvertFormat::Json,
-        }
-    }
-}
-
-/// `--theme`: the colours of a chart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ThemeArg {
-    /// Dark lines on white
-    Light,
-    /// Light lines on dark grey
-    Dark,
-}
-
-impl ThemeArg {
-    /// The chart theme `--theme` names (light when none is given).
-    pub fn theme(arg: Option<ThemeArg>) -> crate::chart::Theme {
-        match arg.unwrap_or(ThemeArg::Light) {
-            ThemeArg::Light => crate::chart::Theme::Light,
-            ThemeArg::Dark => crate::chart::Theme::Dark,
-        }
-    }
-}
-
-#[derive(Args, Debug)]
-pub struct ChartArgs {
-    /// The output file: .png or .svg; with --ranges, {range} in it is replaced by each range's name
-    #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
-    #[command(flatten)]
-    pub select: SelectArgs,
-    /// Every pair in one panel, rebased to 100 at its first point
-    #[arg(long)]
-    pub index: bool,
-    /// Logarithmic y-axes
-    #[arg(long)]
-    pub log: bool,
-    /// Each other source's deviation in % from this source, per day both have
-    #[arg(long, value_name = "SOURCE")]
-    pub vs: Option<String>,
-    /// Several ranges back from --to (or now), one file each: e.g. 7d,90d,2y,all
-    #[arg(long, value_name = "LIST")]
-    pub ranges: Option<String>,
-    /// Colours [default: light, or the config file's]
-    #[arg(long, value_enum)]
-    pub theme: Option<ThemeArg>,
-    /// Image width in pixels (300 to 20000)
-    #[arg(long, default_value_t = 1200)]
-    pub width: u32,
-    /// Image height in pixels (200 to 20000)
-    #[arg(long, default_value_t = 900)]
-    pub height: u32,
-    /// A title above the chart
-    #[arg(long)]
-    pub title: Option<String>,
-    #[command(flatten)]
-    pub db: DbArg,
-}
-
-impl ChartArgs {
-    /// The chart asked for, typed (`chart`'s and serve's `/chart.*`): the
-    /// selection, `--vs`, and the look, each checked before the store is opened.
-    pub fn ask(&self) -> Result<crate::query::panels::ChartAsk> {
-        let max = crate::chart::MAX_SIDE;
-        if self.width < 300 || self.height < 200 || self.width > max || self.height > max {
-            return Err(Error::Usage(format!("--width {} --height {}: a chart is 300x200 to {max}x{max} pixels", self.width, self.height)));
-        }
-        if self.vs.is_some() && (self.index || self.log) {
-            return Err(Error::Usage("--vs draws deviations in %: it does not go with --index or --log".into()));
-        }
-        let vs = self.vs.as_deref().map(str::parse).transpose().map_err(|e: Error| Error::Usage(format!("--vs: {e}")))?;
-        let mut look = crate::chart::ChartOptions::new(0, 0);
-        look.width = self.width;
-        look.height = self.height;
-        look.title = self.title.clone();
-        look.index = self.index;
-        look.log = self.log;
-        look.theme = ThemeArg::theme(self.theme);
-        Ok(crate::query::panels::ChartAsk { selection: self.select.selection()?, vs, look })
     }
 }
 
@@ -779,7 +379,7 @@ impl ReportArgs {
     /// The report's selection and options, typed, as of `now` (`report`'s, and
     /// `serve`'s `/report/`, which parses its options with these definitions).
     pub fn options(&self, now: Instant) -> Result<(Selection, crate::report::Options)> {
-        let ask = self.select.listing(true)?;
+        let ask = self.select.listing(true, now)?;
         let opts = crate::report::Options {
             ranges: crate::timespec::parse_ranges(&self.ranges)?,
             title: self.title.clone().unwrap_or_else(|| "Exchange rates".into()),
@@ -844,46 +444,5 @@ impl OnConflict {
             OnConflict::Newest => ConflictPolicy::Newest,
             OnConflict::Fail => ConflictPolicy::Fail,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_parse_exactly_or_are_usage_errors() {
-        assert_eq!(parse_amount("1000").unwrap().to_string(), "1000");
-        assert_eq!(parse_amount("1234.50").unwrap().to_string(), "1234.50");
-        assert_eq!(parse_amount("-5").unwrap().to_string(), "-5");
-        for bad in ["", "1,000", "1e3", "abc", ".", "1.2.3", "12345678901234567890123456789012"] {
-            let e = parse_amount(bad).unwrap_err();
-            assert_eq!(e.exit_code(), 2, "{bad}");
-        }
-    }
-
-    #[test]
-    fn limits_parse() {
-        let now = Instant::from_unix(10 * 86400);
-        assert_eq!(parse_age("2d", now).unwrap().value, 2 * 86400);
-        assert_eq!(parse_age("36h", now).unwrap().value, 36 * 3600);
-        for bad in ["2", "now", "2026-01-01", "xd"] {
-            assert!(matches!(parse_age(bad, now), Err(Error::Usage(_))), "{bad}");
-        }
-        assert_eq!(parse_pct("5%").unwrap().value, Decimal::from(5));
-        assert_eq!(parse_pct("0.5").unwrap().text, "0.5%");
-        for bad in ["0", "-1%", "five"] {
-            assert!(matches!(parse_pct(bad), Err(Error::Usage(_))), "{bad}");
-        }
-    }
-
-    #[test]
-    fn amounts_must_be_positive() {
-        for bad in ["-5", "0", "0.00", "-0", "+0"] {
-            let e = positive(parse_amount(bad).unwrap(), bad).unwrap_err();
-            assert_eq!(e.exit_code(), 2, "{bad}");
-            assert!(e.to_string().contains("not positive"), "{bad}: {e}");
-        }
-        assert_eq!(positive(parse_amount("0.01").unwrap(), "0.01").unwrap().to_string(), "0.01");
     }
 }

@@ -311,12 +311,12 @@ impl Config {
         }
         let now = crate::timespec::now();
         if let Some(v) = &self.check.max_age.value {
-            crate::cli::parse_age(v, now)
+            crate::options::read::parse_age(v, now)
                 .map(|l| (l.value, l.text))
                 .map_err(|e| bad(&self.check.max_age.origin, "check.max_age", &usage_text(e)))?;
         }
         if let Some(v) = &self.check.max_move.value {
-            crate::cli::parse_pct(v)
+            crate::options::read::parse_pct(v)
                 .map(|l| (l.value, l.text))
                 .map_err(|e| bad(&self.check.max_move.origin, "check.max_move", &usage_text(e)))?;
         }
@@ -375,18 +375,23 @@ impl Config {
     }
 
     fn apply_select(&self, s: &mut SelectArgs) {
+        self.reading_defaults().select.apply(s);
+    }
+
+    /// What `[defaults]` fills in for a reading command or a chart, typed
+    /// (serve is handed this rather than the configuration).
+    pub fn reading_defaults(&self) -> crate::options::Defaults {
         let d = &self.defaults;
-        if s.source.is_empty() {
-            s.source.clone_from(&d.source.value);
-        }
-        if s.pair.is_empty() {
-            s.pair.clone_from(&d.pair.value);
-        }
-        if !s.invert && !s.no_invert {
-            s.invert = d.invert.value;
-        }
-        if !s.cross && !s.no_cross {
-            s.cross = d.cross.value;
+        crate::options::Defaults {
+            select: crate::options::SelectDefaults {
+                pair: d.pair.value.clone(),
+                source: d.source.value.clone(),
+                invert: d.invert.value,
+                cross: d.cross.value,
+            },
+            theme: Some(d.theme.value),
+            max_age: self.check.max_age.value.clone(),
+            max_move: self.check.max_move.value.clone(),
         }
     }
 

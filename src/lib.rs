@@ -20,6 +20,7 @@ pub(crate) mod export;
 pub(crate) mod fetch;
 pub(crate) mod intake;
 pub mod model;
+pub mod options;
 pub(crate) mod precision;
 pub(crate) mod progress;
 pub mod query;

@@ -26,8 +26,8 @@ struct Drawing {
 
 pub fn run(db: &Path, args: &ChartArgs) -> Result<()> {
     chart::ImageFormat::from_path(&args.output).map_err(|e| Error::Usage(e.to_string()))?;
-    let ask = args.ask()?;
     let made = super::made_at()?;
+    let ask = args.ask(made)?;
     let ranges = drawings(args, ask.selection.from, ask.selection.to, made)?;
 
     let store = Store::open_existing(db)?;

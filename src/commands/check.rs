@@ -14,7 +14,7 @@ use crate::query;
 use crate::store::Store;
 
 pub fn run(db: &Path, args: &CheckArgs) -> Result<()> {
-    let opts = args.options()?;
+    let opts = args.options(crate::timespec::now())?;
     let store = Store::open_existing(db)?;
     let problems = store.check()?;
     if !problems.is_empty() {

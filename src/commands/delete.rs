@@ -20,7 +20,7 @@ use crate::export::{self, csv::RawRows};
 use crate::store::{DeleteFilter, InputId, RawRow, RowSink, Series, Store};
 
 pub fn run(db: &Path, args: &DeleteArgs) -> Result<()> {
-    let asked = args.options()?;
+    let asked = args.options(crate::timespec::now())?;
     let reader = Store::open_existing(db)?;
     let filter = resolve(&asked, &reader)?;
     let mut sink = CsvOut { raw: RawRows::new(export::stdout(), COLUMNS)? };

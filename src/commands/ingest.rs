@@ -39,7 +39,7 @@ pub fn run(db: &Path, args: &IngestArgs) -> Result<()> {
     let now = crate::timespec::now();
     let opts = Options {
         at: args.at.as_deref().map(|t| parse_time(t, End::Start, now)).transpose()?,
-        source: crate::cli::source_arg(args.source.as_ref().map(|s| s.to_ascii_lowercase()).as_deref())?,
+        source: crate::options::select::source_arg(args.source.as_ref().map(|s| s.to_ascii_lowercase()).as_deref())?,
         policy: args.on_conflict.policy(),
         now,
     };

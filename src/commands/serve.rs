@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::cli::ServeArgs;
+use crate::cli::{DbArg, ReportArgs, SelectArgs, ServeArgs};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::model::Source;
@@ -17,19 +17,27 @@ pub fn run(db: &Path, args: &ServeArgs, config: &Config) -> Result<()> {
     for label in args.prefer.split(',').map(str::trim).filter(|l| !l.is_empty()) {
         prefer.push(Source::label(label).map_err(|e| Error::Usage(format!("--prefer {label}: {e}")))?);
     }
-    crate::timespec::parse_ranges(&args.ranges).map_err(|e| Error::Usage(format!("--ranges {}: {e}", args.ranges)))?;
-    crate::timespec::parse_stale(&args.stale, crate::model::Instant::now())
-        .map_err(|e| Error::Usage(format!("--stale {}: {e}", args.stale)))?;
+    let now = super::made_at()?;
+    // `/report/`: the report command's options, checked here once.
+    let report = ReportArgs {
+        output: "report".into(),
+        select: SelectArgs::default(),
+        ranges: args.ranges.clone(),
+        title: args.title.clone(),
+        theme: None,
+        stale: args.stale.clone(),
+        quiet: true,
+        db: DbArg::default(),
+    }
+    .options(now)?;
     let opts = Options {
         db: db.to_path_buf(),
         listen: args.listen.clone(),
         prefer,
         max_connections: args.max_connections as usize,
-        title: args.title.clone(),
-        stale: args.stale.clone(),
-        ranges: args.ranges.clone(),
-        fixed_now: if std::env::var_os("SOURCE_DATE_EPOCH").is_some() { Some(super::made_at()?) } else { None },
-        config: Some(config.clone()),
+        report,
+        fixed_now: if std::env::var_os("SOURCE_DATE_EPOCH").is_some() { Some(now) } else { None },
+        defaults: config.reading_defaults(),
     };
     let log: Option<crate::serve::LogLine> = if args.access_log {
         Some(Arc::new(|line: &str| {

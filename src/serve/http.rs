@@ -401,7 +401,6 @@ fn access_line(peer: Option<SocketAddr>, parts: &axum::http::request::Parts, sta
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::serve::Options;
 
     #[test]
     fn if_none_match_lists_and_stars() {
@@ -413,17 +412,7 @@ mod tests {
 
     #[test]
     fn an_api_answers_etag_moves_within_a_day_a_frankfurter_ones_by_the_day() {
-        let opts = Options {
-            db: "/nonexistent/rates.db".into(),
-            listen: Vec::new(),
-            prefer: Vec::new(),
-            max_connections: 1,
-            title: None,
-            stale: "7d".into(),
-            ranges: "30d".into(),
-            fixed_now: None,
-            config: None,
-        };
+        let opts = crate::serve::test_options();
         let shared = Shared::new(opts, None);
         let (t, later) = (Instant::from_unix(1_779_710_400), Instant::from_unix(1_779_710_400 + 301));
         // `/api/history?from=36h` at 12:00 and at 12:05 are two answers.

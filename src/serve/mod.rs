@@ -42,17 +42,41 @@ pub struct Options {
     /// The sources other currencies' reference rates come from, in order.
     pub prefer: Vec<Source>,
     pub max_connections: usize,
-    /// The report's `--title`, `--stale`, `--ranges` for `/report/`.
-    pub title: Option<String>,
-    pub stale: String,
-    pub ranges: String,
+    /// `/report/`'s selection and options, checked once at the start (each
+    /// build sets its own `now`).
+    pub report: (crate::selection::Selection, crate::report::Options),
     /// "Now" for every answer when SOURCE_DATE_EPOCH is set (tests, a
     /// reproducible report); otherwise each request's own now.
     pub fixed_now: Option<Instant>,
-    /// The settings in force: `/api/` applies their `[defaults]` to its
-    /// commands as the command line does.
-    pub config: Option<crate::config::Config>,
+    /// The configuration's `[defaults]`, which `/api/` and `/chart.*` fill
+    /// in as the command line does (resolved by `commands/serve.rs`).
+    pub defaults: crate::options::Defaults,
 }
 
 pub use server::run;
+
+/// Options for the unit tests of the server's parts.
+#[cfg(test)]
+pub(crate) fn test_options() -> Options {
+    let now = Instant::from_unix(1_779_710_400);
+    let ranges = crate::timespec::parse_ranges("30d").unwrap_or_default();
+    let report = crate::report::Options {
+        ranges,
+        title: "Exchange rates".into(),
+        theme: crate::chart::Theme::Light,
+        stale_secs: 7 * 86_400,
+        stale_label: "7d".into(),
+        now,
+        as_quoted: true,
+    };
+    Options {
+        db: "/nonexistent/rates.db".into(),
+        listen: Vec::new(),
+        prefer: Vec::new(),
+        max_connections: 1,
+        report: (crate::selection::Selection::default(), report),
+        fixed_now: None,
+        defaults: Default::default(),
+    }
+}
 pub use shared::LogLine;

@@ -6,11 +6,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use clap::Parser;
-
 use super::answer::{Answer, CacheKind};
 use super::Options;
-use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
 use crate::model::Instant;
 use crate::report;
@@ -74,17 +71,10 @@ pub(crate) fn answer(
     })
 }
 
-/// The report's files, with `report`'s own option parsing (its defaults,
-/// its messages) for the options serve was given.
+/// The report's files, with the options serve was started with, made at `now`.
 fn build(opts: &Options, store: &Store, now: Instant) -> Result<Vec<ReportFile>> {
-    let mut argv = vec!["fxsnap".to_string(), "report".into(), "-o".into(), "report".into(), "--stale".into(), opts.stale.clone()];
-    argv.extend(["--ranges".to_string(), opts.ranges.clone()]);
-    if let Some(t) = &opts.title {
-        argv.extend(["--title".to_string(), t.clone()]);
-    }
-    let cli = Cli::try_parse_from(&argv).map_err(|e| Error::Usage(e.to_string()))?;
-    let Command::Report(args) = cli.command else { return Err(Error::Usage("report options".into())) };
-    let (sel, ropts) = args.options(now)?;
+    let (sel, mut ropts) = opts.report.clone();
+    ropts.now = now;
     Ok(report::build(store, &sel, &ropts)?.0)
 }
 

@@ -9,6 +9,7 @@ use super::shared::{self, Shared};
 use super::stream::Handover;
 use crate::error::Result;
 use crate::model::Instant;
+use crate::options::url::UrlQuery;
 use crate::store::{ChangeStamp, Store};
 
 /// What a request asks for.
@@ -213,8 +214,17 @@ pub(crate) fn with_store(
             })
         }
         Route::Report(name) => super::report::answer(&shared.report, &shared.opts, store, stamp, now, name),
-        Route::Api(command) => Ok(super::api::command(store, shared.opts.config.as_ref(), command, &query_of(uri)?, now, handover)),
-        Route::Chart(ext) => Ok(super::api::chart(store, ext, &query_of(uri)?, now)),
+        Route::Api(command) => Ok(match UrlQuery::parse(uri.query()) {
+            Ok(q) => super::api::command(store, &shared.opts.defaults, command, &q, now, crate::timespec::now(), handover),
+            Err(e) => Answer::error(400, "error", &e.to_string()),
+        }),
+        Route::Chart(ext) => {
+            let format = if *ext == "png" { crate::chart::ImageFormat::Png } else { crate::chart::ImageFormat::Svg };
+            Ok(match UrlQuery::parse(uri.query()) {
+                Ok(q) => super::api::chart(store, &shared.opts.defaults, format, &q, now),
+                Err(e) => Answer::error(400, "error", &e.to_string()),
+            })
+        }
         Route::Index | Route::NotFound | Route::Refused => Ok(Answer::error(404, "message", "not found")),
     }
 }
