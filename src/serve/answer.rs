@@ -163,8 +163,6 @@ pub(crate) struct Extra {
     pub(crate) etag: Option<String>,
     pub(crate) last_modified: Option<String>,
     pub(crate) not_modified: bool,
-    pub(crate) location: Option<String>,
-    pub(crate) allow: bool,
 }
 
 #[cfg(test)]

@@ -68,7 +68,7 @@ pub(crate) fn chart(store: &Store, defaults: &Defaults, format: ImageFormat, q: 
         ImageFormat::Png => "image/png",
         ImageFormat::Svg => "image/svg+xml",
     };
-    match draw(store, &ask, format, now) {
+    match draw(store, &ask, format, now).map_err(within_limits) {
         Ok(body) => Answer { status: 200, content_type, body, cache },
         Err(e) => error_answer(&e),
     }
@@ -80,39 +80,32 @@ fn draw(store: &Store, ask: &ChartAsk, format: ImageFormat, now: Instant) -> cra
     check_vs(&resolved.direct, &resolved.cross, ask.vs.as_ref())?;
     let to = ask.selection.to;
     match range_chart(store, &resolved.direct, &resolved.cross, ask, ask.selection.from, to, now)? {
-        RangeChart::Drawn(opts, panels) => {
-            crate::chart::render_bytes(&opts, &panels, format).map_err(|e| within_limits(chart_error(e, "")))
-        }
+        RangeChart::Drawn(opts, panels) => crate::chart::render_bytes(&opts, &panels, format).map_err(|e| chart_error(e, "")),
         RangeChart::Empty(empty) => Err(nothing_to_chart("", Some(&empty))),
         RangeChart::Nothing => Err(nothing_to_chart("", None)),
     }
 }
 
 /// A chart too large for the picture asked: the advice a URL can follow
-/// within the server's limits (a height it allows, or fewer panels).
+/// within the server's limits (a height it allows, or all in one panel).
 fn within_limits(e: Error) -> Error {
-    let Error::Chart(message) = &e else { return e };
-    let Some(needed) = needed_height(message) else { return e };
+    let (Error::Usage(message) | Error::Chart(message)) = &e else { return e };
+    let Some((needed, said)) = needed_height(message) else { return e };
     let max = crate::options::chart::URL_MAX_SIDE;
-    if needed <= max {
-        return Error::Chart(format!("{}: ask for height={needed} (at most {max}), fewer pairs, or index=true", first_clause(message)));
-    }
-    Error::Chart(format!(
-        "{}, more than the {max} pixels this server draws: ask for fewer pairs (pair=KZT,UZS) or all in one panel (index=true)",
-        first_clause(message)
-    ))
+    let advice = if needed <= max {
+        format!("ask for height={needed} (at most {max}), fewer pairs, or index=true")
+    } else {
+        format!("more than the {max} pixels this server draws: ask for fewer pairs, such as pair=KZT,UZS")
+    };
+    Error::Usage(format!("{said}; {advice}"))
 }
 
-/// The height a chart's size message says it needs (`… a height of at least 1234 …`).
-fn needed_height(message: &str) -> Option<u32> {
+/// The height a chart's size message says it needs (`… a height of at
+/// least 1234 …`), and the message up to that number.
+fn needed_height(message: &str) -> Option<(u32, &str)> {
     let at = message.find("height of at least ")? + "height of at least ".len();
-    let digits: String = message[at..].chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
-}
-
-/// The part of a message before its advice (`N panels need a height of at least H`).
-fn first_clause(message: &str) -> &str {
-    message.split([':', '(']).next().unwrap_or(message).trim_end()
+    let len = message[at..].find(|c: char| !c.is_ascii_digit()).unwrap_or(message.len() - at);
+    Some((message[at..at + len].parse().ok()?, &message[..at + len]))
 }
 
 #[cfg(test)]
@@ -121,11 +114,11 @@ mod tests {
 
     #[test]
     fn a_chart_too_tall_says_what_to_ask_within_the_limits() {
-        let tall = Error::Chart("15 panels need a height of at least 2400: ask for fewer pairs (--pair), draw them in one panel (--index), or give a larger --height".into());
+        let tall = Error::Usage("15 panels need a height of at least 2400: ask for fewer pairs (--pair), draw them in one panel (--index), or give a larger --height".into());
         let m = within_limits(tall).to_string();
         assert!(m.contains("height=2400") && !m.contains("--"), "{m}");
-        let taller = Error::Chart("60 panels need a height of at least 9600: ask for fewer pairs".into());
+        let taller = Error::Usage("60 panels need a height of at least 9600: ask for fewer pairs".into());
         let m = within_limits(taller).to_string();
-        assert!(m.contains("index=true") && !m.contains("height=9600"), "{m}");
+        assert!(m.contains("pair=KZT,UZS") && !m.contains("height=9600"), "{m}");
     }
 }

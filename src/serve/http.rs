@@ -1,226 +1,131 @@
-//! One request, from its head to its response: the methods and limits of
-//! DESIGN "HTTP behaviour", the one read transaction every answer is
-//! computed in, the ETag (the store's change stamp and the request) with
-//! 304 before any query, Cache-Control by the kind of answer,
-//! Last-Modified, CORS, the metrics and the access log. Compression is
-//! tower-http's layer around it.
+//! One request's answer from the store, and the conditional-request unit
+//! every answer goes through: the one read transaction (on the blocking
+//! pool, a store from the pool, the change stamp read inside it), the ETag
+//! of the state it sees (the file, the stamp, the moment, what was asked),
+//! If-None-Match and 304 before any query (also the fast path before the
+//! router, `fast_not_modified`), Last-Modified and Cache-Control, the
+//! answers kept per store state, and the access log's line.
 
 use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
-use axum::Router;
-use tower::ServiceExt;
-use tower_http::compression::CompressionLayer;
+use hyper::body::Frame;
 
 use super::answer::{Answer, CacheKind, Extra};
 use super::pool::FileId;
 use super::routes::{self, Route};
-use super::shared::Shared;
+use super::shared::{LogLine, Shared};
 use super::stream::{Handed, Handover};
 use crate::model::Instant;
 use crate::store::ChangeStamp;
 
-/// The largest request head answered (request line and headers).
-const MAX_HEAD: usize = 16 * 1024;
 /// How long an answer may take before the client gets 503.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 /// ETags whose answers' cache kinds are remembered, for a 304's Cache-Control.
 const KINDS_KEPT: usize = 10_000;
 
-/// The service of one connection: a revalidation the stamp watch answers
-/// with a 304 goes straight back (no router, no compression: it has no
-/// body, and it is the request a cache in front sends most); everything
-/// else through the router under compression, told the peer's address
-/// for the access log.
-pub(crate) fn service(
-    shared: Arc<Shared>,
-    peer: SocketAddr,
-) -> hyper_util::service::TowerToHyperService<
-    impl tower::Service<
-            axum::http::Request<hyper::body::Incoming>,
-            Response = Response,
-            Error = std::convert::Infallible,
-            Future = impl Send,
-        > + Clone,
-> {
-    let router = Router::new().fallback(handle).with_state(shared.clone()).layer(CompressionLayer::new().gzip(true).br(true));
-    let svc = tower::service_fn(move |req: axum::http::Request<hyper::body::Incoming>| {
-        let started = std::time::Instant::now();
-        let (mut parts, body) = req.into_parts();
-        let unchanged = revalidated(&shared, &parts);
-        let (shared, router) = (shared.clone(), router.clone());
-        async move {
-            if let Some((route, handed)) = unchanged {
-                return Ok(finish(&shared, route, handed, &parts, Some(peer), started));
-            }
-            parts.extensions.insert(peer);
-            router.oneshot(Request::from_parts(parts, Body::new(body))).await
-        }
-    });
-    hyper_util::service::TowerToHyperService::new(svc)
+/// What a request asks beyond its route: the URI and the
+/// headers (the Accept that chooses a format, the coding, If-None-Match).
+#[derive(Clone, Debug)]
+pub(crate) struct Asked {
+    pub uri: Uri,
+    pub headers: HeaderMap,
 }
 
-/// The one handler: every path but the fast 304 goes through here.
-async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    let started = std::time::Instant::now();
-    let peer = req.extensions().get::<SocketAddr>().copied();
-    let (parts, _body) = req.into_parts();
-    let (route, handed) = respond(&shared, &parts).await;
-    finish(&shared, route, handed, &parts, peer, started)
-}
+impl<S: Send + Sync> FromRequestParts<S> for Asked {
+    type Rejection = std::convert::Infallible;
 
-/// The response of an answer, with CORS, counted in the metrics and logged.
-fn finish(
-    shared: &Shared,
-    route: Route,
-    handed: Handed,
-    parts: &axum::http::request::Parts,
-    peer: Option<SocketAddr>,
-    started: std::time::Instant,
-) -> Response {
-    let mut response = to_response(handed, &parts.method);
-    cors(parts, response.headers_mut());
-    let status = response.status().as_u16();
-    shared.http.record(route.label(), status, started.elapsed().as_secs_f64());
-    if let Some(log) = &shared.log {
-        let len = response.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).unwrap_or("-");
-        log(&access_line(peer, parts, status, len));
-    }
-    response
-}
-
-/// The 304 of a GET or HEAD whose If-None-Match names the ETag the stamp
-/// watch vouches for, without a thread or a query; None: answer it the
-/// usual way (`respond`), which decides the same where this says nothing.
-fn revalidated(shared: &Shared, parts: &axum::http::request::Parts) -> Option<(Route, Handed)> {
-    let asked = parts.headers.get(header::IF_NONE_MATCH)?.to_str().ok()?;
-    if !matches!(parts.method, Method::GET | Method::HEAD) || refuse(parts).is_some() {
-        return None;
-    }
-    let route = routes::route(parts.uri.path(), parts.uri.query()).ok()?;
-    let (tag, modified) = watched_etag(shared, &route, parts)?;
-    if !matches_etag(asked, &tag) {
-        return None;
-    }
-    let (a, extra) = not_modified(shared, tag, modified);
-    Some((route, Handed::Whole(a, extra)))
-}
-
-/// CORS (DESIGN "HTTP behaviour"): `Access-Control-Allow-Origin: *` only
-/// when the request has an `Origin`, and a preflight OPTIONS told the
-/// methods; every answer varies by `Origin` for a cache in between.
-fn cors(parts: &axum::http::request::Parts, h: &mut HeaderMap) {
-    h.append(header::VARY, HeaderValue::from_static("origin"));
-    if !parts.headers.contains_key(header::ORIGIN) {
-        return;
-    }
-    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-    if parts.method == Method::OPTIONS {
-        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, HEAD, OPTIONS"));
-        if let Some(asked) = parts.headers.get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
-            h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, asked.clone());
-        }
-        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Asked { uri: parts.uri.clone(), headers: parts.headers.clone() })
     }
 }
 
-async fn respond(shared: &Arc<Shared>, parts: &axum::http::request::Parts) -> (Route, Handed) {
-    let whole = |a: Answer, extra: Extra| Handed::Whole(a, extra);
-    if let Some(refused) = refuse(parts) {
-        return (Route::Refused, whole(refused, Extra { allow: parts.method != Method::GET, ..Extra::default() }));
+/// The answer of a route: a kept one when the store's files vouch for its
+/// state, else computed from the store on a blocking thread (whole, or
+/// streamed as it is written), 503 past 10 s.
+pub(crate) async fn respond(shared: &Arc<Shared>, route: &Route, asked: &Asked) -> Response {
+    if let Some((a, extra)) = known_answer(shared, route, asked) {
+        return to_response(Handed::Whole(a, extra), route);
     }
-    let route = match routes::route(parts.uri.path(), parts.uri.query()) {
-        Ok(r) => r,
-        Err(a) => return (Route::Refused, whole(a, Extra::default())),
-    };
-    if parts.method == Method::OPTIONS {
-        let a = Answer { status: 204, content_type: "text/plain; charset=utf-8", body: Vec::new(), cache: CacheKind::NoStore };
-        return (route, whole(a, Extra { allow: true, ..Extra::default() }));
-    }
-    if let Some((a, location)) = routes::without_store(&route, &parts.headers) {
-        return (route, whole(a, Extra { location, ..Extra::default() }));
-    }
-    if let Some((a, extra)) = known_answer(shared, &route, parts) {
-        return (route, whole(a, extra));
-    }
-    let job_shared = shared.clone();
-    let job_route = route.clone();
-    let headers = parts.headers.clone();
-    let uri = parts.uri.clone();
+    let (job_shared, job_route, job_asked) = (shared.clone(), route.clone(), asked.clone());
     let (head, handed) = tokio::sync::oneshot::channel();
     let runtime = tokio::runtime::Handle::current();
     // The answer comes back whole, or as a head whose body follows (`stream`).
     tokio::task::spawn_blocking(move || {
         let handover = Handover::new(head, runtime);
-        let (answer, extra) = answer_from_store(&job_shared, &job_route, &uri, &headers, &handover);
+        let (answer, extra) = answer_from_store(&job_shared, &job_route, &job_asked, &handover);
         handover.finish(answer, extra);
     });
     let out = match tokio::time::timeout(ANSWER_TIMEOUT, handed).await {
         Ok(Ok(out)) => out,
-        Ok(Err(_)) => whole(Answer::error(500, "error", "the answer failed unexpectedly"), Extra::default()),
-        Err(_) => whole(Answer::error(503, "error", "the answer took longer than 10 s; try again"), Extra::default()),
+        Ok(Err(_)) => Handed::Whole(Answer::error(500, "error", "the answer failed unexpectedly"), Extra::default()),
+        Err(_) => Handed::Whole(Answer::error(503, "error", "the answer took longer than 10 s; try again"), Extra::default()),
     };
-    (route, out)
+    to_response(out, route)
 }
 
-/// What is refused before anything is looked up: a method other than GET,
-/// HEAD and OPTIONS (405), a body (413), a head over 16 KiB (431), a path
-/// or query that is not UTF-8 or names a NUL or a parent folder (400).
-fn refuse(parts: &axum::http::request::Parts) -> Option<Answer> {
-    if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        return Some(Answer::error(405, "error", &format!("method {} is not allowed: GET, HEAD or OPTIONS", parts.method)));
+/// The 304 of a GET or HEAD whose If-None-Match names the ETag the stamp
+/// watch vouches for, without a thread or a query (the fast path before the
+/// router); None: the router answers it, and
+/// `answer_from_store` decides the same where this says nothing.
+pub(crate) fn fast_not_modified(shared: &Shared, req: &Request) -> Option<Response> {
+    let asked = req.headers().get(header::IF_NONE_MATCH)?.to_str().ok()?;
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return None;
     }
-    let has_body = parts.headers.get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
-        || parts.headers.contains_key(header::TRANSFER_ENCODING);
-    if has_body {
-        return Some(Answer::error(413, "error", "a request body is not accepted: every endpoint is GET"));
+    let route = Route::of_path(req.uri().path())?;
+    let (tag, modified) = watched_etag(shared, &route, req.uri(), req.headers())?;
+    if !matches_etag(asked, &tag) {
+        return None;
     }
-    let target = parts.uri.path_and_query().map_or(0, |p| p.as_str().len());
-    let head: usize = target + parts.headers.iter().map(|(k, v)| k.as_str().len() + v.as_bytes().len() + 4).sum::<usize>();
-    if head > MAX_HEAD {
-        return Some(Answer::error(431, "error", &format!("the request head is {head} bytes; at most {MAX_HEAD} are read")));
-    }
-    None
+    let (a, extra) = not_modified(shared, tag, modified);
+    let mut response = to_response(Handed::Whole(a, extra), &route);
+    response.extensions_mut().insert(super::app::RouteLabel(route.label()));
+    Some(response)
 }
 
 /// A kept Frankfurter answer, without a thread or a query, when the store's
 /// files show it unchanged since its change stamp was last read
 /// (`StampWatch`); None: the store must be asked. (The 304 such a look
 /// allows was given before the router, by `revalidated`.)
-fn known_answer(shared: &Shared, route: &Route, parts: &axum::http::request::Parts) -> Option<(Answer, Extra)> {
-    let (tag, modified) = watched_etag(shared, route, parts)?;
-    let answer = matches!(route, Route::V1(_) | Route::V2(_)).then(|| shared.answers.get(&tag)).flatten()?;
+fn known_answer(shared: &Shared, route: &Route, asked: &Asked) -> Option<(Answer, Extra)> {
+    let (tag, modified) = watched_etag(shared, route, &asked.uri, &asked.headers)?;
+    let answer = route.kept().then(|| shared.answers.get(&tag)).flatten()?;
     Some((answer, Extra { etag: Some(tag), last_modified: modified, ..Extra::default() }))
 }
 
 /// The ETag of this request and its Last-Modified, when the route has one
 /// and the stamp watch vouches for the stamp the store holds.
-fn watched_etag(shared: &Shared, route: &Route, parts: &axum::http::request::Parts) -> Option<(String, Option<String>)> {
+fn watched_etag(shared: &Shared, route: &Route, uri: &Uri, headers: &HeaderMap) -> Option<(String, Option<String>)> {
     if !route.has_etag() {
         return None;
     }
     let files = shared.pool.files()?;
     let (stamp, modified) = shared.watch.stamp(files)?;
     let now = shared.opts.fixed_now.unwrap_or_else(Instant::now);
-    Some((etag_of(files.db, stamp, moment(shared, route, now), &parts.uri, &parts.headers), modified))
+    Some((etag_of(files.db, stamp, moment(shared, route, now), uri, headers), modified))
 }
 
 /// The 304 for a matching ETag, with the Cache-Control its answer had.
 fn not_modified(shared: &Shared, tag: String, modified: Option<String>) -> (Answer, Extra) {
     let kind = shared.kinds.lock().unwrap_or_else(|p| p.into_inner()).get(&tag).copied();
     let a = Answer { status: 304, content_type: "", body: Vec::new(), cache: kind.unwrap_or(CacheKind::Relative) };
-    (a, Extra { etag: Some(tag), last_modified: modified, not_modified: true, ..Extra::default() })
+    (a, Extra { etag: Some(tag), last_modified: modified, not_modified: true })
 }
 
 /// The answer of a route that reads the store: one read transaction, the
 /// ETag of the state it sees, 304 when the client has it.
-fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, headers: &HeaderMap, handover: &Handover) -> (Answer, Extra) {
+fn answer_from_store(shared: &Shared, route: &Route, asked: &Asked, handover: &Handover) -> (Answer, Extra) {
+    let (uri, headers) = (&asked.uri, &asked.headers);
     // The files looked at before the stamp is read (a commit in between
     // makes them differ at the next look, never the other way round).
     let looked = (shared.pool.files(), std::time::SystemTime::now());
@@ -253,7 +158,7 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
     }
     // The Frankfurter answers depend on nothing but what the ETag names
     // (their "now" is the day): one kept for this tag is the answer.
-    let keep = matches!(route, Route::V1(_) | Route::V2(_));
+    let keep = route.kept();
     let (kept, claim) = match etag.as_deref().filter(|_| keep).map(|tag| shared.answers.get_or_claim(tag)) {
         Some(Ok(a)) => (Some(a), None),
         Some(Err(claim)) => (None, Some(claim)),
@@ -263,7 +168,7 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
         Some(a) => Ok(a),
         None => {
             handover.set_extra(Extra { etag: etag.clone(), last_modified: stamp.and_then(last_modified), ..Extra::default() });
-            routes::with_store(shared, route, routes::Asked { uri, headers }, &store, stamp, now, handover)
+            routes::with_store(shared, route, uri, headers, &store, stamp, now, handover)
         }
     };
     let finished = snapshot.finish();
@@ -297,7 +202,7 @@ fn answer_from_store(shared: &Shared, route: &Route, uri: &axum::http::Uri, head
 /// query, the Accept that chooses a format, and the Accept-Encoding that
 /// chooses the content coding: a gzip body and the identity body of the
 /// same answer are two representations, never under one strong tag).
-fn etag_of(id: FileId, stamp: ChangeStamp, moment: (chrono::NaiveDate, i64), uri: &axum::http::Uri, headers: &HeaderMap) -> String {
+fn etag_of(id: FileId, stamp: ChangeStamp, moment: (chrono::NaiveDate, i64), uri: &Uri, headers: &HeaderMap) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     moment.hash(&mut h);
     uri.path().hash(&mut h);
@@ -340,67 +245,144 @@ fn last_modified(stamp: ChangeStamp) -> Option<String> {
     chrono::DateTime::from_timestamp(stamp.at_ms / 1000, 0).map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
 }
 
-fn to_response(handed: Handed, method: &Method) -> Response {
+/// A response of an answer and its extra headers: the caching headers of
+/// the conditional unit (ETag, Last-Modified, Cache-Control, `Vary`), the
+/// content type unless a 304. (HEAD's length and empty body are axum's.)
+fn to_response(handed: Handed, route: &Route) -> Response {
     let (answer, extra, chunks) = match handed {
         Handed::Whole(a, e) => (a, e, None),
         Handed::Streamed(a, e, c) => (a, e, Some(c)),
     };
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut builder = Response::builder().status(status);
-    let h = builder.headers_mut();
-    if let Some(h) = h {
-        if !extra.not_modified && !answer.content_type.is_empty() && answer.status != 204 {
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(answer.content_type));
-        }
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(answer.cache.header()));
-        let mut put = |name: header::HeaderName, value: &Option<String>| {
-            if let Some(v) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
-                h.insert(name, v);
-            }
-        };
-        put(header::ETAG, &extra.etag);
-        put(header::LAST_MODIFIED, &extra.last_modified);
-        put(header::LOCATION, &extra.location);
-        if extra.etag.is_some() {
-            // The tag depends on Accept-Encoding (see `etag_of`), compressed or not.
-            h.append(header::VARY, HeaderValue::from_static("accept-encoding"));
-        }
-        if extra.allow {
-            h.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
-        }
-        h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    let mut response = Response::new(match chunks {
+        Some(chunks) => Body::new(chunks),
+        // A 304 says nothing of the length of the answer it stands for.
+        None if extra.not_modified => Body::new(NoContent),
+        None => Body::from(answer.body),
+    });
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    if !extra.not_modified && !answer.content_type.is_empty() && answer.status != 204 {
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(answer.content_type));
     }
-    // HEAD: the length of the body a GET would get, without the body
-    // (a streamed one's length is not known: none is given).
-    let body = if let Some(chunks) = chunks {
-        if *method == Method::HEAD {
-            Body::empty()
-        } else {
-            Body::new(chunks)
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(answer.cache.header()));
+    let mut put = |name: header::HeaderName, value: &Option<String>| {
+        if let Some(v) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+            h.insert(name, v);
         }
-    } else if *method == Method::HEAD {
-        if let Some(h) = builder.headers_mut() {
-            h.insert(header::CONTENT_LENGTH, HeaderValue::from(answer.body.len()));
-        }
-        Body::empty()
-    } else {
-        Body::from(answer.body)
     };
-    builder.body(body).unwrap_or_else(|_| Response::new(Body::empty()))
+    put(header::ETAG, &extra.etag);
+    put(header::LAST_MODIFIED, &extra.last_modified);
+    if extra.etag.is_some() {
+        // The tag depends on Accept-Encoding (see `etag_of`), compressed or not.
+        h.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    if route.chosen_by_accept() {
+        h.append(header::VARY, HeaderValue::from_static("accept"));
+    }
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    response
 }
 
-/// One Common Log Format line.
-fn access_line(peer: Option<SocketAddr>, parts: &axum::http::request::Parts, status: u16, len: &str) -> String {
+/// The body of a 304: none, and no length claimed for it (axum would
+/// write `content-length: 0` for an empty body of a known size, and RFC
+/// 9110 lets a 304 carry only the length of the 200 it validates).
+struct NoContent;
+
+impl hyper::body::Body for NoContent {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        Poll::Ready(None)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        true
+    }
+}
+
+/// A response of an answer that needs no store (`/`, a refusal).
+pub(crate) fn plain_response(answer: Answer) -> Response {
+    to_response(Handed::Whole(answer, Extra::default()), &Route::Refused)
+}
+
+impl axum::response::IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        plain_response(self)
+    }
+}
+
+/// The part of an access-log line known from the request: `"GET /x HTTP/1.1"`.
+pub(crate) fn request_line<B>(req: &Request<B>) -> String {
+    let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let target: String = target.chars().map(|c| if c == '"' || c.is_control() { '?' } else { c }).collect();
+    format!("\"{} {target} {:?}\"", req.method(), req.version())
+}
+
+/// The response, logged when its body has been sent (one Common Log Format
+/// line: its size is the bytes of the body as sent, `-` for none).
+pub(crate) fn logged(response: Response, log: LogLine, peer: Option<SocketAddr>, line: String, status: u16) -> Response {
     let host = peer.map(|p| p.ip().to_string()).unwrap_or_else(|| "-".into());
     let when = chrono::Utc::now().format("%d/%b/%Y:%H:%M:%S +0000");
-    let target = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let target: String = target.chars().map(|c| if c == '"' || c.is_control() { '?' } else { c }).collect();
-    format!("{host} - - [{when}] \"{} {target} {:?}\" {status} {len}", parts.method, parts.version)
+    let prefix = format!("{host} - - [{when}] {line} {status}");
+    response.map(|body| Body::new(Counted { body, sent: 0, log: Some((log, prefix)) }))
+}
+
+/// A body that counts the bytes it hands out and writes the access-log line
+/// when it ends (or is dropped: a client gone mid-answer).
+struct Counted {
+    body: Body,
+    sent: u64,
+    log: Option<(LogLine, String)>,
+}
+
+impl Counted {
+    fn write_line(&mut self) {
+        if let Some((log, prefix)) = self.log.take() {
+            let size = if self.sent == 0 { "-".to_string() } else { self.sent.to_string() };
+            log(&format!("{prefix} {size}"));
+        }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.write_line();
+    }
+}
+
+impl hyper::body::Body for Counted {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let polled = Pin::new(&mut self.body).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    self.sent += data.len() as u64;
+                }
+            }
+            Poll::Ready(None) | Poll::Ready(Some(Err(_))) => self.write_line(),
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::serve::shared::Shared;
 
     #[test]
     fn if_none_match_lists_and_stars() {

@@ -18,6 +18,7 @@
 
 pub(crate) mod answer;
 mod api;
+mod app;
 pub(crate) mod frankfurter;
 mod http;
 mod io;

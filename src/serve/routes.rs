@@ -1,10 +1,10 @@
-//! Which answer a path gets. Frankfurter v1 (at `/v1` and unversioned),
-//! v2 (at `/v2`), the report at `/report/`, `/metrics`, `/healthz` and
-//! `/`; nothing names a file (a report file is a name in the built list).
+//! What a request asks for (`Route`, named by `app`'s handlers), and the
+//! answer of each route that reads the store; nothing names a file (a
+//! report file is a name in the built list).
 
 use axum::http::{header, HeaderMap, Uri};
 
-use super::answer::{Answer, CacheKind, JSON};
+use super::answer::{Answer, CacheKind};
 use super::shared::{self, Shared};
 use super::stream::Handover;
 use crate::error::Result;
@@ -52,149 +52,54 @@ impl Route {
         }
     }
 
+    /// The route of a path for the fast path's 304 (`server`), which answers
+    /// before the router: the data routes whose ETag it can vouch for; None
+    /// for any other path (the router answers it).
+    pub(crate) fn of_path(path: &str) -> Option<Route> {
+        Some(match path {
+            "/chart.png" => Route::Chart("png"),
+            "/chart.svg" => Route::Chart("svg"),
+            p if p.starts_with("/api/") => Route::Api(p["/api/".len()..].to_string()),
+            p if p.starts_with("/report/") => Route::Report(p["/report/".len()..].to_string()),
+            p if p.starts_with("/v2/") => Route::V2(p[3..].to_string()),
+            p if p.starts_with("/v1/") => Route::V1(p[3..].to_string()),
+            _ => return None,
+        })
+    }
+
+    /// Whether an answer is kept per store state (`AnswerCache`): those that
+    /// depend on nothing but what their ETag names (the report keeps its own).
+    pub(crate) fn kept(&self) -> bool {
+        matches!(self, Route::V1(_) | Route::V2(_) | Route::Api(_))
+    }
+
+    /// Whether the answer is chosen by the request's `Accept` (`Vary: Accept`).
+    pub(crate) fn chosen_by_accept(&self) -> bool {
+        matches!(self, Route::Index) || matches!(self, Route::V2(p) if p.starts_with("/rates"))
+    }
+
     /// Whether its answers carry an ETag (every data answer does).
     pub(crate) fn has_etag(&self) -> bool {
         matches!(self, Route::V1(_) | Route::V2(_) | Route::Report(_) | Route::Api(_) | Route::Chart(_))
     }
 }
 
-/// The route of a path, or a 400 for a path no route could name (not
-/// UTF-8 once decoded, a NUL, a `..` segment, a query not UTF-8).
-pub(crate) fn route(raw_path: &str, raw_query: Option<&str>) -> std::result::Result<Route, Answer> {
-    let path = decode(raw_path, false).ok_or_else(|| bad("the path is not UTF-8 once decoded"))?;
-    if path.contains('\0') {
-        return Err(bad("the path contains a NUL"));
-    }
-    if path.split('/').any(|seg| seg == ".." || seg == ".") {
-        return Err(bad("the path contains a `.` or `..` segment"));
-    }
-    if let Some(q) = raw_query {
-        query_pairs(q).map_err(|e| bad(&e))?;
-    }
-    Ok(match path.as_str() {
-        "/" => Route::Index,
-        "/healthz" => Route::Healthz,
-        "/metrics" => Route::Metrics,
-        "/report" => Route::Report("/".into()),
-        "/chart.png" => Route::Chart("png"),
-        "/chart.svg" => Route::Chart("svg"),
-        p if p.starts_with("/api/") => Route::Api(p["/api/".len()..].to_string()),
-        p if p.starts_with("/report/") && !p["/report/".len()..].contains('/') => Route::Report(p["/report/".len()..].to_string()),
-        p if p == "/v1" || p.starts_with("/v1/") => Route::V1(rest_or_root(&p[3..])),
-        p if p == "/v2" || p.starts_with("/v2/") => Route::V2(rest_or_root(&p[3..])),
-        // Frankfurter v1 unversioned, as its old domain still serves it.
-        "/latest" | "/current" | "/currencies" => Route::V1(path.clone()),
-        p if p.as_bytes().get(1).is_some_and(u8::is_ascii_digit) => Route::V1(path.clone()),
-        _ => Route::NotFound,
-    })
-}
-
-fn rest_or_root(rest: &str) -> String {
-    if rest.is_empty() {
-        "/".to_string()
-    } else {
-        rest.to_string()
-    }
-}
-
-fn bad(message: &str) -> Answer {
-    Answer::error(400, "error", message)
-}
-
-/// The query's `name=value` pairs, percent- and `+`-decoded, in order.
-pub(crate) fn query_pairs(raw: &str) -> std::result::Result<Vec<(String, String)>, String> {
-    let mut out = Vec::new();
-    for part in raw.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = part.split_once('=').unwrap_or((part, ""));
-        let k = decode(k, true).ok_or_else(|| "a query parameter's name is not UTF-8 once decoded".to_string())?;
-        let v = decode(v, true).ok_or_else(|| format!("the value of query parameter `{k}` is not UTF-8 once decoded"))?;
-        out.push((k, v));
-    }
-    Ok(out)
-}
-
-/// Percent-decoding (and `+` as a space in a query); None when the bytes
-/// are not UTF-8. A `%` not followed by two hex digits stays as it is.
-fn decode(s: &str, plus_is_space: bool) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match b[i] {
-            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b'+' if plus_is_space => out.push(b' '),
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
-}
-
-/// Answers that need no store: `/` and paths no route knows. The second
-/// value is a redirect's Location.
-pub(crate) fn without_store(route: &Route, headers: &HeaderMap) -> Option<(Answer, Option<String>)> {
-    match route {
-        Route::Index => {
-            let browser = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
-            if browser {
-                let a = Answer {
-                    status: 302,
-                    content_type: "text/plain; charset=utf-8",
-                    body: b"/report/\n".to_vec(),
-                    cache: CacheKind::Relative,
-                };
-                Some((a, Some("/report/".to_string())))
-            } else {
-                Some((Answer { status: 200, content_type: JSON, body: INDEX.as_bytes().to_vec(), cache: CacheKind::Relative }, None))
-            }
-        }
-        // `/report` without its slash: the page's relative links need it.
-        Route::Report(name) if name == "/" => {
-            let a =
-                Answer { status: 301, content_type: "text/plain; charset=utf-8", body: b"/report/\n".to_vec(), cache: CacheKind::Relative };
-            Some((a, Some("/report/".to_string())))
-        }
-        Route::NotFound => Some((Answer::error(404, "message", "not found"), None)),
-        Route::Refused => Some((Answer::error(400, "error", "refused"), None)),
-        _ => None,
-    }
-}
-
-/// The request's query pairs (already checked by `route`).
-fn query_of(uri: &Uri) -> Result<Vec<(String, String)>> {
-    Ok(uri.query().map(query_pairs).transpose().map_err(crate::error::Error::Invalid)?.unwrap_or_default())
-}
-
 /// `/` for a program: the endpoints.
-const INDEX: &str = r#"{"name":"fxsnap","endpoints":{"frankfurter_v1":["/v1/latest","/v1/YYYY-MM-DD","/v1/YYYY-MM-DD..YYYY-MM-DD","/v1/YYYY-MM-DD..","/v1/currencies","/latest"],"frankfurter_v2":["/v2/rates","/v2/rates.csv","/v2/rate/{base}/{quote}","/v2/currencies","/v2/currency/{code}","/v2/providers"],"api":["/api/latest","/api/history","/api/stats","/api/convert","/api/conflicts","/api/inputs","/api/check"],"charts":["/chart.png","/chart.svg"],"report":"/report/","metrics":"/metrics","health":"/healthz"}}
+pub(crate) const INDEX: &str = r#"{"name":"fxsnap","endpoints":{"frankfurter_v1":["/v1/latest","/v1/YYYY-MM-DD","/v1/YYYY-MM-DD..YYYY-MM-DD","/v1/YYYY-MM-DD..","/v1/currencies","/latest"],"frankfurter_v2":["/v2/rates","/v2/rates.csv","/v2/rate/{base}/{quote}","/v2/currencies","/v2/currency/{code}","/v2/providers"],"api":["/api/latest","/api/history","/api/stats","/api/convert","/api/conflicts","/api/inputs","/api/check"],"charts":["/chart.png","/chart.svg"],"report":"/report/","metrics":"/metrics","health":"/healthz"}}
 "#;
 
 /// The answer of a route that reads the store, inside its read transaction.
-/// What a request asks beyond its route: its URI and headers.
-#[derive(Clone, Copy)]
-pub(crate) struct Asked<'a> {
-    pub uri: &'a Uri,
-    pub headers: &'a HeaderMap,
-}
-
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn with_store(
     shared: &Shared,
     route: &Route,
-    asked: Asked<'_>,
+    uri: &Uri,
+    headers: &HeaderMap,
     store: &Store,
     stamp: Option<ChangeStamp>,
     now: Instant,
     handover: &Handover,
 ) -> Result<Answer> {
-    let Asked { uri, headers } = asked;
     match route {
         Route::Healthz => {
             store.series()?;
@@ -202,7 +107,7 @@ pub(crate) fn with_store(
         }
         Route::Metrics => shared::metrics_answer(shared, store, stamp, now),
         Route::V1(path) | Route::V2(path) => {
-            let query = query_of(uri)?;
+            let query = UrlQuery::parse(uri.query())?.pairs().to_vec();
             let today = now.datetime().date_naive();
             let prefer = &shared.opts.prefer;
             Ok(match route {
@@ -226,33 +131,5 @@ pub(crate) fn with_store(
             })
         }
         Route::Index | Route::NotFound | Route::Refused => Ok(Answer::error(404, "message", "not found")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_route_and_hostile_ones_are_refused() {
-        assert_eq!(route("/v1/latest", None), Ok(Route::V1("/latest".into())));
-        assert_eq!(route("/v1", None), Ok(Route::V1("/".into())));
-        assert_eq!(route("/2026-04-01..", None), Ok(Route::V1("/2026-04-01..".into())));
-        assert_eq!(route("/v2/rates", Some("base=USD")), Ok(Route::V2("/rates".into())));
-        assert_eq!(route("/etc/passwd", None), Ok(Route::NotFound));
-        for hostile in ["/v1/../etc/passwd", "/v1/%2e%2e/x", "/v1/latest%00", "/%ff%fe"] {
-            assert_eq!(route(hostile, None).map_err(|a| a.status), Err(400), "{hostile}");
-        }
-        assert_eq!(route("/v1/latest", Some("base=%ff")).map_err(|a| a.status), Err(400));
-    }
-
-    #[test]
-    fn queries_decode() {
-        assert_eq!(
-            query_pairs("a=1+2&b=%41%2c&c").unwrap(),
-            vec![("a".into(), "1 2".into()), ("b".into(), "A,".into()), ("c".into(), "".into())]
-        );
-        assert_eq!(decode("100%", false).as_deref(), Some("100%"));
-        assert_eq!(decode("%4", false).as_deref(), Some("%4"));
     }
 }

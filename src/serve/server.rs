@@ -15,7 +15,13 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use super::http;
+use axum::body::Body;
+use axum::http::Request;
+use axum::response::Response;
+use hyper::body::Incoming;
+use tower::ServiceExt;
+
+use super::app::App;
 use super::shared::{self, LogLine, Shared};
 use super::Options;
 use crate::error::{Error, Result};
@@ -54,11 +60,12 @@ async fn serve(opts: Options, on_listening: impl FnOnce(&[SocketAddr]), log: Opt
     let addrs: Vec<SocketAddr> = listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
     let limit = Arc::new(Semaphore::new(opts.max_connections.max(1)));
     let shared = Arc::new(Shared::new(opts, log));
+    let app = super::app::app(shared.clone());
     let graceful = Arc::new(GracefulShutdown::new());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut accepting = Vec::new();
     for listener in listeners {
-        accepting.push(tokio::spawn(accept_loop(listener, shared.clone(), limit.clone(), graceful.clone(), stop_rx.clone())));
+        accepting.push(tokio::spawn(accept_loop(listener, app.clone(), limit.clone(), graceful.clone(), stop_rx.clone())));
     }
     let ahead = tokio::spawn(metrics_ahead(shared.clone(), stop_rx.clone()));
     on_listening(&addrs);
@@ -75,7 +82,7 @@ async fn serve(opts: Options, on_listening: impl FnOnce(&[SocketAddr]), log: Opt
 
 async fn accept_loop(
     listener: TcpListener,
-    shared: Arc<Shared>,
+    app: App,
     limit: Arc<Semaphore>,
     graceful: Arc<GracefulShutdown>,
     mut stop: tokio::sync::watch::Receiver<bool>,
@@ -94,7 +101,7 @@ async fn accept_loop(
             _ = stop.changed() => return,
         };
         let _ = stream.set_nodelay(true);
-        let service = http::service(shared.clone(), peer);
+        let service = service(app.clone(), peer);
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(HEAD_TIMEOUT)
@@ -106,6 +113,21 @@ async fn accept_loop(
             drop(permit);
         });
     }
+}
+
+/// The service of one connection: the application, told the peer's address
+/// (for the access log).
+fn service(
+    app: App,
+    peer: SocketAddr,
+) -> hyper_util::service::TowerToHyperService<
+    impl tower::Service<Request<Incoming>, Response = Response, Error = std::convert::Infallible, Future = impl Send> + Clone,
+> {
+    hyper_util::service::TowerToHyperService::new(tower::service_fn(move |req: Request<Incoming>| {
+        let (mut parts, body) = req.into_parts();
+        parts.extensions.insert(peer);
+        app.clone().oneshot(Request::from_parts(parts, Body::new(body)))
+    }))
 }
 
 /// Reads `/metrics`' store figures ahead once a second, so the first scrape
