@@ -701,9 +701,12 @@ pub struct ChartArgs {
     /// Every pair in one panel, rebased to 100 at its first point
     #[arg(long)]
     pub index: bool,
-    /// Logarithmic y-axes
-    #[arg(long)]
+    /// Logarithmic y-axes [default: for a panel whose values span more than a factor of ten]
+    #[arg(long, conflicts_with = "linear")]
     pub log: bool,
+    /// Linear y-axes, whatever the values span
+    #[arg(long)]
+    pub linear: bool,
     /// Each other source's deviation in % from this source, per day both have
     #[arg(long, value_name = "SOURCE")]
     pub vs: Option<String>,
@@ -744,6 +747,7 @@ impl ChartArgs {
         look.title = self.title.clone();
         look.index = self.index;
         look.log = self.log;
+        look.linear = self.linear;
         look.theme = ThemeArg::theme(self.theme);
         Ok(crate::query::panels::ChartAsk { selection: self.select.selection()?, vs, look })
     }
