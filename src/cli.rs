@@ -701,10 +701,10 @@ pub struct ChartArgs {
     /// Every pair in one panel, rebased to 100 at its first point
     #[arg(long)]
     pub index: bool,
-    /// Logarithmic y-axes [default: for a panel whose values span more than a factor of ten]
+    /// Logarithmic y-axes in every panel (by default only where the values span more than ten times)
     #[arg(long, conflicts_with = "linear")]
     pub log: bool,
-    /// Linear y-axes, whatever the values span
+    /// Linear y-axes in every panel, whatever the values span
     #[arg(long)]
     pub linear: bool,
     /// Each other source's deviation in % from this source, per day both have
