@@ -344,6 +344,14 @@ fn a_panel_spanning_over_ten_times_is_logarithmic_and_says_so() {
     let (_, log) = svg_chart(&db, "log.svg", &["--pair", "KGS", "--log"]);
     assert!(log.iter().any(|e| e.text == "KGS/USD \u{2014} US dollars per som, log scale"));
     db.cmd(&["chart", "-o", "x.svg", "--log", "--linear"]).assert().code(2).stderr(predicate::str::contains("--linear"));
+
+    // inverted, the coarsest line (the ticker's ≈12500, one significant digit) moves in steps of
+    // a thousand: whole labels from about 100 to 10000, not one `0`
+    let (_, inv) = svg_chart(&db, "inv.svg", &["--pair", "UZS", "--invert"]);
+    assert!(inv.iter().any(|e| e.text == "USD/UZS \u{2014} sum per US dollar, log scale"));
+    let il = y_labels(&inv, frames(&inv)[0]);
+    assert!(il.len() >= 3 && il[0].0 >= 50.0 && il[il.len() - 1].0 >= 5000.0, "{il:?}");
+    assert!(il.iter().all(|l| !l.1.contains('.')), "{il:?}");
 }
 
 /// The report (480×420 cards, ranges 30d, 1y, all): the one-year KGS/USD panel spans at least
