@@ -181,8 +181,9 @@ pub(super) fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i
         }
     }
     let mut keyed = Vec::new();
-    // The finest rebased step: 100 × (the data's step) / (the first value), over the lines.
-    let mut finest: Option<f64> = None;
+    // The coarsest rebased step: 100 × (the data's step) / (the first value), over the lines
+    // (as in a panel of rates, the coarsest line's digit rules the axis).
+    let mut coarsest: Option<f64> = None;
     for p in panels {
         for l in &p.lines {
             let pts = in_range(&l.points, t0, t1);
@@ -199,7 +200,7 @@ pub(super) fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i
             }
             if let Some(d) = p.decimals {
                 let step = 100.0 * 10f64.powi(-d) / first.abs();
-                finest = Some(finest.map_or(step, |f| f.min(step)));
+                coarsest = Some(coarsest.map_or(step, |f| f.max(step)));
             }
             let last = rebased.last().map_or(100.0, |p| p.1);
             let labels = legend_labels(&what, None, Some(last - 100.0), period(&rebased, t0, t1));
@@ -209,7 +210,7 @@ pub(super) fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i
         }
     }
     keyed.sort_by_key(|k| k.0);
-    let decimals = finest.filter(|f| f.is_finite() && *f > 0.0).map(decimals_of_step);
+    let decimals = coarsest.filter(|f| f.is_finite() && *f > 0.0).map(decimals_of_step);
     let lines: Vec<DLine> = keyed.into_iter().map(|k| k.1).collect();
     let log = is_log(opts, false, &lines);
     Ok(vec![DPanel {
