@@ -191,3 +191,247 @@ fn same_png_with_and_without_system_fonts() {
         other => eprintln!("skipped the no-fonts half: cannot make a private mount namespace here ({other:?})"),
     }
 }
+
+// ------------------------------------------------------------------------------------------
+// Issue 26: numbers no one misreads
+
+/// A `<text>`, `<circle>` or `<rect>` of an SVG chart, with the attributes the tests read.
+#[derive(Debug, Clone)]
+struct Element {
+    tag: String,
+    attrs: Vec<(String, String)>,
+    /// A text's words, its `<tspan>`s' included.
+    text: String,
+}
+
+impl Element {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+    fn num(&self, name: &str) -> f64 {
+        self.get(name).unwrap_or_else(|| panic!("{name} in {self:?}")).parse().unwrap()
+    }
+}
+
+fn elements(svg: &str) -> Vec<Element> {
+    let mut out = Vec::new();
+    let mut rest = svg;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start..];
+        let end = rest.find('>').unwrap();
+        let head = &rest[1..end];
+        let tag = head.split_whitespace().next().unwrap_or("").to_string();
+        if !["text", "circle", "rect"].contains(&tag.as_str()) {
+            rest = &rest[end + 1..];
+            continue;
+        }
+        let mut attrs = Vec::new();
+        for part in head.split('"').collect::<Vec<_>>().chunks(2) {
+            if let [k, v] = part {
+                attrs.push((k.trim().trim_end_matches('=').rsplit(' ').next().unwrap().to_string(), v.to_string()));
+            }
+        }
+        let mut text = String::new();
+        if tag == "text" {
+            let close = rest.find("</text>").unwrap();
+            let mut inside = false;
+            for c in rest[end + 1..close].chars() {
+                match c {
+                    '<' => inside = true,
+                    '>' => inside = false,
+                    c if !inside => text.push(c),
+                    _ => {}
+                }
+            }
+            text = text.trim().replace('\u{a0}', " ").replace("&amp;", "&");
+            rest = &rest[close..];
+        } else {
+            rest = &rest[end + 1..];
+        }
+        out.push(Element { tag, attrs, text });
+    }
+    out
+}
+
+const SOURCES: [&str; 8] = ["cbr", "cbt", "cbu", "nbk", "nbkr", "nbt", "nbu", "timesca"];
+
+/// The legend entries of an SVG chart: ink text starting with a source's name.
+fn legend(els: &[Element]) -> Vec<String> {
+    els.iter()
+        .filter(|e| e.tag == "text" && e.get("font-weight").is_none() && e.get("fill") == Some("#222222"))
+        .filter(|e| e.text.split("  ").next().is_some_and(|name| SOURCES.contains(&name)))
+        .map(|e| e.text.clone())
+        .collect()
+}
+
+/// The plot frames of an SVG chart: (top row, bottom row) of each, top to bottom.
+fn frames(els: &[Element]) -> Vec<(f64, f64)> {
+    els.iter()
+        .filter(|e| e.tag == "rect" && e.get("fill") == Some("none") && e.get("stroke") == Some("#AAAAAA"))
+        .map(|e| (e.num("y") + 1.0, e.num("y") + e.num("height") - 1.0))
+        .collect()
+}
+
+/// The y tick labels of the frame `f` (right-aligned muted text left of the plots): (value,
+/// label, baseline), from the bottom up.
+fn y_labels(els: &[Element], f: (f64, f64)) -> Vec<(f64, String, f64)> {
+    let mut v: Vec<(f64, String, f64)> = els
+        .iter()
+        .filter(|e| e.tag == "text" && e.get("text-anchor") == Some("end") && e.get("fill") == Some("#555555"))
+        .filter(|e| (f.0 - 2.0..=f.1 + 20.0).contains(&e.num("y")))
+        .filter_map(|e| e.text.replace('\u{2212}', "-").parse::<f64>().ok().map(|v| (v, e.text.clone(), e.num("y"))))
+        .collect();
+    v.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
+    v
+}
+
+/// The values a linear frame spans, from the rows of its lowest and highest labels.
+fn linear_span(els: &[Element], f: (f64, f64)) -> f64 {
+    let labels = y_labels(els, f);
+    let (lo, hi) = (&labels[0], &labels[labels.len() - 1]);
+    let per_row = (hi.0 - lo.0) / (lo.2 - hi.2);
+    per_row * (f.1 - f.0)
+}
+
+/// The bundled store with the banks' documents (data/feeds): each bank's single document of 2026.
+fn bundled_with_feeds() -> TempDb {
+    let db = TempDb::new();
+    db.ok(&["ingest", "-q", s(&data("pages")), s(&data("history")), s(&data("feeds"))]);
+    db
+}
+
+/// 2026-11-30T01:33:20Z: when the report and charts of these tests are made.
+const MADE: &str = "1796000000";
+
+fn svg_chart(db: &TempDb, name: &str, args: &[&str]) -> (std::path::PathBuf, Vec<Element>) {
+    let out = db.dir.path().join(name);
+    let mut full = vec!["chart", "-o", s(&out)];
+    full.extend_from_slice(args);
+    db.cmd(&full).env("SOURCE_DATE_EPOCH", MADE).assert().success();
+    let els = if name.ends_with(".svg") { elements(&fs::read_to_string(&out).unwrap()) } else { Vec::new() };
+    (out, els)
+}
+
+/// UZS/USD over the bundled range lost 99.3% since 1997: its panel is logarithmic by default and
+/// says so, and its labels reach the recent values' magnitude (0.0001, not an axis of `0.00`);
+/// `--linear` draws the old linear axis, `--log` and `--linear` together are refused.
+#[test]
+fn a_panel_spanning_over_ten_times_is_logarithmic_and_says_so() {
+    let db = bundled_with_feeds();
+    let (_, els) = svg_chart(&db, "rates.svg", &[]);
+    let titles: Vec<&str> = els.iter().filter(|e| e.get("font-weight") == Some("bold")).map(|e| e.text.as_str()).collect();
+    assert!(titles.contains(&"UZS/USD \u{2014} US dollars per sum, log scale"), "{titles:?}");
+    // the others span less than a factor of ten: linear, and their titles say nothing more
+    assert!(titles.contains(&"KGS/USD \u{2014} US dollars per som"), "{titles:?}");
+    assert_eq!(titles.iter().filter(|t| t.ends_with("log scale")).count(), 1, "{titles:?}");
+    let uzs = frames(&els)[4];
+    let labels = y_labels(&els, uzs);
+    eprintln!("UZS/USD labels: {:?}", labels.iter().map(|l| &l.1).collect::<Vec<_>>());
+    assert!(labels.len() >= 3, "{labels:?}");
+    assert!(labels.iter().all(|l| l.0 > 0.0), "a log axis has no 0: {labels:?}");
+    // the recent values (0.00008 to 0.00009) are within a factor of two of the lowest label
+    assert!(labels[0].0 <= 0.0002 && labels[0].0 >= 0.00004, "{labels:?}");
+    // log-spaced: equal ratios take equal heights
+    let rows_per_decade: Vec<f64> = labels.windows(2).map(|w| (w[0].2 - w[1].2) / (w[1].0 / w[0].0).log10()).collect();
+    assert!(rows_per_decade.iter().all(|r| (r - rows_per_decade[0]).abs() <= 2.0), "{rows_per_decade:?}");
+
+    // --linear: the old axis, every label but one 0.00-ish
+    let (_, lin) = svg_chart(&db, "linear.svg", &["--pair", "UZS", "--linear"]);
+    assert!(lin.iter().all(|e| !e.text.contains("log scale")));
+    let ll = y_labels(&lin, frames(&lin)[0]);
+    assert_eq!(ll[0].0, 0.0, "{ll:?}");
+    // --log forces a log axis on a panel that spans less (KGS/USD)
+    let (_, log) = svg_chart(&db, "log.svg", &["--pair", "KGS", "--log"]);
+    assert!(log.iter().any(|e| e.text == "KGS/USD \u{2014} US dollars per som, log scale"));
+    db.cmd(&["chart", "-o", "x.svg", "--log", "--linear"]).assert().code(2).stderr(predicate::str::contains("--linear"));
+
+    // inverted, the coarsest line (the ticker's ≈12500, one significant digit) moves in steps of
+    // a thousand: whole labels from about 100 to 10000, not one `0`
+    let (_, inv) = svg_chart(&db, "inv.svg", &["--pair", "UZS", "--invert"]);
+    assert!(inv.iter().any(|e| e.text == "USD/UZS \u{2014} sum per US dollar, log scale"));
+    let il = y_labels(&inv, frames(&inv)[0]);
+    assert!(il.len() >= 3 && il[0].0 >= 50.0 && il[il.len() - 1].0 >= 5000.0, "{il:?}");
+    assert!(il.iter().all(|l| !l.1.contains('.')), "{il:?}");
+}
+
+/// The report (480×420 cards, ranges 30d, 1y, all): the one-year KGS/USD panel spans at least
+/// ten steps of the ticker's last digit (0.0001), though NBKR's computed inverse has eleven
+/// digits; every legend entry of every card and of the default chart shows a value; every title
+/// starts at the same place.
+#[test]
+fn report_cards_have_honest_ranges_values_in_every_legend_entry_and_titles_alike() {
+    let db = bundled_with_feeds();
+    let dir = db.dir.path().join("report");
+    db.cmd(&["report", "-q", "-o", s(&dir)]).env("SOURCE_DATE_EPOCH", MADE).assert().success();
+    let kgs = elements(&fs::read_to_string(dir.join("kgs-usd-1y.svg")).unwrap());
+    assert!(legend(&kgs).iter().any(|l| l.starts_with("timesca  0.01143")), "{:?}", legend(&kgs));
+    let span = linear_span(&kgs, frames(&kgs)[0]);
+    assert!(span >= 0.0001, "the one-year KGS/USD panel spans {span}");
+
+    let mut cards: Vec<_> =
+        fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "svg")).collect();
+    cards.sort();
+    assert_eq!(cards.len(), 10, "{cards:?}");
+    let (_, default) = svg_chart(&db, "rates.svg", &[]);
+    let mut title_x = Vec::new();
+    for (name, els) in
+        cards.iter().map(|p| (p.display().to_string(), elements(&fs::read_to_string(p).unwrap()))).chain([("default".to_string(), default)])
+    {
+        let entries = legend(&els);
+        assert!(!entries.is_empty(), "{name}: no legend");
+        for e in &entries {
+            let value = e.split("  ").nth(1).unwrap_or("");
+            assert!(
+                value.trim_start_matches('\u{2248}').starts_with(|c: char| c.is_ascii_digit()),
+                "{name}: the entry {e:?} shows no value"
+            );
+        }
+        title_x.extend(els.iter().filter(|e| e.get("font-weight") == Some("bold")).map(|e| e.num("x")));
+    }
+    assert!(title_x.len() >= 15 && title_x.iter().all(|&x| x == title_x[0]), "titles start at {title_x:?}");
+}
+
+/// A bank's single document among the ticker's quotes (KZT/USD at 400 px wide since 2000: NBK's
+/// 2026-04-01 document falls in the column of the ticker's last quotes) is drawn last, so its
+/// marker shows in its own colour at its place in the PNG; no marker of the chart is larger.
+#[test]
+fn a_single_official_observation_is_drawn_on_top_with_the_largest_marker() {
+    let db = bundled_with_feeds();
+    let args = ["--pair", "KZT", "--from", "2000-01-01", "--width", "400", "--height", "450"];
+    let (_, els) = svg_chart(&db, "kzt.svg", &args);
+    // nbk's colour: its legend swatch, the filled rectangle just left of its entry, on its row
+    let entry = els.iter().find(|e| e.tag == "text" && e.text.starts_with("nbk  ")).expect("an nbk legend entry");
+    let (tx, ty) = (entry.num("x"), entry.num("y"));
+    let swatch = els.iter().find(|e| {
+        e.tag == "rect"
+            && e.get("fill") != Some("none")
+            && e.num("x") + e.num("width") <= tx
+            && e.num("x") >= tx - 60.0
+            && (ty - 20.0..=ty).contains(&e.num("y"))
+    });
+    let colour = swatch.and_then(|e| e.get("fill")).expect("nbk's swatch").to_string();
+    let circles: Vec<&Element> = els.iter().filter(|e| e.tag == "circle").collect();
+    let nbk: Vec<&&Element> = circles.iter().filter(|c| c.get("fill") == Some(colour.as_str())).collect();
+    assert_eq!(nbk.len(), 1, "one nbk marker: {nbk:?}");
+    let (cx, cy, r) = (nbk[0].num("cx"), nbk[0].num("cy"), nbk[0].num("r"));
+    assert!(circles.iter().all(|c| c.num("r") <= r), "a marker larger than nbk's {r}");
+    // the ticker's markers are where nbk's is: without drawing it last, they would cover it
+    let near = circles
+        .iter()
+        .filter(|c| c.get("fill") != Some(colour.as_str()) && (c.num("cx") - cx).abs() <= r && (c.num("cy") - cy).abs() <= r)
+        .count();
+    assert!(near > 0, "no other marker near nbk's at ({cx}, {cy}): the test shows nothing");
+
+    let (png, _) = svg_chart(&db, "kzt.png", &args);
+    let decoder = png::Decoder::new(std::io::BufReader::new(fs::File::open(png).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let pixel = |x: f64, y: f64| {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let i = (y as usize * info.width as usize + x as usize) * channels;
+        format!("#{:02X}{:02X}{:02X}", buf[i], buf[i + 1], buf[i + 2])
+    };
+    assert_eq!(pixel(cx, cy), colour, "the nbk marker's centre at ({cx}, {cy})");
+}

@@ -9,7 +9,9 @@ use std::cell::RefCell;
 
 use super::font::{cap_height, ensure_fonts, font, metrics, text_width};
 use super::gaps::split_at_gaps_in_snapped_columns;
-use super::layout::{column_x, effective_range, layout, wrap, Layout, PanelBox, Sizes, XAxis, YAxis, SIZE_SMALL};
+use super::layout::{
+    column_x, effective_range, layout, wrap, Layout, LogNote, PanelBox, Sizes, XAxis, YAxis, LOG_NOTE, LOG_NOTE_ROW, SIZE_SMALL,
+};
 use super::pixel::{px, round_px};
 use super::scene::{build_panels, data_range, DLine, DPanel, Dash};
 use super::svgtext::{self, SvgText};
@@ -264,7 +266,18 @@ impl<DB: DrawingBackend> Frame<'_, DB> {
     /// A panel's header: its title (the pair in bold, then what it means) and its legend.
     fn header(&self, p: &DPanel, pb: &PanelBox) -> Result<(), ChartError> {
         let (root, sz, c) = (self.root, &self.lay.sizes, self.colours);
-        self.painter.runs(root, &p.title, pb.title_x, pb.title_baseline, sz.panel, HPos::Left)?;
+        match pb.log_note {
+            Some(LogNote::InTitle) => {
+                let mut run = p.title.clone();
+                run.push((LOG_NOTE.to_string(), false, c.muted));
+                self.painter.runs(root, &run, pb.title_x, pb.title_baseline, sz.panel, HPos::Left)?;
+            }
+            Some(LogNote::Row { x, baseline }) => {
+                self.painter.runs(root, &p.title, pb.title_x, pb.title_baseline, sz.panel, HPos::Left)?;
+                self.painter.text(root, LOG_NOTE_ROW, x, baseline, sz.small, false, c.muted, HPos::Left)?;
+            }
+            None => self.painter.runs(root, &p.title, pb.title_x, pb.title_baseline, sz.panel, HPos::Left)?,
+        }
         for item in &pb.legend {
             let mid = item.baseline - cap_height(sz.small) / 2;
             let swatch = vec![(item.x, mid), (item.x + sz.swatch - 1, mid)];
@@ -284,7 +297,7 @@ impl<DB: DrawingBackend> Frame<'_, DB> {
         let sz = &self.lay.sizes;
         // a panel of deviations always shows 0, the reference
         let range = data_range(&p.lines).map(|(lo, hi)| if p.zero_line { (lo.min(0.0), hi.max(0.0)) } else { (lo, hi) });
-        let axis = range.map(|(lo, hi)| value_axis(lo, hi, p.decimals, self.opts.log, label_counts(pb.h, cap_height(sz.small))));
+        let axis = range.map(|(lo, hi)| value_axis(lo, hi, p.decimals, p.log, label_counts(pb.h, cap_height(sz.small))));
         let yaxis = match &axis {
             Some(a) => YAxis { y0: pb.y0, h: pb.h, lo: a.lo, hi: a.hi, log: a.log },
             None => YAxis { y0: pb.y0, h: pb.h, lo: 0.0, hi: 1.0, log: false },
@@ -323,8 +336,13 @@ impl<DB: DrawingBackend> Frame<'_, DB> {
         if !has_data {
             return self.note(pb);
         }
-        for l in p.lines.iter().filter(|l| !l.points.is_empty()) {
-            self.line(l, &yaxis)?;
+        // the lines with more pixel columns first, so the fewest (a bank's single document)
+        // are drawn last, above the others
+        let mut drawn: Vec<(usize, &DLine)> =
+            p.lines.iter().filter(|l| !l.points.is_empty()).map(|l| (occupied_columns(&l.points, &self.xaxis), l)).collect();
+        drawn.sort_by_key(|d| std::cmp::Reverse(d.0));
+        for (occupied, l) in drawn {
+            self.line(l, occupied, &yaxis)?;
         }
         Ok(())
     }
@@ -343,20 +361,12 @@ impl<DB: DrawingBackend> Frame<'_, DB> {
         Ok(())
     }
 
-    /// One line: a path per run between holes (one-pixel strokes, see the module docs), and
-    /// markers where its points are few or far apart.
-    fn line(&self, l: &DLine, yaxis: &YAxis) -> Result<(), ChartError> {
+    /// One line (its points in `occupied` pixel columns): a path per run between holes
+    /// (one-pixel strokes, see the module docs), and markers where its points are few or far
+    /// apart. A line of few points has the chart's largest markers.
+    fn line(&self, l: &DLine, occupied: usize, yaxis: &YAxis) -> Result<(), ChartError> {
         let (root, sz, opts, xaxis) = (self.root, &self.lay.sizes, self.opts, &self.xaxis);
         let px = |&(t, v): &(i64, f64)| (xaxis.x(t), yaxis.row(v));
-        let mut occupied = 0usize;
-        let mut last_col = None;
-        for &(t, _) in &l.points {
-            let c = xaxis.column(t);
-            if last_col != Some(c) {
-                occupied += 1;
-                last_col = Some(c);
-            }
-        }
         let few = occupied < MARKER_LIMIT;
         for run in split_at_gaps_in_snapped_columns(&l.points, self.lay.t0, self.lay.t1, self.lay.cols, opts.snap) {
             if run.len() >= 2 {
@@ -374,6 +384,20 @@ impl<DB: DrawingBackend> Frame<'_, DB> {
         }
         Ok(())
     }
+}
+
+/// The pixel columns a line's points (sorted by time) occupy.
+fn occupied_columns(points: &[(i64, f64)], xaxis: &XAxis) -> usize {
+    let mut occupied = 0usize;
+    let mut last_col = None;
+    for &(t, _) in points {
+        let c = xaxis.column(t);
+        if last_col != Some(c) {
+            occupied += 1;
+            last_col = Some(c);
+        }
+    }
+    occupied
 }
 
 /// Points this many pens or more (in x) from both neighbours are marked: where a dense line

@@ -158,10 +158,24 @@ pub(super) struct LegendItem {
     pub dash: Dash,
 }
 
+/// What a log panel's title ends with (muted).
+pub(super) const LOG_NOTE: &str = ", log scale";
+/// The same words on a row of their own, under a title too wide for them.
+pub(super) const LOG_NOTE_ROW: &str = "log scale";
+
+/// Where a log panel says so: at the end of its title's run, or on a row of its own under it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LogNote {
+    InTitle,
+    Row { x: i32, baseline: i32 },
+}
+
 pub(super) struct PanelBox {
-    /// Where the title starts.
+    /// Where the title starts: the image's left margin, in every panel at every size.
     pub title_x: i32,
     pub title_baseline: i32,
+    /// A log panel's words saying so.
+    pub log_note: Option<LogNote>,
     pub legend: Vec<LegendItem>,
     /// Plot rows `y0 .. y0 + h`.
     pub y0: i32,
@@ -210,46 +224,55 @@ type LegendSlot = (i32, i32, String, RGBColor, Dash);
 struct Header {
     rows: i32,
     title_x: i32,
+    /// A log panel's note: in the title's run, or on the given row.
+    log_note: Option<Result<(), i32>>,
     items: Vec<LegendSlot>,
     /// Every legend entry within the image's width.
     fits: bool,
 }
 
-/// The header of one panel: the title on the first row, from the plot's left edge (or the
-/// image's margin when it does not fit there); the legend (its labels of `level`, see
-/// [`super::scene::DLine::labels`]) on the same row, right-aligned, when it fits, else on rows
-/// of its own (an entry wider than a row does not fit: [`Header::fits`]).
-fn header(p: &DPanel, level: usize, sz: &Sizes, x0: i32, right: i32, text_right: i32) -> Result<Header, String> {
-    let title_w: i32 = p.title.iter().map(|(s, b, _)| text_width(s, sz.panel, *b)).sum();
-    let title_x = if x0 + title_w <= right {
-        x0
-    } else if sz.margin + title_w <= text_right {
-        sz.margin
-    } else {
+/// The header of one panel: the title on the first row, from the image's left margin (the same
+/// place in every panel and every chart, whatever the title's length), a log panel's
+/// `, log scale` at its end (or, when that does not fit, `log scale` on a row of its own under
+/// it); the legend (its labels of `level`, see [`super::scene::DLine::labels`]) on the title's
+/// row, right-aligned, when it fits, else on rows of its own (an entry wider than a row does not
+/// fit: [`Header::fits`]).
+fn header(p: &DPanel, level: usize, sz: &Sizes, right: i32, text_right: i32) -> Result<Header, String> {
+    let title_x = sz.margin;
+    let mut title_w: i32 = p.title.iter().map(|(s, b, _)| text_width(s, sz.panel, *b)).sum();
+    if title_x + title_w > text_right {
         let needed = title_w + 2 * sz.margin;
         return Err(format!("the panel title \"{}\" needs a width of at least {needed} (a larger --width)", p.plain_title()));
-    };
-    let mut items = Vec::new();
+    }
     let mut rows = 1;
+    let log_note = p.log.then(|| {
+        let note_w = text_width(LOG_NOTE, sz.panel, false);
+        if title_x + title_w + note_w <= text_right {
+            title_w += note_w;
+            Ok(())
+        } else {
+            rows += 1;
+            Err(rows - 1)
+        }
+    });
+    let mut items = Vec::new();
     let mut fits = true;
     if p.legend {
-        let label = |l: &super::scene::DLine| l.labels[level.min(2)].clone();
+        let label = |l: &super::scene::DLine| l.labels[level.min(LAST_LEVEL)].clone();
         let widths: Vec<i32> = p.lines.iter().map(|l| sz.swatch + sz.swatch_gap + text_width(&label(l), sz.small, false)).collect();
         let count = i32::try_from(widths.len().max(1)).unwrap_or(i32::MAX);
         let total: i32 = widths.iter().sum::<i32>() + sz.legend_spacing * (count - 1);
-        if title_x + title_w + sz.legend_spacing + total <= right {
+        if rows == 1 && title_x + title_w + sz.legend_spacing + total <= right {
             let mut x = right - total;
             for (l, w) in p.lines.iter().zip(&widths) {
                 items.push((0, x, label(l), l.color, l.dash));
                 x += w + sz.legend_spacing;
             }
         } else {
-            // rows of their own, from under the title, or from the margin when an entry is
-            // wider than that
-            let widest = widths.iter().copied().max().unwrap_or(0);
-            let start = if title_x + widest <= text_right { title_x } else { sz.margin };
+            // rows of their own, from the margin
+            let start = title_x;
             let mut x = start;
-            rows = 2;
+            rows += 1;
             for (l, w) in p.lines.iter().zip(&widths) {
                 if x > start && x + w > text_right {
                     rows += 1;
@@ -261,7 +284,7 @@ fn header(p: &DPanel, level: usize, sz: &Sizes, x0: i32, right: i32, text_right:
             }
         }
     }
-    Ok(Header { rows, title_x, items, fits })
+    Ok(Header { rows, title_x, log_note, items, fits })
 }
 
 pub(super) fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) -> Result<Layout, ChartError> {
@@ -297,8 +320,12 @@ pub(super) fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) 
         let legend =
             h.items.into_iter().map(|(r, x, label, color, dash)| LegendItem { x, baseline: row_baseline(r), label, color, dash }).collect();
         let title_baseline = row_baseline(0);
+        let log_note = h.log_note.map(|n| match n {
+            Ok(()) => LogNote::InTitle,
+            Err(r) => LogNote::Row { x: h.title_x, baseline: row_baseline(r) },
+        });
         y += h.rows * sz.header_row + sz.header_gap;
-        panels.push(PanelBox { title_x: h.title_x, title_baseline, legend, y0: y, h: plot_h });
+        panels.push(PanelBox { title_x: h.title_x, title_baseline, log_note, legend, y0: y, h: plot_h });
         y += plot_h + sz.panel_gap;
     }
     let plots_end = y - sz.panel_gap;
@@ -315,25 +342,32 @@ pub(super) fn layout(opts: &ChartOptions, dpanels: &[DPanel], t0: i64, t1: i64) 
     Ok(Layout { sizes: sz, width, x0, cols, title_baseline, panels, time_baseline, caption, t0, t1 })
 }
 
+/// The shortest legend level (the names alone), used only when the others would leave a plot
+/// less than its minimum height.
+const LAST_LEVEL: usize = 3;
+
 /// The panels' headers and the plots' height: headers first (their height depends on the
 /// legend), then the rest of the height (less `fixed`, the title, time labels, caption and
 /// margins) shared among the plots. The first legend level whose entries fit the width and
 /// leave the plots at least 30% of the image (a chart is about its lines), else the first that
-/// leaves them their minimum; the error says what to drop.
+/// leaves them their minimum (the names alone last); the error says what to drop.
 fn fit_headers(opts: &ChartOptions, dpanels: &[DPanel], sz: &Sizes, fixed: i32, right: i32) -> Result<(Vec<Header>, i32), String> {
     let height = px(opts.height);
     let text_right = px(opts.width) - sz.margin;
     let n = i32::try_from(dpanels.len().max(1)).unwrap_or(i32::MAX);
     let mut fallback = None;
     let mut needed = 0;
-    for level in 0..3 {
-        let headers = dpanels.iter().map(|p| header(p, level, sz, sz.left, right, text_right)).collect::<Result<Vec<_>, _>>()?;
+    for level in 0..=LAST_LEVEL {
+        if level == LAST_LEVEL && fallback.is_some() {
+            break; // values before room: the names alone only when nothing else fits
+        }
+        let headers = dpanels.iter().map(|p| header(p, level, sz, right, text_right)).collect::<Result<Vec<_>, _>>()?;
         let fixed = fixed + headers.iter().map(|h| h.rows * sz.header_row + sz.header_gap).sum::<i32>() + sz.panel_gap * (n - 1);
         let plot_h = (height - fixed) / n;
         if level == 0 {
             needed = fixed + sz.min_plot * n;
         }
-        let fits = level == 2 || headers.iter().all(|h| h.fits);
+        let fits = level == LAST_LEVEL || headers.iter().all(|h| h.fits);
         if fits && plot_h >= sz.min_plot && n * plot_h * 10 >= height * 3 {
             return Ok((headers, plot_h));
         }

@@ -11,7 +11,7 @@
 //! pub enum ImageFormat { Png, Svg }          // ImageFormat::from_path(&Path)
 //! pub enum Theme { Light, Dark }
 //! pub struct ChartOptions { pub width: u32, pub height: u32, pub title: Option<String>,
-//!                           pub index: bool, pub log: bool, pub theme: Theme,
+//!                           pub index: bool, pub log: bool, pub linear: bool, pub theme: Theme,
 //!                           pub caption: Vec<String>, pub t0: i64, pub t1: i64, pub snap: i64 }
 //! pub fn plot_columns(opts: &ChartOptions) -> u32
 //! pub fn render_to_file(opts: &ChartOptions, panels: &[Panel], path: &Path) -> Result<(), ChartError>
@@ -38,16 +38,19 @@
 //!
 //! - Default: one panel per [`Panel`], stacked, each with its own y-axis, all on the same time
 //!   range `t0..=t1` (time labels under the bottom panel only). A panel's title is the pair and
-//!   what its values mean, `KGS/USD — US dollars per som`. Each line (source) has a legend entry
-//!   with its own last value and change over the range, `timesca  0.01143  −3.4%`; when the
-//!   panels would be too low, the entries drop the value, then the change, before the chart is
-//!   refused.
+//!   what its values mean, `KGS/USD — US dollars per som`, from the image's left margin in every
+//!   panel at every size. Each line (source) has a legend entry with its own last value and
+//!   change over the range, `timesca  0.01143  −3.4%`; when the panels would be too low, the
+//!   entries drop the change's period, then the change, never the value.
 //! - [`ChartOptions::index`]: one panel; every line of every panel is rebased to 100 at its first
 //!   point in the range; one colour per [`Line::group`] (currency), one dash per source, the
 //!   legend grouped by currency, each entry with its change over the range. A line with no point
 //!   in the range is left out; a first value of 0 is [`ChartError::CannotRebase`].
-//! - [`ChartOptions::log`]: log y-axes, ticks 1-2-5 (or 1-3, finer mantissas within a decade or
-//!   two, powers of ten over many decades); a value ≤ 0 is [`ChartError::NotPositive`].
+//! - Log y-axes, ticks 1-2-5 (or 1-3, finer mantissas within a decade or two, powers of ten over
+//!   many decades): by default for a panel whose values (all above 0) span more than a factor of
+//!   ten, always under [`ChartOptions::log`] (where a value ≤ 0 is [`ChartError::NotPositive`]),
+//!   never under [`ChartOptions::linear`] or for deviations; the title of a log panel ends with
+//!   `, log scale`.
 //! - Honest y-axes: the range spans at least ten steps of [`Panel::decimals`], tick labels carry
 //!   no more decimals, a panel 150 px or taller gets at least four labels, labels never overlap,
 //!   the data keep a margin from the frame, and an axis of positive data does not go below 0.
@@ -56,8 +59,10 @@
 //! - Colours: [`Theme`]; a line takes the palette colour of its [`Line::slot`], starting with
 //!   blue.
 //! - A line whose points occupy fewer than [`MARKER_LIMIT`] pixel columns is drawn with markers
-//!   (a three-day series is three dots joined by lines); an isolated point (a run of one between
-//!   two holes) is always drawn as a dot.
+//!   (a three-day series is three dots joined by lines), the largest markers of the chart, and
+//!   after the lines with more columns (the fewest last), so a bank's single document is never
+//!   hidden under the ticker's line; an isolated point (a run of one between two holes) is
+//!   always drawn as a dot.
 //! - A hole in a line much longer than its usual spacing is a break, never bridged: see
 //!   [`gaps`] for the rule, and why it is judged per pixel column.
 //! - Text and lines scale with the image (`layout::Sizes`: a 2400×1800 chart has them twice as
@@ -156,9 +161,10 @@ pub struct Panel {
     /// What its values mean, e.g. `"US dollars per tenge"`; the title is `pair — meaning`.
     pub meaning: String,
     pub lines: Vec<Line>,
-    /// The data's last quoted digit as a power of ten: 5 for `0.01144` (a step of 0.00001),
-    /// −1 for a step of 10. The y-axis spans at least ten such steps and its labels carry no
-    /// more decimals. `None`: no limit known.
+    /// The last quoted digit of the coarsest line, as a power of ten: 5 for `0.01144` (a step
+    /// of 0.00001), −1 for a step of 10. The y-axis spans at least ten such steps (so the
+    /// ticker's one-digit flip never fills more than a tenth of the panel, however fine another
+    /// line's digits are) and its labels carry no more decimals. `None`: no limit known.
     pub decimals: Option<i32>,
     /// Draw a line at 0 (a panel of deviations).
     pub zero_line: bool,
@@ -202,8 +208,11 @@ pub struct ChartOptions {
     pub title: Option<String>,
     /// One panel, every line rebased to 100 at its first point in the range.
     pub index: bool,
-    /// Logarithmic y-axes.
+    /// Logarithmic y-axes (`--log`). With neither this nor [`ChartOptions::linear`], a panel
+    /// whose values span more than a factor of ten is logarithmic, and its title says so.
     pub log: bool,
+    /// Linear y-axes (`--linear`), whatever the data span.
+    pub linear: bool,
     pub theme: Theme,
     /// Lines of small text under the chart (sources, when it was made), wrapped to the width.
     pub caption: Vec<String>,
@@ -227,6 +236,7 @@ impl ChartOptions {
             title: None,
             index: false,
             log: false,
+            linear: false,
             theme: Theme::Light,
             caption: Vec::new(),
             t0,

@@ -23,9 +23,11 @@ fn dash_of(i: usize) -> Dash {
 
 /// One line as drawn: its legend labels, colour, dash and points (in the range, sorted).
 pub(super) struct DLine {
-    /// The legend entry, in full and shorter: `[name, last and change; name and change; name]`
-    /// (a chart short of height drops the values before it drops anything else).
-    pub labels: [String; 3],
+    /// The legend entry, in full and shorter: `[name, last, change and period; name, last and
+    /// change; name and last; name]` (a chart short of room drops the period, then the change:
+    /// every entry keeps its value; the name alone only where a chart would otherwise be refused,
+    /// never at the report's size).
+    pub labels: [String; 4],
     pub color: RGBColor,
     pub dash: Dash,
     pub points: Vec<(i64, f64)>,
@@ -40,6 +42,9 @@ pub(super) struct DPanel {
     /// The data's last quoted digit (see [`Panel::decimals`]).
     pub decimals: Option<i32>,
     pub zero_line: bool,
+    /// A logarithmic value axis: `--log`, or by default data spanning more than a factor of ten
+    /// (see [`is_log`]); the title then says so.
+    pub log: bool,
 }
 
 impl DPanel {
@@ -77,14 +82,18 @@ pub(super) fn format_change(pct: f64) -> String {
     }
 }
 
-/// The legend labels of a line: the name, then the last value and the change when known; the
-/// same without the last value; the name alone. A change over less than the panel shows names
-/// its period (`−84.7% 1996–2022`).
-fn legend_labels(name: &str, last: Option<&str>, change: Option<f64>, period: Option<String>) -> [String; 3] {
+/// The legend labels of a line: the name, the last value, the change and its period when
+/// known; the same without the period; the name and the value alone (without a last value, the
+/// change stands for it: an index line's value is its change); the name alone. A change over
+/// less than the panel shows names its period (`−84.7% 1996–2022`).
+fn legend_labels(name: &str, last: Option<&str>, change: Option<f64>, period: Option<String>) -> [String; 4] {
     let period = period.map(|p| format!(" {p}")).unwrap_or_default();
-    let change = change.filter(|c| c.is_finite()).map(|c| format!("  {}{period}", format_change(c))).unwrap_or_default();
-    let last = last.filter(|l| !l.is_empty()).map(|l| format!("  {l}")).unwrap_or_default();
-    [format!("{name}{last}{change}"), format!("{name}{change}"), name.to_string()]
+    let change = change.filter(|c| c.is_finite()).map(|c| format!("  {}", format_change(c))).unwrap_or_default();
+    let name = name.to_string();
+    match last.filter(|l| !l.is_empty()) {
+        Some(l) => [format!("{name}  {l}{change}{period}"), format!("{name}  {l}{change}"), format!("{name}  {l}"), name],
+        None => [format!("{name}{change}{period}"), format!("{name}{change}"), format!("{name}{change}"), name],
+    }
 }
 
 /// The period a line's change is over, when the line covers less of `t0..=t1` than the panel
@@ -109,6 +118,29 @@ fn period(points: &[(i64, f64)], t0: i64, t1: i64) -> Option<String> {
     Some(format!("{}\u{2013}{}", a.format(format), b.format(format)))
 }
 
+/// Whether a panel is drawn on a log axis: always under `--log`, never under `--linear` or for
+/// deviations (which cross 0); else when its values, all above 0, span more than a factor of
+/// ten (a 99% devaluation shows its recent years instead of a line on `0.00`).
+fn is_log(opts: &ChartOptions, zero_line: bool, lines: &[DLine]) -> bool {
+    if opts.log {
+        return true;
+    }
+    if opts.linear || zero_line {
+        return false;
+    }
+    data_range(lines).is_some_and(|(lo, hi)| lo > 0.0 && hi > 10.0 * lo)
+}
+
+/// A panel's title: the bold pair (or name) and what its values mean (the layout adds
+/// `, log scale` to a log panel's, see `layout::LOG_NOTE`).
+fn title(c: &Colours, name: &str, meaning: &str, meaning_colour: RGBColor) -> Vec<(String, bool, RGBColor)> {
+    let mut title = vec![(name.to_string(), true, c.ink)];
+    if !meaning.is_empty() {
+        title.push((format!(" \u{2014} {meaning}"), false, meaning_colour));
+    }
+    title
+}
+
 /// The first value under 0 (or at 0) of a panel, for a log axis.
 fn check_positive(what: &str, points: &[(i64, f64)]) -> Result<(), ChartError> {
     match points.iter().find(|p| p.1 <= 0.0) {
@@ -131,11 +163,9 @@ pub(super) fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i
                 let labels = legend_labels(&l.label, l.last.as_deref(), l.change_pct, period(&points, t0, t1));
                 lines.push(DLine { labels, color: c.line(l.slot), dash: Dash::Solid, points });
             }
-            let mut title = vec![(p.pair.clone(), true, c.ink)];
-            if !p.meaning.is_empty() {
-                title.push((format!(" \u{2014} {}", p.meaning), false, c.ink));
-            }
-            out.push(DPanel { title, legend: !lines.is_empty(), lines, decimals: p.decimals, zero_line: p.zero_line });
+            let log = is_log(opts, p.zero_line, &lines);
+            let title = title(&c, &p.pair, &p.meaning, c.ink);
+            out.push(DPanel { title, legend: !lines.is_empty(), lines, decimals: p.decimals, zero_line: p.zero_line, log });
         }
         return Ok(out);
     }
@@ -151,8 +181,9 @@ pub(super) fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i
         }
     }
     let mut keyed = Vec::new();
-    // The finest rebased step: 100 × (the data's step) / (the first value), over the lines.
-    let mut finest: Option<f64> = None;
+    // The coarsest rebased step: 100 × (the data's step) / (the first value), over the lines
+    // (as in a panel of rates, the coarsest line's digit rules the axis).
+    let mut coarsest: Option<f64> = None;
     for p in panels {
         for l in &p.lines {
             let pts = in_range(&l.points, t0, t1);
@@ -169,7 +200,7 @@ pub(super) fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i
             }
             if let Some(d) = p.decimals {
                 let step = 100.0 * 10f64.powi(-d) / first.abs();
-                finest = Some(finest.map_or(step, |f| f.min(step)));
+                coarsest = Some(coarsest.map_or(step, |f| f.max(step)));
             }
             let last = rebased.last().map_or(100.0, |p| p.1);
             let labels = legend_labels(&what, None, Some(last - 100.0), period(&rebased, t0, t1));
@@ -179,13 +210,16 @@ pub(super) fn build_panels(opts: &ChartOptions, panels: &[Panel], t0: i64, t1: i
         }
     }
     keyed.sort_by_key(|k| k.0);
-    let decimals = finest.filter(|f| f.is_finite() && *f > 0.0).map(decimals_of_step);
+    let decimals = coarsest.filter(|f| f.is_finite() && *f > 0.0).map(decimals_of_step);
+    let lines: Vec<DLine> = keyed.into_iter().map(|k| k.1).collect();
+    let log = is_log(opts, false, &lines);
     Ok(vec![DPanel {
-        title: vec![("Index".to_string(), true, c.ink), (" \u{2014} 100 = first value in the range".to_string(), false, c.muted)],
-        lines: keyed.into_iter().map(|k| k.1).collect(),
+        title: title(&c, "Index", "100 = first value in the range", c.muted),
+        lines,
         legend: true,
         decimals,
         zero_line: false,
+        log,
     }])
 }
 
@@ -238,6 +272,11 @@ mod tests {
         assert_eq!(period(&week, t1 - 7 * DAY, t1), None);
         let labels = legend_labels("nbu", Some("\u{2248}0.0125787"), Some(-84.7), period(&nbu, t0, t1));
         assert_eq!(labels[0], "nbu  \u{2248}0.0125787  \u{2212}84.7% 1996\u{2013}2022");
-        assert_eq!(labels[1], "nbu  \u{2212}84.7% 1996\u{2013}2022");
+        // shorter: the period goes, then the change; the value stays
+        assert_eq!(labels[1], "nbu  \u{2248}0.0125787  \u{2212}84.7%");
+        assert_eq!(labels[2], "nbu  \u{2248}0.0125787");
+        // an index line's value is its change
+        let index = legend_labels("KZT", None, Some(-3.0), None);
+        assert_eq!(index, ["KZT  \u{2212}3.0%", "KZT  \u{2212}3.0%", "KZT  \u{2212}3.0%", "KZT"].map(String::from));
     }
 }

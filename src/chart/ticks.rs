@@ -227,7 +227,8 @@ fn nice_step(lo: f64, hi: f64, max_n: usize, max_decimals: Option<i32>) -> (f64,
     let k0 = i32::try_from(whole((span / max_n.max(1) as f64).log10().floor())).unwrap_or(0) - 1;
     for k in k0..k0 + 4 {
         for m in [1.0, 2.0, 2.5, 5.0] {
-            if max_decimals.is_some_and(|d| step_decimals(m, k) > d) {
+            // a last digit of tens or more (decimals < 0) still allows whole-number labels
+            if max_decimals.is_some_and(|d| step_decimals(m, k) > d.max(0)) {
                 continue;
             }
             let step = m * 10f64.powi(k);
@@ -409,7 +410,7 @@ fn log_axis(lo: f64, hi: f64, decimals: Option<i32>, (min_n, max_n): (usize, usi
             for &m in mantissas {
                 let v = m * 10f64.powi(k);
                 let needs = (-k + i32::from(m == 1.5)).max(0);
-                if v < lo || v > hi || decimals.is_some_and(|d| needs > d) {
+                if v < lo || v > hi || decimals.is_some_and(|d| needs > d.max(0)) {
                     continue;
                 }
                 let label = if needs > 8 || v >= 1e9 { format!("{m}e{k}") } else { fixed_label(v, usize::try_from(needs).unwrap_or(0)) };
@@ -446,6 +447,16 @@ mod tests {
         assert!(a.log);
         let labels: Vec<&str> = a.ticks.iter().map(|t| t.1.as_str()).collect();
         assert_eq!(labels, ["0.0001", "0.0003", "0.001", "0.003", "0.01"]);
+    }
+
+    #[test]
+    fn a_last_digit_of_tens_gives_whole_labels() {
+        // an index panel whose coarsest line moves in steps of 12.5 points: decimals −1
+        let a = value_axis(95.0, 105.0, Some(-1), false, label_counts(300, 13));
+        assert!(a.hi - a.lo >= 100.0, "{a:?}");
+        let labels: Vec<&str> = a.ticks.iter().map(|t| t.1.as_str()).collect();
+        assert!(labels.len() >= 4 && labels.iter().all(|l| !l.contains('.')), "{labels:?}");
+        assert!(a.ticks.iter().all(|t| (t.0 - 100.0).abs() <= 60.0), "{labels:?}");
     }
 
     #[test]

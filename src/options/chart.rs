@@ -38,9 +38,12 @@ pub struct ChartArgs {
     /// Every pair in one panel, rebased to 100 at its first point
     #[arg(long)]
     pub index: bool,
-    /// Logarithmic y-axes
-    #[arg(long)]
+    /// Logarithmic y-axes in every panel (by default only where the values span more than ten times)
+    #[arg(long, conflicts_with = "linear")]
     pub log: bool,
+    /// Linear y-axes in every panel, whatever the values span
+    #[arg(long)]
+    pub linear: bool,
     /// Each other source's deviation in % from this source, per day both have
     #[arg(long, value_name = "SOURCE")]
     pub vs: Option<String>,
@@ -71,6 +74,9 @@ impl ChartArgs {
         if self.width < 300 || self.height < 200 || self.width > max || self.height > max {
             return Err(Error::Usage(format!("--width {} --height {}: a chart is 300x200 to {max}x{max} pixels", self.width, self.height)));
         }
+        if self.log && self.linear {
+            return Err(Error::Usage("--log and --linear ask for opposite axes: give one".into()));
+        }
         if self.vs.is_some() && (self.index || self.log) {
             return Err(Error::Usage("--vs draws deviations in %: it does not go with --index or --log".into()));
         }
@@ -81,6 +87,7 @@ impl ChartArgs {
         look.title = self.title.clone();
         look.index = self.index;
         look.log = self.log;
+        look.linear = self.linear;
         look.theme = ThemeArg::theme(self.theme);
         Ok(crate::query::panels::ChartAsk { selection: self.select.selection(now)?, vs, look })
     }
@@ -99,6 +106,7 @@ impl FromUrl for ChartArgs {
             select: SelectArgs::from_url(q)?,
             index: q.flag("index")?.unwrap_or(false),
             log: q.flag("log")?.unwrap_or(false),
+            linear: q.flag("linear")?.unwrap_or(false),
             vs: q.text("vs"),
             ranges: None,
             theme: q.choice("theme")?,

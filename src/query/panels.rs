@@ -1,7 +1,7 @@
 //! A chart's panels, read from the store: each selected series already
 //! reduced for the picture (M4 per pixel column, from the rollups on long
 //! ranges), with what the legend, titles and axes need (each source's last
-//! value and change, the data's last quoted digit, what the pair means);
+//! value and change, the coarsest line's last quoted digit, what the pair means);
 //! `--vs` turns them into deviations from one source. `fxsnap chart` and the
 //! report's charts draw these.
 
@@ -181,7 +181,8 @@ fn group_of(p: Pair) -> String {
     }
 }
 
-/// A panel being gathered: its lines and the finest quoted digit seen.
+/// A panel being gathered: its lines and the coarsest quoted digit seen (the axis spans at
+/// least ten of its steps).
 type PanelParts = (Vec<Line>, Option<i32>);
 
 /// The panels of a chart over `t0..=t1`, one per shown pair, one line per
@@ -242,9 +243,11 @@ fn direct_panels(store: &Store, views: &[View], t0: i64, t1: i64, columns: Optio
             (Some(l), None) => (Some(shown_text(l, v.shown)), None),
             _ => (None, None),
         };
+        // the coarsest line rules the axis: the ticker's one-digit flip never fills the panel
+        // however fine a bank's computed inverse is
         for o in last.iter().chain(first.iter()) {
             if let Some(d) = decimals_of(o, v.shown) {
-                entry.1 = Some(entry.1.map_or(d, |e: i32| e.max(d)));
+                entry.1 = Some(entry.1.map_or(d, |e: i32| e.min(d)));
             }
         }
         sources.push(v.series.source.clone());
@@ -322,7 +325,7 @@ fn cross_lines(
             Some(panel) => {
                 panel.lines.push(line);
                 if let Some(d) = decimals {
-                    panel.decimals = Some(panel.decimals.map_or(d, |e| e.max(d)));
+                    panel.decimals = Some(panel.decimals.map_or(d, |e| e.min(d)));
                 }
             }
             None => panels.push(Panel {
@@ -353,13 +356,14 @@ pub fn vs_panels(store: &Store, views: &[View], reference: &Source, t0: i64, t1:
         }
         let ref_step = relative_step(store, rv, t1)?;
         let mut lines = Vec::new();
-        let mut finest: Option<f64> = None;
+        // the coarsest line's step rules the axis, as in a panel of rates
+        let mut coarsest: Option<f64> = None;
         for (slot, v) in of_pair.iter().filter(|v| v.series.source != *reference).enumerate() {
             let dev = deviation(&last_per_day(&all_points(store, v, t0, t1)?), &ref_days);
             let Some(&(_, last)) = dev.last() else { continue };
             if let (Some(a), Some(b)) = (ref_step, relative_step(store, v, t1)?) {
                 let step = (a + b) * 100.0;
-                finest = Some(finest.map_or(step, |f| f.min(step)));
+                coarsest = Some(coarsest.map_or(step, |f| f.max(step)));
             }
             let points = chart::m4_reduce_snapped(&dev, t0, t1, columns, snap);
             let last_text = format!("{}{:.2}%", if last < 0.0 { "\u{2212}" } else { "+" }, last.abs());
@@ -376,7 +380,7 @@ pub fn vs_panels(store: &Store, views: &[View], reference: &Source, t0: i64, t1:
         if lines.is_empty() {
             continue;
         }
-        let decimals = finest.and_then(decimals_of_step);
+        let decimals = coarsest.and_then(decimals_of_step);
         out.push(Panel { pair: pair.to_string(), meaning: format!("deviation from {reference}, %"), lines, decimals, zero_line: true });
     }
     if out.is_empty() {
