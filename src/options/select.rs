@@ -119,13 +119,14 @@ pub fn source_arg(value: Option<&str>) -> Result<Option<crate::model::Source>> {
 /// what the command line's `--no-invert` and `--no-cross` say.
 impl FromUrl for SelectArgs {
     fn from_url(q: &UrlQuery) -> Result<Self> {
+        let (pair, source, from, to) = (q.list("pair"), q.list("source"), q.text("from"), q.text("to"));
         let invert = q.flag("invert")?;
         let cross = q.flag("cross")?;
         Ok(SelectArgs {
-            pair: q.list("pair"),
-            source: q.list("source"),
-            from: q.text("from"),
-            to: q.text("to"),
+            pair,
+            source,
+            from,
+            to,
             invert: invert == Some(true),
             no_invert: invert == Some(false),
             cross: cross == Some(true),

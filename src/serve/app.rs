@@ -70,6 +70,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/v2", get(|s: State<Arc<Shared>>, a: Asked| answer(s, a, Route::V2("/".into()))))
         .route("/v2/", get(|s: State<Arc<Shared>>, a: Asked| answer(s, a, Route::V2("/".into()))))
         .route("/v2/{*rest}", get(|s: State<Arc<Shared>>, Path(rest): Path<String>, a: Asked| answer(s, a, Route::V2(format!("/{rest}")))))
+        .route("/api/openapi.json", get(|| async { document(super::openapi::api_document()) }))
         .route("/api/{command}", get(|s: State<Arc<Shared>>, Path(c): Path<String>, a: Asked| answer(s, a, Route::Api(c))))
         .route("/chart.png", get(|s: State<Arc<Shared>>, a: Asked| answer(s, a, Route::Chart("png"))))
         .route("/chart.svg", get(|s: State<Arc<Shared>>, a: Asked| answer(s, a, Route::Chart("svg"))))
@@ -113,6 +114,12 @@ async fn index(asked: Asked) -> Response {
     };
     response.headers_mut().append(header::VARY, HeaderValue::from_static("accept"));
     labelled(Route::Index, response)
+}
+
+/// A contract document (OpenAPI 3.1), the same for every store state.
+fn document(bytes: &'static [u8]) -> Response {
+    let answer = Answer { status: 200, content_type: JSON, body: bytes.to_vec(), cache: CacheKind::Relative };
+    labelled(Route::Index, http::plain_response(answer))
 }
 
 fn redirect(status: StatusCode, to: &'static str) -> Response {

@@ -23,6 +23,7 @@ pub(crate) mod frankfurter;
 mod http;
 mod io;
 mod metrics;
+mod openapi;
 mod pool;
 mod report;
 mod routes;
