@@ -21,7 +21,7 @@ use tower_http::compression::CompressionLayer;
 
 use super::answer::{Answer, CacheKind, JSON};
 use super::http::{self, Asked};
-use super::routes::Route;
+use super::routes::{Route, RouteLabel};
 use super::shared::Shared;
 use crate::options::url::decode;
 
@@ -133,10 +133,6 @@ fn redirect(status: StatusCode, to: &'static str) -> Response {
     response.headers_mut().insert(header::LOCATION, HeaderValue::from_static(to));
     response
 }
-
-/// The route a response answered, for the request metrics (a few fixed labels).
-#[derive(Clone, Copy)]
-pub(crate) struct RouteLabel(pub(crate) &'static str);
 
 fn labelled(route: Route, mut response: Response) -> Response {
     response.extensions_mut().insert(RouteLabel(route.label()));

@@ -89,7 +89,7 @@ pub(crate) fn fast_not_modified(shared: &Shared, req: &Request) -> Option<Respon
     }
     let (a, extra) = not_modified(shared, tag, modified);
     let mut response = to_response(Handed::Whole(a, extra), &route);
-    response.extensions_mut().insert(super::app::RouteLabel(route.label()));
+    response.extensions_mut().insert(routes::RouteLabel(route.label()));
     Some(response)
 }
 

@@ -35,6 +35,11 @@ pub(crate) enum Route {
     Refused,
 }
 
+/// The route a response answered, carried in its extensions to the
+/// request metrics (a few fixed labels).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RouteLabel(pub(crate) &'static str);
+
 impl Route {
     /// The `route` label of `fxsnap_http_requests_total` (a few fixed values).
     pub(crate) fn label(&self) -> &'static str {
