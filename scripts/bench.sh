@@ -47,7 +47,8 @@
 #      vs nginx's 304 (>= 0.8x); RSS with 1,000 idle keep-alive connections (<= 64 MiB);
 #      RSS growth while a 26-year daily range streams (< 20 MiB); /metrics on the big store
 #      (<= 20 ms, also the first scrape after a write); /chart.png vs the chart command
-#      drawing the same picture (<= 1.2x). BENCH_ONLY=serve runs it alone on the bundled
+#      drawing the same picture (<= 1.2x); (v4) /api/latest?pair=all against /v1/latest in
+#      the same run (>= 0.5x its requests/s). BENCH_ONLY=serve runs it alone on the bundled
 #      data (no /metrics figure; BENCH_SERVE_DB=STORE gives one).
 #      Needs wrk and nginx (Debian packages; scripts/test.sh installs them).
 #
@@ -376,6 +377,17 @@ p = float(sys.argv[1]); print("\t".join(["10b. /v1/latest p99 at 64 connections"
 PY
     ratio_row "10c. a 304, 64 conns: nginx's 304 req/s over fxsnap's" "$(python3 -c "print(1/$s304)")" "$(python3 -c "print(1/$n304)")" 1.25 "nginx 304"
     row "10c. (304s per second)" "$(printf %.0f "$s304")/s" "$(printf %.0f "$n304")/s nginx" "-" ">= 0.8x" "(info)"
+    # 10h (v4): an /api/ answer is kept per store state (and per 5-minute window) as the
+    # Frankfurter answers are: /api/latest?pair=all against /v1/latest in the same run.
+    local api="$base/api/latest?pair=all"
+    curl -fs "$api" >/dev/null || { kill $spid $npid; die "no answer from $api"; }
+    : >"$RES/sapi.wrk"
+    for _ in $(seq "$RUNS"); do wrk_run sapi "$api"; done
+    local sapi; sapi=$(median_col "$RES/sapi.wrk" 1)
+    awk '$3 > 0 || $4 > 0 { bad = 1 } END { exit bad }' "$RES/sapi.wrk" \
+        || echo "  WARNING: fxsnap answered some /api/ requests with an error or a socket error (see $RES/sapi.wrk.txt)" >&2
+    ratio_row "10h. /api/latest?pair=all, 64 conns: /v1/latest's req/s over /api/'s" "$(python3 -c "print(1/$sapi)")" "$(python3 -c "print(1/$s200)")" 2 "/v1/latest"
+    row "10h. (requests per second)" "$(printf %.0f "$sapi")/s" "$(printf %.0f "$s200")/s /v1/latest" "-" ">= 0.5x" "(info)"
     kill "$npid" 2>/dev/null; wait "$npid" 2>/dev/null || true
 
     # 1,000 idle keep-alive connections: the server's whole RSS while they are open.
