@@ -5,8 +5,8 @@
 //! command writes (`export::reading`, `query::panels::range_chart`), from
 //! the request's store in its read transaction, on a blocking thread.
 
+use super::answer::Handover;
 use super::answer::{Answer, CacheKind};
-use super::stream::Handover;
 use crate::chart::ImageFormat;
 use crate::error::Error;
 use crate::model::Instant;

@@ -20,18 +20,160 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
 use hyper::body::Frame;
 
-use super::answer::{Answer, CacheKind, Extra};
-use super::pool::FileId;
-use super::routes::{self, Route};
-use super::shared::{LogLine, Shared};
-use super::stream::{Handed, Handover};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use super::answer::{Answer, AnswerCache, CacheKind, Extra, Handed, Handover};
+use super::metrics::{Http, StoreCache};
+use super::pool::{FileId, Pool, StampWatch};
+use super::Options;
 use crate::model::Instant;
-use crate::store::ChangeStamp;
+use crate::options::url::UrlQuery;
+use crate::store::{ChangeStamp, Store};
 
 /// How long an answer may take before the client gets 503.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 /// ETags whose answers' cache kinds are remembered, for a 304's Cache-Control.
 const KINDS_KEPT: usize = 10_000;
+
+/// What a request asks for, as far as the conditional unit and the
+/// metrics care: whether its answer has an ETag, whether it is kept per
+/// store state, what "now" its ETag names, its label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// `/`: a browser goes to the report, another client gets the index.
+    Index,
+    Healthz,
+    Metrics,
+    /// Frankfurter v1 (at `/v1` and unversioned).
+    V1,
+    /// Frankfurter v2 but `/v2/rates`.
+    V2,
+    /// `/v2/rates`, `/v2/rates.csv`: the format chosen by `Accept` too.
+    V2Rates,
+    /// `/report/NAME`.
+    Report,
+    /// `/api/COMMAND`.
+    Api,
+    /// `/chart.png`, `/chart.svg`.
+    Chart,
+    /// Any other path.
+    NotFound,
+    /// Refused before routing (a method, a body, a head too large, a bad path).
+    Refused,
+}
+
+/// The route a response answered, carried in its extensions to the
+/// request metrics (a few fixed labels).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RouteLabel(pub(crate) &'static str);
+
+impl Route {
+    /// The `route` label of `fxsnap_http_requests_total` (a few fixed values).
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Route::Index => "/",
+            Route::Healthz => "/healthz",
+            Route::Metrics => "/metrics",
+            Route::V1 => "/v1",
+            Route::V2 | Route::V2Rates => "/v2",
+            Route::Report => "/report/",
+            Route::Api => "/api/",
+            Route::Chart => "/chart",
+            Route::NotFound => "not found",
+            Route::Refused => "refused",
+        }
+    }
+
+    /// The route of a path for the fast 304 (before the router): the data
+    /// routes whose ETag the stamp watch can vouch for; None for any other.
+    pub(crate) fn of_path(path: &str) -> Option<Route> {
+        Some(match path {
+            "/chart.png" | "/chart.svg" => Route::Chart,
+            p if p.starts_with("/api/") => Route::Api,
+            p if p.starts_with("/report/") => Route::Report,
+            p if p.starts_with("/v2/rates") => Route::V2Rates,
+            p if p.starts_with("/v2/") => Route::V2,
+            p if p.starts_with("/v1/") => Route::V1,
+            _ => return None,
+        })
+    }
+
+    /// Whether an answer is kept per store state (`AnswerCache`): those that
+    /// depend on nothing but what their ETag names (the report keeps its own).
+    fn kept(self) -> bool {
+        matches!(self, Route::V1 | Route::V2 | Route::V2Rates | Route::Api)
+    }
+
+    /// Whether the answer is chosen by the request's `Accept` (`Vary: Accept`).
+    fn chosen_by_accept(self) -> bool {
+        matches!(self, Route::Index | Route::V2Rates)
+    }
+
+    /// Whether its answers carry an ETag (every data answer does).
+    fn has_etag(self) -> bool {
+        matches!(self, Route::V1 | Route::V2 | Route::V2Rates | Route::Report | Route::Api | Route::Chart)
+    }
+}
+
+/// Writes one access-log line (standard error for `--access-log`).
+pub type LogLine = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// What every request shares.
+pub(crate) struct Shared {
+    pub opts: Options,
+    pub pool: Pool,
+    pub http: Http,
+    pub store_metrics: StoreCache,
+    pub report: super::report::ReportCache,
+    /// The Frankfurter answers of the store state last seen, by ETag.
+    pub(crate) answers: AnswerCache,
+    /// The change stamp last read, with the store's files as they were.
+    pub(crate) watch: StampWatch,
+    pub(crate) log: Option<LogLine>,
+    /// The cache kind of each ETag given out, for the 304 that revalidates it.
+    pub(crate) kinds: Mutex<HashMap<String, CacheKind>>,
+}
+
+impl Shared {
+    pub(crate) fn new(opts: Options, log: Option<LogLine>) -> Shared {
+        let pool = Pool::new(&opts.db);
+        Shared {
+            opts,
+            pool,
+            http: Http::new(),
+            store_metrics: StoreCache::default(),
+            report: Default::default(),
+            answers: AnswerCache::default(),
+            watch: StampWatch::default(),
+            log,
+            kinds: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// What a route's answer is computed from: the request, the server's
+/// shared state, and the store inside the request's read transaction.
+pub(crate) struct Exchange<'a> {
+    pub shared: &'a Shared,
+    pub store: &'a Store,
+    pub stamp: Option<ChangeStamp>,
+    pub now: Instant,
+    pub asked: &'a Asked,
+    pub handover: &'a Handover,
+}
+
+impl Exchange<'_> {
+    /// The request's query parameters.
+    pub(crate) fn query(&self) -> crate::error::Result<UrlQuery> {
+        UrlQuery::parse(self.asked.uri.query())
+    }
+
+    /// The request's `Accept`.
+    pub(crate) fn accept(&self) -> Option<&str> {
+        self.asked.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok())
+    }
+}
 
 /// What a request asks beyond its route: the URI and the
 /// headers (the Accept that chooses a format, the coding, If-None-Match).
@@ -50,19 +192,22 @@ impl<S: Send + Sync> FromRequestParts<S> for Asked {
 }
 
 /// The answer of a route: a kept one when the store's files vouch for its
-/// state, else computed from the store on a blocking thread (whole, or
-/// streamed as it is written), 503 past 10 s.
-pub(crate) async fn respond(shared: &Arc<Shared>, route: &Route, asked: &Asked) -> Response {
-    if let Some((a, extra)) = known_answer(shared, route, asked) {
+/// state, else `compute`d from the store on a blocking thread (whole, or
+/// streamed as it is written), 503 past 10 s; labelled for the metrics.
+pub(crate) async fn respond<F>(shared: &Arc<Shared>, route: Route, asked: Asked, compute: F) -> Response
+where
+    F: FnOnce(&Exchange<'_>) -> crate::error::Result<Answer> + Send + 'static,
+{
+    if let Some((a, extra)) = known_answer(shared, route, &asked) {
         return to_response(Handed::Whole(a, extra), route);
     }
-    let (job_shared, job_route, job_asked) = (shared.clone(), route.clone(), asked.clone());
+    let job_shared = shared.clone();
     let (head, handed) = tokio::sync::oneshot::channel();
     let runtime = tokio::runtime::Handle::current();
-    // The answer comes back whole, or as a head whose body follows (`stream`).
+    // The answer comes back whole, or as a head whose body follows.
     tokio::task::spawn_blocking(move || {
         let handover = Handover::new(head, runtime);
-        let (answer, extra) = answer_from_store(&job_shared, &job_route, &job_asked, &handover);
+        let (answer, extra) = answer_from_store(&job_shared, route, &asked, &handover, compute);
         handover.finish(answer, extra);
     });
     let out = match tokio::time::timeout(ANSWER_TIMEOUT, handed).await {
@@ -83,21 +228,19 @@ pub(crate) fn fast_not_modified(shared: &Shared, req: &Request) -> Option<Respon
         return None;
     }
     let route = Route::of_path(req.uri().path())?;
-    let (tag, modified) = watched_etag(shared, &route, req.uri(), req.headers())?;
+    let (tag, modified) = watched_etag(shared, route, req.uri(), req.headers())?;
     if !matches_etag(asked, &tag) {
         return None;
     }
     let (a, extra) = not_modified(shared, tag, modified);
-    let mut response = to_response(Handed::Whole(a, extra), &route);
-    response.extensions_mut().insert(routes::RouteLabel(route.label()));
-    Some(response)
+    Some(to_response(Handed::Whole(a, extra), route))
 }
 
 /// A kept Frankfurter answer, without a thread or a query, when the store's
 /// files show it unchanged since its change stamp was last read
 /// (`StampWatch`); None: the store must be asked. (The 304 such a look
 /// allows was given before the router, by `revalidated`.)
-fn known_answer(shared: &Shared, route: &Route, asked: &Asked) -> Option<(Answer, Extra)> {
+fn known_answer(shared: &Shared, route: Route, asked: &Asked) -> Option<(Answer, Extra)> {
     let (tag, modified) = watched_etag(shared, route, &asked.uri, &asked.headers)?;
     let answer = route.kept().then(|| shared.answers.get(&tag)).flatten()?;
     Some((answer, Extra { etag: Some(tag), last_modified: modified, ..Extra::default() }))
@@ -105,7 +248,7 @@ fn known_answer(shared: &Shared, route: &Route, asked: &Asked) -> Option<(Answer
 
 /// The ETag of this request and its Last-Modified, when the route has one
 /// and the stamp watch vouches for the stamp the store holds.
-fn watched_etag(shared: &Shared, route: &Route, uri: &Uri, headers: &HeaderMap) -> Option<(String, Option<String>)> {
+fn watched_etag(shared: &Shared, route: Route, uri: &Uri, headers: &HeaderMap) -> Option<(String, Option<String>)> {
     if !route.has_etag() {
         return None;
     }
@@ -124,7 +267,10 @@ fn not_modified(shared: &Shared, tag: String, modified: Option<String>) -> (Answ
 
 /// The answer of a route that reads the store: one read transaction, the
 /// ETag of the state it sees, 304 when the client has it.
-fn answer_from_store(shared: &Shared, route: &Route, asked: &Asked, handover: &Handover) -> (Answer, Extra) {
+fn answer_from_store<F>(shared: &Shared, route: Route, asked: &Asked, handover: &Handover, compute: F) -> (Answer, Extra)
+where
+    F: FnOnce(&Exchange<'_>) -> crate::error::Result<Answer>,
+{
     let (uri, headers) = (&asked.uri, &asked.headers);
     // The files looked at before the stamp is read (a commit in between
     // makes them differ at the next look, never the other way round).
@@ -168,7 +314,7 @@ fn answer_from_store(shared: &Shared, route: &Route, asked: &Asked, handover: &H
         Some(a) => Ok(a),
         None => {
             handover.set_extra(Extra { etag: etag.clone(), last_modified: stamp.and_then(last_modified), ..Extra::default() });
-            routes::with_store(shared, route, uri, headers, &store, stamp, now, handover)
+            compute(&Exchange { shared, store: &store, stamp, now, asked, handover })
         }
     };
     let finished = snapshot.finish();
@@ -179,7 +325,7 @@ fn answer_from_store(shared: &Shared, route: &Route, asked: &Asked, handover: &H
     // The charts read the store on their own (the chart command's own
     // read): an answer from a later state than the stamp is not labelled
     // with the stamp's ETag.
-    let etag = if matches!(route, Route::Chart(_)) && store.change_stamp().ok().flatten() != stamp { None } else { etag };
+    let etag = if route == Route::Chart && store.change_stamp().ok().flatten() != stamp { None } else { etag };
     shared.pool.give_back(store, id);
     if answer.status >= 300 {
         return (answer, Extra::default());
@@ -217,9 +363,9 @@ fn etag_of(id: FileId, stamp: ChangeStamp, moment: (chrono::NaiveDate, i64), uri
 /// for the API and the charts (`from=36h` moves within a day), "now" to
 /// the report's refresh (0 for the others: Frankfurter's answers move by
 /// the day only).
-fn moment(shared: &Shared, route: &Route, now: Instant) -> (chrono::NaiveDate, i64) {
+fn moment(shared: &Shared, route: Route, now: Instant) -> (chrono::NaiveDate, i64) {
     let made = match route {
-        Route::Report(_) | Route::Api(_) | Route::Chart(_) => super::report::made_at(&shared.opts, now).unix(),
+        Route::Report | Route::Api | Route::Chart => super::report::made_at(&shared.opts, now).unix(),
         _ => 0,
     };
     (now.datetime().date_naive(), made)
@@ -248,7 +394,7 @@ fn last_modified(stamp: ChangeStamp) -> Option<String> {
 /// A response of an answer and its extra headers: the caching headers of
 /// the conditional unit (ETag, Last-Modified, Cache-Control, `Vary`), the
 /// content type unless a 304. (HEAD's length and empty body are axum's.)
-fn to_response(handed: Handed, route: &Route) -> Response {
+fn to_response(handed: Handed, route: Route) -> Response {
     let (answer, extra, chunks) = match handed {
         Handed::Whole(a, e) => (a, e, None),
         Handed::Streamed(a, e, c) => (a, e, Some(c)),
@@ -281,6 +427,7 @@ fn to_response(handed: Handed, route: &Route) -> Response {
         h.append(header::VARY, HeaderValue::from_static("accept"));
     }
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    response.extensions_mut().insert(RouteLabel(route.label()));
     response
 }
 
@@ -302,15 +449,10 @@ impl hyper::body::Body for NoContent {
     }
 }
 
-/// A response of an answer that needs no store (`/`, a refusal).
-pub(crate) fn plain_response(answer: Answer) -> Response {
-    to_response(Handed::Whole(answer, Extra::default()), &Route::Refused)
-}
-
-impl axum::response::IntoResponse for Answer {
-    fn into_response(self) -> Response {
-        plain_response(self)
-    }
+/// A response of an answer that needs no store (`/`, a refusal), labelled
+/// with its route.
+pub(crate) fn plain_response(route: Route, answer: Answer) -> Response {
+    to_response(Handed::Whole(answer, Extra::default()), route)
 }
 
 /// The part of an access-log line known from the request: `"GET /x HTTP/1.1"`.
@@ -382,7 +524,6 @@ impl hyper::body::Body for Counted {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::serve::shared::Shared;
 
     #[test]
     fn if_none_match_lists_and_stars() {
@@ -398,12 +539,12 @@ mod tests {
         let shared = Shared::new(opts, None);
         let (t, later) = (Instant::from_unix(1_779_710_400), Instant::from_unix(1_779_710_400 + 301));
         // `/api/history?from=36h` at 12:00 and at 12:05 are two answers.
-        let api = Route::Api("history".into());
-        assert_ne!(moment(&shared, &api, t), moment(&shared, &api, later));
-        assert_ne!(moment(&shared, &Route::Chart("png"), t), moment(&shared, &Route::Chart("png"), later));
-        let v1 = Route::V1("/latest".into());
-        assert_eq!(moment(&shared, &v1, t), moment(&shared, &v1, later));
-        assert_ne!(moment(&shared, &v1, t), moment(&shared, &v1, Instant::from_unix(1_779_710_400 + 86_400)));
+        let api = Route::Api;
+        assert_ne!(moment(&shared, api, t), moment(&shared, api, later));
+        assert_ne!(moment(&shared, Route::Chart, t), moment(&shared, Route::Chart, later));
+        let v1 = Route::V1;
+        assert_eq!(moment(&shared, v1, t), moment(&shared, v1, later));
+        assert_ne!(moment(&shared, v1, t), moment(&shared, v1, Instant::from_unix(1_779_710_400 + 86_400)));
     }
 
     #[test]

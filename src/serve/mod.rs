@@ -26,10 +26,6 @@ mod metrics;
 mod openapi;
 mod pool;
 mod report;
-mod routes;
-mod server;
-mod shared;
-mod stream;
 
 use std::path::PathBuf;
 
@@ -55,7 +51,7 @@ pub struct Options {
     pub defaults: crate::options::Defaults,
 }
 
-pub use server::run;
+pub use app::run;
 
 /// Options for the unit tests of the server's parts.
 #[cfg(test)]
@@ -81,4 +77,4 @@ pub(crate) fn test_options() -> Options {
         defaults: Default::default(),
     }
 }
-pub use shared::LogLine;
+pub use http::LogLine;

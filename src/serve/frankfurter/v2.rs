@@ -16,7 +16,7 @@ use super::{json_str, names, param, parse_date, prefer_rule};
 use crate::model::{round_significant, Currency, Source, INVERSE_DIGITS};
 use crate::query::reference::{ReferenceRates, Rule, Snapshot};
 use crate::serve::answer::{Answer, CacheKind, JSON};
-use crate::serve::stream::{Handover, Spill};
+use crate::serve::answer::{Handover, Spill};
 use crate::sources;
 use crate::store::Store;
 
