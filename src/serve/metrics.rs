@@ -11,6 +11,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Mutex;
 
 use prometheus_client::encoding::text::encode_registry;
+use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -31,29 +32,27 @@ const CURRENCIES: [&str; 5] = ["KZT", "KGS", "UZS", "TJS", "TMT"];
 /// The content type of the text format 0.0.4.
 pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
+/// The labels of `fxsnap_http_requests_total`: a few fixed routes and the statuses.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: &'static str,
+    status: u16,
+}
+
 /// The server's own counters, shared by every request.
 pub(crate) struct Http {
-    requests: Family<Labels, Counter>,
-    /// Each (route, status) counter of `requests`, found without building its labels.
-    counters: std::sync::RwLock<std::collections::HashMap<(&'static str, u16), Counter>>,
+    requests: Family<RequestLabels, Counter>,
     duration: Histogram,
 }
 
 impl Http {
     pub(crate) fn new() -> Http {
-        Http { requests: Family::default(), counters: Default::default(), duration: Histogram::new(exponential_buckets(0.0005, 2.0, 16)) }
+        Http { requests: Family::default(), duration: Histogram::new(exponential_buckets(0.0005, 2.0, 16)) }
     }
 
     /// Counts one answered request.
     pub(crate) fn record(&self, route: &'static str, status: u16, seconds: f64) {
-        let known = self.counters.read().unwrap_or_else(|p| p.into_inner()).get(&(route, status)).cloned();
-        let counter = known.unwrap_or_else(|| {
-            let labels = vec![("route".to_string(), route.to_string()), ("status".to_string(), status.to_string())];
-            let c = self.requests.get_or_create(&labels).clone();
-            self.counters.write().unwrap_or_else(|p| p.into_inner()).insert((route, status), c.clone());
-            c
-        });
-        counter.inc();
+        self.requests.get_or_create(&RequestLabels { route, status }).inc();
         self.duration.observe(seconds);
     }
 }
