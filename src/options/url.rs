@@ -216,6 +216,12 @@ pub fn url_words(message: &str) -> String {
         rest = after;
     }
     out.push_str(rest);
+    // convert's positional arguments are parameters of the same names in a URL.
+    for (cli, url) in [("AMOUNT '", "amount '"), ("FROM: ", "from: "), ("TO: ", "to: ")] {
+        if let Some(rest) = out.strip_prefix(cli) {
+            out = format!("{url}{rest}");
+        }
+    }
     out
 }
 
@@ -279,6 +285,7 @@ mod tests {
         assert_eq!(url_words("--from 2026-13-01: month 13 does not exist"), "from 2026-13-01: month 13 does not exist");
         assert_eq!(url_words("add --cross to derive it (--pair all)"), "add cross to derive it (pair all)");
         assert_eq!(url_words("a -- b"), "a -- b");
+        assert_eq!(url_words("AMOUNT '-5' is not positive"), "amount '-5' is not positive");
     }
 
     #[test]
