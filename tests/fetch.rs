@@ -264,8 +264,10 @@ fn limits_db() -> (TempDb, String, String) {
     let (t4, t3) = (at(4 * 86400), at(3 * 86400));
     let csv = format!(
         "timestamp,pair,rate,change_pct,source\n{t4},KZT/USD,0.00200,,nbk\n{t3},KZT/USD,0.00220,,nbk\n{},KGS/USD,0.01144,,nbkr\n{},KGS/USD,0.01144,,nbkr\n",
-        at(7200),
-        at(3600)
+        // Two of KGS in one hour (the last whole one), so the store keeps rollups of them whatever
+        // the time of day (`check` then has rollups to find missing).
+        at(now % 3600 + 3600 - 60),
+        at(now % 3600 + 3600 - 120)
     );
     let file = db.dir.path().join("rates.csv");
     std::fs::write(&file, csv).unwrap();
