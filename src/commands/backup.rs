@@ -49,11 +49,7 @@ fn backup(db: &Path, file: &Path) -> Result<crate::store::Copied> {
     }
     // Opened before the temporary file exists: a missing store writes nothing.
     let store = Store::open_existing(db)?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".backup-{}.tmp", std::process::id()));
-    let tmp = Temp(dir.join(tmp_name));
-    std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp.0).map_err(|e| cannot(e.to_string()))?;
+    let tmp = temporary(&dir, name).map_err(|e| cannot(e.to_string()))?;
     store.backup_into(&tmp.0).map_err(|e| naming(e, &tmp.0, file))?;
     drop(store);
     let copied = Store::check_copy(&tmp.0).map_err(|e| naming(e, &tmp.0, file))?;
@@ -64,6 +60,23 @@ fn backup(db: &Path, file: &Path) -> Result<crate::store::Copied> {
         let _ = d.sync_all();
     }
     Ok(copied)
+}
+
+/// A new, empty `.FILE.backup-PID-N.tmp` beside FILE (N past any left by a
+/// run that was killed with the same process id).
+fn temporary(dir: &Path, name: &std::ffi::OsStr) -> std::io::Result<Temp> {
+    let mut n = 0;
+    loop {
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".backup-{}-{n}.tmp", std::process::id()));
+        let path = dir.join(tmp_name);
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(_) => return Ok(Temp(path)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// An error about the temporary file, told of the backup it becomes.
