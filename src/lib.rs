@@ -70,5 +70,6 @@ pub fn run_with(mut cli: Cli, inv: config::Invocation) -> Result<()> {
         Command::Report(a) => commands::report::run(&db()?, a),
         Command::Fetch(a) => commands::fetch::run(&db()?, a),
         Command::Serve(a) => commands::serve::run(&db()?, a, &config),
+        Command::Backup(a) => commands::backup::run(&db()?, a),
     }
 }

@@ -1,5 +1,6 @@
 //! One file per subcommand; the six reading commands share `read`.
 
+pub mod backup;
 pub mod chart;
 pub mod check;
 pub mod completions;

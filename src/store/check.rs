@@ -47,7 +47,7 @@ impl Store {
 
     /// SQLite stops when the damage is too deep to walk on: that error is a
     /// finding too, reported after the ones made before it.
-    fn integrity_findings(&self) -> Result<Vec<String>> {
+    pub(super) fn integrity_findings(&self) -> Result<Vec<String>> {
         let mut problems = Vec::new();
         let mut st = match self.conn.prepare("PRAGMA integrity_check") {
             Ok(st) => st,

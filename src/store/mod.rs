@@ -8,8 +8,10 @@
 //! - `read`: series, selections of observations, the k-way merge, conflicts;
 //! - `rollup`: the hour and day first/min/max/last rows charts read;
 //! - `check`: SQLite's integrity check plus the store's own invariants;
-//! - `stamp`: the change stamp every committed write moves.
+//! - `stamp`: the change stamp every committed write moves;
+//! - `backup`: a consistent copy while others write and read (`fxsnap backup`).
 
+mod backup;
 mod check;
 mod delete;
 mod lookup;
@@ -29,6 +31,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 use crate::model::{Instant, Observation, Pair, Source};
 
+pub use backup::Copied;
 pub use delete::{DeleteFilter, Deleted, RowSink};
 pub use lookup::StoredValue;
 pub use migrate::SCHEMA_VERSION;
