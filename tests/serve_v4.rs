@@ -7,6 +7,7 @@
 mod serve_support;
 
 use std::process::Command;
+use std::time::Duration;
 
 use serve_support::{bank_store, bin, Server};
 
@@ -166,4 +167,40 @@ fn answers_chosen_by_accept_vary_by_it() {
     let rates = server.get("/v2/rates?base=USD&date=2026-04-01");
     assert_eq!(rates.status, 200, "{}", rates.text());
     assert!(vary(&rates).split(',').any(|v| v.trim() == "accept"), "{:?}", rates.headers);
+}
+
+/// `--access-log`: one Common Log Format line per request, whose size is the
+/// body's length as sent (a whole body, a compressed one, a stream, a 304).
+#[test]
+fn the_access_logs_size_is_the_bodys_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    let mut server = Server::start_env(&db, &["--access-log"], &[("SOURCE_DATE_EPOCH", EPOCH)]);
+    let plain = server.get("/v1/2026-04-01?base=USD");
+    let gz = server.get_with("/api/history?pair=all&format=csv", &["Accept-Encoding: gzip"]);
+    let missing = server.get("/nothing");
+    let tag = plain.header("etag").unwrap().to_string();
+    let revalidated = server.get_with("/v1/2026-04-01?base=USD", &[&format!("If-None-Match: {tag}")]);
+    assert_eq!((plain.status, gz.status, missing.status, revalidated.status), (200, 200, 404, 304));
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    assert!(server.terminate(Duration::from_secs(15)).is_some_and(|s| s.success()));
+    let log = server.stderr();
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains("\" ")).collect();
+    assert_eq!(lines.len(), 4, "{log}");
+    // `HOST - - [TIME] "GET TARGET HTTP/1.1" STATUS SIZE`
+    let size_of = |target: &str, status: u16| -> String {
+        let line = lines
+            .iter()
+            .find(|l| l.contains(&format!("\"GET {target} HTTP/1.1\" {status} ")))
+            .unwrap_or_else(|| panic!("no line for {target} {status}: {log}"));
+        line.rsplit(' ').next().unwrap().to_string()
+    };
+    assert_eq!(size_of("/v1/2026-04-01?base=USD", 200), plain.body.len().to_string());
+    assert_eq!(size_of("/api/history?pair=all&format=csv", 200), gz.body.len().to_string(), "the gzip body's length as sent");
+    assert_eq!(size_of("/nothing", 404), missing.body.len().to_string());
+    assert_eq!(size_of("/v1/2026-04-01?base=USD", 304), "-", "a 304 has no body");
+    for line in &lines {
+        assert!(line.starts_with("127.0.0.1 - - ["), "{line}");
+    }
 }
