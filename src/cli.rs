@@ -409,12 +409,12 @@ impl SelectArgs {
         Ok(sel)
     }
 
-    /// A listing (`history`, `conflicts`): in the CSV exchange format, unless
-    /// a direction is asked (`--invert`, `--pair USD/KZT`), each value stays
-    /// in the direction it was quoted, so the file round-trips exactly.
-    pub fn listing(&self, csv: bool) -> Result<Listing> {
+    /// A listing (`history`, `conflicts`): with `as_quoted` (the conflict
+    /// log's CSV), unless a direction is asked (`--invert`, `--pair USD/KZT`),
+    /// each value stays in the direction it was quoted.
+    pub fn listing(&self, as_quoted: bool) -> Result<Listing> {
         let selection = self.selection()?;
-        Ok(Listing { selection, as_quoted: csv && !self.invert && !names_direction(&self.pair) })
+        Ok(Listing { selection, as_quoted: as_quoted && !self.invert && !names_direction(&self.pair) })
     }
 }
 
@@ -442,10 +442,11 @@ impl<F: clap::ValueEnum + Clone + Send + Sync + 'static> ReadArgs<F> {
 }
 
 impl ReadArgs<HistoryFormatArg> {
-    /// `history`'s typed options and format.
+    /// `history`'s typed options and format: every format in the
+    /// selection's direction (DESIGN v4; a computed row carries its quote).
     pub fn history(&self) -> Result<(Listing, HistoryFormat)> {
         let format = self.format.format();
-        Ok((self.select.listing(format == HistoryFormat::Csv)?, format))
+        Ok((self.select.listing(false)?, format))
     }
 }
 

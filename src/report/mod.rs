@@ -63,8 +63,9 @@ pub struct Options {
     /// `--stale` as given (`7d`), for the page's words.
     pub stale_label: String,
     pub now: Instant,
-    /// The conflicts table and the history files keep each value as its source quoted it (as
-    /// `conflicts` and `history --format csv` do when no direction is asked).
+    /// The conflicts table keeps each value as its source quoted it (as `conflicts --format csv`
+    /// does when no direction is asked); the history files are in the direction asked, as every
+    /// format of `history` is.
     pub as_quoted: bool,
 }
 
@@ -116,7 +117,7 @@ fn gather(store: &Store, sel: &Selection, opts: &Options) -> Result<Gathered> {
     let end = sel.to.unwrap_or(opts.now);
     let from = data::longest_from(&opts.ranges, sel, end)?;
     for pc in &charts {
-        data.push(data::history(store, sel, pc.pair, from, end, opts.as_quoted)?);
+        data.push(data::history(store, sel, pc.pair, from, end)?);
     }
     Ok(Gathered {
         cross: sel.cross,
