@@ -470,7 +470,10 @@ fn closed_pipe_is_a_quiet_success() {
         assert_eq!((code, out.trim(), err.as_str()), (0, "0", ""), "{cmd}");
     }
     let (code, out, err) = bash("set -o pipefail; fxsnap history | head -1", dir, &db.path);
-    assert_eq!((code, out.as_str(), err.as_str()), (0, "timestamp             pair     rate              change_pct  source\n", ""));
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (0, "timestamp             pair     rate              change_pct  source    quoted\n", "")
+    );
 }
 
 /// Every command's --help ends with two or three examples, and they work:
