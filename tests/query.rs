@@ -28,10 +28,12 @@ fn the_conflict_log_in_csv_keeps_the_published_digits() {
     let db = bank_conflict();
     let rows = csv_fields(&db.ok(&["conflicts", "--format", "csv"]));
     assert_eq!(rows.len(), 1, "{rows:?}");
-    // As `history --format csv` writes the value: its stored direction, its published digits.
+    // Its stored direction, its published digits (as `history --format csv` carries them in
+    // `quoted` beside the rate it shows).
     assert_eq!(&rows[0][1..5], ["USD/KZT", "nbk", "475.09", "475.10"], "{rows:?}");
     let history = csv_fields(&db.ok(&["history", "--format", "csv"]));
-    assert_eq!(&history[0][1..3], ["USD/KZT", "475.09"], "{history:?}");
+    assert_eq!(&history[0][1..3], ["KZT/USD", "0.002104864341"], "{history:?}");
+    assert_eq!(history[0][5], "USD/KZT 475.09", "{history:?}");
     // A direction asked for is shown, as before: the computed inverse.
     let asked = csv_fields(&db.ok(&["conflicts", "--pair", "KZT/USD", "--format", "csv"]));
     assert_eq!(&asked[0][1..5], ["KZT/USD", "nbk", "0.002104864341", "0.002104820038"], "{asked:?}");
