@@ -204,6 +204,7 @@ fn latest_section(g: &Gathered, opts: &Options, reference: Instant) -> String {
         columns.push(Column::new("via", Some("via"), Kind::Text));
     }
     columns.extend([
+        Column::new("quoted", Some("quoted"), Kind::Text),
         Column::new("time (UTC)", Some("timestamp"), Kind::Text),
         Column::new("age", None, Kind::Num),
         Column::new("state", None, Kind::Text),
@@ -226,6 +227,8 @@ fn latest_section(g: &Gathered, opts: &Options, reference: Instant) -> String {
         if via {
             cells.push(text(&r.via.map(|c| c.to_string()).unwrap_or_default()));
         }
+        // The published quote behind a computed rate, as `latest` writes it.
+        cells.push(text(crate::export::quotes::Shape::quoted(r).text()));
         cells.push(time_at(r.obs.at));
         cells.push(escape(&ago(secs)));
         cells.push(if is_stale { "<span class=\"stale\">⚠ stale</span>".into() } else { "<span class=\"fresh\">current</span>".into() });
