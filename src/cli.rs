@@ -65,10 +65,11 @@ pub enum Command {
     /// otherwise the inverse to 10 significant digits. min and max compare exact values; on a tie
     /// the earliest observation wins.
     ///
-    /// change_pct = (last / first - 1) x 100 from the exact stored values; largest_gap_days = the
-    /// largest time between two consecutive observations, in days (empty with fewer than two). Both
-    /// are rounded to 4 decimal places, ties to even, and printed with 4 decimals. A selected
-    /// series with no observation in the range has count 0 and empty fields.
+    /// change_pct = (last / first - 1) x 100 from the exact stored values, rounded to 4 decimal
+    /// places, ties to even, and printed with 4 decimals; largest_gap = the largest time between two
+    /// consecutive observations in whole days or hours, rounded down ("31 days", "2 days 5 h",
+    /// "6 h"; empty with fewer than two). A selected series with no observation in the range has
+    /// count 0 and empty fields.
     #[command(
         after_help = "Examples:\n  fxsnap stats\n  fxsnap stats --pair KZT --invert --from 2015-01-01 --to 2015-12-31\n  fxsnap stats --format csv"
     )]

@@ -222,15 +222,18 @@ fn the_stats_table_fits_120_columns_and_csv_and_json_keep_every_field() {
     // What the table keeps: the span as dates, min, max, the change and the gap.
     let table = db.ok(&["stats", "--pair", "KGS", "--source", "nbu"]);
     let words: Vec<Vec<&str>> = table.lines().map(|l| l.split_whitespace().collect()).collect();
-    assert_eq!(words[0], ["pair", "source", "count", "first_date", "last_date", "min", "max", "change_pct", "largest_gap_days"]);
-    assert_eq!(words[1], ["KGS/USD", "nbu", "7359", "1996-09-02", "2022-07-21", "0.009002013488", "0.08232954544", "-84.7128", "31.0000"]);
+    assert_eq!(words[0], ["pair", "source", "count", "first_date", "last_date", "min", "max", "change_pct", "largest_gap"]);
+    assert_eq!(
+        words[1],
+        ["KGS/USD", "nbu", "7359", "1996-09-02", "2022-07-21", "0.009002013488", "0.08232954544", "-84.7128", "31", "days"]
+    );
     // CSV and JSON: every time and value, as before.
     let csv = db.ok(&["stats", "--pair", "KGS", "--source", "nbu", "--format", "csv"]);
     assert_eq!(
         csv,
-        "pair,source,count,first_timestamp,first,last_timestamp,last,min_timestamp,min,max_timestamp,max,change_pct,largest_gap_days\n\
+        "pair,source,count,first_timestamp,first,last_timestamp,last,min_timestamp,min,max_timestamp,max,change_pct,largest_gap\n\
          KGS/USD,nbu,7359,1996-09-02T00:00:00Z,0.08228279387,2022-07-21T00:00:00Z,0.01257874749,2015-02-26T00:00:00Z,0.009002013488,\
-         1996-09-03T00:00:00Z,0.08232954544,-84.7128,31.0000\n"
+         1996-09-03T00:00:00Z,0.08232954544,-84.7128,31 days\n"
     );
     let json: serde_json::Value = serde_json::from_str(&db.ok(&["stats", "--pair", "KGS", "--source", "nbu", "--format", "json"])).unwrap();
     assert_eq!(json[0]["min_timestamp"], "2015-02-26T00:00:00Z");

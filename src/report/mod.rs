@@ -318,7 +318,7 @@ fn stats_section(g: &Gathered) -> String {
     ];
     columns.extend(paired.iter().map(|(_, _, l)| Column::new(l, None, Kind::Num)));
     columns.push(Column::new("change %", Some("change_pct"), Kind::Num));
-    columns.push(Column::new("largest gap (days)", Some("largest_gap_days"), Kind::Num));
+    columns.push(Column::new("largest gap", Some("largest_gap"), Kind::Num));
     if via {
         columns.push(Column::new("via", Some("via"), Kind::Text));
     }
@@ -334,7 +334,7 @@ fn stats_section(g: &Gathered) -> String {
             cells.push(tables::value_and_time(value, at, point.as_ref()));
         }
         cells.push(text(&r.change_pct.map(fixed).unwrap_or_default()));
-        cells.push(text(&r.largest_gap_days.map(fixed).unwrap_or_default()));
+        cells.push(text(&r.largest_gap_secs.map(ago).unwrap_or_default()));
         if via {
             cells.push(text(&r.via.map(|c| c.to_string()).unwrap_or_default()));
         }
