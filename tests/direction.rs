@@ -207,9 +207,15 @@ fn deleted_rows_go_back_with_ingest() {
 fn metrics_carry_no_digit_the_quote_never_had() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("rates.db");
-    // The ticker's TJS/USD = 0.10593 (five significant digits), 21 February 2026.
-    serve_support::fxsnap(&db, &["ingest", "-q", s(&fixture("pages/061.txt"))]);
+    // The v3 fixture: the ticker's newest TJS/USD = 0.10593 (five significant digits, 22 February
+    // 2026), banks quoting USD/XXX.
+    serve_support::fxsnap(&db, &["ingest", "-q", s(&fixture("v3/history-v3.csv"))]);
     let server = serve_support::Server::start(&db, &[]);
+    // An answer named for a pair holds only its direction: /api/ is the command's bytes.
+    let api = server.get("/api/history?pair=KZT&format=csv");
+    assert_eq!(api.status, 200);
+    assert_eq!(api.text(), serve_support::fxsnap(&db, &["history", "--pair", "KZT", "--format", "csv"]));
+    assert!(rows(&api.text()).iter().all(|r| cell(r, "pair") == "KZT/USD"), "{}", api.text());
     let r = server.get("/metrics");
     assert_eq!(r.status, 200);
     let text = r.text();
