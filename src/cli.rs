@@ -14,7 +14,7 @@ use crate::model::{Currency, Instant};
 use crate::query::check::{CheckOptions, Limit};
 use crate::query::convert::ConvertOptions;
 use crate::query::Listing;
-use crate::selection::{names_direction, parse_pairs, Pairs, Selection};
+use crate::selection::{parse_pairs, Pairs, Selection};
 use crate::timespec::{parse_time, End};
 
 #[derive(Parser, Debug)]
@@ -410,12 +410,10 @@ impl SelectArgs {
         Ok(sel)
     }
 
-    /// A listing (`history`, `conflicts`): with `as_quoted` (the conflict
-    /// log's CSV), unless a direction is asked (`--invert`, `--pair USD/KZT`),
-    /// each value stays in the direction it was quoted.
-    pub fn listing(&self, as_quoted: bool) -> Result<Listing> {
-        let selection = self.selection()?;
-        Ok(Listing { selection, as_quoted: as_quoted && !self.invert && !names_direction(&self.pair) })
+    /// A listing (`history`, `conflicts`): every format in the selection's
+    /// direction (DESIGN v4; a computed value carries its published quote).
+    pub fn listing(&self) -> Result<Listing> {
+        Ok(Listing { selection: self.selection()? })
     }
 }
 
@@ -443,11 +441,10 @@ impl<F: clap::ValueEnum + Clone + Send + Sync + 'static> ReadArgs<F> {
 }
 
 impl ReadArgs<HistoryFormatArg> {
-    /// `history`'s typed options and format: every format in the
-    /// selection's direction (DESIGN v4; a computed row carries its quote).
+    /// `history`'s typed options and format.
     pub fn history(&self) -> Result<(Listing, HistoryFormat)> {
         let format = self.format.format();
-        Ok((self.select.listing(false)?, format))
+        Ok((self.select.listing()?, format))
     }
 }
 
@@ -455,7 +452,7 @@ impl ReadArgs<FormatArg> {
     /// `conflicts`' typed options and format.
     pub fn conflicts(&self) -> Result<(Listing, Format)> {
         let format = self.format.format();
-        Ok((self.select.listing(format == Format::Csv)?, format))
+        Ok((self.select.listing()?, format))
     }
 }
 
@@ -781,7 +778,7 @@ impl ReportArgs {
     /// The report's selection and options, typed, as of `now` (`report`'s, and
     /// `serve`'s `/report/`, which parses its options with these definitions).
     pub fn options(&self, now: Instant) -> Result<(Selection, crate::report::Options)> {
-        let ask = self.select.listing(true)?;
+        let ask = self.select.listing()?;
         let opts = crate::report::Options {
             ranges: crate::timespec::parse_ranges(&self.ranges)?,
             title: self.title.clone().unwrap_or_else(|| "Exchange rates".into()),
@@ -789,7 +786,6 @@ impl ReportArgs {
             stale_secs: crate::timespec::parse_stale(&self.stale, now)?,
             stale_label: self.stale.trim().to_ascii_lowercase(),
             now,
-            as_quoted: ask.as_quoted,
         };
         Ok((ask.selection, opts))
     }

@@ -23,15 +23,12 @@ use crate::model::{Change, Currency, Observation, Pair, Rate, Source};
 use crate::precision::low_precision;
 use crate::selection::Selection;
 
-/// What `history` and `conflicts` are asked: the selection, and (for
-/// `conflicts` only) whether each value stays in the direction its source
-/// quoted it (its CSV when no direction was asked). `history` shows every
-/// format in the selection's direction (DESIGN v4): a computed row carries
-/// its published quote instead ([`Quote::quoted`]).
+/// What `history` and `conflicts` are asked: the selection. Every format
+/// shows the selection's direction (DESIGN v4); a computed value carries its
+/// published quote ([`Quote::quoted`]).
 #[derive(Clone, Debug, Default)]
 pub struct Listing {
     pub selection: Selection,
-    pub as_quoted: bool,
 }
 
 /// One observation as a reading command shows it: the observation as

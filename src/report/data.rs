@@ -65,7 +65,7 @@ pub fn history(store: &Store, sel: &Selection, pair: Pair, from: Option<Instant>
     // The pair as shown is the direction asked: `--invert` is already in it.
     let selection = Selection { pairs: Pairs::Listed(vec![pair]), from, to: Some(end), invert: false, ..sel.clone() };
     let mut bytes = Vec::new();
-    quotes::write_history(&mut bytes, HistoryFormat::Csv, store, &Listing { selection, as_quoted: false })?;
+    quotes::write_history(&mut bytes, HistoryFormat::Csv, store, &Listing { selection })?;
     let day = |t: Instant| t.datetime().format("%Y-%m-%d").to_string();
     let what = match from {
         Some(f) => format!("every {pair} observation from {} to {}, as fxsnap history --format csv writes it", day(f), day(end)),

@@ -63,10 +63,6 @@ pub struct Options {
     /// `--stale` as given (`7d`), for the page's words.
     pub stale_label: String,
     pub now: Instant,
-    /// The conflicts table keeps each value as its source quoted it (as `conflicts --format csv`
-    /// does when no direction is asked); the history files are in the direction asked, as every
-    /// format of `history` is.
-    pub as_quoted: bool,
 }
 
 /// Reads the store and makes the report's files: `index.html` first, then the data files and the charts.
@@ -110,7 +106,7 @@ fn gather(store: &Store, sel: &Selection, opts: &Options) -> Result<Gathered> {
     if resolved.direct.is_empty() && resolved.cross.is_empty() {
         return Err(Error::NotFound("nothing to report: the store has no observations (no folder written)".into()));
     }
-    let listing = Listing { selection: sel.clone(), as_quoted: opts.as_quoted };
+    let listing = Listing { selection: sel.clone() };
     let latest = query::latest::latest_of(store, sel, &resolved)?;
     let charts = charts::pair_charts(store, sel, &resolved, &opts.ranges, opts.now, opts.theme)?;
     let mut data = data::latest(sel, &latest, opts.now)?;
@@ -394,6 +390,15 @@ fn conflicts_section(g: &Gathered) -> String {
     s
 }
 
+/// A value as published, under the computed one it is shown as (nothing when shown as published).
+fn published(o: Option<&crate::model::Observation>) -> String {
+    let quoted = crate::export::conflicts::quoted(o);
+    if quoted.text().is_empty() {
+        return String::new();
+    }
+    format!(" <span class=\"name\">{}</span>", escape(quoted.text()))
+}
+
 /// A conflict's cell under its command column `key` (one of [`CONFLICT_COLUMNS`]).
 fn conflict_cell(r: &ConflictRow, key: &str) -> String {
     debug_assert!(CONFLICT_COLUMNS.contains(&key), "{key}");
@@ -403,8 +408,9 @@ fn conflict_cell(r: &ConflictRow, key: &str) -> String {
         "logged_at" => time_at(r.logged_at),
         "pair" => text(&r.shown.to_string()),
         "source" => text(r.source.as_str()),
-        "kept" => text(&r.kept.to_string()),
-        "dropped" => text(&r.dropped.to_string()),
+        // A computed value with its published quote under it (`kept_quoted`, `dropped_quoted`).
+        "kept" => value_with(&r.kept.to_string(), &published(r.kept_quoted.as_ref())),
+        "dropped" => value_with(&r.dropped.to_string(), &published(r.dropped_quoted.as_ref())),
         "kept_change_pct" => change(&r.kept_change),
         "dropped_change_pct" => change(&r.dropped_change),
         "policy" => text(r.policy.as_str()),
