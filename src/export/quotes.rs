@@ -1,7 +1,9 @@
 //! Records of observations ([`Quote`]s): `latest` and `history`. The
 //! exchange columns (CSV, tables, prices), `via` with `--cross`, in JSON the
 //! `precision_pct` that tables show as `±N%` beside the rate, and history's
-//! provenance in JSON.
+//! provenance in JSON. Every format shows each row in the direction of its
+//! view (DESIGN v4) and ends with `quoted`: the published quote behind a
+//! computed rate.
 
 use std::io::Write;
 
