@@ -202,7 +202,8 @@ report_figure() {
     done
     [ "$n" -gt 0 ] || die "the report drew no chart"
     # (v3) and one run per data file the report holds: latest.csv, latest.json and
-    # history-XXX-USD.csv, which is `history --pair XXX --format csv` (values as quoted).
+    # history-XXX-USD.csv, which is `history --pair XXX --format csv` (XXX/USD, a computed value
+    # with its published quote).
     local d=0 cur
     for f in "$site"/latest.csv "$site"/latest.json; do
         [ -e "$f" ] || continue
@@ -597,7 +598,9 @@ EOF
 
 # ---------------------------------------------------------------- 4. history
 say "4. history --format csv of everything vs sqlite3 -csv ($RUNS runs each, alternating)"
-SEL="SELECT timestamp, pair, rate, change_pct, source FROM obs"
+# (v4) fxsnap's CSV ends with `quoted`, empty for a rate shown as published (every row here: the
+# pages quote XXX/USD, the direction history shows).
+SEL="SELECT timestamp, pair, rate, change_pct, source, '' AS quoted FROM obs"
 : >"$RES/hist.fx"; : >"$RES/hist.ref"; : >"$RES/hist.refscan"
 for i in $(seq "$RUNS"); do
     run_timed "$RES/hist.fx" "$FX" --db "$DB" history --format csv

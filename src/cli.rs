@@ -61,10 +61,11 @@ pub enum Command {
     /// otherwise the inverse to 10 significant digits. min and max compare exact values; on a tie
     /// the earliest observation wins.
     ///
-    /// change_pct = (last / first - 1) x 100 from the exact stored values; largest_gap_days = the
-    /// largest time between two consecutive observations, in days (empty with fewer than two). Both
-    /// are rounded to 4 decimal places, ties to even, and printed with 4 decimals. A selected
-    /// series with no observation in the range has count 0 and empty fields.
+    /// change_pct = (last / first - 1) x 100 from the exact stored values, rounded to 4 decimal
+    /// places, ties to even, and printed with 4 decimals; largest_gap = the largest time between two
+    /// consecutive observations in whole days or hours, rounded down ("31 days", "2 days 5 h",
+    /// "6 h"; empty with fewer than two). A selected series with no observation in the range has
+    /// count 0 and empty fields.
     #[command(
         after_help = "Examples:\n  fxsnap stats\n  fxsnap stats --pair KZT --invert --from 2015-01-01 --to 2015-12-31\n  fxsnap stats --format csv"
     )]
@@ -403,7 +404,7 @@ impl ReportArgs {
     /// The report's selection and options, typed, as of `now` (`report`'s, and
     /// `serve`'s `/report/`, which parses its options with these definitions).
     pub fn options(&self, now: Instant) -> Result<(Selection, crate::report::Options)> {
-        let ask = self.select.listing(true, now)?;
+        let ask = self.select.listing(now)?;
         let opts = crate::report::Options {
             ranges: crate::timespec::parse_ranges(&self.ranges)?,
             title: self.title.clone().unwrap_or_else(|| "Exchange rates".into()),
@@ -411,7 +412,6 @@ impl ReportArgs {
             stale_secs: crate::timespec::parse_stale(&self.stale, now)?,
             stale_label: self.stale.trim().to_ascii_lowercase(),
             now,
-            as_quoted: ask.as_quoted,
         };
         Ok((ask.selection, opts))
     }

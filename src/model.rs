@@ -299,16 +299,16 @@ pub fn round_significant(d: Decimal, digits: u32) -> Decimal {
     if d.is_zero() {
         return d;
     }
-    let abs = d.abs();
-    // Number of digits before the decimal point (≤ 0 for values below 1).
-    let int_digits: i64 = if abs >= Decimal::ONE {
-        abs.trunc().to_string().len() as i64
-    } else {
-        // 0.00192 → -2 (two zeros after the point)
-        let s = abs.to_string();
-        let frac = s.split_once('.').map(|x| x.1).unwrap_or("");
-        -(frac.chars().take_while(|c| *c == '0').count() as i64)
-    };
+    // Number of digits before the decimal point (≤ 0 for values below 1):
+    // the mantissa's digits less the scale (478.77 → 5 - 2 = 3; 0.00192 →
+    // 3 - 5 = -2, two zeros after the point), counted without formatting.
+    let mut mantissa_digits = 0i64;
+    let mut m = d.mantissa().unsigned_abs();
+    while m > 0 {
+        m /= 10;
+        mantissa_digits += 1;
+    }
+    let int_digits = mantissa_digits - i64::from(d.scale());
     let dp = (digits as i64 - int_digits).clamp(0, 28) as u32;
     d.round_dp_with_strategy(dp, RoundingStrategy::MidpointNearestEven).normalize()
 }
@@ -562,6 +562,42 @@ mod tests {
         assert_eq!(r.inverse().to_string(), "12500");
         let r: Rate = "255.2605119".parse().unwrap();
         assert_eq!(r.inverse().to_string(), "0.003917566382");
+    }
+
+    #[test]
+    fn significant_rounding_counts_digits_as_the_formatted_value_did() {
+        // The former way: the integer part's digits, or the zeros after the point, from the text.
+        fn by_text(d: Decimal, digits: u32) -> Decimal {
+            let abs = d.abs();
+            let int_digits: i64 = if abs >= Decimal::ONE {
+                abs.trunc().to_string().len() as i64
+            } else {
+                let s = abs.to_string();
+                let frac = s.split_once('.').map(|x| x.1).unwrap_or("");
+                -(frac.chars().take_while(|c| *c == '0').count() as i64)
+            };
+            let dp = (digits as i64 - int_digits).clamp(0, 28) as u32;
+            d.round_dp_with_strategy(dp, RoundingStrategy::MidpointNearestEven).normalize()
+        }
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut values: Vec<Decimal> = ["1", "1.000", "0.5000", "999.99999", "0.00192", "478.77", "12149.84", "0.00000000001", "1000"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let scale = (x % 20) as u32;
+            values.push(Decimal::new((x >> 8) as i64 % 1_000_000_000_000, scale));
+        }
+        for v in values {
+            for digits in [1, 5, 10] {
+                assert_eq!(round_significant(v, digits), by_text(v, digits), "{v} to {digits}");
+                let inv = Decimal::ONE.checked_div(v).unwrap_or(Decimal::ONE);
+                assert_eq!(round_significant(inv, digits), by_text(inv, digits), "1/{v} to {digits}");
+            }
+        }
     }
 
     #[test]

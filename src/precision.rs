@@ -71,6 +71,43 @@ pub fn significant_digits(d: Decimal) -> u32 {
     m.to_string().len() as u32
 }
 
+/// `1 / quoted` rounded to the significant digits `quoted` was published
+/// with (ties to even), in exact decimal arithmetic: an inverse that shows
+/// no digit its quote never had (`TJS/USD = 0.10593` → `9.4402`, not
+/// `9.440196356`). None for zero, or past what a `Decimal` holds.
+pub fn inverse_to_quoted_digits(quoted: Decimal) -> Option<Decimal> {
+    let digits = significant_digits(quoted);
+    if digits == 0 || quoted.is_sign_negative() {
+        return None;
+    }
+    // quoted = m × 10^-s, so 1/quoted = 10^s / m. The smallest t with
+    // ⌊10^t / m⌋ ≥ 10^(digits-1) gives that quotient with exactly `digits`
+    // digits; the remainder says how to round it, exactly.
+    let m = quoted.mantissa().unsigned_abs();
+    let least = 10u128.checked_pow(digits - 1)?;
+    let mut t = 0u32;
+    let mut num = 1u128;
+    while num / m < least {
+        num = num.checked_mul(10)?;
+        t += 1;
+    }
+    let (mut q, r) = (num / m, num % m);
+    let twice = r.checked_mul(2)?;
+    if twice > m || (twice == m && q % 2 == 1) {
+        q += 1;
+    }
+    // 1/quoted ≈ q × 10^(s - t).
+    let exp = i64::from(quoted.scale()) - i64::from(t);
+    let q = i128::try_from(q).ok()?;
+    let d = if exp >= 0 {
+        let ten_to_exp = Decimal::try_from_i128_with_scale(10i128.checked_pow(u32::try_from(exp).ok()?)?, 0).ok()?;
+        Decimal::try_from_i128_with_scale(q, 0).ok()?.checked_mul(ten_to_exp)?
+    } else {
+        Decimal::try_from_i128_with_scale(q, u32::try_from(-exp).ok()?).ok()?
+    };
+    Some(d.normalize())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +150,36 @@ mod tests {
         let inv = |x: Decimal| Decimal::ONE / x;
         assert_eq!(move_beyond_precision(inv(a), a, inv(b), b).unwrap(), Decimal::ZERO);
         assert_eq!(move_beyond_precision(Decimal::ZERO, Decimal::ZERO, d("1"), d("1")), None);
+    }
+
+    #[test]
+    fn an_inverse_keeps_its_quotes_digits_and_rounds_ties_to_even() {
+        let inv = |s: &str| inverse_to_quoted_digits(d(s)).map(|x| x.to_string());
+        // The ticker's TJS/USD: five digits, 9.440196356… → 9.4402.
+        assert_eq!(inv("0.10593").as_deref(), Some("9.4402"));
+        // A bank's USD/KZT 478.77 (5 digits) → 0.0020887 (0.00208868559…).
+        assert_eq!(inv("478.77").as_deref(), Some("0.0020887"));
+        // One digit keeps one: 0.00008 → 12500 → 10000; 0.00007 → 14285.7… → 10000;
+        // 0.00006 → 16666.6… → 20000.
+        assert_eq!(inv("0.00008").as_deref(), Some("10000"));
+        assert_eq!(inv("0.00007").as_deref(), Some("10000"));
+        assert_eq!(inv("0.00006").as_deref(), Some("20000"));
+        // Trailing zeros count: 4.000 → 0.2500 (shown normalized).
+        assert_eq!(inv("4.000").as_deref(), Some("0.25"));
+        // Exact ties go to the even digit: 1/8 = 0.125 → 0.12 with 2 digits
+        // (from 8.0), and 1/1.6 = 0.625 → 0.62; 1/0.16 = 6.25 → 6.2; 1/4.0 = 0.25 exactly.
+        assert_eq!(inv("8.0").as_deref(), Some("0.12"));
+        assert_eq!(inv("1.6").as_deref(), Some("0.62"));
+        assert_eq!(inv("0.16").as_deref(), Some("6.2"));
+        assert_eq!(inv("4.0").as_deref(), Some("0.25"));
+        // 1/2.4 = 0.41666… → 0.42 (not a tie: up); 1/0.4 = 2.5 with one digit → 2 (tie, even).
+        assert_eq!(inv("2.4").as_deref(), Some("0.42"));
+        assert_eq!(inv("0.4").as_deref(), Some("2"));
+        // Rounding up past a power of ten: 1/0.10001 = 9.99900… (5 digits) → 9.999; 1/1.0001 → 0.99990.
+        assert_eq!(inv("0.10001").as_deref(), Some("9.999"));
+        assert_eq!(inv("1.0001").as_deref(), Some("0.9999"));
+        assert_eq!(inv("0.0000000001").as_deref(), Some("10000000000"));
+        assert_eq!(inv("0"), None);
     }
 
     #[test]

@@ -364,11 +364,6 @@ pub fn check_stored_sources(sources: &[Source], by_group: &[Source], all: &[Seri
     Ok(())
 }
 
-/// Whether any `--pair` value names a direction (`USD/KZT`) rather than only a currency.
-pub fn names_direction(values: &[String]) -> bool {
-    values.iter().any(|v| v.contains('/'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,6 +56,11 @@ fn export(db: &TempDb) -> String {
     db.ok(&["history", "--pair", "all", "--format", "csv"])
 }
 
+/// Whether a row of [`export`] is of `source` (its fifth cell).
+fn source_is(row: &str, source: &str) -> bool {
+    row.split(',').nth(4) == Some(source)
+}
+
 /// The ids of `inputs --format csv`, with their names.
 fn input_ids(db: &TempDb) -> BTreeMap<i64, String> {
     let out = db.ok(&["inputs", "--format", "csv"]);
@@ -182,7 +187,7 @@ fn the_accident_undone_by_deleting_the_inputs_it_added() {
         let id = id.to_string();
         let (code, out, err) = run(&db, &["delete", "--input", &id]);
         assert_eq!(code, 0, "delete --input {id}: {err}");
-        assert!(out.starts_with("timestamp,pair,rate,change_pct,source\n"), "{out}");
+        assert!(out.starts_with("timestamp,pair,rate,change_pct,source,quoted\n"), "{out}");
         assert!(err.contains("deleted "), "{err}");
         assert_check(&db, &format!("delete --input {id}"));
         removed.push(out);
@@ -225,7 +230,7 @@ fn delete_needs_a_filter_and_its_dry_run_changes_nothing() {
     assert_eq!(listing(db.dir.path()), before, "delete --dry-run changed the folder");
     assert!(err.contains("dry run: nothing deleted"), "{err}");
     let all = export(&db);
-    let in_august: Vec<&str> = all.lines().filter(|l| l.starts_with("2015-08-") && l.ends_with(",nbu")).collect();
+    let in_august: Vec<&str> = all.lines().filter(|l| l.starts_with("2015-08-") && source_is(l, "nbu")).collect();
     assert!(!in_august.is_empty());
     assert_eq!(listed.lines().skip(1).collect::<Vec<_>>(), in_august);
 
@@ -243,7 +248,7 @@ fn delete_without_pair_takes_every_pair_of_the_source_and_pair_narrows_it() {
     let db = TempDb::new();
     db.ok(&["ingest", "-q", s(&data("pages")), s(&data("feeds"))]);
     let all = export(&db);
-    let nbk: BTreeSet<&str> = all.lines().filter(|l| l.ends_with(",nbk")).collect();
+    let nbk: BTreeSet<&str> = all.lines().filter(|l| source_is(l, "nbk")).collect();
     assert!(nbk.len() > 5, "nbk quotes more than the five");
 
     // --pair narrows (either direction names the series); other sources keep theirs.
@@ -251,9 +256,10 @@ fn delete_without_pair_takes_every_pair_of_the_source_and_pair_narrows_it() {
     assert_eq!(code, 0, "{err}");
     let usd: Vec<&str> = out.lines().skip(1).collect();
     assert_eq!(usd.len(), 1, "{out}");
-    assert!(usd[0].contains(",USD/KZT,") && usd[0].ends_with(",nbk"), "{out}");
+    // Written as `history --pair all` writes it: KZT/USD, the published quote beside it.
+    assert!(usd[0].contains(",KZT/USD,") && usd[0].ends_with(",nbk,USD/KZT 478.77"), "{out}");
     assert_check(&db, "delete --pair usd/kzt --source nbk");
-    assert!(export(&db).lines().any(|l| l.contains(",KZT/USD,") && l.ends_with(",timesca")));
+    assert!(export(&db).lines().any(|l| l.contains(",KZT/USD,") && source_is(l, "timesca")));
 
     // No --pair: every pair nbk quotes, not only the five.
     let (code, out, err) = run(&db, &["delete", "--source", "nbk"]);
@@ -262,7 +268,7 @@ fn delete_without_pair_takes_every_pair_of_the_source_and_pair_narrows_it() {
     let expected: BTreeSet<&str> = nbk.iter().copied().filter(|l| !usd.contains(l)).collect();
     assert_eq!(rest, expected);
     assert_check(&db, "delete --source nbk");
-    assert!(!export(&db).lines().any(|l| l.ends_with(",nbk")));
+    assert!(!export(&db).lines().any(|l| source_is(l, "nbk")));
     // The emptied series are gone: a second delete finds no source nbk.
     let (code, _, err) = run(&db, &["delete", "--source", "nbk"]);
     assert_eq!(code, 1, "{err}");

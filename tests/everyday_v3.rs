@@ -176,24 +176,24 @@ fn latest_says_how_old_each_value_is_in_the_wording_convert_and_check_share() {
     let mut lines = table.lines();
     assert_eq!(
         lines.next().map(|h| h.split_whitespace().collect::<Vec<_>>()),
-        Some(vec!["timestamp", "pair", "rate", "change_pct", "source", "age"])
+        Some(vec!["timestamp", "pair", "rate", "change_pct", "source", "age", "quoted"])
     );
-    assert!(lines.next().is_some_and(|l| l.ends_with("nbk     2 days 5 h")), "{table}");
+    assert!(lines.next().is_some_and(|l| l.ends_with("nbk     2 days 5 h  USD/KZT 478.77")), "{table}");
     let json: serde_json::Value = serde_json::from_str(&at_epoch(&db, now, &["latest", "--format", "json"])).unwrap();
     assert_eq!(json[0]["age_seconds"], serde_json::json!(2 * 86_400 + 5 * 3600 + 7));
     let jsonl: serde_json::Value = serde_json::from_str(at_epoch(&db, now, &["latest", "--format", "jsonl"]).trim()).unwrap();
     assert_eq!(jsonl["age_seconds"], json[0]["age_seconds"]);
     // With --cross the age follows `via`.
     let cross = at_epoch(&db, now, &["latest", "--cross", "--format", "json"]);
-    assert!(cross.contains("\"via\":null,\"precision_pct\":null,\"age_seconds\":190807}"), "{cross}");
+    assert!(cross.contains("\"via\":null,\"precision_pct\":null,\"age_seconds\":190807,\"quoted\":\"USD/KZT 478.77\"}"), "{cross}");
     // CSV is the exchange format: unchanged.
     assert_eq!(
         at_epoch(&db, now, &["latest", "--format", "csv"]),
-        "timestamp,pair,rate,change_pct,source\n2026-05-01T00:00:00Z,KZT/USD,0.00208868559,,nbk\n"
+        "timestamp,pair,rate,change_pct,source,quoted\n2026-05-01T00:00:00Z,KZT/USD,0.00208868559,,nbk,USD/KZT 478.77\n"
     );
     // Later, another wording of the one function.
     let later = at_epoch(&db, now + 30 * 86_400, &["latest"]);
-    assert!(later.lines().nth(1).is_some_and(|l| l.ends_with("32 days")), "{later}");
+    assert!(later.lines().nth(1).is_some_and(|l| l.ends_with("32 days  USD/KZT 478.77")), "{later}");
 
     // convert's legs (its default --at is the same clock) say it the same way.
     let conv = at_epoch(&db, now, &["convert", "1", "USD", "KZT"]);
@@ -222,15 +222,18 @@ fn the_stats_table_fits_120_columns_and_csv_and_json_keep_every_field() {
     // What the table keeps: the span as dates, min, max, the change and the gap.
     let table = db.ok(&["stats", "--pair", "KGS", "--source", "nbu"]);
     let words: Vec<Vec<&str>> = table.lines().map(|l| l.split_whitespace().collect()).collect();
-    assert_eq!(words[0], ["pair", "source", "count", "first_date", "last_date", "min", "max", "change_pct", "largest_gap_days"]);
-    assert_eq!(words[1], ["KGS/USD", "nbu", "7359", "1996-09-02", "2022-07-21", "0.009002013488", "0.08232954544", "-84.7128", "31.0000"]);
+    assert_eq!(words[0], ["pair", "source", "count", "first_date", "last_date", "min", "max", "change_pct", "largest_gap"]);
+    assert_eq!(
+        words[1],
+        ["KGS/USD", "nbu", "7359", "1996-09-02", "2022-07-21", "0.009002013488", "0.08232954544", "-84.7128", "31", "days"]
+    );
     // CSV and JSON: every time and value, as before.
     let csv = db.ok(&["stats", "--pair", "KGS", "--source", "nbu", "--format", "csv"]);
     assert_eq!(
         csv,
-        "pair,source,count,first_timestamp,first,last_timestamp,last,min_timestamp,min,max_timestamp,max,change_pct,largest_gap_days\n\
+        "pair,source,count,first_timestamp,first,last_timestamp,last,min_timestamp,min,max_timestamp,max,change_pct,largest_gap\n\
          KGS/USD,nbu,7359,1996-09-02T00:00:00Z,0.08228279387,2022-07-21T00:00:00Z,0.01257874749,2015-02-26T00:00:00Z,0.009002013488,\
-         1996-09-03T00:00:00Z,0.08232954544,-84.7128,31.0000\n"
+         1996-09-03T00:00:00Z,0.08232954544,-84.7128,31 days\n"
     );
     let json: serde_json::Value = serde_json::from_str(&db.ok(&["stats", "--pair", "KGS", "--source", "nbu", "--format", "json"])).unwrap();
     assert_eq!(json[0]["min_timestamp"], "2015-02-26T00:00:00Z");

@@ -73,7 +73,8 @@ fn every_digit_is_kept_and_nominals_shift_the_point() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("nbkr-history-USD-2005-06.html: is NBKR's history page, which names no currency"), "{err}");
     assert!(err.contains("9 inputs, 263 rates: 263 new, 0 duplicate, 0 conflicts; 1 failed"), "{err}");
-    let csv = all_csv(&db);
+    // Each row as published: a computed one's `quoted` cell (USD/KZT 478.77 beside KZT/USD).
+    let csv = common::as_published(&all_csv(&db));
     for row in [
         "2026-04-01T00:00:00Z,USD/KZT,478.77,,nbk",
         "2026-04-01T00:00:00Z,KGS/KZT,5.47,,nbk",
@@ -110,11 +111,11 @@ fn the_bundled_latest_is_the_five_and_everything_with_all() {
     assert_eq!(
         rows,
         [
-            "2026-05-24T00:00:00Z,KGS/USD,0.01143510577,,nbkr",
-            "2026-04-01T00:00:00Z,KZT/USD,0.00208868559,,nbk",
-            "2026-05-18T00:00:00Z,TJS/USD,0.1070090958,,nbt",
-            "2026-05-20T00:00:00Z,TMT/USD,0.2857142857,,cbt",
-            "2026-04-03T00:00:00Z,UZS/USD,0.00008230561061,,cbu",
+            "2026-05-24T00:00:00Z,KGS/USD,0.01143510577,,nbkr,USD/KGS 87.4500",
+            "2026-04-01T00:00:00Z,KZT/USD,0.00208868559,,nbk,USD/KZT 478.77",
+            "2026-05-18T00:00:00Z,TJS/USD,0.1070090958,,nbt,USD/TJS 9.3450",
+            "2026-05-20T00:00:00Z,TMT/USD,0.2857142857,,cbt,USD/TMT 3.5",
+            "2026-04-03T00:00:00Z,UZS/USD,0.00008230561061,,cbu,USD/UZS 12149.84",
         ],
         "{latest}"
     );
@@ -125,7 +126,7 @@ fn the_bundled_latest_is_the_five_and_everything_with_all() {
     assert_eq!(all.lines().count(), 1 + 257, "every series of the eight documents");
     let nbk = db.ok(&["latest", "--pair", "all", "--source", "NBK", "--format", "csv"]);
     assert_eq!(nbk.lines().count(), 1 + 39, "{nbk}");
-    assert!(nbk.lines().skip(1).all(|l| l.ends_with(",nbk")), "{nbk}");
+    assert!(nbk.lines().skip(1).all(|l| l.split(',').nth(4) == Some("nbk")), "{nbk}");
 }
 
 #[test]
@@ -140,7 +141,7 @@ fn cross_rates_from_the_banks_own_quotes() {
     let nbk = db.ok(&["history", "--pair", "KGS/USD", "--source", "nbk", "--cross", "--format", "csv"]);
     assert_eq!(
         nbk.lines().collect::<Vec<_>>(),
-        ["timestamp,pair,rate,change_pct,source,via", "2026-04-01T00:00:00Z,KGS/USD,0.01142511018,,nbk,KZT"]
+        ["timestamp,pair,rate,change_pct,source,via,quoted", "2026-04-01T00:00:00Z,KGS/USD,0.01142511018,,nbk,KZT,"]
     );
     // KZT/USD from cbr over 3–5 March 2026 from the two dynamic documents
     // (KZT/RUB per 100 ÷ USD/RUB), and on 25 April from the daily one.
@@ -148,11 +149,11 @@ fn cross_rates_from_the_banks_own_quotes() {
     assert_eq!(
         cbr.lines().collect::<Vec<_>>(),
         [
-            "timestamp,pair,rate,change_pct,source,via",
-            "2026-03-03T00:00:00Z,KZT/USD,0.002009811671,,cbr,RUB",
-            "2026-03-04T00:00:00Z,KZT/USD,0.001989658456,,cbr,RUB",
-            "2026-03-05T00:00:00Z,KZT/USD,0.00200766315,,cbr,RUB",
-            "2026-04-25T00:00:00Z,KZT/USD,0.002160437352,,cbr,RUB",
+            "timestamp,pair,rate,change_pct,source,via,quoted",
+            "2026-03-03T00:00:00Z,KZT/USD,0.002009811671,,cbr,RUB,",
+            "2026-03-04T00:00:00Z,KZT/USD,0.001989658456,,cbr,RUB,",
+            "2026-03-05T00:00:00Z,KZT/USD,0.00200766315,,cbr,RUB,",
+            "2026-04-25T00:00:00Z,KZT/USD,0.002160437352,,cbr,RUB,",
         ]
     );
 }

@@ -470,15 +470,15 @@ fn the_current_document_of_every_source_is_stored_one_request_at_a_time() {
     // NBK's document is re-dated to the day asked: today.
     let today = chrono::Utc::now().date_naive();
     assert!(
-        rows_of(&db, "USD/KZT", "nbk").contains(&format!("{today}T00:00:00Z,USD/KZT,478.77,,nbk")),
+        rows_of(&db, "USD/KZT", "nbk").contains(&format!("{today}T00:00:00Z,USD/KZT,478.77,,nbk,")),
         "{:?}",
         rows_of(&db, "USD/KZT", "nbk")
     );
-    assert!(rows_of(&db, "USD/KGS", "nbkr").contains(&"2026-05-24T00:00:00Z,USD/KGS,87.4500,,nbkr".to_string()));
-    assert!(rows_of(&db, "USD/UZS", "cbu").contains(&"2026-04-03T00:00:00Z,USD/UZS,12149.84,,cbu".to_string()));
-    assert!(rows_of(&db, "USD/TJS", "nbt").contains(&"2026-05-18T00:00:00Z,USD/TJS,9.3450,,nbt".to_string()));
-    assert!(rows_of(&db, "USD/TMT", "cbt").contains(&"2026-05-20T00:00:00Z,USD/TMT,3.5,,cbt".to_string()));
-    assert!(rows_of(&db, "USD/RUB", "cbr").contains(&"2026-04-25T00:00:00Z,USD/RUB,75.5273,,cbr".to_string()));
+    assert!(rows_of(&db, "USD/KGS", "nbkr").contains(&"2026-05-24T00:00:00Z,USD/KGS,87.4500,,nbkr,".to_string()));
+    assert!(rows_of(&db, "USD/UZS", "cbu").contains(&"2026-04-03T00:00:00Z,USD/UZS,12149.84,,cbu,".to_string()));
+    assert!(rows_of(&db, "USD/TJS", "nbt").contains(&"2026-05-18T00:00:00Z,USD/TJS,9.3450,,nbt,".to_string()));
+    assert!(rows_of(&db, "USD/TMT", "cbt").contains(&"2026-05-20T00:00:00Z,USD/TMT,3.5,,cbt,".to_string()));
+    assert!(rows_of(&db, "USD/RUB", "cbr").contains(&"2026-04-25T00:00:00Z,USD/RUB,75.5273,,cbr,".to_string()));
     assert_eq!(rows_of(&db, "KGS/USD", "timesca").len(), 1);
     // Each response is one input named by its URL, observed at its Date.
     let inputs = db.ok(&["inputs", "--format", "csv"]);
@@ -506,9 +506,9 @@ fn backfills_ask_per_day_per_currency_and_a_second_run_asks_nothing() {
     assert_eq!(
         rows_of(&db, "USD/RUB", "cbr"),
         [
-            "2026-03-03T00:00:00Z,USD/RUB,77.1734,,cbr",
-            "2026-03-04T00:00:00Z,USD/RUB,77.6093,,cbr",
-            "2026-03-05T00:00:00Z,USD/RUB,77.8009,,cbr"
+            "2026-03-03T00:00:00Z,USD/RUB,77.1734,,cbr,",
+            "2026-03-04T00:00:00Z,USD/RUB,77.6093,,cbr,",
+            "2026-03-05T00:00:00Z,USD/RUB,77.8009,,cbr,"
         ]
     );
     let nbkr = ["nbkr", "--from", "2005-06-01", "--to", "2005-06-30", "--delay", "0"];
@@ -575,7 +575,7 @@ fn nbt_answering_with_another_date_is_stored_under_its_own_and_said() {
     let out = fetch(&db, &server, &["nbt", "--date", "2026-05-20"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("asked for 2026-05-20, the document is dated 2026-05-18: stored under 2026-05-18"), "{}", stderr(&out));
-    assert_eq!(rows_of(&db, "USD/TJS", "nbt"), ["2026-05-18T00:00:00Z,USD/TJS,9.3450,,nbt"]);
+    assert_eq!(rows_of(&db, "USD/TJS", "nbt"), ["2026-05-18T00:00:00Z,USD/TJS,9.3450,,nbt,"]);
 }
 
 #[test]
@@ -659,11 +659,11 @@ fn a_corrected_document_wins_under_newest_unless_told_otherwise() {
     let keep = fetch(&db, &server, &[&day[..], &["--refetch", "--on-conflict", "keep"]].concat());
     assert!(keep.status.success(), "{}", stderr(&keep));
     assert!(stderr(&keep).contains("1 conflict (kept)"), "{}", stderr(&keep));
-    assert_eq!(rows_of(&db, "USD/KZT", "nbk"), ["2026-04-01T00:00:00Z,USD/KZT,478.77,,nbk"]);
+    assert_eq!(rows_of(&db, "USD/KZT", "nbk"), ["2026-04-01T00:00:00Z,USD/KZT,478.77,,nbk,"]);
     let newest = fetch(&db, &server, &[&day[..], &["--refetch"]].concat());
     assert!(newest.status.success(), "{}", stderr(&newest));
     assert!(stderr(&newest).contains("1 conflict (newest kept)"), "{}", stderr(&newest));
-    assert_eq!(rows_of(&db, "USD/KZT", "nbk"), ["2026-04-01T00:00:00Z,USD/KZT,479.01,,nbk"]);
+    assert_eq!(rows_of(&db, "USD/KZT", "nbk"), ["2026-04-01T00:00:00Z,USD/KZT,479.01,,nbk,"]);
     assert!(db.ok(&["conflicts", "--pair", "USD/KZT", "--format", "csv"]).contains("478.77"));
 }
 

@@ -35,22 +35,22 @@ fn lines(s: &str) -> Vec<&str> {
 fn the_five_by_default_every_series_with_all() {
     let db = store();
     let out = db.ok(&["latest", "--format", "csv"]);
-    assert_eq!(lines(&out)[0], "timestamp,pair,rate,change_pct,source");
+    assert_eq!(lines(&out)[0], "timestamp,pair,rate,change_pct,source,quoted");
     // The order is by pair then source; check the exact rows.
     let rows: Vec<&str> = lines(&out).into_iter().skip(1).collect();
     assert_eq!(
         rows,
         [
-            "2026-04-02T00:00:00Z,KZT/USD,0.002083289931,,nbk",
-            "2026-04-03T00:00:00Z,KZT/USD,0.00208,,timesca",
-            "2026-04-03T00:00:00Z,UZS/USD,0.00008230561061,,cbu",
-            "2026-04-03T00:00:00Z,UZS/USD,0.00008,,timesca",
+            "2026-04-02T00:00:00Z,KZT/USD,0.002083289931,,nbk,USD/KZT 480.01",
+            "2026-04-03T00:00:00Z,KZT/USD,0.00208,,timesca,",
+            "2026-04-03T00:00:00Z,UZS/USD,0.00008230561061,,cbu,USD/UZS 12149.84",
+            "2026-04-03T00:00:00Z,UZS/USD,0.00008,,timesca,",
         ]
     );
     // KGS/KZT and EUR/KZT are not among the five: --pair all shows them, as quoted.
     let all = db.ok(&["latest", "--pair", "all", "--format", "csv"]);
-    assert!(all.contains("2026-04-03T00:00:00Z,KGS/KZT,5.49,,nbk"), "{all}");
-    assert!(all.contains("2026-04-01T00:00:00Z,EUR/KZT,552.4,,nbk"), "{all}");
+    assert!(all.contains("2026-04-03T00:00:00Z,KGS/KZT,5.49,,nbk,\n"), "{all}");
+    assert!(all.contains("2026-04-01T00:00:00Z,EUR/KZT,552.4,,nbk,\n"), "{all}");
     assert_eq!(lines(&all).len(), 1 + 6, "{all}");
 }
 
@@ -58,7 +58,7 @@ fn the_five_by_default_every_series_with_all() {
 fn sources_match_in_any_case_and_repeat() {
     let db = store();
     let one = db.ok(&["latest", "--source", "NBK", "--format", "csv"]);
-    assert_eq!(lines(&one)[1..], ["2026-04-02T00:00:00Z,KZT/USD,0.002083289931,,nbk"]);
+    assert_eq!(lines(&one)[1..], ["2026-04-02T00:00:00Z,KZT/USD,0.002083289931,,nbk,USD/KZT 480.01"]);
     let two = db.ok(&["latest", "--source", "NbK", "--source", "CBU", "--format", "csv"]);
     assert_eq!(lines(&two).len(), 3, "{two}");
     let out = db.cmd(&["latest", "--source", "nbt"]).output().unwrap();
@@ -77,7 +77,7 @@ fn cross_rates_are_derived_with_via_and_suggested_without() {
 
     // 5.47 / 478.77 = 0.011425110178…, on the one day both legs exist.
     let csv = db.ok(&["history", "--pair", "KGS/USD", "--source", "nbk", "--cross", "--format", "csv"]);
-    assert_eq!(lines(&csv), ["timestamp,pair,rate,change_pct,source,via", "2026-04-01T00:00:00Z,KGS/USD,0.01142511018,,nbk,KZT"]);
+    assert_eq!(lines(&csv), ["timestamp,pair,rate,change_pct,source,via,quoted", "2026-04-01T00:00:00Z,KGS/USD,0.01142511018,,nbk,KZT,"]);
     let json = db.ok(&["latest", "--pair", "USD/KGS", "--source", "nbk", "--cross", "--format", "jsonl"]);
     let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
     assert_eq!(v["rate"], "87.52650823");
@@ -86,9 +86,9 @@ fn cross_rates_are_derived_with_via_and_suggested_without() {
     // Derived rows are never stored.
     let all = db.ok(&["history", "--pair", "all", "--format", "csv"]);
     assert!(!all.contains("KGS/USD"), "{all}");
-    // A store row keeps an empty via beside the derived ones.
+    // A store row keeps an empty via beside the derived ones (and its published quote).
     let mixed = db.ok(&["latest", "--pair", "KZT", "--cross", "--format", "csv"]);
-    assert!(mixed.contains("2026-04-02T00:00:00Z,KZT/USD,0.002083289931,,nbk,\n"), "{mixed}");
+    assert!(mixed.contains("2026-04-02T00:00:00Z,KZT/USD,0.002083289931,,nbk,,USD/KZT 480.01\n"), "{mixed}");
 }
 
 #[test]

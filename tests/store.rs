@@ -42,7 +42,7 @@ fn rows_of(db: &TempDb, source: &str) -> BTreeMap<String, (String, String, Strin
     let mut out = BTreeMap::new();
     for line in csv.lines().skip(1) {
         let c: Vec<&str> = line.split(',').collect();
-        assert_eq!(c.len(), 5, "{line}");
+        assert_eq!(c.len(), 6, "{line}");
         assert_eq!(c[4], source);
         let old = out.insert(c[1].to_string(), (c[0].to_string(), c[2].to_string(), c[3].to_string()));
         assert!(old.is_none(), "two rows of {} from {source}", c[1]);
@@ -79,12 +79,12 @@ fn seed_page_gives_exactly_five_observations() {
     let csv = db.csv();
     assert_eq!(
         csv,
-        "timestamp,pair,rate,change_pct,source\n\
-         2025-12-12T00:00:00Z,KGS/USD,0.01144,0,timesca\n\
-         2025-12-12T00:00:00Z,KZT/USD,0.00192,-0,timesca\n\
-         2025-12-12T00:00:00Z,TJS/USD,0.10879,0.28,timesca\n\
-         2025-12-12T00:00:00Z,TMT/USD,0.28490,-0.28,timesca\n\
-         2025-12-12T00:00:00Z,UZS/USD,0.00008,0,timesca\n"
+        "timestamp,pair,rate,change_pct,source,quoted\n\
+         2025-12-12T00:00:00Z,KGS/USD,0.01144,0,timesca,\n\
+         2025-12-12T00:00:00Z,KZT/USD,0.00192,-0,timesca,\n\
+         2025-12-12T00:00:00Z,TJS/USD,0.10879,0.28,timesca,\n\
+         2025-12-12T00:00:00Z,TMT/USD,0.28490,-0.28,timesca,\n\
+         2025-12-12T00:00:00Z,UZS/USD,0.00008,0,timesca,\n"
     );
     // The seed page's prose is full of numbers ("$5 billion", "9.25%"): none is stored.
     let page = fs::read_to_string(fixture("pages/seed-page.txt")).unwrap();
@@ -286,7 +286,7 @@ fn csv_round_trip_reproduces_the_store() {
     let a = TempDb::new();
     a.ok(&["ingest", "-q", s(&data("pages")), s(&data("history"))]);
     let export = a.csv();
-    let nbu_rows = export.lines().filter(|l| l.ends_with(",nbu")).count();
+    let nbu_rows = export.lines().filter(|l| l.split(',').nth(4) == Some("nbu")).count();
     assert_eq!(nbu_rows, 35_534, "the real history loads whole");
 
     let file = a.dir.path().join("export.csv");
@@ -312,9 +312,9 @@ fn inverted_values_are_computed_and_stored_ones_exact() {
     let out = db.ok(&["latest", "--pair", "KZT,UZS", "--invert", "--format", "csv"]);
     assert_eq!(
         out,
-        "timestamp,pair,rate,change_pct,source\n\
-         2025-12-12T00:00:00Z,USD/KZT,520.8333333,,timesca\n\
-         2025-12-12T00:00:00Z,USD/UZS,12500,,timesca\n"
+        "timestamp,pair,rate,change_pct,source,quoted\n\
+         2025-12-12T00:00:00Z,USD/KZT,520.8333333,,timesca,KZT/USD 0.00192 -0%\n\
+         2025-12-12T00:00:00Z,USD/UZS,12500,,timesca,UZS/USD 0.00008 0%\n"
     );
     let out = db.ok(&["latest", "--pair", "tmt/usd", "--format", "jsonl"]);
     assert!(out.contains("\"rate\":\"0.28490\""), "{out}");
@@ -335,7 +335,7 @@ fn an_empty_database_file_is_an_empty_store() {
     // What a first ingest killed before its schema landed leaves behind.
     let db = TempDb::new();
     fs::write(&db.path, b"").unwrap();
-    assert_eq!(db.csv(), "timestamp,pair,rate,change_pct,source\n");
+    assert_eq!(db.csv(), "timestamp,pair,rate,change_pct,source,quoted\n");
     db.ok(&["check"]);
     db.ok(&["ingest", s(&fixture("pages/seed-page.txt"))]);
     assert_eq!(db.csv().lines().count(), 6);
@@ -418,7 +418,7 @@ fn eight_concurrent_ingests_into_a_new_database() {
     }
     let csv = db.csv();
     for i in 0..8 {
-        let n = csv.lines().filter(|l| l.ends_with(&format!(",c{i}"))).count();
+        let n = csv.lines().filter(|l| l.ends_with(&format!(",c{i},"))).count();
         // Dated pages: 25 distinct dates of 5 pairs (pages sharing a date agree).
         assert_eq!(n, rows_per_source(&pages), "source c{i}");
     }

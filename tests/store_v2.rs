@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{fixture, s, TempDb};
+use common::{as_published, fixture, s, TempDb};
 use sha2::{Digest, Sha256};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fxsnap");
@@ -58,6 +58,34 @@ fn pragma(db: &Path, name: &str) -> i64 {
 
 /// The first `n` comma-separated fields of each line (the fixture's CSV
 /// cells hold no quoted commas).
+/// `conflicts --format csv` in the kept value's stored direction, as the v1 binary wrote it:
+/// a row whose kept value version 4 shows computed takes its `kept_quoted` (and
+/// `dropped_quoted`) as published.
+fn conflicts_as_published(text: &str) -> String {
+    let mut lines = text.lines();
+    let mut out = format!("{}\n", lines.next().unwrap());
+    for l in lines {
+        let mut f: Vec<String> = l.split(',').map(String::from).collect();
+        // In the kept value's stored direction: only a row whose kept value is shown computed
+        // turns (the value not kept, if quoted the other way, was computed then as it is now).
+        if f[12].is_empty() {
+            out += &(l.to_string() + "\n");
+            continue;
+        }
+        for (quoted, value, change) in [(12, 3, 5), (13, 4, 6)] {
+            if f[quoted].is_empty() {
+                continue;
+            }
+            let words: Vec<String> = f[quoted].split(' ').map(String::from).collect();
+            f[1] = words[0].clone();
+            f[value] = words[1].clone();
+            f[change] = words.get(2).map(|c| c.trim_end_matches('%').to_string()).unwrap_or_default();
+        }
+        out += &(f.join(",") + "\n");
+    }
+    out
+}
+
 fn first_fields(text: &str, n: usize) -> String {
     text.lines().map(|l| l.split(',').take(n).collect::<Vec<_>>().join(",") + "\n").collect()
 }
@@ -88,10 +116,10 @@ fn the_v1_fixture_is_read_without_a_byte_changing() {
     let before = sha256_of(&db);
     assert_eq!((pragma(&db, "user_version"), pragma(&db, "application_id")), (1, 0), "the fixture is a version-1 file");
     let csv = read_everything(&db);
-    assert_eq!(csv, fs::read_to_string(fixture("v1/history-v1.csv")).unwrap(), "history reads as the v1 binary exported it");
+    assert_eq!(as_published(&csv), fs::read_to_string(fixture("v1/history-v1.csv")).unwrap(), "history reads as the v1 binary exported it");
     let conflicts = ok(&db, &["conflicts", "--format", "csv"]);
     assert_eq!(
-        first_fields(&conflicts, 10),
+        first_fields(&conflicts_as_published(&conflicts), 10),
         fs::read_to_string(fixture("v1/conflicts-v1.csv")).unwrap(),
         "the v1 columns of the conflict log"
     );
@@ -165,7 +193,7 @@ fn the_v1_fixture_is_read_from_read_only_media() {
     let before = sha256_of(&db);
     mnt.remount("ro");
     let csv = read_everything(&db);
-    assert_eq!(csv, fs::read_to_string(fixture("v1/history-v1.csv")).unwrap());
+    assert_eq!(as_published(&csv), fs::read_to_string(fixture("v1/history-v1.csv")).unwrap());
     // A write is refused, naming why, and changes nothing.
     let (code, _, err) = run(&db, &["ingest", s(&fixture("pages/043.txt"))]);
     assert_eq!(code, 1, "{err}");
@@ -208,9 +236,13 @@ fn the_first_write_upgrades_without_changing_a_stored_value() {
     assert_eq!(now.len(), old_rows.len() + 5);
     assert!(old_rows.iter().all(|r| now.contains(r)), "a stored value changed in the upgrade");
     let old = ok(&db, &["history", "--pair", "all", "--format", "csv", "--to", "2025-12-31"]);
-    assert_eq!(old, fs::read_to_string(fixture("v1/history-v1.csv")).unwrap(), "the old rows export as the v1 binary exported them");
+    assert_eq!(
+        as_published(&old),
+        fs::read_to_string(fixture("v1/history-v1.csv")).unwrap(),
+        "the old rows export as the v1 binary exported them"
+    );
     let conflicts = ok(&db, &["conflicts", "--format", "csv"]);
-    assert_eq!(first_fields(&conflicts, 10), fs::read_to_string(fixture("v1/conflicts-v1.csv")).unwrap());
+    assert_eq!(first_fields(&conflicts_as_published(&conflicts), 10), fs::read_to_string(fixture("v1/conflicts-v1.csv")).unwrap());
     // Provenance: the new rows name their input, the old ones none.
     let mut new_rows = 0;
     for line in ok(&db, &["history", "--pair", "all", "--format", "jsonl"]).lines() {
@@ -348,7 +380,7 @@ fn newest_gives_the_same_store_in_either_order() {
             assert_eq!(code, 0, "{err}");
         }
         let history = db.ok(&["history", "--pair", "all", "--format", "csv"]);
-        assert!(history.contains("2026-05-20T00:00:00Z,EUR/TMT,4.0712,,cbt\n"), "{history}");
+        assert!(history.contains("2026-05-20T00:00:00Z,EUR/TMT,4.0712,,cbt,\n"), "{history}");
         let log: Vec<serde_json::Value> = serde_json::from_str(&db.ok(&["conflicts", "--pair", "all", "--format", "json"])).unwrap();
         assert_eq!(log.len(), 1, "{log:?}");
         // EUR/TMT is its own canonical direction: the values as quoted, the older one dropped.
@@ -613,7 +645,7 @@ fn a_version_2_store_is_read_and_charted_without_a_byte_changing() {
     assert_eq!(pragma(&db, "user_version"), 2, "the fixture is a version-2 file");
     assert!(rollups(&db, 21_600).is_empty(), "version 2 kept no six-hour rollups");
     let csv = read_everything(&db);
-    assert_eq!(csv, fs::read_to_string(fixture("v2/history-v2.csv")).unwrap(), "history reads as the v2 binary exported it");
+    assert_eq!(as_published(&csv), fs::read_to_string(fixture("v2/history-v2.csv")).unwrap(), "history reads as the v2 binary exported it");
     // A chart over the dense days reads the hourly rows version 2 kept.
     let out = dir.path().join("out");
     fs::create_dir(&out).unwrap();
@@ -634,7 +666,7 @@ fn the_first_write_to_a_version_2_store_folds_its_six_hour_rollups() {
     assert_eq!(pragma(&db, "user_version"), 4);
     ok(&db, &["check"]);
     let history = ok(&db, &["history", "--pair", "all", "--format", "csv"]);
-    assert_eq!(history, fs::read_to_string(fixture("v2/history-v2.csv")).unwrap(), "the upgrade changed a stored value");
+    assert_eq!(as_published(&history), fs::read_to_string(fixture("v2/history-v2.csv")).unwrap(), "the upgrade changed a stored value");
     // The six-hour rows are those a fresh store folds from the same data.
     let upgraded = rollups(&db, 21_600);
     assert!(upgraded.len() >= 12, "dense.csv fills twelve six-hour buckets: {upgraded:?}");

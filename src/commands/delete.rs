@@ -1,7 +1,7 @@
 //! `fxsnap delete`: remove the selected observations, after writing them to
 //! standard output in the CSV exchange format (as `history --pair all
-//! --format csv` writes them: as stored, with their source), so `fxsnap
-//! ingest -` puts them back. One transaction; `--dry-run` only lists them.
+//! --format csv` writes them, with their source and, for a row shown the
+//! other way round, its published quote), so `fxsnap ingest -` puts them back. One transaction; `--dry-run` only lists them.
 //!
 //! Without `--pair`, every pair of the selected sources, inputs or range is
 //! selected (not the five of the reading commands: a delete limited to them
@@ -50,11 +50,15 @@ struct CsvOut<W: Write> {
     raw: RawRows<W>,
 }
 
-/// One stored row as `history --pair all --format csv` writes it: in the
-/// direction it was quoted, the stored text as it is.
+/// One stored row as `history --pair all --format csv` writes it: a pair
+/// with USD as XXX/USD (the series' canonical direction), another as its
+/// source quoted it; a row shown the other way round with its published
+/// quote in `quoted`, which `ingest` stores.
 fn write_row<W: Write>(raw: &mut RawRows<W>, series: &Series, row: &RawRow<'_>) -> Result<()> {
     let pair = if row.inverted { series.pair.inverse() } else { series.pair };
-    raw.write(row.at, pair, row.rate, row.change, &series.source)
+    let usd = crate::model::Currency::USD;
+    let shown = if pair.base == usd || pair.quote == usd { series.pair } else { pair };
+    raw.write(row.at, shown, pair, row.rate, row.change, &series.source)
 }
 
 impl<W: Write> RowSink for CsvOut<W> {

@@ -1,7 +1,8 @@
 //! `conflicts`' rows as records. `input` is the input that brought the new
 //! value (all that version 1 recorded); `kept_input` and `dropped_input`
 //! name the input of each value ("" where unknown: a value stored before
-//! version 2).
+//! version 2); `kept_quoted` and `dropped_quoted` each value as published
+//! when `kept`/`dropped` is its computed inverse (as `history`'s `quoted`).
 
 use std::io::Write;
 
@@ -22,6 +23,8 @@ pub const COLUMNS: &[&str] = &[
     "logged_at",
     "kept_input",
     "dropped_input",
+    "kept_quoted",
+    "dropped_quoted",
 ];
 
 /// One row as a record of [`COLUMNS`].
@@ -39,7 +42,14 @@ pub fn record(c: &ConflictRow) -> Vec<Cell> {
         c.logged_at.rfc3339().into(),
         c.kept_input.as_deref().unwrap_or_default().into(),
         c.dropped_input.as_deref().unwrap_or_default().into(),
+        quoted(c.kept_quoted.as_ref()),
+        quoted(c.dropped_quoted.as_ref()),
     ]
+}
+
+/// A value as published ([`super::quotes::quoted_cell`]), or empty.
+pub(crate) fn quoted(o: Option<&crate::model::Observation>) -> Cell {
+    o.map(|o| super::quotes::quoted_cell(o.pair, &o.rate.to_string(), o.change.as_ref().map(|c| c.to_string()).as_deref())).into()
 }
 
 /// `conflicts`' rows in `format`.

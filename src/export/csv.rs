@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use super::{Cell, Exporter};
 use crate::error::Result;
-use crate::model::{Instant, Pair, Source};
+use crate::model::{Instant, Pair, Rate, Source};
 
 /// CSV records with a header.
 pub(crate) struct Csv {
@@ -52,11 +52,13 @@ fn write_cell<W: Write>(out: &mut W, t: &str) -> io::Result<()> {
     }
 }
 
-/// `history --format csv` rows as stored (timestamp, pair, rate, change_pct,
-/// source): the stored text is already exact, so it goes out as is (no
-/// decimal parse and re-format), and the date part of the timestamp is
-/// formatted once per day. Every cell is a validated code, decimal or
-/// label: nothing to quote. This path is for speed: millions of rows.
+/// `history --format csv` rows from the stored text (timestamp, pair, rate,
+/// change_pct, source, quoted): a row shown as quoted goes out as stored (no
+/// decimal parse and re-format, `quoted` empty); a row shown the other way
+/// round gets its computed inverse in `rate` and the stored text in `quoted`.
+/// The date part of the timestamp is formatted once per day. Every cell is a
+/// validated code, decimal or label: nothing to quote. This path is for
+/// speed: millions of rows.
 pub(crate) struct RawRows<W: Write> {
     out: W,
     /// The day (Unix days) `date` is for.
@@ -72,9 +74,10 @@ impl<W: Write> RawRows<W> {
         Ok(RawRows { out, day: i64::MIN, date: String::new() })
     }
 
-    /// One row; `rate` and `change` are the stored decimal text.
+    /// One row shown as `shown`, stored as `pair` (`rate` and `change` its
+    /// stored decimal text).
     #[inline]
-    pub(crate) fn write(&mut self, at: Instant, pair: Pair, rate: &str, change: Option<&str>, source: &Source) -> Result<()> {
+    pub(crate) fn write(&mut self, at: Instant, shown: Pair, pair: Pair, rate: &str, change: Option<&str>, source: &Source) -> Result<()> {
         let ts = at.unix();
         let d = ts.div_euclid(86_400);
         if d != self.day {
@@ -82,15 +85,14 @@ impl<W: Write> RawRows<W> {
             self.date = Instant::from_unix(d * 86_400).rfc3339()[..11].to_string();
         }
         let sec = ts.rem_euclid(86_400);
-        writeln!(
-            self.out,
-            "{}{:02}:{:02}:{:02}Z,{pair},{rate},{},{source}",
-            self.date,
-            sec / 3600,
-            sec / 60 % 60,
-            sec % 60,
-            change.unwrap_or("")
-        )?;
+        let (h, m, s) = (sec / 3600, sec / 60 % 60, sec % 60);
+        if shown == pair {
+            writeln!(self.out, "{}{h:02}:{m:02}:{s:02}Z,{pair},{rate},{},{source},", self.date, change.unwrap_or(""))?;
+        } else {
+            let inverse = rate.parse::<Rate>()?.inverse();
+            let quoted = super::quotes::quoted_cell(pair, rate, change);
+            writeln!(self.out, "{}{h:02}:{m:02}:{s:02}Z,{shown},{inverse},,{source},{quoted}", self.date)?;
+        }
         Ok(())
     }
 

@@ -9,7 +9,8 @@
 //! - one file per question, its rows as records: `quotes` (`latest`, `history`), `stats`,
 //!   `conflicts`, `inputs`, `convert` (a table or one JSON document);
 //! - `table`: aligned columns for people, held to align or streamed at fixed widths;
-//! - `csv`: the CSV exchange format, and the raw rows of `history --format csv` as stored;
+//! - `csv`: the CSV exchange format, and the raw rows of `history --format csv` from the stored
+//!   text (a row shown against its stored direction inverted, its stored text in `quoted`);
 //! - `json`: one array of objects, and `convert`'s document;
 //! - `jsonl`: one object a line;
 //! - `ledger`, `beancount`: a record (timestamp, pair, rate) as a price directive.

@@ -1,35 +1,50 @@
 //! Records of observations ([`Quote`]s): `latest` and `history`. The
 //! exchange columns (CSV, tables, prices), `via` with `--cross`, in JSON the
 //! `precision_pct` that tables show as `±N%` beside the rate, and history's
-//! provenance in JSON.
+//! provenance in JSON. Every format shows each row in the direction of its
+//! view (DESIGN v4) and ends with `quoted`: the published quote behind a
+//! computed rate.
 
 use std::io::Write;
 
 use super::{Cell, Format, HistoryFormat, Price, RecordWriter};
 use crate::error::Result;
-use crate::model::Instant;
+use crate::model::{Instant, Pair};
 use crate::precision::mark;
 use crate::query::history::{self, HistoryRow};
 use crate::query::{Listing, Quote};
 use crate::store::{InputRecord, Store};
 use crate::timespec::ago;
 
-pub const COLUMNS: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source"];
-const COLUMNS_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via"];
-const JSON_COLUMNS: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "precision_pct"];
-const JSON_COLUMNS_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via", "precision_pct"];
+pub const COLUMNS: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "quoted"];
+const COLUMNS_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via", "quoted"];
+const JSON_COLUMNS: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "precision_pct", "quoted"];
+const JSON_COLUMNS_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via", "precision_pct", "quoted"];
 /// History's JSON adds provenance: `input` is the name of the input that
 /// brought the value ("" for one stored before version 2, or derived),
 /// `observed` when that input was seen (RFC 3339; null without an input).
 /// `latest` adds how long ago each value was observed: `age` in tables (the
 /// one wording, `timespec::ago`), `age_seconds` in JSON; CSV stays the
-/// exchange format.
-const LATEST_TABLE: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "age"];
-const LATEST_TABLE_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via", "age"];
-const LATEST_JSON: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "precision_pct", "age_seconds"];
-const LATEST_JSON_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via", "precision_pct", "age_seconds"];
-const PROVENANCE_COLUMNS: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "input", "observed", "precision_pct"];
-const PROVENANCE_COLUMNS_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via", "input", "observed", "precision_pct"];
+/// exchange format. Every format ends with `quoted` ([`quoted_cell`]).
+const LATEST_TABLE: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "age", "quoted"];
+const LATEST_TABLE_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via", "age", "quoted"];
+const LATEST_JSON: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "precision_pct", "age_seconds", "quoted"];
+const LATEST_JSON_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via", "precision_pct", "age_seconds", "quoted"];
+const PROVENANCE_COLUMNS: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "input", "observed", "precision_pct", "quoted"];
+const PROVENANCE_COLUMNS_VIA: &[&str] =
+    &["timestamp", "pair", "rate", "change_pct", "source", "via", "input", "observed", "precision_pct", "quoted"];
+
+/// The published quote behind a computed `rate` (an inverse), as published:
+/// its pair, its digits and, when it had one, its change in percent
+/// (`USD/KZT 478.77`, `USD/TJS 10.7 0.76%`). The one cell every format of
+/// `latest` and `history` ends with (empty, or null in JSON, when `rate` is
+/// the value as published); `ingest` stores it instead of `rate`.
+pub(crate) fn quoted_cell(pair: Pair, rate: &str, change: Option<&str>) -> String {
+    match change {
+        Some(c) => format!("{pair} {rate} {c}%"),
+        None => format!("{pair} {rate}"),
+    }
+}
 
 /// The columns of a record of observations in one format.
 #[derive(Clone, Copy, Debug)]
@@ -69,7 +84,8 @@ impl Shape {
         }
     }
 
-    /// One value as a record, naming the input it came from (history).
+    /// One value as a record, naming the input it came from (history),
+    /// without its last cell ([`Shape::quoted`]).
     pub fn record(&self, q: &Quote, input: Option<&InputRecord>) -> Vec<Cell> {
         // Only tables (the mark) and JSON (`precision_pct`) show it.
         let precision = if self.table || self.json { q.precision_pct() } else { None };
@@ -97,6 +113,11 @@ impl Shape {
         }
         cells
     }
+
+    /// The last cell of every record: the published quote behind a computed rate.
+    pub fn quoted(q: &Quote) -> Cell {
+        q.quoted().map(|o| quoted_cell(o.pair, &o.rate.to_string(), o.change.as_ref().map(|c| c.to_string()).as_deref())).into()
+    }
 }
 
 /// The price a value states, for ledger and beancount.
@@ -123,24 +144,30 @@ pub fn write_latest(out: &mut dyn Write, format: Format, cross: bool, rows: &[Qu
             Format::Table => cells.push(ago(secs).into()),
             Format::Json | Format::Jsonl => cells.push(Cell::Number(secs.to_string())),
         }
+        cells.push(Shape::quoted(q));
         w.write(cells)?;
     }
     w.finish()
 }
 
-/// `history`: the listing's rows streamed in `format`; in the exchange
-/// format as quoted, the stored text itself.
+/// `history`: the listing's rows streamed in `format`, every format in the
+/// same direction; in the exchange format without `--cross`, from the
+/// stored text itself (a row shown as quoted is not parsed).
 pub fn write_history(out: &mut dyn Write, format: HistoryFormat, store: &Store, ask: &Listing) -> Result<()> {
     let resolved = ask.selection.resolve_with_cross(store)?;
     if format == HistoryFormat::Csv && history::as_stored_text(ask) {
         let mut raw = super::csv::RawRows::new(out, COLUMNS)?;
-        history::each_stored_text(store, ask, &resolved.direct, |r| raw.write(r.at, r.pair, r.rate, r.change, r.source))?;
+        history::each_stored_text(store, ask, &resolved.direct, |r| raw.write(r.at, r.shown, r.pair, r.rate, r.change, r.source))?;
         return raw.finish();
     }
     let cross = ask.selection.cross;
     let shape = Shape::new(format, cross).with_provenance();
-    let widths = if cross { vec![20, 7, 16, 10, 8, 3] } else { vec![20, 7, 16, 10, 8] };
+    let widths = if cross { vec![20, 7, 16, 10, 8, 3, 0] } else { vec![20, 7, 16, 10, 8, 0] };
     let mut w = RecordWriter::new(out, format, shape.columns()).with_fixed_widths(widths);
-    history::each(store, ask, &resolved, |row: HistoryRow<'_>| w.write_priced(shape.record(&row.quote, row.input), price(&row.quote)))?;
+    history::each(store, ask, &resolved, |row: HistoryRow<'_>| {
+        let mut cells = shape.record(&row.quote, row.input);
+        cells.push(Shape::quoted(&row.quote));
+        w.write_priced(cells, price(&row.quote))
+    })?;
     w.finish()
 }

@@ -1,5 +1,6 @@
-//! `stats`' rows as records: each point's time and value, the change and
-//! the largest gap with four decimals, `via` with `--cross`. The table for
+//! `stats`' rows as records: each point's time and value, the change with
+//! four decimals, the largest gap in whole days or hours (`31 days`, `6 h`:
+//! `timespec::ago`'s one wording, in every format), `via` with `--cross`. The table for
 //! people is trimmed to fit 120 columns: the first and last observation's
 //! dates, min and max, the change and the gap; CSV and JSON keep every time
 //! and value.
@@ -9,6 +10,7 @@ use std::io::Write;
 use super::{fixed, Cell, Format, RecordWriter};
 use crate::error::Result;
 use crate::query::stats::{Point, StatsRow};
+use crate::timespec::ago;
 
 pub const COLUMNS: &[&str] = &[
     "pair",
@@ -23,7 +25,7 @@ pub const COLUMNS: &[&str] = &[
     "max_timestamp",
     "max",
     "change_pct",
-    "largest_gap_days",
+    "largest_gap",
 ];
 
 /// The columns with `--cross`: derived series say what they went through.
@@ -39,9 +41,9 @@ const COLUMNS_VIA: [&str; COLUMNS.len() + 1] = {
 };
 
 /// The table's columns ([`table_record`]).
-const TABLE_COLUMNS: &[&str] = &["pair", "source", "count", "first_date", "last_date", "min", "max", "change_pct", "largest_gap_days"];
+const TABLE_COLUMNS: &[&str] = &["pair", "source", "count", "first_date", "last_date", "min", "max", "change_pct", "largest_gap"];
 const TABLE_COLUMNS_VIA: &[&str] =
-    &["pair", "source", "count", "first_date", "last_date", "min", "max", "change_pct", "largest_gap_days", "via"];
+    &["pair", "source", "count", "first_date", "last_date", "min", "max", "change_pct", "largest_gap", "via"];
 
 /// The columns of [`record`]s.
 pub fn columns(cross: bool) -> &'static [&'static str] {
@@ -77,7 +79,7 @@ pub fn record(r: &StatsRow, cross: bool) -> Vec<Cell> {
         max_ts,
         max,
         r.change_pct.map(fixed).into(),
-        r.largest_gap_days.map(|d| Cell::Number(fixed(d))).unwrap_or(Cell::Empty),
+        r.largest_gap_secs.map(ago).into(),
     ];
     if cross {
         cells.push(r.via.map(|c| c.to_string()).into());
@@ -99,7 +101,7 @@ fn table_record(r: &StatsRow, cross: bool) -> Vec<Cell> {
         value(&r.min),
         value(&r.max),
         r.change_pct.map(fixed).into(),
-        r.largest_gap_days.map(|d| Cell::Number(fixed(d))).unwrap_or(Cell::Empty),
+        r.largest_gap_secs.map(ago).into(),
     ];
     if cross {
         cells.push(r.via.map(|c| c.to_string()).into());

@@ -87,21 +87,38 @@ fn each_format_writes_its_records() {
 
 #[test]
 fn raw_rows_match_the_csv_exporter() {
-    let pair: Pair = "USD/KZT".parse().unwrap();
+    let usd_kzt: Pair = "USD/KZT".parse().unwrap();
+    let kzt_usd = usd_kzt.inverse();
     let source = "nbk".parse().unwrap();
     let mut raw = Vec::new();
-    let mut rows = csv::RawRows::new(&mut raw, PRICE).unwrap();
-    for (secs, change) in [(-1, None), (1_765_541_045, Some("-0.5")), (1_765_584_000, None)] {
-        rows.write(Instant::from_unix(secs), pair, "470.12", change, &source).unwrap();
+    let mut rows = csv::RawRows::new(&mut raw, quotes::COLUMNS).unwrap();
+    // Shown as quoted, then shown the other way round (the published quote in `quoted`).
+    let cases = [
+        (-1, usd_kzt, None),
+        (1_765_541_045, usd_kzt, Some("-0.5")),
+        (1_765_584_000, kzt_usd, None),
+        (1_765_584_001, kzt_usd, Some("0.76")),
+    ];
+    for (secs, shown, change) in cases {
+        rows.write(Instant::from_unix(secs), shown, usd_kzt, "470.12", change, &source).unwrap();
     }
     rows.finish().unwrap();
-    let records: Vec<Vec<String>> = [(-1, ""), (1_765_541_045, "-0.5"), (1_765_584_000, "")]
-        .iter()
-        .map(|(s, c)| vec![Instant::from_unix(*s).rfc3339(), "USD/KZT".into(), "470.12".into(), (*c).into(), "nbk".into()])
-        .collect();
+    let records: Vec<Vec<String>> = [
+        (-1, "USD/KZT", "470.12", "-0.5", ""),
+        (1_765_541_045, "USD/KZT", "470.12", "-0.5", ""),
+        (1_765_584_000, "KZT/USD", "0.002127116481", "", "USD/KZT 470.12"),
+        (1_765_584_001, "KZT/USD", "0.002127116481", "", "USD/KZT 470.12 0.76%"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (s, p, r, c, q))| {
+        let c = if i == 0 { "" } else { c };
+        vec![Instant::from_unix(*s).rfc3339(), (*p).into(), (*r).into(), c.into(), "nbk".into(), (*q).into()]
+    })
+    .collect();
     let refs: Vec<Vec<&str>> = records.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
     let refs: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
-    assert_eq!(String::from_utf8(raw).unwrap(), written(HistoryFormat::Csv, PRICE, &refs));
+    assert_eq!(String::from_utf8(raw).unwrap(), written(HistoryFormat::Csv, quotes::COLUMNS, &refs));
 }
 
 #[test]

@@ -92,7 +92,7 @@ impl ReadArgs<HistoryFormatArg> {
     /// `history`'s typed options and format.
     pub fn history(&self, now: Instant) -> Result<(Listing, HistoryFormat)> {
         let format = self.format.format();
-        Ok((self.select.listing(format == HistoryFormat::Csv, now)?, format))
+        Ok((self.select.listing(now)?, format))
     }
 }
 
@@ -100,7 +100,7 @@ impl ReadArgs<FormatArg> {
     /// `conflicts`' typed options and format.
     pub fn conflicts(&self, now: Instant) -> Result<(Listing, Format)> {
         let format = self.format.format();
-        Ok((self.select.listing(format == Format::Csv, now)?, format))
+        Ok((self.select.listing(now)?, format))
     }
 }
 

@@ -6,7 +6,7 @@ use super::url::{FromUrl, UrlQuery};
 use crate::error::{Error, Result};
 use crate::model::Instant;
 use crate::query::Listing;
-use crate::selection::{names_direction, parse_pairs, Selection};
+use crate::selection::{parse_pairs, Selection};
 use crate::timespec::{parse_time, End};
 
 /// What a reading command (and `chart`) selects: pairs, source, range, direction.
@@ -59,12 +59,10 @@ impl SelectArgs {
         Ok(sel)
     }
 
-    /// A listing (`history`, `conflicts`): in the CSV exchange format, unless
-    /// a direction is asked (`--invert`, `--pair USD/KZT`), each value stays
-    /// in the direction it was quoted, so the file round-trips exactly.
-    pub fn listing(&self, csv: bool, now: Instant) -> Result<Listing> {
-        let selection = self.selection(now)?;
-        Ok(Listing { selection, as_quoted: csv && !self.invert && !names_direction(&self.pair) })
+    /// A listing (`history`, `conflicts`): every format in the selection's
+    /// direction (DESIGN v4; a computed value carries its published quote).
+    pub fn listing(&self, now: Instant) -> Result<Listing> {
+        Ok(Listing { selection: self.selection(now)? })
     }
 }
 

@@ -2,7 +2,7 @@
 //! so none is lost silently (`fxsnap conflicts`, the report's newest).
 
 use crate::error::Result;
-use crate::model::{Change, Instant, Pair, Rate, Source};
+use crate::model::{Change, Instant, Observation, Pair, Rate, Source};
 use crate::query::Listing;
 use crate::selection::View;
 use crate::store::{ConflictPolicy, Store};
@@ -24,12 +24,16 @@ pub struct ConflictRow {
     /// The input of each value (None where unknown: a value stored before version 2).
     pub kept_input: Option<String>,
     pub dropped_input: Option<String>,
+    /// Each value as published, when it is shown computed (the inverse of
+    /// its quote): what `kept_quoted` and `dropped_quoted` write.
+    pub kept_quoted: Option<Observation>,
+    pub dropped_quoted: Option<Observation>,
 }
 
-/// The conflict log of the selected series, oldest first. As quoted
-/// ([`Listing::as_quoted`]), a row is in the direction the kept value was
-/// stored in, with its published digits (the value not kept too, when its
-/// source quoted it the same way).
+/// The conflict log of the selected series, oldest first, in the direction
+/// `history` shows each series (DESIGN v4: one direction in every format); a
+/// value shown computed keeps its published quote (`kept_quoted`,
+/// `dropped_quoted`).
 pub fn conflicts(store: &Store, ask: &Listing, views: &[View]) -> Result<Vec<ConflictRow>> {
     let series: Vec<_> = views.iter().map(|v| v.series.clone()).collect();
     let mut out = Vec::new();
@@ -37,7 +41,9 @@ pub fn conflicts(store: &Store, ask: &Listing, views: &[View]) -> Result<Vec<Con
         let Some(v) = views.iter().find(|v| v.series.pair == c.kept.pair.canonical() && v.series.source == c.kept.source) else {
             continue;
         };
-        let shown = if ask.as_quoted { c.kept.pair } else { v.shown };
+        let shown = v.shown_for(c.kept.pair);
+        let quoted = |o: &Observation| (o.pair != shown).then(|| o.clone());
+        let (kept_quoted, dropped_quoted) = (quoted(&c.kept), quoted(&c.dropped));
         out.push(ConflictRow {
             at: c.kept.at,
             shown,
@@ -51,6 +57,8 @@ pub fn conflicts(store: &Store, ask: &Listing, views: &[View]) -> Result<Vec<Con
             logged_at: c.logged_at,
             kept_input: c.kept_input,
             dropped_input: c.dropped_input,
+            kept_quoted,
+            dropped_quoted,
         });
     }
     Ok(out)

@@ -39,7 +39,7 @@ pub fn each(store: &Store, ask: &Listing, resolved: &Resolved, mut f: impl FnMut
         while let Some((k, d)) = pending.next_if(|(_, d)| order(d) < key) {
             f(HistoryRow { quote: Quote::derived(d, crosses[k].via), input: None })?;
         }
-        let shown = if ask.as_quoted { obs.pair } else { views[i].shown_for(obs.pair) };
+        let shown = views[i].shown_for(obs.pair);
         f(HistoryRow { quote: Quote::stored(obs, shown), input })
     })?;
     for (k, d) in pending {
@@ -48,11 +48,14 @@ pub fn each(store: &Store, ask: &Listing, resolved: &Resolved, mut f: impl FnMut
     Ok(())
 }
 
-/// One stored row as stored, its decimals as their exact stored text: the
-/// exchange format writes them without a parse and a re-format.
+/// One stored row as stored, its decimals as their exact stored text, and
+/// the direction [`each`] shows it in: the exchange format writes a row
+/// shown as quoted without a parse and a re-format.
 #[derive(Clone, Copy, Debug)]
 pub struct StoredText<'a> {
     pub at: Instant,
+    /// The pair as shown (as [`each`] shows it).
+    pub shown: Pair,
     /// The pair as quoted.
     pub pair: Pair,
     pub rate: &'a str,
@@ -60,19 +63,20 @@ pub struct StoredText<'a> {
     pub source: &'a Source,
 }
 
-/// The stored rows of `views` in the range, as quoted, in the order of
-/// [`each`]: the fast path for millions of rows.
+/// The stored rows of `views` in the range, as stored text, in the order
+/// of [`each`]: the fast path for millions of rows.
 pub fn each_stored_text(store: &Store, ask: &Listing, views: &[View], mut f: impl FnMut(StoredText<'_>) -> Result<()>) -> Result<()> {
     let series: Vec<_> = views.iter().map(|v| v.series.clone()).collect();
     store.for_each_merged_raw(&series, ask.selection.from, ask.selection.to, |row| {
         let s = &series[row.series];
         let pair = if row.inverted { s.pair.inverse() } else { s.pair };
-        f(StoredText { at: row.at, pair, rate: row.rate, change: row.change, source: &s.source })
+        let shown = views[row.series].shown_for(pair);
+        f(StoredText { at: row.at, shown, pair, rate: row.rate, change: row.change, source: &s.source })
     })
 }
 
 /// Whether a listing's rows can go out as stored text ([`each_stored_text`]):
-/// as quoted, and nothing derived to merge in.
+/// nothing derived to merge in.
 pub fn as_stored_text(ask: &Listing) -> bool {
-    ask.as_quoted && !ask.selection.cross
+    !ask.selection.cross
 }

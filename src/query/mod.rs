@@ -23,13 +23,12 @@ use crate::model::{Change, Currency, Observation, Pair, Rate, Source};
 use crate::precision::low_precision;
 use crate::selection::Selection;
 
-/// What `history` and `conflicts` are asked: the selection, and whether each
-/// value stays in the direction its source quoted it (the CSV exchange
-/// format when no direction was asked: it must round-trip exactly).
+/// What `history` and `conflicts` are asked: the selection. Every format
+/// shows the selection's direction (DESIGN v4); a computed value carries its
+/// published quote ([`Quote::quoted`]).
 #[derive(Clone, Debug, Default)]
 pub struct Listing {
     pub selection: Selection,
-    pub as_quoted: bool,
 }
 
 /// One observation as a reading command shows it: the observation as
@@ -65,6 +64,14 @@ impl Quote {
     /// the 10-significant-digit inverse.
     pub fn rate(&self) -> Rate {
         self.obs.rate_as(self.shown)
+    }
+
+    /// The published quote behind a computed inverse: the observation as
+    /// stored (its pair, digits and change), when it is shown the other way
+    /// round. None when the rate is shown as published, and for a derived
+    /// (`--cross`) value, which no source published.
+    pub fn quoted(&self) -> Option<&Observation> {
+        (self.via.is_none() && self.shown != self.obs.pair).then_some(&self.obs)
     }
 
     /// The change in the shown direction (none for a computed inverse).

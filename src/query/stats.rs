@@ -11,8 +11,9 @@
 //!   comparison); on a tie the earliest observation wins;
 //! - `change_pct` = (last / first − 1) × 100 from the exact stored values,
 //!   rounded to [`DECIMALS`] places, ties to even;
-//! - `largest_gap_days` = the largest time between two consecutive
-//!   observations in days, rounded the same way (None with fewer than two);
+//! - `largest_gap_secs` = the largest time between two consecutive
+//!   observations in seconds (None with fewer than two); `export` words it
+//!   as whole days or hours (`timespec::ago`: `31 days`, `6 h`);
 //! - a selected series with no observation in the range has a row with count 0.
 //!
 //! Observations are streamed (`Store::for_each_observation`), never loaded all.
@@ -25,10 +26,8 @@ use crate::query::by_pair_then_source;
 use crate::selection::{Resolved, Selection};
 use crate::store::Store;
 
-/// Decimal places of `change_pct` and `largest_gap_days`.
+/// Decimal places of `change_pct`.
 pub const DECIMALS: u32 = 4;
-
-const SECONDS_PER_DAY: i64 = 86_400;
 
 /// One observation of a series' stats: when, and its value in the shown direction.
 #[derive(Clone, Debug)]
@@ -51,8 +50,9 @@ pub struct StatsRow {
     pub max: Option<Point>,
     /// Rounded to [`DECIMALS`] places; None with no observation or on overflow.
     pub change_pct: Option<Decimal>,
-    /// Rounded to [`DECIMALS`] places; None with fewer than two observations.
-    pub largest_gap_days: Option<Decimal>,
+    /// The largest time between two consecutive observations, in seconds;
+    /// None with fewer than two observations.
+    pub largest_gap_secs: Option<i64>,
 }
 
 /// One observation kept by the accumulator: the observation itself (for its
@@ -115,7 +115,7 @@ impl Acc {
             min: point(&self.min),
             max: point(&self.max),
             change_pct,
-            largest_gap_days: self.largest_gap.map(gap_days),
+            largest_gap_secs: self.largest_gap,
         }
     }
 }
@@ -135,11 +135,6 @@ fn shown_value(obs: &Observation, shown: Pair) -> Decimal {
 /// The change % ([`crate::query::change_pct`]) rounded to [`DECIMALS`] places (ties to even).
 pub fn change_pct(first: &Observation, last: &Observation, shown: Pair) -> Option<Decimal> {
     crate::query::change_pct(first, last, shown).map(round_fixed)
-}
-
-/// Seconds to days, rounded to [`DECIMALS`] places (ties to even).
-pub fn gap_days(secs: i64) -> Decimal {
-    round_fixed(Decimal::from(secs) / Decimal::from(SECONDS_PER_DAY))
 }
 
 fn round_fixed(d: Decimal) -> Decimal {
@@ -219,7 +214,7 @@ mod tests {
     }
 
     #[test]
-    fn min_max_ties_keep_the_earliest_and_gaps_are_days() {
+    fn min_max_ties_keep_the_earliest_and_gaps_are_seconds() {
         let shown: Pair = "USD/KZT".parse().unwrap();
         let mut acc = Acc::new(shown);
         acc.push(obs("USD/KZT", 0, "2"));
@@ -230,7 +225,5 @@ mod tests {
         assert_eq!(acc.min.as_ref().unwrap().obs.at.unix(), 86_400);
         assert_eq!(acc.max.as_ref().unwrap().obs.at.unix(), 0);
         assert_eq!(acc.largest_gap, Some(2 * 86_400));
-        assert_eq!(fixed(gap_days(3600)), "0.0417");
-        assert_eq!(fixed(gap_days(86_400 * 3)), "3.0000");
     }
 }

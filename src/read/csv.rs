@@ -1,5 +1,9 @@
-//! The CSV exchange format: `timestamp,pair,rate,change_pct,source`.
-//! Reading streams row by row (bounded memory whatever the file size: a row
+//! The CSV exchange format: `timestamp,pair,rate,change_pct,source,quoted`.
+//! A row whose `quoted` cell is not empty (a rate shown as the inverse of
+//! the published quote: `KZT/USD,0.00208868559,,nbk,USD/KZT 478.77`) stores
+//! that quote, its pair, digits and change as published, never the computed
+//! `rate`; a CSV without the column (version 3 and before, each row in its
+//! quoted direction) stores each row as it is. Reading streams row by row (bounded memory whatever the file size: a row
 //! longer than [`MAX_ROW_BYTES`] is refused, not held).
 
 use std::cell::Cell;
@@ -10,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::model::{Change, Instant, Observation, Pair, Rate, Source};
 
 pub const HEADER: &str = "timestamp,pair,rate,change_pct,source";
-const KNOWN: [&str; 5] = ["timestamp", "pair", "rate", "change_pct", "source"];
+const KNOWN: [&str; 6] = ["timestamp", "pair", "rate", "change_pct", "source", "quoted"];
 /// The longest row (or header) read: real rows are a few dozen bytes; a
 /// hostile "row" of hundreds of megabytes would otherwise be held whole.
 pub const MAX_ROW_BYTES: u64 = 1024 * 1024;
@@ -52,6 +56,7 @@ struct Columns {
     rate: usize,
     change: Option<usize>,
     source: Option<usize>,
+    quoted: Option<usize>,
 }
 
 /// Observations from a CSV input, one per row, in file order.
@@ -87,6 +92,7 @@ impl<R: Read> CsvRows<R> {
             rate: need("rate")?,
             change: find("change_pct"),
             source: find("source"),
+            quoted: find("quoted"),
         };
         match (&columns.source, &default_source) {
             (None, None) => return Err(Error::invalid("CSV has no 'source' column: say which source it is with --source")),
@@ -139,6 +145,10 @@ impl<R: Read> CsvRows<R> {
             }
             None => None,
         };
+        let (pair, rate, change) = match c.quoted.map(|i| self.field(i)).transpose()? {
+            Some(q) if !q.is_empty() => published(q, pair, rate, change.as_ref())?,
+            _ => (pair, rate, change),
+        };
         let source_cell = match c.source {
             Some(i) => self.field(i)?,
             None => "",
@@ -157,6 +167,40 @@ impl<R: Read> CsvRows<R> {
         };
         Ok(Observation { source, pair, at, rate, change })
     }
+}
+
+/// The published quote of a `quoted` cell (`USD/KZT 478.77`, `USD/TJS
+/// 10.7 0.76%`), checked against its row: the row's pair is its inverse and
+/// the row's rate that inverse as `history` computes it, with no change of
+/// its own (a computed inverse has none), so an edited row is refused, not
+/// stored in part.
+fn published(cell: &str, pair: Pair, rate: Rate, change: Option<&Change>) -> Result<(Pair, Rate, Option<Change>)> {
+    let mut words = cell.split_ascii_whitespace();
+    let (Some(q_pair), Some(q_rate)) = (words.next(), words.next()) else {
+        return Err(Error::invalid(format!("quoted '{}' is not a pair and a rate (like 'USD/KZT 478.77')", echo(cell))));
+    };
+    let q_change = words.next();
+    if words.next().is_some() || q_change.is_some_and(|c| !c.ends_with('%')) {
+        return Err(Error::invalid(format!("quoted '{}' is not a pair, a rate and a change in % (like 'USD/TJS 10.7 0.76%')", echo(cell))));
+    }
+    let q_pair: Pair = q_pair.parse()?;
+    let q_rate: Rate = q_rate.parse()?;
+    let q_change = q_change.map(str::parse::<Change>).transpose()?;
+    if q_pair.inverse() != pair {
+        return Err(Error::invalid(format!("quoted {q_pair} is not the inverse of the row's pair {pair}")));
+    }
+    if !q_rate.inverse().same_value(&rate) {
+        return Err(Error::invalid(format!("rate {rate} is not the inverse of the quoted {q_pair} {q_rate} ({})", q_rate.inverse())));
+    }
+    if change.is_some() {
+        return Err(Error::invalid("a computed rate (with a quoted value) has no change_pct of its own: the change is the quote's"));
+    }
+    Ok((q_pair, q_rate, q_change))
+}
+
+/// A cell in a message, cut short.
+fn echo(cell: &str) -> String {
+    cell.chars().take(40).collect()
 }
 
 #[cfg(test)]
@@ -193,6 +237,43 @@ mod tests {
         assert_eq!(o.rate.to_string(), "12.15320911");
         assert!(o.change.is_none());
         assert!(rows.next_observation().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_computed_row_stores_its_published_quote() {
+        let data = "timestamp,pair,rate,change_pct,source,quoted\n\
+            2026-04-01,KZT/USD,0.00208868559,,nbk,USD/KZT 478.77\n\
+            2026-04-02,USD/KZT,500,,timesca,KZT/USD 0.00200 0%\n\
+            2026-04-03,KZT/USD,0.00225,0.5,timesca,\n";
+        let mut rows = CsvRows::new(data.as_bytes(), None).unwrap();
+        let o = rows.next_observation().unwrap().unwrap();
+        assert_eq!((o.pair.to_string(), o.rate.to_string()), ("USD/KZT".into(), "478.77".into()));
+        assert!(o.change.is_none());
+        let o = rows.next_observation().unwrap().unwrap();
+        assert_eq!((o.pair.to_string(), o.rate.to_string()), ("KZT/USD".into(), "0.00200".into()));
+        assert_eq!(o.change.map(|c| c.to_string()).as_deref(), Some("0"));
+        let o = rows.next_observation().unwrap().unwrap();
+        assert_eq!((o.pair.to_string(), o.rate.to_string()), ("KZT/USD".into(), "0.00225".into()));
+        assert_eq!(o.change.map(|c| c.to_string()).as_deref(), Some("0.5"));
+        assert!(rows.next_observation().unwrap().is_none());
+        assert!(is_header("timestamp,pair,rate,change_pct,source,quoted"));
+    }
+
+    #[test]
+    fn a_quote_that_does_not_match_its_row_is_refused() {
+        let bad = [
+            ("KZT/USD,0.002088,,nbk,USD/KZT 478.77", "not the inverse"),
+            ("KGS/USD,0.00208868559,,nbk,USD/KZT 478.77", "not the inverse of the row's pair"),
+            ("KZT/USD,0.00208868559,0.1,nbk,USD/KZT 478.77", "no change_pct"),
+            ("KZT/USD,0.00208868559,,nbk,USD/KZT", "a pair and a rate"),
+            ("KZT/USD,0.00208868559,,nbk,USD/KZT 478.77 0.1", "a change in %"),
+        ];
+        for (row, why) in bad {
+            let data = format!("timestamp,pair,rate,change_pct,source,quoted\n2026-04-01,{row}\n");
+            let mut rows = CsvRows::new(data.as_bytes(), None).unwrap();
+            let e = rows.next_observation().unwrap_err().to_string();
+            assert!(e.contains("line 2") && e.contains(why), "{row}: {e}");
+        }
     }
 
     #[test]

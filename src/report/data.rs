@@ -59,13 +59,13 @@ pub fn longest_from(ranges: &[RangeSpec], sel: &Selection, end: Instant) -> Resu
 }
 
 /// `history-PAIR.csv`: the rows of `fxsnap history --format csv --pair PAIR --from FROM --to
-/// END` with the report's other selection (sources, `--cross`); `as_quoted` as the report's
-/// listing (each value in its quoted direction unless a direction was asked).
-pub fn history(store: &Store, sel: &Selection, pair: Pair, from: Option<Instant>, end: Instant, as_quoted: bool) -> Result<DataFile> {
+/// END` with the report's other selection (sources, `--cross`): every row as PAIR, a computed
+/// one with its published quote in `quoted`.
+pub fn history(store: &Store, sel: &Selection, pair: Pair, from: Option<Instant>, end: Instant) -> Result<DataFile> {
     // The pair as shown is the direction asked: `--invert` is already in it.
     let selection = Selection { pairs: Pairs::Listed(vec![pair]), from, to: Some(end), invert: false, ..sel.clone() };
     let mut bytes = Vec::new();
-    quotes::write_history(&mut bytes, HistoryFormat::Csv, store, &Listing { selection, as_quoted })?;
+    quotes::write_history(&mut bytes, HistoryFormat::Csv, store, &Listing { selection })?;
     let day = |t: Instant| t.datetime().format("%Y-%m-%d").to_string();
     let what = match from {
         Some(f) => format!("every {pair} observation from {} to {}, as fxsnap history --format csv writes it", day(f), day(end)),

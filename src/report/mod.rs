@@ -63,9 +63,6 @@ pub struct Options {
     /// `--stale` as given (`7d`), for the page's words.
     pub stale_label: String,
     pub now: Instant,
-    /// The conflicts table and the history files keep each value as its source quoted it (as
-    /// `conflicts` and `history --format csv` do when no direction is asked).
-    pub as_quoted: bool,
 }
 
 /// Reads the store and makes the report's files: `index.html` first, then the data files and the charts.
@@ -109,14 +106,14 @@ fn gather(store: &Store, sel: &Selection, opts: &Options) -> Result<Gathered> {
     if resolved.direct.is_empty() && resolved.cross.is_empty() {
         return Err(Error::NotFound("nothing to report: the store has no observations (no folder written)".into()));
     }
-    let listing = Listing { selection: sel.clone(), as_quoted: opts.as_quoted };
+    let listing = Listing { selection: sel.clone() };
     let latest = query::latest::latest_of(store, sel, &resolved)?;
     let charts = charts::pair_charts(store, sel, &resolved, &opts.ranges, opts.now, opts.theme)?;
     let mut data = data::latest(sel, &latest, opts.now)?;
     let end = sel.to.unwrap_or(opts.now);
     let from = data::longest_from(&opts.ranges, sel, end)?;
     for pc in &charts {
-        data.push(data::history(store, sel, pc.pair, from, end, opts.as_quoted)?);
+        data.push(data::history(store, sel, pc.pair, from, end)?);
     }
     Ok(Gathered {
         cross: sel.cross,
@@ -203,6 +200,7 @@ fn latest_section(g: &Gathered, opts: &Options, reference: Instant) -> String {
         columns.push(Column::new("via", Some("via"), Kind::Text));
     }
     columns.extend([
+        Column::new("quoted", Some("quoted"), Kind::Text),
         Column::new("time (UTC)", Some("timestamp"), Kind::Text),
         Column::new("age", None, Kind::Num),
         Column::new("state", None, Kind::Text),
@@ -225,6 +223,8 @@ fn latest_section(g: &Gathered, opts: &Options, reference: Instant) -> String {
         if via {
             cells.push(text(&r.via.map(|c| c.to_string()).unwrap_or_default()));
         }
+        // The published quote behind a computed rate, as `latest` writes it.
+        cells.push(text(crate::export::quotes::Shape::quoted(r).text()));
         cells.push(time_at(r.obs.at));
         cells.push(escape(&ago(secs)));
         cells.push(if is_stale { "<span class=\"stale\">⚠ stale</span>".into() } else { "<span class=\"fresh\">current</span>".into() });
@@ -314,7 +314,7 @@ fn stats_section(g: &Gathered) -> String {
     ];
     columns.extend(paired.iter().map(|(_, _, l)| Column::new(l, None, Kind::Num)));
     columns.push(Column::new("change %", Some("change_pct"), Kind::Num));
-    columns.push(Column::new("largest gap (days)", Some("largest_gap_days"), Kind::Num));
+    columns.push(Column::new("largest gap", Some("largest_gap"), Kind::Num));
     if via {
         columns.push(Column::new("via", Some("via"), Kind::Text));
     }
@@ -330,7 +330,7 @@ fn stats_section(g: &Gathered) -> String {
             cells.push(tables::value_and_time(value, at, point.as_ref()));
         }
         cells.push(text(&r.change_pct.map(fixed).unwrap_or_default()));
-        cells.push(text(&r.largest_gap_days.map(fixed).unwrap_or_default()));
+        cells.push(text(&r.largest_gap_secs.map(ago).unwrap_or_default()));
         if via {
             cells.push(text(&r.via.map(|c| c.to_string()).unwrap_or_default()));
         }
@@ -390,6 +390,15 @@ fn conflicts_section(g: &Gathered) -> String {
     s
 }
 
+/// A value as published, under the computed one it is shown as (nothing when shown as published).
+fn published(o: Option<&crate::model::Observation>) -> String {
+    let quoted = crate::export::conflicts::quoted(o);
+    if quoted.text().is_empty() {
+        return String::new();
+    }
+    format!(" <span class=\"name\">{}</span>", escape(quoted.text()))
+}
+
 /// A conflict's cell under its command column `key` (one of [`CONFLICT_COLUMNS`]).
 fn conflict_cell(r: &ConflictRow, key: &str) -> String {
     debug_assert!(CONFLICT_COLUMNS.contains(&key), "{key}");
@@ -399,8 +408,9 @@ fn conflict_cell(r: &ConflictRow, key: &str) -> String {
         "logged_at" => time_at(r.logged_at),
         "pair" => text(&r.shown.to_string()),
         "source" => text(r.source.as_str()),
-        "kept" => text(&r.kept.to_string()),
-        "dropped" => text(&r.dropped.to_string()),
+        // A computed value with its published quote under it (`kept_quoted`, `dropped_quoted`).
+        "kept" => value_with(&r.kept.to_string(), &published(r.kept_quoted.as_ref())),
+        "dropped" => value_with(&r.dropped.to_string(), &published(r.dropped_quoted.as_ref())),
         "kept_change_pct" => change(&r.kept_change),
         "dropped_change_pct" => change(&r.dropped_change),
         "policy" => text(r.policy.as_str()),

@@ -125,7 +125,13 @@ fn read_figures(store: &Store) -> Result<StoreFigures> {
                 rates.push(RateRow {
                     quote: code.to_string(),
                     source: series.source.as_str().to_string(),
-                    rate: o.rate_as(asked).to_f64(),
+                    // No digit the quote never had: an inverse to its quote's significant digits.
+                    rate: if o.pair == asked {
+                        o.rate.to_f64()
+                    } else {
+                        crate::precision::inverse_to_quoted_digits(o.rate.decimal())
+                            .map_or(f64::NAN, |d| rust_decimal::prelude::ToPrimitive::to_f64(&d).unwrap_or(f64::NAN))
+                    },
                     at: o.at.unix(),
                 });
             }

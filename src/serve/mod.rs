@@ -65,7 +65,6 @@ pub(crate) fn test_options() -> Options {
         stale_secs: 7 * 86_400,
         stale_label: "7d".into(),
         now,
-        as_quoted: true,
     };
     Options {
         db: "/nonexistent/rates.db".into(),

@@ -81,3 +81,28 @@ pub fn restamped_today(csv: &str) -> String {
     }
     format!("{header}\n{}\n", rows.into_values().collect::<Vec<_>>().join("\n"))
 }
+
+/// A CSV of a reading command (version 4: every row in the direction asked,
+/// a computed one with its published quote in `quoted`) as the exchange
+/// format of version 3 and before wrote it: each row as its source published
+/// it (pair, digits, change), no `quoted` column. What the fixtures made by
+/// earlier binaries hold, so a test can say "the same observations".
+pub fn as_published(csv: &str) -> String {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let quoted = header.iter().position(|c| *c == "quoted");
+    let kept: Vec<usize> = (0..header.len()).filter(|i| Some(*i) != quoted).collect();
+    let mut out = kept.iter().map(|i| header[*i]).collect::<Vec<_>>().join(",") + "\n";
+    for l in lines {
+        let mut cells: Vec<String> = l.split(',').map(String::from).collect();
+        if let Some(q) = quoted.map(|i| cells[i].clone()).filter(|q| !q.is_empty()) {
+            let words: Vec<&str> = q.split(' ').collect();
+            cells[1] = words[0].to_string();
+            cells[2] = words[1].to_string();
+            cells[3] = words.get(2).map(|c| c.trim_end_matches('%').to_string()).unwrap_or_default();
+        }
+        out += &kept.iter().map(|i| cells[*i].as_str()).collect::<Vec<_>>().join(",");
+        out.push('\n');
+    }
+    out
+}
