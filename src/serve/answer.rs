@@ -39,6 +39,10 @@ pub(crate) struct Answer {
     pub content_type: &'static str,
     pub body: Vec<u8>,
     pub cache: CacheKind,
+    /// Why an answer is empty or not found, when the store's newest rate
+    /// of what was asked is too old (DESIGN v4): Frankfurter v2's empty
+    /// answer sends it as `X-Fxsnap-Reason` (v1 has it in its body).
+    pub reason: Option<String>,
 }
 
 /// `application/json; charset=utf-8`, Frankfurter's content type.
@@ -49,7 +53,7 @@ impl Answer {
     /// never cached.
     pub(crate) fn json(status: u16, body: Vec<u8>, cache: CacheKind) -> Answer {
         let cache = if status >= 400 { CacheKind::NoStore } else { cache };
-        Answer { status, content_type: JSON, body, cache }
+        Answer { status, content_type: JSON, body, cache, reason: None }
     }
 
     /// An error as a JSON object with one string field: `{"message":"not
@@ -58,7 +62,7 @@ impl Answer {
         let mut map = serde_json::Map::new();
         map.insert(field.to_string(), serde_json::Value::String(message.to_string()));
         let body = serde_json::to_vec(&serde_json::Value::Object(map)).unwrap_or_default();
-        Answer { status, content_type: JSON, body, cache: CacheKind::NoStore }
+        Answer { status, content_type: JSON, body, cache: CacheKind::NoStore, reason: None }
     }
 }
 

@@ -119,7 +119,7 @@ pub(crate) fn command(
     let mut body = handover.writer(content_type, cache);
     let written = cli.command.reading(now).and_then(|ask| crate::export::reading::write(store, &ask, now, &mut body));
     match written.and_then(|()| Ok(body.finish()?)) {
-        Ok(body) => Answer { status: 200, content_type, body, cache },
+        Ok(body) => Answer { status: 200, content_type, body, cache, reason: None },
         Err(e) => error_answer(&e),
     }
 }
@@ -182,7 +182,9 @@ pub(crate) fn chart(store: &Store, ext: &str, query: &[(String, String)], now: I
     let format = if ext == "png" { ImageFormat::Png } else { ImageFormat::Svg };
     let cache = if closed_range("chart", query, now) { CacheKind::Past } else { CacheKind::Relative };
     match draw(store, &chart_args, format, now) {
-        Ok(body) => Answer { status: 200, content_type: if ext == "png" { "image/png" } else { "image/svg+xml" }, body, cache },
+        Ok(body) => {
+            Answer { status: 200, content_type: if ext == "png" { "image/png" } else { "image/svg+xml" }, body, cache, reason: None }
+        }
         Err(e) => error_answer(&e),
     }
 }

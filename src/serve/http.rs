@@ -140,7 +140,8 @@ async fn respond(shared: &Arc<Shared>, parts: &axum::http::request::Parts) -> (R
         Err(a) => return (Route::Refused, whole(a, Extra::default())),
     };
     if parts.method == Method::OPTIONS {
-        let a = Answer { status: 204, content_type: "text/plain; charset=utf-8", body: Vec::new(), cache: CacheKind::NoStore };
+        let a =
+            Answer { status: 204, content_type: "text/plain; charset=utf-8", body: Vec::new(), cache: CacheKind::NoStore, reason: None };
         return (route, whole(a, Extra { allow: true, ..Extra::default() }));
     }
     if let Some((a, location)) = routes::without_store(&route, &parts.headers) {
@@ -214,7 +215,7 @@ fn watched_etag(shared: &Shared, route: &Route, parts: &axum::http::request::Par
 /// The 304 for a matching ETag, with the Cache-Control its answer had.
 fn not_modified(shared: &Shared, tag: String, modified: Option<String>) -> (Answer, Extra) {
     let kind = shared.kinds.lock().unwrap_or_else(|p| p.into_inner()).get(&tag).copied();
-    let a = Answer { status: 304, content_type: "", body: Vec::new(), cache: kind.unwrap_or(CacheKind::Relative) };
+    let a = Answer { status: 304, content_type: "", body: Vec::new(), cache: kind.unwrap_or(CacheKind::Relative), reason: None };
     (a, Extra { etag: Some(tag), last_modified: modified, not_modified: true, ..Extra::default() })
 }
 

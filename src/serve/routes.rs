@@ -149,16 +149,25 @@ pub(crate) fn without_store(route: &Route, headers: &HeaderMap) -> Option<(Answe
                     content_type: "text/plain; charset=utf-8",
                     body: b"/report/\n".to_vec(),
                     cache: CacheKind::Relative,
+                    reason: None,
                 };
                 Some((a, Some("/report/".to_string())))
             } else {
-                Some((Answer { status: 200, content_type: JSON, body: INDEX.as_bytes().to_vec(), cache: CacheKind::Relative }, None))
+                Some((
+                    Answer { status: 200, content_type: JSON, body: INDEX.as_bytes().to_vec(), cache: CacheKind::Relative, reason: None },
+                    None,
+                ))
             }
         }
         // `/report` without its slash: the page's relative links need it.
         Route::Report(name) if name == "/" => {
-            let a =
-                Answer { status: 301, content_type: "text/plain; charset=utf-8", body: b"/report/\n".to_vec(), cache: CacheKind::Relative };
+            let a = Answer {
+                status: 301,
+                content_type: "text/plain; charset=utf-8",
+                body: b"/report/\n".to_vec(),
+                cache: CacheKind::Relative,
+                reason: None,
+            };
             Some((a, Some("/report/".to_string())))
         }
         Route::NotFound => Some((Answer::error(404, "message", "not found"), None)),
@@ -197,7 +206,13 @@ pub(crate) fn with_store(
     match route {
         Route::Healthz => {
             store.series()?;
-            Ok(Answer { status: 200, content_type: "text/plain; charset=utf-8", body: b"ok\n".to_vec(), cache: CacheKind::NoStore })
+            Ok(Answer {
+                status: 200,
+                content_type: "text/plain; charset=utf-8",
+                body: b"ok\n".to_vec(),
+                cache: CacheKind::NoStore,
+                reason: None,
+            })
         }
         Route::Metrics => shared::metrics_answer(shared, store, stamp, now),
         Route::V1(path) | Route::V2(path) => {

@@ -69,5 +69,5 @@ pub(crate) fn metrics_answer(
     now: Instant,
 ) -> crate::error::Result<Answer> {
     let body = metrics::render(&shared.http, &shared.store_metrics, store, stamp, now)?;
-    Ok(Answer { status: 200, content_type: metrics::CONTENT_TYPE, body, cache: CacheKind::NoStore })
+    Ok(Answer { status: 200, content_type: metrics::CONTENT_TYPE, body, cache: CacheKind::NoStore, reason: None })
 }

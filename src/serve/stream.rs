@@ -93,7 +93,7 @@ impl Handover {
     fn start(&self, content_type: &'static str, cache: CacheKind) -> io::Result<()> {
         let head = self.head.borrow_mut().take().ok_or_else(|| io::Error::other("the answer was already handed over"))?;
         let (tx, rx) = mpsc::channel(IN_FLIGHT);
-        let answer = Answer { status: 200, content_type, body: Vec::new(), cache };
+        let answer = Answer { status: 200, content_type, body: Vec::new(), cache, reason: None };
         head.send(Handed::Streamed(answer, self.extra.borrow().clone(), Chunks(rx)))
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client is gone"))?;
         *self.chunks.borrow_mut() = Some(tx);
@@ -195,7 +195,10 @@ mod tests {
                 }
                 assert!(h.streamed());
                 assert!(w.finish().unwrap().is_empty());
-                h.finish(Answer { status: 200, content_type: "", body: Vec::new(), cache: CacheKind::Past }, Extra::default());
+                h.finish(
+                    Answer { status: 200, content_type: "", body: Vec::new(), cache: CacheKind::Past, reason: None },
+                    Extra::default(),
+                );
             }
         });
         let got = rt.block_on(async move {

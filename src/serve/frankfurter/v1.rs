@@ -9,9 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 
-use super::{date_shaped, json_float, json_num, json_str, names, param, parse_date, prefer_rule};
+use super::body::{exact, float, to_json, V1Day, V1Error, V1Range};
+use super::{date_shaped, names, param, parse_date, prefer_rule};
 use crate::model::{Currency, Rate, Source};
-use crate::query::reference::{ReferenceRates, Snapshot};
+use crate::query::reference::{ReferenceRates, Snapshot, Stale};
 use crate::serve::answer::{Answer, CacheKind};
 use crate::store::Store;
 
@@ -19,20 +20,36 @@ use crate::store::Store;
 pub(crate) fn v1(path: &str, query: &[(String, String)], store: &Store, today: NaiveDate, prefer: &[Source]) -> Answer {
     match answer(path, query, store, today, prefer) {
         Ok(a) => a,
-        Err(Refusal::NotFound) => Answer::error(404, "message", "not found"),
-        Err(Refusal::Invalid(why)) => Answer::error(422, "message", why),
-        Err(Refusal::Store(e)) => Answer::error(503, "message", &e.to_string()),
+        Err(Refusal::NotFound(reason)) => error(404, "not found", reason.map(|r| r.to_string())),
+        Err(Refusal::Invalid(why)) => error(422, why, None),
+        Err(Refusal::Store(e)) => error(503, &e.to_string(), None),
     }
+}
+
+/// `{"message":"…"}`, with fxsnap's `reason` when there is one.
+fn error(status: u16, message: &str, reason: Option<String>) -> Answer {
+    Answer::json(status, to_json(&V1Error { message: message.to_string(), reason }), CacheKind::NoStore)
 }
 
 /// Why a request gets no rates.
 enum Refusal {
-    /// 404 `not found`: an unknown path, an unknown base, no rates.
-    NotFound,
+    /// 404 `not found`: an unknown path, an unknown base, no rates (and
+    /// why, when the store's newest rate is too old).
+    NotFound(Option<Stale>),
     /// 422 with Frankfurter's message.
     Invalid(&'static str),
     /// The store could not be read (503 with the reason).
     Store(crate::error::Error),
+}
+
+impl Refusal {
+    /// Said of the latest rates on `today` (`Stale::of_latest`).
+    fn of_latest(self, today: NaiveDate) -> Refusal {
+        match self {
+            Refusal::NotFound(stale) => Refusal::NotFound(stale.map(|s| s.of_latest(today))),
+            other => other,
+        }
+    }
 }
 
 impl From<crate::error::Error> for Refusal {
@@ -67,11 +84,11 @@ fn answer(path: &str, query: &[(String, String)], store: &Store, today: NaiveDat
         Some((rest, None))
     } else if let Some((a, b)) = rest.split_once("..") {
         if !date_shaped(a) || !(b.is_empty() || date_shaped(b)) {
-            return Err(Refusal::NotFound);
+            return Err(Refusal::NotFound(None));
         }
         Some((a, Some(b)))
     } else {
-        return Err(Refusal::NotFound);
+        return Err(Refusal::NotFound(None));
     };
     let params = params(query)?;
     let asked = match kind {
@@ -86,7 +103,7 @@ fn answer(path: &str, query: &[(String, String)], store: &Store, today: NaiveDat
     if params.symbols.as_deref() == Some(std::slice::from_ref(&params.base)) {
         return Err(Refusal::Invalid("bad currency pair"));
     }
-    let base: Currency = params.base.parse().map_err(|_| Refusal::NotFound)?;
+    let base: Currency = params.base.parse().map_err(|_| Refusal::NotFound(None))?;
     let symbols: Option<BTreeSet<Currency>> = params.symbols.as_ref().map(|s| s.iter().filter_map(|c| c.parse().ok()).collect());
     let wanted = symbols.as_ref().map(|s| s.iter().copied().chain([base]).collect::<BTreeSet<_>>());
     let rates = ReferenceRates::new(store, &prefer_rule(prefer), wanted.as_ref())?;
@@ -94,14 +111,14 @@ fn answer(path: &str, query: &[(String, String)], store: &Store, today: NaiveDat
     let newest = today + Duration::days(1);
     let ask = Ask { base, symbols: symbols.as_ref(), amount: params.amount };
     match asked {
-        None => single(&rates, &ask, newest, CacheKind::Relative),
+        None => single(&rates, &ask, newest, CacheKind::Relative).map_err(|e| e.of_latest(today)),
         Some(Asked::Day(d)) => {
             let cache = if d < today { CacheKind::Past } else { CacheKind::Relative };
             single(&rates, &ask, d.min(newest), cache)
         }
         Some(Asked::Range(from, to)) => {
             if from > today {
-                return Err(Refusal::NotFound);
+                return Err(Refusal::NotFound(None));
             }
             let cache = match to {
                 Some(t) if t < today => CacheKind::Past,
@@ -161,79 +178,56 @@ impl Ask<'_> {
         Ok(newest.filter(|_| !out.is_empty()).map(|d| (d, out)))
     }
 
+    /// 404, and why when the store's newest rate of what was asked is
+    /// more than 14 days before `from`.
+    fn not_found(&self, rates: &ReferenceRates<'_>, from: NaiveDate, to: NaiveDate) -> Refusal {
+        match rates.stale(self.base, self.symbols, from, to) {
+            Ok(stale) => Refusal::NotFound(stale),
+            Err(e) => Refusal::Store(e),
+        }
+    }
+
     /// Whether one of the currencies asked (or the base) was published.
     fn involves(&self, published: &BTreeSet<Currency>) -> bool {
         published.contains(&self.base) || self.symbols.is_none_or(|s| s.iter().any(|c| published.contains(c)))
     }
-
-    /// `{"amount":…,"base":…,` as Frankfurter opens an answer.
-    fn head(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"{\"amount\":");
-        json_float(out, self.amount);
-        out.extend_from_slice(b",\"base\":");
-        json_str(out, self.base.as_str());
-    }
 }
 
 /// `{"CODE":rate,...}`, keys sorted.
-fn rates_object(out: &mut Vec<u8>, rates: &BTreeMap<Currency, Decimal>) {
-    out.push(b'{');
-    for (i, (c, v)) in rates.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        json_str(out, c.as_str());
-        out.push(b':');
-        json_num(out, *v);
-    }
-    out.push(b'}');
+fn rates_object(rates: &BTreeMap<Currency, Decimal>) -> BTreeMap<String, serde_json::Number> {
+    rates.iter().map(|(c, v)| (c.as_str().to_string(), exact(*v))).collect()
 }
 
 /// One day: each currency's rate as of `day`, dated by the newest
 /// publication among them.
 fn single(rates: &ReferenceRates<'_>, ask: &Ask<'_>, day: NaiveDate, cache: CacheKind) -> Result<Answer, Refusal> {
     let snap = rates.on(day)?;
-    let (date, values) = ask.rates(&snap)?.ok_or(Refusal::NotFound)?;
-    let mut out = Vec::with_capacity(64 + values.len() * 24);
-    ask.head(&mut out);
-    out.extend_from_slice(b",\"date\":");
-    json_str(&mut out, &date.to_string());
-    out.extend_from_slice(b",\"rates\":");
-    rates_object(&mut out, &values);
-    out.push(b'}');
-    Ok(Answer::json(200, out, cache))
+    let Some((date, values)) = ask.rates(&snap)? else { return Err(ask.not_found(rates, day, day)) };
+    let body = V1Day { amount: float(ask.amount), base: ask.base.to_string(), date: date.to_string(), rates: rates_object(&values) };
+    Ok(Answer::json(200, to_json(&body), cache))
 }
 
 /// A range: the days on which a currency asked was published, each with
 /// the rates as of that day; a start without a publication snaps back to
 /// the rates as of it (dated by their newest day), as Frankfurter does.
 fn range(rates: &ReferenceRates<'_>, ask: &Ask<'_>, from: NaiveDate, to: NaiveDate, cache: CacheKind) -> Result<Answer, Refusal> {
-    let mut days: Vec<u8> = Vec::new();
-    let mut first: Option<NaiveDate> = None;
-    let mut last: Option<NaiveDate> = None;
-    let mut put = |key: NaiveDate, values: &BTreeMap<Currency, Decimal>, days: &mut Vec<u8>| {
-        if first.is_some() {
-            days.push(b',');
-        }
-        json_str(days, &key.to_string());
-        days.push(b':');
-        rates_object(days, values);
-        first.get_or_insert(key);
-        last = Some(key);
+    let mut days: BTreeMap<String, BTreeMap<String, serde_json::Number>> = BTreeMap::new();
+    let mut put = |key: NaiveDate, values: &BTreeMap<Currency, Decimal>| {
+        days.insert(key.to_string(), rates_object(values));
     };
     let mut anchor = if from <= to { ask.rates(&rates.on(from)?)? } else { None };
     let mut failed: Option<Refusal> = None;
     rates.each_day(from, to, |d, snap, published| {
         if let Some((key, values)) = anchor.take() {
             if d != from {
-                put(key, &values, &mut days);
+                put(key, &values);
             }
         }
         if !ask.involves(published) {
             return Ok(());
         }
         match ask.rates(snap) {
-            Ok(Some((_, values))) => put(d, &values, &mut days),
+            Ok(Some((_, values))) => put(d, &values),
             Ok(None) => {}
             Err(e) => failed = failed.take().or(Some(e)),
         }
@@ -243,35 +237,19 @@ fn range(rates: &ReferenceRates<'_>, ask: &Ask<'_>, from: NaiveDate, to: NaiveDa
         return Err(e);
     }
     if let Some((key, values)) = anchor.take() {
-        put(key, &values, &mut days);
+        put(key, &values);
     }
-    let (Some(first), Some(last)) = (first, last) else { return Err(Refusal::NotFound) };
-    let mut head = Vec::with_capacity(128);
-    ask.head(&mut head);
-    head.extend_from_slice(b",\"start_date\":");
-    json_str(&mut head, &first.to_string());
-    head.extend_from_slice(b",\"end_date\":");
-    json_str(&mut head, &last.to_string());
-    head.extend_from_slice(b",\"rates\":{");
-    // The head goes in front of the days in place: a long range is held once, not copied.
-    days.reserve_exact(head.len() + 2);
-    days.splice(0..0, head);
-    days.extend_from_slice(b"}}");
-    Ok(Answer::json(200, days, cache))
+    let (Some(first), Some(last)) = (days.keys().next().cloned(), days.keys().next_back().cloned()) else {
+        return Err(ask.not_found(rates, from, to));
+    };
+    let body = V1Range { amount: float(ask.amount), base: ask.base.to_string(), start_date: first, end_date: last, rates: days };
+    Ok(Answer::json(200, to_json(&body), cache))
 }
 
 /// Every code the store can answer, with its English name.
 fn currencies(store: &Store, prefer: &[Source]) -> Result<Answer, Refusal> {
     let rates = ReferenceRates::new(store, &prefer_rule(prefer), None)?;
-    let mut out = vec![b'{'];
-    for (i, c) in rates.currencies().iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        json_str(&mut out, c.as_str());
-        out.push(b':');
-        json_str(&mut out, names::name(c.as_str()));
-    }
-    out.push(b'}');
-    Ok(Answer::json(200, out, CacheKind::Relative))
+    let codes = rates.currencies();
+    let names: BTreeMap<&str, &str> = codes.iter().map(|c| (c.as_str(), names::name(c.as_str()))).collect();
+    Ok(Answer::json(200, to_json(&names), CacheKind::Relative))
 }
