@@ -77,7 +77,7 @@ fn answer(
         ["rates"] | ["rates.csv"] => {
             let format = Format::asked(segments[0] == "rates.csv", accept.unwrap_or(""));
             let (q, cache) = params::rate_query(query, store, today, prefer)?;
-            rows::answer(&q, store, format, cache, to)
+            rows::answer(&q, store, today, format, cache, to)
         }
         ["rate", base, quote] => {
             let mut params: Vec<(String, String)> = query.iter().filter(|(k, _)| k != "base" && k != "quotes").cloned().collect();

@@ -6,10 +6,13 @@
 
 use std::io::Write;
 
+use chrono::{Duration, NaiveDate};
+
 use super::super::body::{exact, V2CsvRow, V2ProviderRate, V2Rate};
 use super::Refusal;
 use crate::error::Error;
-use crate::query::rates::{RateQuery, RateRow};
+use crate::query::rates::{RateQuery, RateRow, Scope};
+use crate::query::reference::Stale;
 use crate::serve::answer::{Answer, CacheKind, JSON};
 use crate::serve::stream::{Handover, Spill};
 use crate::store::Store;
@@ -89,7 +92,14 @@ fn csv_row(row: &RateRow, expand: bool) -> V2CsvRow<'_> {
 const BATCH: usize = 16 * 1024;
 
 /// The rows of `q` in `format`; a long answer streams through `to`.
-pub(super) fn answer(q: &RateQuery, store: &Store, format: Format, cache: CacheKind, to: Option<&Handover>) -> Result<Answer, Refusal> {
+pub(super) fn answer(
+    q: &RateQuery,
+    store: &Store,
+    today: NaiveDate,
+    format: Format,
+    cache: CacheKind,
+    to: Option<&Handover>,
+) -> Result<Answer, Refusal> {
     let content_type = format.content_type();
     let mut body = match to {
         Some(h) => h.writer(content_type, cache),
@@ -135,8 +145,17 @@ pub(super) fn answer(q: &RateQuery, store: &Store, format: Format, cache: CacheK
         }
     }
     let body = body.finish().map_err(Error::from)?;
-    let reason = if n == 0 { q.stale(store)?.map(|s| s.to_string()) } else { None };
+    let reason = if n == 0 { q.stale(store)?.map(|s| latest(q, today, s).to_string()) } else { None };
     Ok(Answer { status: 200, content_type, body, cache, reason })
+}
+
+/// The latest day looks at tomorrow; today is named when the rule holds of it too.
+fn latest(q: &RateQuery, today: NaiveDate, stale: Stale) -> Stale {
+    if q.scope == Scope::Day(today + Duration::days(1)) {
+        stale.of_latest(today)
+    } else {
+        stale
+    }
 }
 
 fn csv_error(e: csv::Error) -> Error {
