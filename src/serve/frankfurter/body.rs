@@ -9,7 +9,12 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Number;
-use utoipa::ToSchema;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
+
+use super::names;
+use crate::sources;
 
 /// A decimal as a JSON number with exactly its digits.
 pub(super) fn exact(d: Decimal) -> Number {
@@ -36,15 +41,52 @@ pub(super) fn to_json(body: &impl Serialize) -> Vec<u8> {
     serde_json::to_vec(body).unwrap_or_default()
 }
 
+/// A currency a request names: an ISO 4217 code of fxsnap's table (any
+/// case is accepted; a code the store holds but the table lacks too).
+pub(crate) struct Code;
+
+impl PartialSchema for Code {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("ISO 4217 code (any case is accepted)"))
+            .enum_values(Some(names::codes()))
+            .into()
+    }
+}
+
+impl ToSchema for Code {}
+
+/// A source `providers=` names: a built-in one, in upper case (any case is
+/// accepted; a source of the store's own too).
+pub(crate) struct ProviderKey;
+
+/// Every provider key: the built-in sources and the CSV-only NBU.
+pub(crate) fn provider_keys() -> Vec<String> {
+    sources::labels().into_iter().chain(["nbu"]).map(str::to_ascii_uppercase).collect()
+}
+
+impl PartialSchema for ProviderKey {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("An fxsnap source (any case is accepted)"))
+            .enum_values(Some(provider_keys()))
+            .into()
+    }
+}
+
+impl ToSchema for ProviderKey {}
+
 /// v1 `/latest`, `/{date}`: the rates of one day.
 #[derive(Serialize, ToSchema)]
 #[schema(as = v1::RatesOnDate)]
 pub(crate) struct V1Day {
     /// The amount of the base converted (`1.0` by default), exact decimal as asked.
-    #[schema(value_type = f64, examples(1.0))]
+    #[schema(value_type = f64, format = "decimal", exclusive_minimum = 0, examples(1.0))]
     pub amount: Number,
     /// The base currency, ISO 4217.
-    #[schema(examples("USD"))]
+    #[schema(pattern = "^[A-Z]{3}$", examples("USD"))]
     pub base: String,
     /// The newest publication date among the rates given, never after the date asked.
     #[schema(format = Date)]
@@ -59,9 +101,10 @@ pub(crate) struct V1Day {
 #[schema(as = v1::RatesOverPeriod)]
 pub(crate) struct V1Range {
     /// The amount of the base converted (`1.0` by default), exact decimal as asked.
-    #[schema(value_type = f64, examples(1.0))]
+    #[schema(value_type = f64, format = "decimal", exclusive_minimum = 0, examples(1.0))]
     pub amount: Number,
     /// The base currency, ISO 4217.
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub base: String,
     /// The first day of `rates`.
     #[schema(format = Date)]
@@ -86,7 +129,7 @@ pub(crate) struct V1Error {
     /// fxsnap: why nothing was found, when it is that the store's newest rate of what was asked
     /// is more than 14 days before the day asked.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(examples("the newest KZT rate is of 2026-04-03, more than 14 days before 2026-12-08"))]
+    #[schema(nullable = false, examples("the newest KZT rate is of 2026-04-03, more than 14 days before 2026-12-08"))]
     pub reason: Option<String>,
 }
 
@@ -98,12 +141,14 @@ pub(crate) struct V2Rate {
     #[schema(format = Date)]
     pub date: String,
     /// ISO 4217.
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub base: String,
     /// ISO 4217.
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub quote: String,
     /// Exact decimal as published (a computed cross rate: 10 significant digits); `1.0` for the
     /// base in itself.
-    #[schema(value_type = f64, exclusive_minimum = 0)]
+    #[schema(value_type = f64, format = "decimal", exclusive_minimum = 0)]
     pub rate: Number,
     /// `expand=providers`: each source's own rate behind this one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,7 +165,7 @@ pub(crate) struct V2ProviderRate {
     #[schema(format = Date)]
     pub date: String,
     /// Exact decimal as published (computed: 10 significant digits).
-    #[schema(value_type = f64, exclusive_minimum = 0)]
+    #[schema(value_type = f64, format = "decimal", exclusive_minimum = 0)]
     pub rate: Number,
     /// Present (true) when the rate given is not this source's alone.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -144,6 +189,7 @@ pub(super) struct V2CsvRow<'a> {
 #[derive(Serialize, ToSchema)]
 #[schema(as = v2::Currency)]
 pub(crate) struct V2Currency {
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub iso_code: String,
     /// ISO 4217 numeric code, when known.
     pub iso_numeric: Option<&'static str>,

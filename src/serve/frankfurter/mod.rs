@@ -5,6 +5,7 @@
 
 mod body;
 mod names;
+pub(crate) mod openapi;
 mod v1;
 mod v2;
 

@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
+use utoipa::IntoParams;
 
-use super::body::{exact, float, to_json, V1Day, V1Error, V1Range};
+use super::body::{exact, float, to_json, Code, V1Day, V1Error, V1Range};
 use super::{date_shaped, names, param, parse_date, prefer_rule};
 use crate::model::{Currency, Rate, Source};
 use crate::query::reference::{ReferenceRates, Snapshot, Stale};
@@ -64,7 +65,33 @@ enum Asked {
     Range(NaiveDate, Option<NaiveDate>),
 }
 
-/// The parameters v1 reads.
+/// The query parameters v1 reads (any other is ignored, as Frankfurter does).
+#[derive(Debug, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct V1Params {
+    /// The base currency, ISO 4217 in any case (default `EUR`); an unknown one is a 404.
+    #[param(value_type = Option<Code>, example = "USD")]
+    pub base: Option<String>,
+    /// `base`'s other name; it wins over `base`.
+    #[param(value_type = Option<Code>)]
+    pub from: Option<String>,
+    /// Comma-separated ISO 4217 codes in any case (default: every currency); an unknown code
+    /// is left out. The base alone is a 422 (`bad currency pair`).
+    #[param(example = "KZT,UZS")]
+    pub symbols: Option<String>,
+    /// `symbols`' other name; it wins over `symbols`.
+    pub to: Option<String>,
+    /// The amount of the base to convert, a decimal above zero (default 1): the rates are
+    /// multiplied by it exactly. Up to 10 digits before the point and 8 after are always
+    /// answered; more is a 422 when the product would not fit 28 digits.
+    #[param(
+        pattern = r"^(?:[1-9][0-9]{0,9}(?:\.[0-9]{1,8})?|0\.(?:[1-9][0-9]{0,7}|0[1-9][0-9]{0,6}|00[1-9][0-9]{0,5}|000[1-9][0-9]{0,4}|0000[1-9][0-9]{0,3}|00000[1-9][0-9]{0,2}|000000[1-9][0-9]?|0000000[1-9]))$",
+        example = "250.5"
+    )]
+    pub amount: Option<String>,
+}
+
+/// What v1 makes of its parameters.
 struct Params {
     amount: Decimal,
     base: String,
@@ -74,6 +101,9 @@ struct Params {
 
 fn answer(path: &str, query: &[(String, String)], store: &Store, today: NaiveDate, prefer: &[Source]) -> Result<Answer, Refusal> {
     let rest = path.strip_prefix('/').unwrap_or(path);
+    if rest == "openapi.json" {
+        return Ok(Answer::json(200, super::openapi::v1_json(), CacheKind::Relative));
+    }
     if rest == "currencies" {
         return currencies(store, prefer);
     }
@@ -90,7 +120,7 @@ fn answer(path: &str, query: &[(String, String)], store: &Store, today: NaiveDat
     } else {
         return Err(Refusal::NotFound(None));
     };
-    let params = params(query)?;
+    let params = V1Params::from_query(query).params()?;
     let asked = match kind {
         None => None,
         Some((a, None)) => Some(Asked::Day(parse_date(a).ok_or(Refusal::Invalid("invalid date"))?)),
@@ -129,17 +159,23 @@ fn answer(path: &str, query: &[(String, String)], store: &Store, today: NaiveDat
     }
 }
 
-/// `amount`, `from`/`base`, `to`/`symbols`, upper-cased; any other
-/// parameter is ignored.
-fn params(query: &[(String, String)]) -> Result<Params, Refusal> {
-    let amount = match param(query, "amount") {
-        None => Decimal::ONE,
-        Some(a) => a.trim().parse::<Rate>().map_err(|_| Refusal::Invalid("invalid amount"))?.decimal(),
-    };
-    let base = param(query, "from").or_else(|| param(query, "base")).unwrap_or("EUR").to_ascii_uppercase();
-    let symbols =
-        param(query, "to").or_else(|| param(query, "symbols")).map(|s| s.to_ascii_uppercase().split(',').map(str::to_string).collect());
-    Ok(Params { amount, base, symbols })
+impl V1Params {
+    /// The last value of each parameter v1 reads.
+    fn from_query(query: &[(String, String)]) -> V1Params {
+        let get = |k: &str| param(query, k).map(str::to_string);
+        V1Params { base: get("base"), from: get("from"), symbols: get("symbols"), to: get("to"), amount: get("amount") }
+    }
+
+    /// `amount`, `from`/`base`, `to`/`symbols`, upper-cased.
+    fn params(self) -> Result<Params, Refusal> {
+        let amount = match &self.amount {
+            None => Decimal::ONE,
+            Some(a) => a.trim().parse::<Rate>().map_err(|_| Refusal::Invalid("invalid amount"))?.decimal(),
+        };
+        let base = self.from.or(self.base).unwrap_or_else(|| "EUR".into()).to_ascii_uppercase();
+        let symbols = self.to.or(self.symbols).map(|s| s.to_ascii_uppercase().split(',').map(str::to_string).collect());
+        Ok(Params { amount, base, symbols })
+    }
 }
 
 /// The rates of one day, keyed by currency, and the newest publication day among them.

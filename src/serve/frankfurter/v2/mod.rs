@@ -18,6 +18,7 @@ use super::body::{to_json, V2Error};
 use crate::model::Source;
 use crate::serve::answer::{Answer, CacheKind};
 use crate::serve::stream::Handover;
+use crate::sources;
 use crate::store::Store;
 
 pub(super) use rows::Format;
@@ -87,6 +88,7 @@ fn answer(
             let row = q.first(store)?.ok_or_else(not_found)?;
             Ok(Answer::json(200, to_json(&rows::json_row(&row, q.expand)), cache))
         }
+        ["openapi.json"] => Ok(Answer::json(200, super::openapi::v2_json(), CacheKind::Relative)),
         ["currencies"] => meta::currencies(query, store, prefer),
         ["currency", code] => meta::currency(query, code, store, prefer),
         ["providers"] => {
@@ -112,7 +114,8 @@ fn no_params(query: &[(String, String)], allowed: &[&str]) -> Result<(), Refusal
     }
 }
 
-/// The sources `providers=` names, lower-cased, each one the store holds.
+/// The sources `providers=` names, lower-cased: each a built-in source (or
+/// NBU), or one the store holds.
 fn named_providers(list: &str, store: &Store) -> Result<Vec<Source>, Refusal> {
     let held: BTreeSet<String> = store.series()?.into_iter().map(|s| s.source.as_str().to_ascii_lowercase()).collect();
     let mut out: Vec<Source> = Vec::new();
@@ -120,7 +123,7 @@ fn named_providers(list: &str, store: &Store) -> Result<Vec<Source>, Refusal> {
     for name in list.split(',') {
         let label = name.trim().to_ascii_lowercase();
         match label.parse::<Source>() {
-            Ok(s) if held.contains(&label) => {
+            Ok(s) if held.contains(&label) || sources::builtin(&label).is_some() || label == "nbu" => {
                 if !out.contains(&s) {
                     out.push(s);
                 }

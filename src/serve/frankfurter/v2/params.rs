@@ -5,8 +5,9 @@
 use std::collections::BTreeSet;
 
 use chrono::{Duration, NaiveDate};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
+use super::super::body::{Code, ProviderKey};
 use super::super::{names, param, parse_date, prefer_rule};
 use super::{invalid, named_providers, no_params, Refusal};
 use crate::model::{Currency, Source};
@@ -20,10 +21,10 @@ use crate::store::Store;
 #[into_params(parameter_in = Query)]
 pub(crate) struct RatesParams {
     /// The base currency, ISO 4217 in any case (default `EUR`).
-    #[param(pattern = "^[A-Za-z]{3}$", example = "USD")]
+    #[param(value_type = Option<Code>, example = "USD")]
     pub base: Option<String>,
     /// Comma-separated ISO 4217 codes (default: every currency the store answers).
-    #[param(pattern = "^[A-Za-z]{3}(,[A-Za-z]{3})*$", example = "KZT,UZS")]
+    #[param(value_type = Option<Vec<Code>>, style = Form, explode = false, min_items = 1, example = "KZT,UZS")]
     pub quotes: Option<String>,
     /// One day (`YYYY-MM-DD`): each currency's rate as of it, carried from up to 14 days before;
     /// not with `from`/`to`. Default: the latest (tomorrow and the 14 days before it).
@@ -37,14 +38,54 @@ pub(crate) struct RatesParams {
     pub to: Option<String>,
     /// Comma-separated fxsnap sources in any case (`NBK`, `NBKR`, `CBU`, `NBT`, `CBT`, `CBR`,
     /// `TIMESCA`, `NBU`), each one the store holds: only those answer, in that order.
-    #[param(pattern = "^[A-Za-z]+(,[A-Za-z]+)*$", example = "CBR")]
+    #[param(value_type = Option<Vec<ProviderKey>>, style = Form, explode = false, min_items = 1, example = "CBR")]
     pub providers: Option<String>,
     /// A range's rows averaged per week (dated Monday) or month (dated the 1st).
-    #[param(pattern = "^([Ww][Ee][Ee][Kk]|[Mm][Oo][Nn][Tt][Hh])$")]
+    #[param(value_type = Option<GroupParam>)]
     pub group: Option<String>,
     /// `providers`: each source's own rate behind a row.
-    #[param(pattern = "^[Pp][Rr][Oo][Vv][Ii][Dd][Ee][Rr][Ss](,[Pp][Rr][Oo][Vv][Ii][Dd][Ee][Rr][Ss])*$")]
+    #[param(value_type = Option<ExpandParam>)]
     pub expand: Option<String>,
+}
+
+/// `group`'s values (any case is accepted).
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum GroupParam {
+    Week,
+    Month,
+}
+
+/// `expand`'s value (any case is accepted).
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ExpandParam {
+    Providers,
+}
+
+impl GroupParam {
+    fn of(text: &str) -> Option<GroupParam> {
+        match text.to_ascii_lowercase().as_str() {
+            "week" => Some(GroupParam::Week),
+            "month" => Some(GroupParam::Month),
+            _ => None,
+        }
+    }
+}
+
+impl From<GroupParam> for Group {
+    fn from(g: GroupParam) -> Group {
+        match g {
+            GroupParam::Week => Group::Week,
+            GroupParam::Month => Group::Month,
+        }
+    }
+}
+
+impl ExpandParam {
+    fn of(text: &str) -> Option<ExpandParam> {
+        text.eq_ignore_ascii_case("providers").then_some(ExpandParam::Providers)
+    }
 }
 
 /// The parameters `/rates` and `/rate` accept.
@@ -88,16 +129,14 @@ pub(super) fn rate_query(
     if date.is_some() && (from.is_some() || to.is_some()) {
         return Err(invalid("conflicting params"));
     }
-    let group = match p.group.as_deref().map(str::to_ascii_lowercase).as_deref() {
+    let group: Option<Group> = match p.group.as_deref() {
         None => None,
-        Some("week") => Some(Group::Week),
-        Some("month") => Some(Group::Month),
-        Some(_) => return Err(invalid("invalid group")),
+        Some(g) => Some(GroupParam::of(g).ok_or_else(|| invalid("invalid group"))?.into()),
     };
     let expand = match &p.expand {
         None => false,
         Some(e) => {
-            let bad: Vec<String> = e.to_ascii_lowercase().split(',').filter(|x| *x != "providers").map(str::to_string).collect();
+            let bad: Vec<String> = e.to_ascii_lowercase().split(',').filter(|x| ExpandParam::of(x).is_none()).map(str::to_string).collect();
             if !bad.is_empty() {
                 return Err(invalid(format!("invalid expand: {}", bad.join(","))));
             }
