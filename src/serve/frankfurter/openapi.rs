@@ -38,6 +38,11 @@ CSV-only `TIMESCA`, `NBU` when named). A day without a rate takes the latest of 
 #[openapi(
     info(title = "fxsnap: Frankfurter v1", version = "1.0.0", description = V1_ABOUT, license(name = "MIT OR Apache-2.0")),
     servers((url = "/v1")),
+    tags(
+        (name = "current-rates", description = "The latest rates"),
+        (name = "historical-rates", description = "The rates of a day or over a range"),
+        (name = "metadata", description = "The currencies the store answers"),
+    ),
     paths(v1_latest, v1_current, v1_date, v1_range, v1_open_range, v1_currencies),
     components(schemas(V1Day, V1Range, V1Error, Code))
 )]
@@ -51,6 +56,7 @@ struct V1Doc;
     get,
     path = "/latest",
     operation_id = "latest",
+    tag = "current-rates",
     params(V1Params),
     responses(
         (status = 200, description = "The latest rates", body = V1Day),
@@ -66,6 +72,7 @@ fn v1_latest() {}
     get,
     path = "/current",
     operation_id = "current",
+    tag = "current-rates",
     params(V1Params),
     responses(
         (status = 200, description = "The latest rates", body = V1Day),
@@ -84,6 +91,7 @@ fn v1_current() {}
     get,
     path = "/{date}",
     operation_id = "date",
+    tag = "historical-rates",
     params(
         ("date" = String, Path, format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description = "`YYYY-MM-DD`, a day that exists"),
         V1Params
@@ -105,6 +113,7 @@ fn v1_date() {}
     get,
     path = "/{start_date}..{end_date}",
     operation_id = "range",
+    tag = "historical-rates",
     params(
         ("start_date" = String, Path, format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description = "`YYYY-MM-DD`: the first day"),
         ("end_date" = String, Path, format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description = "`YYYY-MM-DD`: the last day"),
@@ -124,6 +133,7 @@ fn v1_range() {}
     get,
     path = "/{start_date}..",
     operation_id = "open_range",
+    tag = "historical-rates",
     params(
         ("start_date" = String, Path, format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description = "`YYYY-MM-DD`: the first day"),
         V1Params
@@ -144,6 +154,7 @@ fn v1_open_range() {}
     get,
     path = "/currencies",
     operation_id = "currencies",
+    tag = "metadata",
     responses(
         (status = 200, description = "Code to English name", body = BTreeMap<String, String>, content_type = "application/json"),
         (status = 503, description = "The store cannot be read", body = V1Error),
@@ -155,6 +166,10 @@ fn v1_currencies() {}
 #[openapi(
     info(title = "fxsnap: Frankfurter v2", version = "2.0.0", description = V2_ABOUT, license(name = "MIT OR Apache-2.0")),
     servers((url = "/v2")),
+    tags(
+        (name = "rates", description = "Rows of rates, each dated by its own publication"),
+        (name = "metadata", description = "The currencies and the providers (fxsnap's sources)"),
+    ),
     paths(v2_rates, v2_rates_csv, v2_rate, v2_currencies, v2_currency, v2_providers),
     components(schemas(V2Rate, V2ProviderRate, V2Currency, V2Provider, V2Error, Code, ProviderKey, GroupParam, ExpandParam))
 )]
@@ -179,9 +194,10 @@ impl IntoParams for RateParams {
     get,
     path = "/rates",
     operation_id = "rates",
+    tag = "rates",
     params(RatesParams),
     responses(
-        (status = 200, description = "The rows (an empty array when none)",
+        (status = 200, description = "The rows (an empty array when none); NDJSON: one `v2.Rate` object per line",
             headers(("X-Fxsnap-Reason" = String, description = "An empty answer: why, when the store's newest rate of what was asked is more than 14 days before the day asked (`the newest KZT rate is of 2026-04-03, more than 14 days before 2026-12-08`)")),
             content(
                 (Vec<V2Rate> = "application/json"),
@@ -203,6 +219,7 @@ fn v2_rates() {}
     get,
     path = "/rates.csv",
     operation_id = "rates_csv",
+    tag = "rates",
     params(RatesParams),
     responses(
         (status = 200, description = "The rows, a header line first",
@@ -222,6 +239,7 @@ fn v2_rates_csv() {}
     get,
     path = "/rate/{base}/{quote}",
     operation_id = "rate",
+    tag = "rates",
     params(
         ("base" = Code, Path, description = "ISO 4217, any case"),
         ("quote" = Code, Path, description = "ISO 4217, any case"),
@@ -243,6 +261,7 @@ fn v2_rate() {}
     get,
     path = "/currencies",
     operation_id = "currencies",
+    tag = "metadata",
     params(
         ("providers" = Option<Vec<ProviderKey>>, Query, style = Form, explode = false, min_items = 1, description = "Only the currencies of these sources (comma-separated, any case)"),
         ("scope" = Option<String>, Query, description = "Accepted and ignored"),
@@ -262,6 +281,7 @@ fn v2_currencies() {}
     get,
     path = "/currency/{code}",
     operation_id = "currency",
+    tag = "metadata",
     params(("code" = Code, Path, description = "ISO 4217, any case")),
     responses(
         (status = 200, description = "The currency", body = V2Currency),
@@ -280,6 +300,7 @@ fn v2_currency() {}
     get,
     path = "/providers",
     operation_id = "providers",
+    tag = "metadata",
     responses(
         (status = 200, description = "The providers", body = Vec<V2Provider>),
         (status = 422, description = "An unknown parameter", body = V2Error),

@@ -37,7 +37,7 @@ pub(crate) struct RatesParams {
     #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
     /// Comma-separated fxsnap sources in any case (`NBK`, `NBKR`, `CBU`, `NBT`, `CBT`, `CBR`,
-    /// `TIMESCA`, `NBU`), each one the store holds: only those answer, in that order.
+    /// `TIMESCA`, `NBU`, or a source of the store's own): only those answer, in that order.
     #[param(value_type = Option<Vec<ProviderKey>>, style = Form, explode = false, min_items = 1, example = "CBR")]
     pub providers: Option<String>,
     /// A range's rows averaged per week (dated Monday) or month (dated the 1st).
