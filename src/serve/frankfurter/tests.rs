@@ -156,4 +156,7 @@ fn nothing_within_14_days_says_why() {
     assert_eq!(a.body, b"date,base,quote,rate\n");
     assert_eq!(a.reason.as_deref(), Some("the newest KGS rate is of 2026-05-24, more than 14 days before 2026-06-10"));
     assert_eq!(v2("/rates", &q("base=USD&quotes=KGS"), None, &s, day("2026-05-25"), &[], None).reason, None);
+    let a = v2("/rate/USD/KGS", &q(""), None, &s, late, &[], None);
+    assert_eq!((a.status, a.body.as_slice()), (404, br#"{"status":404,"message":"not found"}"#.as_slice()));
+    assert_eq!(a.reason.as_deref(), Some("the newest KGS rate is of 2026-05-24, more than 14 days before 2026-06-23"));
 }

@@ -85,8 +85,14 @@ fn answer(
             params.push(("base".into(), base.to_ascii_uppercase()));
             params.push(("quotes".into(), quote.to_ascii_uppercase()));
             let (q, cache) = params::rate_query(&params, store, today, prefer)?;
-            let row = q.first(store)?.ok_or_else(not_found)?;
-            Ok(Answer::json(200, to_json(&rows::json_row(&row, q.expand)), cache))
+            match q.first(store)? {
+                Some(row) => Ok(Answer::json(200, to_json(&rows::json_row(&row, q.expand)), cache)),
+                None => {
+                    let mut a = error(404, "not found");
+                    a.reason = rows::why_empty(&q, store, today)?;
+                    Ok(a)
+                }
+            }
         }
         ["openapi.json"] => Ok(Answer::json(200, super::openapi::v2_json(), CacheKind::Relative)),
         ["currencies"] => meta::currencies(query, store, prefer),

@@ -12,7 +12,6 @@ use super::super::body::{exact, V2CsvRow, V2ProviderRate, V2Rate};
 use super::Refusal;
 use crate::error::Error;
 use crate::query::rates::{RateQuery, RateRow, Scope};
-use crate::query::reference::Stale;
 use crate::serve::answer::{Answer, CacheKind, JSON};
 use crate::serve::stream::{Handover, Spill};
 use crate::store::Store;
@@ -145,17 +144,16 @@ pub(super) fn answer(
         }
     }
     let body = body.finish().map_err(Error::from)?;
-    let reason = if n == 0 { q.stale(store)?.map(|s| latest(q, today, s).to_string()) } else { None };
+    let reason = if n == 0 { why_empty(q, store, today)? } else { None };
     Ok(Answer { status: 200, content_type, body, cache, reason })
 }
 
-/// The latest day looks at tomorrow; today is named when the rule holds of it too.
-fn latest(q: &RateQuery, today: NaiveDate, stale: Stale) -> Stale {
-    if q.scope == Scope::Day(today + Duration::days(1)) {
-        stale.of_latest(today)
-    } else {
-        stale
-    }
+/// Why `q` has no rows, when the store's newest rate of what it asks is
+/// more than 14 days before the day asked (the latest day looks at
+/// tomorrow; today is named when the rule holds of it too).
+pub(super) fn why_empty(q: &RateQuery, store: &Store, today: NaiveDate) -> Result<Option<String>, Error> {
+    let latest = q.scope == Scope::Day(today + Duration::days(1));
+    Ok(q.stale(store)?.map(|s| if latest { s.of_latest(today) } else { s }.to_string()))
 }
 
 fn csv_error(e: csv::Error) -> Error {
