@@ -82,10 +82,11 @@ pub(crate) struct V1Params {
     /// `symbols`' other name; it wins over `symbols`.
     pub to: Option<String>,
     /// The amount of the base to convert, a decimal above zero (default 1): the rates are
-    /// multiplied by it exactly. Up to 10 digits before the point and 8 after are always
-    /// answered; more is a 422 when the product would not fit 28 digits.
+    /// multiplied by it exactly. Up to 8 digits before the point and 6 after are answered
+    /// (for rates of up to 14 digits, as banks publish); more is a 422 when a product would
+    /// not fit 28 digits.
     #[param(
-        pattern = r"^(?:[1-9][0-9]{0,9}(?:\.[0-9]{1,8})?|0\.(?:[1-9][0-9]{0,7}|0[1-9][0-9]{0,6}|00[1-9][0-9]{0,5}|000[1-9][0-9]{0,4}|0000[1-9][0-9]{0,3}|00000[1-9][0-9]{0,2}|000000[1-9][0-9]?|0000000[1-9]))$",
+        pattern = r"^(?:[1-9][0-9]{0,7}(?:\.[0-9]{1,6})?|0\.(?:[1-9][0-9]{0,5}|0[1-9][0-9]{0,4}|00[1-9][0-9]{0,3}|000[1-9][0-9]{0,2}|0000[1-9][0-9]?|00000[1-9]))$",
         example = "250.5"
     )]
     pub amount: Option<String>,
