@@ -1,7 +1,11 @@
 //! Frankfurter's API (DESIGN "serve", Frankfurter v1 and v2) from the
 //! reference rates of `query::reference`: each function turns a path and
 //! its query into an `Answer`; the server core adds the headers. The
-//! bodies are types (`body`), serialized with serde.
+//! bodies are types (`body`), serialized with serde; `openapi` describes
+//! both versions from those types and the parameter types (`/v1/openapi.json`,
+//! `/v2/openapi.json`). A 404 or an empty answer says why when the store's
+//! newest rate of what was asked is more than 14 days old: v1 in its body's
+//! `reason`, v2 in `Answer::reason` (the server's `X-Fxsnap-Reason`).
 
 mod body;
 mod names;

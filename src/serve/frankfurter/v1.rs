@@ -1,5 +1,6 @@
 //! Frankfurter v1 (`/v1/...` and unversioned): `/latest` (`/current`),
-//! `/YYYY-MM-DD`, `/YYYY-MM-DD..YYYY-MM-DD`, `/YYYY-MM-DD..`, `/currencies`.
+//! `/YYYY-MM-DD`, `/YYYY-MM-DD..YYYY-MM-DD`, `/YYYY-MM-DD..`, `/currencies`,
+//! `/openapi.json` (its OpenAPI document).
 //! Bodies, parameters and errors as Frankfurter's (its `lib/versions/v1`):
 //! `from` wins over `base`, `to` over `symbols`, other parameters are
 //! ignored; amount, then the date, then the pair are checked, in that order.

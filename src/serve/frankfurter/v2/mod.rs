@@ -1,6 +1,7 @@
 //! Frankfurter v2 (`/v2/...`): `/rates` (JSON, CSV by `/rates.csv` or
 //! `Accept: text/csv`, NDJSON by `Accept: application/x-ndjson`),
-//! `/rate/{base}/{quote}`, `/currencies`, `/currency/{code}`, `/providers`.
+//! `/rate/{base}/{quote}`, `/currencies`, `/currency/{code}`, `/providers`,
+//! `/openapi.json` (its OpenAPI document).
 //! The rows are `query::rates`'s (Frankfurter's `RateQuery`): this module
 //! parses the parameters (`params`), asks the query and serializes its rows
 //! (`rows`); `meta` answers the currencies and providers. fxsnap's sources
@@ -20,8 +21,6 @@ use crate::serve::answer::{Answer, CacheKind};
 use crate::serve::stream::Handover;
 use crate::sources;
 use crate::store::Store;
-
-pub(super) use rows::Format;
 
 /// A v2 answer.
 pub(crate) fn v2(
@@ -76,7 +75,7 @@ fn answer(
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match segments.as_slice() {
         ["rates"] | ["rates.csv"] => {
-            let format = Format::asked(segments[0] == "rates.csv", accept.unwrap_or(""));
+            let format = rows::Format::asked(segments[0] == "rates.csv", accept.unwrap_or(""));
             let (q, cache) = params::rate_query(query, store, today, prefer)?;
             rows::answer(&q, store, today, format, cache, to)
         }
