@@ -65,9 +65,13 @@ fn the_frankfurter_documents_are_openapi_3_1_and_schemathesis_finds_no_failure()
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout).to_string();
-        eprintln!("{version}: {}", text.lines().filter(|l| l.contains("generated") || l.contains("Seed")).collect::<Vec<_>>().join("; "));
+        let cases = text.lines().find(|l| l.contains(" generated, ")).unwrap_or_default().trim().to_string();
+        let seed = text.lines().find(|l| l.starts_with("Seed:")).unwrap_or_default();
+        eprintln!("{version}: {cases}; {seed}");
+        // "N generated, N passed" (a warning, such as many 404s of a range without data, is no failure).
+        let all_passed = cases.split_once(" generated, ").is_some_and(|(n, rest)| rest == format!("{n} passed"));
         assert!(
-            out.status.success() && text.contains("No issues found"),
+            out.status.success() && all_passed,
             "{version}: schemathesis found failures:\n{text}{}",
             String::from_utf8_lossy(&out.stderr)
         );

@@ -93,7 +93,7 @@ fn v1_current() {}
     operation_id = "date",
     tag = "historical-rates",
     params(
-        ("date" = String, Path, format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description = "`YYYY-MM-DD`, a day that exists"),
+        ("date" = String, Path, format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description = "`YYYY-MM-DD`, a day that exists", example = "2026-04-01"),
         V1Params
     ),
     responses(
@@ -115,8 +115,8 @@ fn v1_date() {}
     operation_id = "range",
     tag = "historical-rates",
     params(
-        ("start_date" = String, Path, format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description = "`YYYY-MM-DD`: the first day"),
-        ("end_date" = String, Path, format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description = "`YYYY-MM-DD`: the last day"),
+        ("start_date" = String, Path, format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description = "`YYYY-MM-DD`: the first day", example = "2026-03-01"),
+        ("end_date" = String, Path, format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description = "`YYYY-MM-DD`: the last day", example = "2026-04-05"),
         V1Params
     ),
     responses(
@@ -135,7 +135,7 @@ fn v1_range() {}
     operation_id = "open_range",
     tag = "historical-rates",
     params(
-        ("start_date" = String, Path, format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description = "`YYYY-MM-DD`: the first day"),
+        ("start_date" = String, Path, format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description = "`YYYY-MM-DD`: the first day", example = "2026-03-01"),
         V1Params
     ),
     responses(

@@ -71,9 +71,10 @@ enum Asked {
 #[into_params(parameter_in = Query)]
 pub(crate) struct V1Params {
     /// The base currency, ISO 4217 in any case (default `EUR`); an unknown one is a 404.
-    #[param(value_type = Option<Code>, example = "USD")]
+    /// Ignored when `from` is given (so any text is accepted here).
+    #[param(example = "USD")]
     pub base: Option<String>,
-    /// `base`'s other name; it wins over `base`.
+    /// `base`'s other name; it wins over `base`. An unknown code is a 404.
     #[param(value_type = Option<Code>)]
     pub from: Option<String>,
     /// Comma-separated ISO 4217 codes in any case (default: every currency); an unknown code

@@ -24,21 +24,21 @@ pub(crate) struct RatesParams {
     #[param(value_type = Option<Code>, example = "USD")]
     pub base: Option<String>,
     /// Comma-separated ISO 4217 codes (default: every currency the store answers).
-    #[param(value_type = Option<Vec<Code>>, style = Form, explode = false, min_items = 1, example = "KZT,UZS")]
+    #[param(value_type = Option<Vec<Code>>, style = Form, explode = false, min_items = 1, example = json!(["KZT", "UZS"]))]
     pub quotes: Option<String>,
     /// One day (`YYYY-MM-DD`): each currency's rate as of it, carried from up to 14 days before;
     /// not with `from`/`to`. Default: the latest (tomorrow and the 14 days before it).
-    #[param(value_type = Option<String>, format = Date)]
+    #[param(value_type = Option<String>, format = Date, example = "2026-04-01")]
     pub date: Option<String>,
     /// The first day of a range (`YYYY-MM-DD`).
-    #[param(value_type = Option<String>, format = Date)]
+    #[param(value_type = Option<String>, format = Date, example = "2026-03-01")]
     pub from: Option<String>,
     /// The last day of a range (`YYYY-MM-DD`; default: the latest). Alone, the latest day.
-    #[param(value_type = Option<String>, format = Date)]
+    #[param(value_type = Option<String>, format = Date, example = "2026-03-31")]
     pub to: Option<String>,
     /// Comma-separated fxsnap sources in any case (`NBK`, `NBKR`, `CBU`, `NBT`, `CBT`, `CBR`,
     /// `TIMESCA`, `NBU`, or a source of the store's own): only those answer, in that order.
-    #[param(value_type = Option<Vec<ProviderKey>>, style = Form, explode = false, min_items = 1, example = "CBR")]
+    #[param(value_type = Option<Vec<ProviderKey>>, style = Form, explode = false, min_items = 1, example = json!(["CBR"]))]
     pub providers: Option<String>,
     /// A range's rows averaged per week (dated Monday) or month (dated the 1st).
     #[param(value_type = Option<GroupParam>)]
