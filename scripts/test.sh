@@ -3,7 +3,8 @@
 # Installs the outside tools some tests read fxsnap's output back with
 # (hledger, bean-check, warcio; nginx, promtool and wrk for serve; lintian and cargo-deb for the package; for the report: Debian's chromium and node,
 # which tests/report.rs drives headless, and html5lib and the Nu validator
-# from PyPI), then runs the whole suite. The report's browser test is
+# from PyPI; schemathesis and openapi-spec-validator for serve's OpenAPI
+# documents), then runs the whole suite. The report's browser test is
 # required here (FXSNAP_BROWSER_TESTS=1): without chromium it fails and
 # says why. Then it installs the binary as the README says and runs the
 # quick start with it (install-test.sh), and builds, installs, runs and purges
@@ -78,6 +79,16 @@ if [ ! -d target/frankfurter-clients/node_modules/frankfurter-js ]; then
     mkdir -p target/frankfurter-clients
     npm install --prefix target/frankfurter-clients --no-audit --no-fund --silent frankfurter-js@0.1.1 >/dev/null 2>&1 \
         || echo "test.sh: could not install frankfurter-js from npm; tests/frankfurter_clients.rs will fail" >&2
+fi
+
+# The OpenAPI documents of Frankfurter v1 and v2 (tests/openapi.rs): validated as OpenAPI 3.1
+# by openapi-spec-validator, and schemathesis's property-based requests against `fxsnap serve`.
+if ! command -v schemathesis >/dev/null 2>&1 || ! command -v openapi-spec-validator >/dev/null 2>&1; then
+    python3 -m pip install -q schemathesis==4.32.5 openapi-spec-validator==0.7.2 >/dev/null 2>&1 \
+        || echo "test.sh: could not install schemathesis and openapi-spec-validator; tests/openapi.rs will fail" >&2
+    command -v pyenv >/dev/null 2>&1 && pyenv rehash 2>/dev/null || true
+    PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null)"
+    export PATH
 fi
 
 # Every outside tool above is now required: a test that needs one fails

@@ -326,3 +326,45 @@ fn prefer_chooses_the_source_of_other_currencies() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--prefer no such"), "{err}");
 }
+
+/// DESIGN v4: a store whose newest rates are 30 days old answers the
+/// latest with Frankfurter's 404 and why (naming the newest date and the
+/// 14-day rule); once a current document is ingested, the same server
+/// answers 200 without a restart.
+#[test]
+fn a_stale_store_says_why_and_a_new_document_is_answered_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rates.db");
+    bank_store(&db);
+    // 2026-06-23T12:00:00Z: 30 days after NBKR's 24 May document, the store's newest.
+    let srv = Server::start_env(&db, &[], &[("SOURCE_DATE_EPOCH", "1782216000")]);
+    let stale = srv.get("/v1/latest?base=USD&symbols=KGS");
+    assert_eq!(stale.status, 404);
+    assert_eq!(stale.header("cache-control"), Some("no-store"));
+    let body = stale.json();
+    assert_eq!(body["message"], "not found", "{body}");
+    assert_eq!(body["reason"], "the newest KGS rate is of 2026-05-24, more than 14 days before 2026-06-23", "{body}");
+    // The default base (EUR) names its own newest rate.
+    let eur = srv.get("/v1/latest").json();
+    assert_eq!(eur["reason"], "the newest EUR rate is of 2026-05-24, more than 14 days before 2026-06-23", "{eur}");
+    // A date within the store's days is still answered; an unknown base stays plain.
+    assert_eq!(srv.get("/v1/2026-05-24?base=USD&symbols=KGS").status, 200);
+    assert_eq!(srv.get("/v1/latest?base=QQQ").text(), r#"{"message":"not found"}"#);
+    // v2 answers an empty array, its reason in a header.
+    let empty = srv.get("/v2/rates?base=USD&quotes=KGS");
+    assert_eq!(empty.text(), "[]");
+    assert_eq!(empty.header("x-fxsnap-reason"), Some("the newest KGS rate is of 2026-05-24, more than 14 days before 2026-06-23"));
+    // /healthz stays 200 while the store can be read, stale or not.
+    assert_eq!(srv.get("/healthz").status, 200);
+
+    let csv = dir.path().join("today.csv");
+    std::fs::write(&csv, "timestamp,pair,rate,source\n2026-06-23,USD/KGS,87.5,nbkr\n2026-06-23,EUR/KGS,101.25,nbkr\n").unwrap();
+    serve_support::fxsnap(&db, &["ingest", "-q", csv.to_str().unwrap()]);
+    let fresh = srv.get("/v1/latest?base=USD&symbols=KGS");
+    let rates = srv.get("/v2/rates?base=USD&quotes=KGS");
+    assert_eq!(rates.header("x-fxsnap-reason"), None, "{rates:?}");
+    assert!(rates.text().contains("\"quote\":\"KGS\""), "{}", rates.text());
+    assert_eq!((fresh.status, fresh.text().as_str()), (200, r#"{"amount":1.0,"base":"USD","date":"2026-06-23","rates":{"KGS":87.5}}"#));
+    let eur = srv.get("/v1/latest?symbols=KGS");
+    assert_eq!((eur.status, eur.text().as_str()), (200, r#"{"amount":1.0,"base":"EUR","date":"2026-06-23","rates":{"KGS":101.25}}"#));
+}

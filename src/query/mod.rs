@@ -12,6 +12,7 @@ pub mod history;
 pub mod inputs;
 pub mod latest;
 pub mod panels;
+pub mod rates;
 pub mod reference;
 pub mod sources;
 pub mod stats;

@@ -267,6 +267,34 @@ impl Snapshot {
     }
 }
 
+/// Why a day has no rate: the newest `currency` rate the store has is of
+/// `newest`, more than 14 days before `day` (DESIGN v4: a Frankfurter 404
+/// and an empty v2 answer say it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stale {
+    pub currency: Currency,
+    pub newest: NaiveDate,
+    pub day: NaiveDate,
+}
+
+impl Stale {
+    /// Said of the latest rates on `today`: the day looked at is tomorrow
+    /// (a rate published for tomorrow is the latest), but today is named
+    /// when the rule holds of it too.
+    pub fn of_latest(mut self, today: NaiveDate) -> Stale {
+        if self.newest < today - Duration::days(LOOKBACK_DAYS) {
+            self.day = today;
+        }
+        self
+    }
+}
+
+impl std::fmt::Display for Stale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the newest {} rate is of {}, more than {LOOKBACK_DAYS} days before {}", self.currency, self.newest, self.day)
+    }
+}
+
 /// How one source quotes one currency against USD: the series of each leg
 /// (indexes into `ReferenceRates::series`), None where the leg is one.
 #[derive(Clone, Copy, Debug)]
@@ -370,6 +398,64 @@ impl<'s> ReferenceRates<'s> {
         let mut out: BTreeSet<Currency> = self.routes.keys().copied().collect();
         out.insert(Currency::USD);
         out
+    }
+
+    /// The newest day on or before `day` a route of `c` has both legs
+    /// stored (each leg's newest, the older of the two); None for USD, a
+    /// currency no route answers, or nothing that old.
+    pub fn newest_on_or_before(&self, c: Currency, day: NaiveDate) -> Result<Option<NaiveDate>> {
+        let end = Instant::from_unix(Instant::start_of_day(day + Duration::days(1)).unix() - 1);
+        let mut newest: Option<NaiveDate> = None;
+        for (_, r) in self.routes.get(&c).map(Vec::as_slice).unwrap_or(&[]) {
+            let mut route: Option<NaiveDate> = None;
+            for i in [r.x, r.usd].into_iter().flatten() {
+                let Some((_, last)) = self.store.time_span(self.series[i].id, None, Some(end))? else {
+                    route = None;
+                    break;
+                };
+                let last = last.datetime().date_naive();
+                route = Some(route.map_or(last, |d| d.min(last)));
+            }
+            newest = newest.max(route);
+        }
+        Ok(newest)
+    }
+
+    /// Why nothing stands from `from` to `to` for `base` and `quotes` (None:
+    /// every currency): the store has a rate of one of them, but the newest
+    /// is more than 14 days before `from`. The base is named when it is the
+    /// one missing, otherwise the quote with the newest rate. None when
+    /// that is not why (a currency no route answers, nothing that old).
+    pub fn stale(&self, base: Currency, quotes: Option<&BTreeSet<Currency>>, from: NaiveDate, to: NaiveDate) -> Result<Option<Stale>> {
+        let limit = from - Duration::days(LOOKBACK_DAYS);
+        let stale =
+            |c: Currency, newest: Option<NaiveDate>| newest.filter(|d| *d < limit).map(|d| Stale { currency: c, newest: d, day: from });
+        if base != Currency::USD {
+            if !self.routes.contains_key(&base) {
+                return Ok(None);
+            }
+            let newest = self.newest_on_or_before(base, to)?;
+            if newest.is_none_or(|d| d < limit) {
+                return Ok(stale(base, newest));
+            }
+        }
+        let all;
+        let quotes = match quotes {
+            Some(q) => q,
+            None => {
+                all = self.currencies();
+                &all
+            }
+        };
+        let mut best: Option<(NaiveDate, Currency)> = None;
+        for q in quotes.iter().copied().filter(|q| *q != base && *q != Currency::USD) {
+            if let Some(d) = self.newest_on_or_before(q, to)? {
+                if best.is_none_or(|(b, _)| d > b) {
+                    best = Some((d, q));
+                }
+            }
+        }
+        Ok(best.and_then(|(d, c)| stale(c, Some(d))))
     }
 
     /// The references as of `day`: each currency's newest within the 14 days

@@ -49,6 +49,10 @@ pub(crate) struct Answer {
     pub content_type: &'static str,
     pub body: Vec<u8>,
     pub cache: CacheKind,
+    /// Why an answer is empty or not found, when the store's newest rate
+    /// of what was asked is too old (DESIGN v4): Frankfurter v2's empty
+    /// answer sends it as `X-Fxsnap-Reason` (v1 has it in its body).
+    pub reason: Option<String>,
 }
 
 /// `application/json; charset=utf-8`, Frankfurter's content type.
@@ -59,7 +63,7 @@ impl Answer {
     /// never cached.
     pub(crate) fn json(status: u16, body: Vec<u8>, cache: CacheKind) -> Answer {
         let cache = if status >= 400 { CacheKind::NoStore } else { cache };
-        Answer { status, content_type: JSON, body, cache }
+        Answer { status, content_type: JSON, body, cache, reason: None }
     }
 
     /// An error as a JSON object with one string field: `{"message":"not
@@ -68,7 +72,7 @@ impl Answer {
         let mut map = serde_json::Map::new();
         map.insert(field.to_string(), serde_json::Value::String(message.to_string()));
         let body = serde_json::to_vec(&serde_json::Value::Object(map)).unwrap_or_default();
-        Answer { status, content_type: JSON, body, cache: CacheKind::NoStore }
+        Answer { status, content_type: JSON, body, cache: CacheKind::NoStore, reason: None }
     }
 }
 
@@ -257,7 +261,7 @@ impl Handover {
     fn start(&self, content_type: &'static str, cache: CacheKind) -> io::Result<()> {
         let head = self.head.borrow_mut().take().ok_or_else(|| io::Error::other("the answer was already handed over"))?;
         let (tx, rx) = mpsc::channel(IN_FLIGHT);
-        let answer = Answer { status: 200, content_type, body: Vec::new(), cache };
+        let answer = Answer { status: 200, content_type, body: Vec::new(), cache, reason: None };
         head.send(Handed::Streamed(answer, self.extra.borrow().clone(), Chunks(rx)))
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client is gone"))?;
         *self.chunks.borrow_mut() = Some(tx);
@@ -409,7 +413,10 @@ mod stream_tests {
                 }
                 assert!(h.streamed());
                 assert!(w.finish().unwrap().is_empty());
-                h.finish(Answer { status: 200, content_type: "", body: Vec::new(), cache: CacheKind::Past }, Extra::default());
+                h.finish(
+                    Answer { status: 200, content_type: "", body: Vec::new(), cache: CacheKind::Past, reason: None },
+                    Extra::default(),
+                );
             }
         });
         let got = rt.block_on(async move {

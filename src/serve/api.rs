@@ -38,7 +38,7 @@ pub(crate) fn command(
     let mut body = handover.writer(content_type, cache);
     let written = crate::export::reading::write(store, &asked.reading, now, &mut body);
     match written.and_then(|()| Ok(body.finish()?)) {
-        Ok(body) => Answer { status: 200, content_type, body, cache },
+        Ok(body) => Answer { status: 200, content_type, body, cache, reason: None },
         Err(e) => error_answer(&e),
     }
 }
@@ -69,7 +69,7 @@ pub(crate) fn chart(store: &Store, defaults: &Defaults, format: ImageFormat, q: 
         ImageFormat::Svg => "image/svg+xml",
     };
     match draw(store, &ask, format, now).map_err(within_limits) {
-        Ok(body) => Answer { status: 200, content_type, body, cache },
+        Ok(body) => Answer { status: 200, content_type, body, cache, reason: None },
         Err(e) => error_answer(&e),
     }
 }

@@ -160,6 +160,9 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         // Frankfurter v1, at /v1 and unversioned (`/latest`, `/2026-04-01`) as its old domain serves it.
+        // The contract documents need no store.
+        .route("/v1/openapi.json", get(|| async { document(contract(&V1_DOC, super::frankfurter::openapi::v1_json)) }))
+        .route("/v2/openapi.json", get(|| async { document(contract(&V2_DOC, super::frankfurter::openapi::v2_json)) }))
         .route("/v1", get(|s: State<Arc<Shared>>, a: Asked| v1(s, a, "/".into())))
         .route("/v1/", get(|s: State<Arc<Shared>>, a: Asked| v1(s, a, "/".into())))
         .route("/v1/{*rest}", get(|s: State<Arc<Shared>>, Path(rest): Path<String>, a: Asked| v1(s, a, format!("/{rest}"))))
@@ -187,7 +190,13 @@ fn router(shared: Arc<Shared>) -> Router {
 async fn healthz(State(s): State<Arc<Shared>>, asked: Asked) -> Response {
     http::respond(&s, Route::Healthz, asked, |x: &Exchange<'_>| {
         x.store.series()?;
-        Ok(Answer { status: 200, content_type: "text/plain; charset=utf-8", body: b"ok\n".to_vec(), cache: CacheKind::NoStore })
+        Ok(Answer {
+            status: 200,
+            content_type: "text/plain; charset=utf-8",
+            body: b"ok\n".to_vec(),
+            cache: CacheKind::NoStore,
+            reason: None,
+        })
     })
     .await
 }
@@ -196,7 +205,7 @@ async fn healthz(State(s): State<Arc<Shared>>, asked: Asked) -> Response {
 async fn metrics(State(s): State<Arc<Shared>>, asked: Asked) -> Response {
     http::respond(&s, Route::Metrics, asked, |x: &Exchange<'_>| {
         let body = super::metrics::render(&x.shared.http, &x.shared.store_metrics, x.store, x.stamp, x.now)?;
-        Ok(Answer { status: 200, content_type: super::metrics::CONTENT_TYPE, body, cache: CacheKind::NoStore })
+        Ok(Answer { status: 200, content_type: super::metrics::CONTENT_TYPE, body, cache: CacheKind::NoStore, reason: None })
     })
     .await
 }
@@ -268,16 +277,24 @@ async fn index(asked: Asked) -> Response {
     let mut response = if browser {
         redirect(StatusCode::FOUND, "/report/")
     } else {
-        let answer = Answer { status: 200, content_type: JSON, body: INDEX.as_bytes().to_vec(), cache: CacheKind::Relative };
+        let answer = Answer { status: 200, content_type: JSON, body: INDEX.as_bytes().to_vec(), cache: CacheKind::Relative, reason: None };
         http::plain_response(Route::Index, answer)
     };
     response.headers_mut().append(header::VARY, HeaderValue::from_static("accept"));
     response
 }
 
+static V1_DOC: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+static V2_DOC: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+
+/// A Frankfurter contract document, made once per process.
+fn contract(kept: &'static std::sync::OnceLock<Vec<u8>>, make: fn() -> Vec<u8>) -> &'static [u8] {
+    kept.get_or_init(make)
+}
+
 /// A contract document (OpenAPI 3.1), the same for every store state.
 fn document(bytes: &'static [u8]) -> Response {
-    let answer = Answer { status: 200, content_type: JSON, body: bytes.to_vec(), cache: CacheKind::Relative };
+    let answer = Answer { status: 200, content_type: JSON, body: bytes.to_vec(), cache: CacheKind::Relative, reason: None };
     http::plain_response(Route::Index, answer)
 }
 
@@ -287,6 +304,7 @@ fn redirect(status: StatusCode, to: &'static str) -> Response {
         content_type: "text/plain; charset=utf-8",
         body: format!("{to}\n").into_bytes(),
         cache: CacheKind::Relative,
+        reason: None,
     };
     let mut response = http::plain_response(Route::Index, answer);
     response.headers_mut().insert(header::LOCATION, HeaderValue::from_static(to));
@@ -312,8 +330,10 @@ async fn refuse(req: Request, next: Next) -> Response {
         return response;
     }
     if req.method() == Method::OPTIONS {
-        let mut response =
-            http::plain_response(Route::Refused, Answer { status: 204, content_type: "", body: Vec::new(), cache: CacheKind::NoStore });
+        let mut response = http::plain_response(
+            Route::Refused,
+            Answer { status: 204, content_type: "", body: Vec::new(), cache: CacheKind::NoStore, reason: None },
+        );
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
         return response;
     }
@@ -361,6 +381,7 @@ async fn cors(req: Request, next: Next) -> Response {
     h.append(header::VARY, HeaderValue::from_static("origin"));
     if origin {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("x-fxsnap-reason"));
         if preflight {
             h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, HEAD, OPTIONS"));
             if let Some(asked) = asked_headers {
@@ -449,5 +470,5 @@ pub(crate) fn read_metrics_ahead(shared: &Shared) {
 }
 
 /// `/` for a program: the endpoints.
-const INDEX: &str = r#"{"name":"fxsnap","endpoints":{"frankfurter_v1":["/v1/latest","/v1/YYYY-MM-DD","/v1/YYYY-MM-DD..YYYY-MM-DD","/v1/YYYY-MM-DD..","/v1/currencies","/latest"],"frankfurter_v2":["/v2/rates","/v2/rates.csv","/v2/rate/{base}/{quote}","/v2/currencies","/v2/currency/{code}","/v2/providers"],"api":["/api/latest","/api/history","/api/stats","/api/convert","/api/conflicts","/api/inputs","/api/check"],"charts":["/chart.png","/chart.svg"],"report":"/report/","metrics":"/metrics","health":"/healthz"}}
+const INDEX: &str = r#"{"name":"fxsnap","endpoints":{"frankfurter_v1":["/v1/latest","/v1/YYYY-MM-DD","/v1/YYYY-MM-DD..YYYY-MM-DD","/v1/YYYY-MM-DD..","/v1/currencies","/latest"],"frankfurter_v2":["/v2/rates","/v2/rates.csv","/v2/rate/{base}/{quote}","/v2/currencies","/v2/currency/{code}","/v2/providers"],"api":["/api/latest","/api/history","/api/stats","/api/convert","/api/conflicts","/api/inputs","/api/check"],"charts":["/chart.png","/chart.svg"],"report":"/report/","metrics":"/metrics","health":"/healthz","openapi":["/v1/openapi.json","/v2/openapi.json","/api/openapi.json"]}}
 "#;

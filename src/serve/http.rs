@@ -16,7 +16,7 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
 use hyper::body::Frame;
 
@@ -261,7 +261,7 @@ fn watched_etag(shared: &Shared, route: Route, uri: &Uri, headers: &HeaderMap) -
 /// The 304 for a matching ETag, with the Cache-Control its answer had.
 fn not_modified(shared: &Shared, tag: String, modified: Option<String>) -> (Answer, Extra) {
     let kind = shared.kinds.lock().unwrap_or_else(|p| p.into_inner()).get(&tag).copied();
-    let a = Answer { status: 304, content_type: "", body: Vec::new(), cache: kind.unwrap_or(CacheKind::Relative) };
+    let a = Answer { status: 304, content_type: "", body: Vec::new(), cache: kind.unwrap_or(CacheKind::Relative), reason: None };
     (a, Extra { etag: Some(tag), last_modified: modified, not_modified: true })
 }
 
@@ -422,6 +422,10 @@ fn to_response(handed: Handed, route: Route) -> Response {
     if extra.etag.is_some() {
         // The tag depends on Accept-Encoding (see `etag_of`), compressed or not.
         h.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    // Why an answer is empty (a v2 answer past the 14-day rule).
+    if let Some(reason) = answer.reason.as_deref().and_then(|r| HeaderValue::from_str(r).ok()) {
+        h.insert(HeaderName::from_static("x-fxsnap-reason"), reason);
     }
     if route.chosen_by_accept() {
         h.append(header::VARY, HeaderValue::from_static("accept"));

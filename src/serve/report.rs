@@ -66,7 +66,9 @@ pub(crate) fn answer(
     };
     let name = if name.is_empty() { "index.html" } else { name };
     Ok(match files.iter().find(|f| f.name == name) {
-        Some(f) => Answer { status: 200, content_type: content_type(name), body: f.bytes.clone(), cache: CacheKind::Relative },
+        Some(f) => {
+            Answer { status: 200, content_type: content_type(name), body: f.bytes.clone(), cache: CacheKind::Relative, reason: None }
+        }
         None => Answer::error(404, "error", &format!("the report has no file {name}")),
     })
 }

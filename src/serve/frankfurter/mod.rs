@@ -1,13 +1,19 @@
 //! Frankfurter's API (DESIGN "serve", Frankfurter v1 and v2) from the
 //! reference rates of `query::reference`: each function turns a path and
-//! its query into an `Answer`; the server core adds the headers.
+//! its query into an `Answer`; the server core adds the headers. The
+//! bodies are types (`body`), serialized with serde; `openapi` describes
+//! both versions from those types and the parameter types (`/v1/openapi.json`,
+//! `/v2/openapi.json`). A 404 or an empty answer says why when the store's
+//! newest rate of what was asked is more than 14 days old: v1 in its body's
+//! `reason`, v2 in `Answer::reason` (the server's `X-Fxsnap-Reason`).
 
+mod body;
 mod names;
+pub(crate) mod openapi;
 mod v1;
 mod v2;
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 
 use crate::model::Source;
 use crate::query::reference::Rule;
@@ -39,25 +45,6 @@ fn date_shaped(s: &str) -> bool {
 /// The rule of `--prefer` (the default when empty).
 fn prefer_rule(prefer: &[Source]) -> Rule {
     Rule::Prefer(prefer.to_vec())
-}
-
-/// A JSON string literal.
-fn json_str(out: &mut Vec<u8>, s: &str) {
-    out.extend_from_slice(serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()).as_bytes());
-}
-
-/// A decimal as a plain JSON numeral (never an exponent).
-fn json_num(out: &mut Vec<u8>, d: Decimal) {
-    out.extend_from_slice(d.to_string().as_bytes());
-}
-
-/// A decimal as Frankfurter writes a float that is a whole number: `1.0`.
-fn json_float(out: &mut Vec<u8>, d: Decimal) {
-    let s = d.to_string();
-    out.extend_from_slice(s.as_bytes());
-    if !s.contains('.') {
-        out.extend_from_slice(b".0");
-    }
 }
 
 #[cfg(test)]

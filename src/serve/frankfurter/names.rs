@@ -95,6 +95,11 @@ pub(crate) fn name(code: &str) -> &str {
     entry(code).map(|e| e.2).unwrap_or(code)
 }
 
+/// Every code the table knows, sorted (the currencies the OpenAPI documents list).
+pub(crate) fn codes() -> impl Iterator<Item = &'static str> {
+    TABLE.iter().map(|e| e.0)
+}
+
 /// The ISO 4217 numeric code, when known.
 pub(crate) fn numeric(code: &str) -> Option<&'static str> {
     entry(code).map(|e| e.1)

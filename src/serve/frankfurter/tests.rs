@@ -128,3 +128,35 @@ fn v2_answers_rows() {
     let (_, all) = get2(&s, "/currencies", "", None);
     assert!(all.contains(r#"{"iso_code":"KZT","iso_numeric":"398","name":"Kazakhstani Tenge","symbol":null,"start_date":"2026-04-01","end_date":"2026-04-01"}"#), "{all}");
 }
+
+#[test]
+fn nothing_within_14_days_says_why() {
+    let (_d, s) = fixture_store();
+    // 23 June: the newest KGS (NBKR, 24 May) is 30 days old.
+    let late = day("2026-06-23");
+    let a = v1("/latest", &q("base=USD&symbols=KGS"), &s, late, &[]);
+    assert_eq!(a.status, 404);
+    assert_eq!(
+        String::from_utf8(a.body).unwrap(),
+        r#"{"message":"not found","reason":"the newest KGS rate is of 2026-05-24, more than 14 days before 2026-06-23"}"#
+    );
+    // The base is named when it is the one missing; a range names its first day.
+    let a = v1("/2026-05-01..2026-05-10", &q("base=KZT&symbols=USD"), &s, late, &[]);
+    assert!(String::from_utf8(a.body)
+        .unwrap()
+        .contains(r#""reason":"the newest KZT rate is of 2026-04-01, more than 14 days before 2026-05-01""#));
+    // Nothing at all before the day, or an unknown base: Frankfurter's body alone.
+    assert_eq!(v1("/2020-01-01", &q("base=USD"), &s, late, &[]).body, br#"{"message":"not found"}"#);
+    assert_eq!(v1("/latest", &q("base=QQQ"), &s, late, &[]).body, br#"{"message":"not found"}"#);
+    // v2: an empty answer, its reason beside it for the X-Fxsnap-Reason header.
+    let a = v2("/rates", &q("base=USD&quotes=KGS"), None, &s, late, &[], None);
+    assert_eq!((a.status, a.body.as_slice()), (200, b"[]".as_slice()));
+    assert_eq!(a.reason.as_deref(), Some("the newest KGS rate is of 2026-05-24, more than 14 days before 2026-06-23"));
+    let a = v2("/rates.csv", &q("base=USD&quotes=KGS&from=2026-06-10&to=2026-06-20"), None, &s, late, &[], None);
+    assert_eq!(a.body, b"date,base,quote,rate\n");
+    assert_eq!(a.reason.as_deref(), Some("the newest KGS rate is of 2026-05-24, more than 14 days before 2026-06-10"));
+    assert_eq!(v2("/rates", &q("base=USD&quotes=KGS"), None, &s, day("2026-05-25"), &[], None).reason, None);
+    let a = v2("/rate/USD/KGS", &q(""), None, &s, late, &[], None);
+    assert_eq!((a.status, a.body.as_slice()), (404, br#"{"status":404,"message":"not found"}"#.as_slice()));
+    assert_eq!(a.reason.as_deref(), Some("the newest KGS rate is of 2026-05-24, more than 14 days before 2026-06-23"));
+}
