@@ -47,9 +47,9 @@ pub fn record(c: &ConflictRow) -> Vec<Cell> {
     ]
 }
 
-/// A value as published ([`super::quotes::quoted_cell`]), or empty.
+/// A value as published ([`super::quoted_cell`]), or empty.
 pub(crate) fn quoted(o: Option<&crate::model::Observation>) -> Cell {
-    o.map(|o| super::quotes::quoted_cell(o.pair, &o.rate.to_string(), o.change.as_ref().map(|c| c.to_string()).as_deref())).into()
+    o.map(|o| super::quoted_cell(o.pair, &o.rate.to_string(), o.change.as_ref().map(|c| c.to_string()).as_deref())).into()
 }
 
 /// `conflicts`' rows in `format`.

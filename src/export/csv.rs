@@ -90,7 +90,7 @@ impl<W: Write> RawRows<W> {
             writeln!(self.out, "{}{h:02}:{m:02}:{s:02}Z,{pair},{rate},{},{source},", self.date, change.unwrap_or(""))?;
         } else {
             let inverse = rate.parse::<Rate>()?.inverse();
-            let quoted = super::quotes::quoted_cell(pair, rate, change);
+            let quoted = super::quoted_cell(pair, rate, change);
             writeln!(self.out, "{}{h:02}:{m:02}:{s:02}Z,{shown},{inverse},,{source},{quoted}", self.date)?;
         }
         Ok(())

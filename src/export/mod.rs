@@ -213,3 +213,15 @@ fn needs_price(price: Option<&Price>) -> Result<&Price> {
 
 #[cfg(test)]
 mod tests;
+
+/// The published quote behind a computed `rate` (an inverse), as published:
+/// its pair, its digits and, when it had one, its change in percent
+/// (`USD/KZT 478.77`, `USD/TJS 10.7 0.76%`). The one cell every format of
+/// `latest` and `history` ends with (empty, or null in JSON, when `rate` is
+/// the value as published); `ingest` stores it instead of `rate`.
+pub(crate) fn quoted_cell(pair: Pair, rate: &str, change: Option<&str>) -> String {
+    match change {
+        Some(c) => format!("{pair} {rate} {c}%"),
+        None => format!("{pair} {rate}"),
+    }
+}

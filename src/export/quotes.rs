@@ -9,7 +9,7 @@ use std::io::Write;
 
 use super::{Cell, Format, HistoryFormat, Price, RecordWriter};
 use crate::error::Result;
-use crate::model::{Instant, Pair};
+use crate::model::Instant;
 use crate::precision::mark;
 use crate::query::history::{self, HistoryRow};
 use crate::query::{Listing, Quote};
@@ -25,7 +25,7 @@ const JSON_COLUMNS_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "
 /// `observed` when that input was seen (RFC 3339; null without an input).
 /// `latest` adds how long ago each value was observed: `age` in tables (the
 /// one wording, `timespec::ago`), `age_seconds` in JSON; CSV stays the
-/// exchange format. Every format ends with `quoted` ([`quoted_cell`]).
+/// exchange format. Every format ends with `quoted` ([`super::quoted_cell`]).
 const LATEST_TABLE: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "age", "quoted"];
 const LATEST_TABLE_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "via", "age", "quoted"];
 const LATEST_JSON: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "precision_pct", "age_seconds", "quoted"];
@@ -33,18 +33,6 @@ const LATEST_JSON_VIA: &[&str] = &["timestamp", "pair", "rate", "change_pct", "s
 const PROVENANCE_COLUMNS: &[&str] = &["timestamp", "pair", "rate", "change_pct", "source", "input", "observed", "precision_pct", "quoted"];
 const PROVENANCE_COLUMNS_VIA: &[&str] =
     &["timestamp", "pair", "rate", "change_pct", "source", "via", "input", "observed", "precision_pct", "quoted"];
-
-/// The published quote behind a computed `rate` (an inverse), as published:
-/// its pair, its digits and, when it had one, its change in percent
-/// (`USD/KZT 478.77`, `USD/TJS 10.7 0.76%`). The one cell every format of
-/// `latest` and `history` ends with (empty, or null in JSON, when `rate` is
-/// the value as published); `ingest` stores it instead of `rate`.
-pub(crate) fn quoted_cell(pair: Pair, rate: &str, change: Option<&str>) -> String {
-    match change {
-        Some(c) => format!("{pair} {rate} {c}%"),
-        None => format!("{pair} {rate}"),
-    }
-}
 
 /// The columns of a record of observations in one format.
 #[derive(Clone, Copy, Debug)]
@@ -116,7 +104,7 @@ impl Shape {
 
     /// The last cell of every record: the published quote behind a computed rate.
     pub fn quoted(q: &Quote) -> Cell {
-        q.quoted().map(|o| quoted_cell(o.pair, &o.rate.to_string(), o.change.as_ref().map(|c| c.to_string()).as_deref())).into()
+        q.quoted().map(|o| super::quoted_cell(o.pair, &o.rate.to_string(), o.change.as_ref().map(|c| c.to_string()).as_deref())).into()
     }
 }
 
