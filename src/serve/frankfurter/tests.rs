@@ -5,16 +5,18 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use clap::Parser;
 
 use super::{v1, v2};
 use crate::store::Store;
 
+/// A store of the bank documents, each stored as `ingest` stores it (`intake`).
 fn fixture_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("r.db");
     let feeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/feeds");
-    let mut args: Vec<String> = vec!["fxsnap".into(), "--db".into(), db.display().to_string(), "ingest".into(), "-q".into()];
+    let mut store = crate::intake::LazyStore::new(&db);
+    let now = crate::model::Instant::from_unix(1_779_710_400);
+    let opts = crate::intake::Options { at: None, source: None, policy: crate::store::ConflictPolicy::Keep, now };
     for f in [
         "nbk-2026-04-01.xml",
         "cbu-2026-04-03.json",
@@ -24,9 +26,11 @@ fn fixture_store() -> (tempfile::TempDir, Store) {
         "cbt-2026-05-20.xml",
         "nbkr-daily-2026-05-24.xml",
     ] {
-        args.push(feeds.join(f).display().to_string());
+        let bytes = std::fs::read(feeds.join(f)).unwrap();
+        let doc = crate::intake::Document { name: f.to_string(), bytes: &bytes, observed: now, undated_at: None, currency: None };
+        crate::intake::store_document(&mut store, &doc, &opts).unwrap();
     }
-    crate::run(crate::cli::Cli::parse_from(args)).unwrap();
+    drop(store);
     let store = Store::open_existing(&db).unwrap();
     (dir, store)
 }
