@@ -74,12 +74,31 @@ pub fn significant_digits(d: Decimal) -> u32 {
 /// `1 / quoted` rounded to the significant digits `quoted` was published
 /// with (ties to even), in exact decimal arithmetic: an inverse that shows
 /// no digit its quote never had (`TJS/USD = 0.10593` → `9.4402`, not
-/// `9.440196356`). None for zero, or past what a `Decimal` holds.
+/// `9.440196356`). Where so few digits would move the value by more than
+/// the quote's own uncertainty (half a unit in its last digit: the ticker's
+/// one-digit `UZS/USD = 0.00008` is ±6.25%, and 1/0.00008 = 12500 would
+/// read 10000), one more digit is kept until it does not (`12000`). None for
+/// zero, or past what a `Decimal` holds.
 pub fn inverse_to_quoted_digits(quoted: Decimal) -> Option<Decimal> {
     let digits = significant_digits(quoted);
     if digits == 0 || quoted.is_sign_negative() {
         return None;
     }
+    let exact = Decimal::ONE.checked_div(quoted)?;
+    // The quote's relative uncertainty is 1 / (2m) for a mantissa m, so a
+    // rounding error e is within it when 2·m·e ≤ 1/quoted.
+    let twice_m = Decimal::from(quoted.mantissa().unsigned_abs()).checked_mul(Decimal::TWO)?;
+    for n in digits..=28 {
+        let rounded = inverse_with_digits(quoted, n)?;
+        if (rounded - exact).abs().checked_mul(twice_m)? <= exact {
+            return Some(rounded);
+        }
+    }
+    None
+}
+
+/// `1 / quoted` rounded to `digits` significant digits, ties to even, exactly.
+fn inverse_with_digits(quoted: Decimal, digits: u32) -> Option<Decimal> {
     // quoted = m × 10^-s, so 1/quoted = 10^s / m. The smallest t with
     // ⌊10^t / m⌋ ≥ 10^(digits-1) gives that quotient with exactly `digits`
     // digits; the remainder says how to round it, exactly.
@@ -159,22 +178,29 @@ mod tests {
         assert_eq!(inv("0.10593").as_deref(), Some("9.4402"));
         // A bank's USD/KZT 478.77 (5 digits) → 0.0020887 (0.00208868559…).
         assert_eq!(inv("478.77").as_deref(), Some("0.0020887"));
-        // One digit keeps one: 0.00008 → 12500 → 10000; 0.00007 → 14285.7… → 10000;
-        // 0.00006 → 16666.6… → 20000.
-        assert_eq!(inv("0.00008").as_deref(), Some("10000"));
-        assert_eq!(inv("0.00007").as_deref(), Some("10000"));
-        assert_eq!(inv("0.00006").as_deref(), Some("20000"));
+        // One digit would move these past their quote's own uncertainty (±6.25%, ±7.14%,
+        // ±8.33%): 12500 → 10000 is -20%; so two: 12500 → 12000 (tie, even), 14285.7… → 14000,
+        // 16666.6… → 17000, each within it.
+        assert_eq!(inv("0.00008").as_deref(), Some("12000"));
+        assert_eq!(inv("0.00007").as_deref(), Some("14000"));
+        assert_eq!(inv("0.00006").as_deref(), Some("17000"));
         // Trailing zeros count: 4.000 → 0.2500 (shown normalized).
         assert_eq!(inv("4.000").as_deref(), Some("0.25"));
-        // Exact ties go to the even digit: 1/8 = 0.125 → 0.12 with 2 digits
-        // (from 8.0), and 1/1.6 = 0.625 → 0.62; 1/0.16 = 6.25 → 6.2; 1/4.0 = 0.25 exactly.
-        assert_eq!(inv("8.0").as_deref(), Some("0.12"));
+        // Exact ties go to the even digit at a given number of digits: 1/8.0 = 0.125 → 0.12,
+        // 1/1.6 = 0.625 → 0.62, 1/0.16 = 6.25 → 6.2, 1/0.4 = 2.5 → 2; 1/2.4 = 0.41666… → 0.42 (up).
+        let at = |s: &str, n: u32| inverse_with_digits(d(s), n).map(|x| x.to_string());
+        assert_eq!(at("8.0", 2).as_deref(), Some("0.12"));
+        assert_eq!(at("1.6", 2).as_deref(), Some("0.62"));
+        assert_eq!(at("0.16", 2).as_deref(), Some("6.2"));
+        assert_eq!(at("0.4", 1).as_deref(), Some("2"));
+        assert_eq!(at("2.4", 2).as_deref(), Some("0.42"));
+        // With the quote's uncertainty: 0.12 is 4% off 0.125 where 8.0 is ±0.625%, so 0.125;
+        // 0.62 is within 1.6's ±3.125%; 2 is 20% off 2.5 where 0.4 is ±12.5%, so 2.5.
+        assert_eq!(inv("8.0").as_deref(), Some("0.125"));
         assert_eq!(inv("1.6").as_deref(), Some("0.62"));
-        assert_eq!(inv("0.16").as_deref(), Some("6.2"));
         assert_eq!(inv("4.0").as_deref(), Some("0.25"));
-        // 1/2.4 = 0.41666… → 0.42 (not a tie: up); 1/0.4 = 2.5 with one digit → 2 (tie, even).
+        assert_eq!(inv("0.4").as_deref(), Some("2.5"));
         assert_eq!(inv("2.4").as_deref(), Some("0.42"));
-        assert_eq!(inv("0.4").as_deref(), Some("2"));
         // Rounding up past a power of ten: 1/0.10001 = 9.99900… (5 digits) → 9.999; 1/1.0001 → 0.99990.
         assert_eq!(inv("0.10001").as_deref(), Some("9.999"));
         assert_eq!(inv("1.0001").as_deref(), Some("0.9999"));
