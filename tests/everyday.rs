@@ -106,8 +106,19 @@ fn a_dry_run_on_a_new_path_creates_nothing_and_says_what_each_input_would_store(
 #[test]
 fn a_dry_run_on_an_existing_store_changes_no_byte_and_counts_as_the_real_run() {
     let db = TempDb::new();
-    db.ok(&["ingest", "-q", s(&data("pages")), s(&data("history")), s(&data("pages-undated/004.txt"))]);
-    let (undated, feeds) = (data("pages-undated"), data("feeds"));
+    // The undated pages are stamped with their files' time: copies that share one, whatever
+    // second each file of a fresh clone was written in.
+    let undated_dir = tempfile::tempdir().unwrap();
+    let stamp = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_779_710_400);
+    for entry in fs::read_dir(data("pages-undated")).unwrap() {
+        let from = entry.unwrap().path();
+        let to = undated_dir.path().join(from.file_name().unwrap());
+        fs::copy(&from, &to).unwrap();
+        fs::File::options().write(true).open(&to).unwrap().set_modified(stamp).unwrap();
+    }
+    let undated = undated_dir.path().to_path_buf();
+    db.ok(&["ingest", "-q", s(&data("pages")), s(&data("history")), s(&undated.join("004.txt"))]);
+    let feeds = data("feeds");
     for policy in ["keep", "replace", "newest", "fail"] {
         let before = listing(db.dir.path());
         let args = ["ingest", "--on-conflict", policy, s(&undated), s(&feeds), s(&undated)];
