@@ -36,7 +36,7 @@ pub enum Kind {
     /// A whole number in a range.
     Number { min: u32, max: u32 },
     /// One of these words.
-    Choice(Vec<&'static str>),
+    Choice(Vec<String>),
     /// Required text.
     Required,
 }
@@ -131,11 +131,12 @@ impl UrlQuery {
 
     /// One of the words of a clap value enum (any case), None when absent.
     pub fn choice<T: clap::ValueEnum>(&self, name: &'static str) -> Result<Option<T>, Error> {
-        let words: Vec<&'static str> =
-            T::value_variants().iter().filter_map(|v| v.to_possible_value()).map(|p| leak_name(p.get_name())).collect();
-        self.ask(name, Kind::Choice(words.clone()));
+        let words: Vec<String> =
+            T::value_variants().iter().filter_map(|v| v.to_possible_value()).map(|p| p.get_name().to_string()).collect();
+        let choices = words.join(", ");
+        self.ask(name, Kind::Choice(words));
         let Some(v) = self.last(name) else { return Ok(None) };
-        T::from_str(v, true).map(Some).map_err(|_| Error::Usage(format!("parameter \"{name}\" is {v:?}: give one of {}", words.join(", "))))
+        T::from_str(v, true).map(Some).map_err(|_| Error::Usage(format!("parameter \"{name}\" is {v:?}: give one of {choices}")))
     }
 
     /// Refuses a parameter nothing asked for, naming the nearest known one.
@@ -153,21 +154,6 @@ impl UrlQuery {
         }
         Ok(())
     }
-}
-
-/// clap's possible values are built per call; the few words of an enum
-/// are kept for the process (a fixed, small set).
-fn leak_name(name: &str) -> &'static str {
-    use std::collections::HashSet;
-    use std::sync::{Mutex, OnceLock};
-    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let mut names = NAMES.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(n) = names.get(name) {
-        return n;
-    }
-    let n: &'static str = Box::leak(name.to_string().into_boxed_str());
-    names.insert(n);
-    n
 }
 
 /// The known name closest to `given` (as clap suggests on the command

@@ -161,8 +161,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/metrics", get(metrics))
         // Frankfurter v1, at /v1 and unversioned (`/latest`, `/2026-04-01`) as its old domain serves it.
         // The contract documents need no store.
-        .route("/v1/openapi.json", get(|| async { document(contract(&V1_DOC, super::frankfurter::openapi::v1_json)) }))
-        .route("/v2/openapi.json", get(|| async { document(contract(&V2_DOC, super::frankfurter::openapi::v2_json)) }))
+        .route("/v1/openapi.json", get(|| async { document(super::frankfurter::openapi::v1_json()) }))
+        .route("/v2/openapi.json", get(|| async { document(super::frankfurter::openapi::v2_json()) }))
         .route("/v1", get(|s: State<Arc<Shared>>, a: Asked| v1(s, a, "/".into())))
         .route("/v1/", get(|s: State<Arc<Shared>>, a: Asked| v1(s, a, "/".into())))
         .route("/v1/{*rest}", get(|s: State<Arc<Shared>>, Path(rest): Path<String>, a: Asked| v1(s, a, format!("/{rest}"))))
@@ -282,14 +282,6 @@ async fn index(asked: Asked) -> Response {
     };
     response.headers_mut().append(header::VARY, HeaderValue::from_static("accept"));
     response
-}
-
-static V1_DOC: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-static V2_DOC: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-
-/// A Frankfurter contract document, made once per process.
-fn contract(kept: &'static std::sync::OnceLock<Vec<u8>>, make: fn() -> Vec<u8>) -> &'static [u8] {
-    kept.get_or_init(make)
 }
 
 /// A contract document (OpenAPI 3.1), the same for every store state.

@@ -3,7 +3,8 @@
 //! parameter types the endpoints parse (`V1Params`, `RatesParams`) and the
 //! body types they serialize (`body`), so they cannot drift. The functions
 //! below are declarations only: each names an operation, its parameters and
-//! every answer it can give; `v1`/`v2` in this module's parent answer them.
+//! every answer it can give; `v1`/`v2` in this module's parent answer them. The
+//! server's router answers the documents themselves, without a store.
 #![allow(dead_code)]
 
 use utoipa::openapi::path::{Parameter, ParameterIn};
@@ -13,14 +14,16 @@ use super::body::{Code, ProviderKey, V1Day, V1Error, V1Range, V2Currency, V2Erro
 use super::v1::V1Params;
 use super::v2::params::{ExpandParam, GroupParam, RatesParams};
 
-/// The document of `/v1` (its paths relative to the server `/v1`).
-pub(crate) fn v1_json() -> Vec<u8> {
-    V1Doc::openapi().to_pretty_json().map(String::into_bytes).unwrap_or_default()
+/// The document of `/v1` (its paths relative to the server `/v1`), made once per process.
+pub(crate) fn v1_json() -> &'static [u8] {
+    static DOC: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| V1Doc::openapi().to_pretty_json().map(String::into_bytes).unwrap_or_default())
 }
 
-/// The document of `/v2` (its paths relative to the server `/v2`).
-pub(crate) fn v2_json() -> Vec<u8> {
-    V2Doc::openapi().to_pretty_json().map(String::into_bytes).unwrap_or_default()
+/// The document of `/v2` (its paths relative to the server `/v2`), made once per process.
+pub(crate) fn v2_json() -> &'static [u8] {
+    static DOC: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| V2Doc::openapi().to_pretty_json().map(String::into_bytes).unwrap_or_default())
 }
 
 const V1_ABOUT: &str = "Frankfurter's v1 API as fxsnap answers it, from the rates of the Central Asian central \
@@ -315,12 +318,12 @@ mod tests {
 
     #[test]
     fn the_documents_are_openapi_3_1_with_every_path() {
-        let v1: serde_json::Value = serde_json::from_slice(&v1_json()).unwrap();
+        let v1: serde_json::Value = serde_json::from_slice(v1_json()).unwrap();
         assert_eq!(v1["openapi"], "3.1.0");
         for p in ["/latest", "/current", "/{date}", "/{start_date}..{end_date}", "/{start_date}..", "/currencies"] {
             assert!(v1["paths"][p]["get"].is_object(), "v1 {p}");
         }
-        let v2: serde_json::Value = serde_json::from_slice(&v2_json()).unwrap();
+        let v2: serde_json::Value = serde_json::from_slice(v2_json()).unwrap();
         for p in ["/rates", "/rates.csv", "/rate/{base}/{quote}", "/currencies", "/currency/{code}", "/providers"] {
             assert!(v2["paths"][p]["get"].is_object(), "v2 {p}");
         }

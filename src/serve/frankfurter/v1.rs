@@ -1,6 +1,6 @@
 //! Frankfurter v1 (`/v1/...` and unversioned): `/latest` (`/current`),
-//! `/YYYY-MM-DD`, `/YYYY-MM-DD..YYYY-MM-DD`, `/YYYY-MM-DD..`, `/currencies`,
-//! `/openapi.json` (its OpenAPI document).
+//! `/YYYY-MM-DD`, `/YYYY-MM-DD..YYYY-MM-DD`, `/YYYY-MM-DD..`, `/currencies`
+//! (its OpenAPI document, `/v1/openapi.json`, is the router's: `super::openapi`).
 //! Bodies, parameters and errors as Frankfurter's (its `lib/versions/v1`):
 //! `from` wins over `base`, `to` over `symbols`, other parameters are
 //! ignored; amount, then the date, then the pair are checked, in that order.
@@ -104,9 +104,6 @@ struct Params {
 
 fn answer(path: &str, query: &[(String, String)], store: &Store, today: NaiveDate, prefer: &[Source]) -> Result<Answer, Refusal> {
     let rest = path.strip_prefix('/').unwrap_or(path);
-    if rest == "openapi.json" {
-        return Ok(Answer::json(200, super::openapi::v1_json(), CacheKind::Relative));
-    }
     if rest == "currencies" {
         return currencies(store, prefer);
     }

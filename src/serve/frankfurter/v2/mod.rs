@@ -1,7 +1,7 @@
 //! Frankfurter v2 (`/v2/...`): `/rates` (JSON, CSV by `/rates.csv` or
 //! `Accept: text/csv`, NDJSON by `Accept: application/x-ndjson`),
-//! `/rate/{base}/{quote}`, `/currencies`, `/currency/{code}`, `/providers`,
-//! `/openapi.json` (its OpenAPI document).
+//! `/rate/{base}/{quote}`, `/currencies`, `/currency/{code}`, `/providers`
+//! (its OpenAPI document, `/v2/openapi.json`, is the router's: `super::openapi`).
 //! The rows are `query::rates`'s (Frankfurter's `RateQuery`): this module
 //! parses the parameters (`params`), asks the query and serializes its rows
 //! (`rows`); `meta` answers the currencies and providers. fxsnap's sources
@@ -93,7 +93,6 @@ fn answer(
                 }
             }
         }
-        ["openapi.json"] => Ok(Answer::json(200, super::openapi::v2_json(), CacheKind::Relative)),
         ["currencies"] => meta::currencies(query, store, prefer),
         ["currency", code] => meta::currency(query, code, store, prefer),
         ["providers"] => {
