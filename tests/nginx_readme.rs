@@ -10,7 +10,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serve_support::{bank_store, request, tool, Server};
+use serve_support::{bank_store, request, tool, Guard, Server};
 
 const README: &str = include_str!("../README.md");
 
@@ -19,16 +19,6 @@ fn readme_nginx() -> String {
     let start = README.find("```nginx\n").expect("README.md has an nginx block") + "```nginx\n".len();
     let len = README[start..].find("```").expect("the nginx block ends");
     README[start..start + len].to_string()
-}
-
-/// Kills a child process when dropped.
-struct Guard(std::process::Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]

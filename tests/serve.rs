@@ -7,7 +7,7 @@ use std::fs;
 use std::process::Command;
 use std::time::Duration;
 
-use serve_support::{bank_store, bin, feed, fxsnap, request, request_bytes, tool, Reply, Server};
+use serve_support::{bank_store, bin, cli_at, feed, fxsnap, request, request_bytes, tool, Reply, Server};
 
 #[test]
 fn without_a_store_it_starts_and_answers_503_until_one_exists() {
@@ -473,12 +473,6 @@ fn a_304_from_the_files_has_the_head_of_a_304_from_the_store() {
     }
     let metrics = server.get("/metrics").text();
     assert!(metrics.contains("fxsnap_http_requests_total{route=\"/v1\",status=\"304\"} 4"), "{metrics}");
-}
-
-/// `fxsnap --db DB ARGS` with SOURCE_DATE_EPOCH: (exit code, stdout, stderr).
-fn cli_at(db: &std::path::Path, epoch: &str, args: &[&str]) -> (i32, Vec<u8>, String) {
-    let out = Command::new(bin()).env_remove("FXSNAP_DB").env("SOURCE_DATE_EPOCH", epoch).arg("--db").arg(db).args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), out.stdout, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 #[test]

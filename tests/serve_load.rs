@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serve_support::{bank_store, fxsnap, request, tool, Server};
+use serve_support::{bank_store, fxsnap, request, tool, Guard, Server};
 
 /// The five currencies and the bank each one's reference rate comes from.
 const BANKS: [(&str, &str); 5] = [("KZT", "nbk"), ("KGS", "nbkr"), ("UZS", "cbu"), ("TJS", "nbt"), ("TMT", "cbt")];
@@ -312,14 +312,4 @@ fn nginx_with_proxy_cache_honours_the_headers() {
     // The location honouring serve's day-long max-age still answers its stored bytes.
     let kept = get(past);
     assert_eq!((kept.header("x-cache-status"), &kept.body), (Some("HIT"), &a.body));
-}
-
-/// Kills a child process when dropped.
-struct Guard(std::process::Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }

@@ -6,15 +6,9 @@
 
 mod serve_support;
 
-use std::process::Command;
 use std::time::Duration;
 
-use serve_support::{bank_store, bin, Server};
-
-fn cli_at(db: &std::path::Path, epoch: &str, args: &[&str]) -> (i32, Vec<u8>, String) {
-    let out = Command::new(bin()).env_remove("FXSNAP_DB").env("SOURCE_DATE_EPOCH", epoch).arg("--db").arg(db).args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), out.stdout, String::from_utf8_lossy(&out.stderr).into_owned())
-}
+use serve_support::{bank_store, cli_at, Server};
 
 const EPOCH: &str = "1779710400";
 

@@ -220,3 +220,20 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     }
     found
 }
+
+/// `fxsnap --db DB ARGS` with `SOURCE_DATE_EPOCH=epoch`: its exit code,
+/// standard output and standard error (what an `/api/` answer is compared with).
+pub fn cli_at(db: &Path, epoch: &str, args: &[&str]) -> (i32, Vec<u8>, String) {
+    let out = Command::new(bin()).env_remove("FXSNAP_DB").env("SOURCE_DATE_EPOCH", epoch).arg("--db").arg(db).args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), out.stdout, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Kills a child process when dropped.
+pub struct Guard(pub Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
