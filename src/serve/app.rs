@@ -36,6 +36,8 @@ use crate::options::url::decode;
 
 /// The largest request head answered (request line and headers).
 const MAX_HEAD: usize = 16 * 1024;
+/// The methods answered (`refuse` answers any other with 405, before routing).
+const ALLOWED: &str = "GET, HEAD, OPTIONS";
 /// How long a client may take to send a request head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the requests in flight get to finish after a stop signal.
@@ -179,9 +181,6 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/report/", get(|s: State<Arc<Shared>>, a: Asked| report(s, a, String::new())))
         .route("/report/{name}", get(|s: State<Arc<Shared>>, Path(n): Path<String>, a: Asked| report(s, a, n)))
         .fallback(|| async { not_found() })
-        .method_not_allowed_fallback(|method: Method| async move {
-            refused(405, &format!("method {method} is not allowed: GET, HEAD or OPTIONS"))
-        })
         .with_state(shared)
         .layer(CompressionLayer::new().gzip(true).br(true))
 }
@@ -307,7 +306,7 @@ fn redirect(status: StatusCode, to: &'static str) -> Response {
 fn refused(status: u16, message: &str) -> Response {
     let mut response = http::plain_response(Route::Refused, Answer::error(status, "error", message));
     if status == 405 {
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(ALLOWED));
     }
     response
 }
@@ -326,7 +325,7 @@ async fn refuse(req: Request, next: Next) -> Response {
             Route::Refused,
             Answer { status: 204, content_type: "", body: Vec::new(), cache: CacheKind::NoStore, reason: None },
         );
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(ALLOWED));
         return response;
     }
     next.run(req).await
@@ -375,7 +374,7 @@ async fn cors(req: Request, next: Next) -> Response {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
         h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("x-fxsnap-reason"));
         if preflight {
-            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(ALLOWED));
             if let Some(asked) = asked_headers {
                 h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, asked);
             }
@@ -452,7 +451,7 @@ async fn stop_signal() -> Result<()> {
 /// Reads the store's figures for `/metrics` ahead of the next scrape when
 /// the store changed (the server calls it once a second, on a blocking
 /// thread); quiet when there is no store to read.
-pub(crate) fn read_metrics_ahead(shared: &Shared) {
+fn read_metrics_ahead(shared: &Shared) {
     let Ok((store, id)) = shared.pool.take() else { return };
     let Ok(snapshot) = store.begin_read() else { return };
     let read = store.change_stamp().and_then(|stamp| shared.store_metrics.read_ahead(&store, stamp));
